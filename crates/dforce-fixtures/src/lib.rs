@@ -1,0 +1,220 @@
+//! The parity oracle: golden tensors produced by the PyTorch reference.
+//!
+//! Tests find the fixture directory through `DFORCE_REFERENCE_FIXTURES`, else the copy
+//! committed at `tests/fixtures/reference`. A missing or empty directory is an error, never a
+//! silent skip: a parity suite that checks nothing must fail.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use safetensors::{Dtype, SafeTensors};
+use serde_json::Value;
+use thiserror::Error;
+
+/// The environment variable that points the suite at another fixture directory.
+pub const FIXTURES_ENV: &str = "DFORCE_REFERENCE_FIXTURES";
+
+#[derive(Debug, Error)]
+pub enum FixtureError {
+    #[error(
+        "fixture directory {0} does not exist (set {FIXTURES_ENV} or restore tests/fixtures/reference)"
+    )]
+    MissingDir(PathBuf),
+    #[error("fixture directory {0} holds no manifest.json: it is empty or not a fixture set")]
+    NoManifest(PathBuf),
+    #[error("cannot read {path}: {source}")]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{path} is not valid JSON: {source}")]
+    Json {
+        path: PathBuf,
+        source: serde_json::Error,
+    },
+    #[error("{path} is not a valid safetensors file: {message}")]
+    SafeTensors { path: PathBuf, message: String },
+    #[error("{file}: no tensor named '{key}'")]
+    MissingTensor { file: String, key: String },
+    #[error("{file}: tensor '{key}' has dtype {dtype:?}, expected {expected}")]
+    Dtype {
+        file: String,
+        key: String,
+        dtype: Dtype,
+        expected: &'static str,
+    },
+}
+
+/// A tensor read from a fixture: its shape and values.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Array<T> {
+    pub shape: Vec<usize>,
+    pub data: Vec<T>,
+}
+
+/// The fixture directory in use (see the module docs).
+pub fn reference_dir() -> Result<PathBuf, FixtureError> {
+    let dir = match std::env::var_os(FIXTURES_ENV) {
+        Some(d) if !d.is_empty() => PathBuf::from(d),
+        _ => Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/reference"),
+    };
+    if !dir.is_dir() {
+        return Err(FixtureError::MissingDir(dir));
+    }
+    if !dir.join("manifest.json").is_file() {
+        return Err(FixtureError::NoManifest(dir));
+    }
+    Ok(dir)
+}
+
+/// Reads and parses a JSON file of the fixture directory.
+pub fn read_json(dir: &Path, name: &str) -> Result<Value, FixtureError> {
+    let path = dir.join(name);
+    let text = std::fs::read_to_string(&path).map_err(|source| FixtureError::Io {
+        path: path.clone(),
+        source,
+    })?;
+    serde_json::from_str(&text).map_err(|source| FixtureError::Json { path, source })
+}
+
+/// All tensors of one safetensors fixture file, kept as raw bytes until asked for.
+pub struct TensorFile {
+    name: String,
+    tensors: BTreeMap<String, (Dtype, Vec<usize>, Vec<u8>)>,
+}
+
+impl TensorFile {
+    pub fn open(dir: &Path, name: &str) -> Result<Self, FixtureError> {
+        let path = dir.join(name);
+        let bytes = std::fs::read(&path).map_err(|source| FixtureError::Io {
+            path: path.clone(),
+            source,
+        })?;
+        let st = SafeTensors::deserialize(&bytes).map_err(|e| FixtureError::SafeTensors {
+            path: path.clone(),
+            message: e.to_string(),
+        })?;
+        let tensors = st
+            .tensors()
+            .into_iter()
+            .map(|(k, v)| (k, (v.dtype(), v.shape().to_vec(), v.data().to_vec())))
+            .collect();
+        Ok(Self {
+            name: name.to_string(),
+            tensors,
+        })
+    }
+
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    pub fn keys(&self) -> impl Iterator<Item = &str> {
+        self.tensors.keys().map(String::as_str)
+    }
+
+    pub fn contains(&self, key: &str) -> bool {
+        self.tensors.contains_key(key)
+    }
+
+    fn raw(&self, key: &str) -> Result<&(Dtype, Vec<usize>, Vec<u8>), FixtureError> {
+        self.tensors
+            .get(key)
+            .ok_or_else(|| FixtureError::MissingTensor {
+                file: self.name.clone(),
+                key: key.to_string(),
+            })
+    }
+
+    pub fn f32(&self, key: &str) -> Result<Array<f32>, FixtureError> {
+        let (dtype, shape, bytes) = self.raw(key)?;
+        if *dtype != Dtype::F32 {
+            return Err(FixtureError::Dtype {
+                file: self.name.clone(),
+                key: key.into(),
+                dtype: *dtype,
+                expected: "F32",
+            });
+        }
+        let data = bytes
+            .chunks_exact(4)
+            .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+            .collect();
+        Ok(Array {
+            shape: shape.clone(),
+            data,
+        })
+    }
+
+    pub fn i64(&self, key: &str) -> Result<Array<i64>, FixtureError> {
+        let (dtype, shape, bytes) = self.raw(key)?;
+        if *dtype != Dtype::I64 {
+            return Err(FixtureError::Dtype {
+                file: self.name.clone(),
+                key: key.into(),
+                dtype: *dtype,
+                expected: "I64",
+            });
+        }
+        let data = bytes
+            .chunks_exact(8)
+            .map(|c| i64::from_le_bytes(c.try_into().expect("8-byte chunk")))
+            .collect();
+        Ok(Array {
+            shape: shape.clone(),
+            data,
+        })
+    }
+}
+
+/// `|a − e| ≤ atol + rtol·|e|`, elementwise, as numpy's `allclose`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Tolerance {
+    pub rtol: f64,
+    pub atol: f64,
+}
+
+impl Tolerance {
+    /// The `tolerance` object of a manifest entry.
+    pub fn from_manifest(entry: &Value) -> Option<Self> {
+        let t = entry.get("tolerance")?;
+        Some(Self {
+            rtol: t.get("rtol")?.as_f64()?,
+            atol: t.get("atol")?.as_f64()?,
+        })
+    }
+
+    /// Compares `actual` with `expected`; the error names the worst element.
+    pub fn check(&self, what: &str, actual: &[f32], expected: &[f32]) -> Result<(), String> {
+        if actual.len() != expected.len() {
+            return Err(format!(
+                "{what}: {} values, expected {}",
+                actual.len(),
+                expected.len()
+            ));
+        }
+        let mut worst: Option<(usize, f64)> = None;
+        let mut failures = 0usize;
+        for (i, (&a, &e)) in actual.iter().zip(expected).enumerate() {
+            let (a, e) = (a as f64, e as f64);
+            let excess = (a - e).abs() - (self.atol + self.rtol * e.abs());
+            if !(excess <= 0.0) {
+                failures += 1;
+                if worst.is_none_or(|(_, w)| excess > w || excess.is_nan()) {
+                    worst = Some((i, excess));
+                }
+            }
+        }
+        match worst {
+            None => Ok(()),
+            Some((i, _)) => Err(format!(
+                "{what}: {failures}/{} values outside rtol={} atol={}; worst at index {i}: got {}, expected {}",
+                actual.len(),
+                self.rtol,
+                self.atol,
+                actual[i],
+                expected[i]
+            )),
+        }
+    }
+}
