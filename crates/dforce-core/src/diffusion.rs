@@ -40,6 +40,13 @@ pub struct DiffusionConfig {
     pub fused_snr_decay: Option<f64>,
 }
 
+/// Sampling levels (`0..=S`) of every token before and after one step.
+#[derive(Debug, Clone, Copy)]
+pub struct StepLevels<'a> {
+    pub from: &'a LevelGrid,
+    pub to: &'a LevelGrid,
+}
+
 /// The three views of one network call.
 #[derive(Debug, Clone)]
 pub struct ModelPrediction<const D: usize> {
@@ -98,7 +105,7 @@ impl Diffusion {
                 config.ddim_sampling_eta
             )));
         }
-        if !(config.clip_noise > 0.0) {
+        if config.clip_noise.is_nan() || config.clip_noise <= 0.0 {
             return Err(CoreError::Invalid(format!(
                 "diffusion.clip_noise must be > 0, got {}",
                 config.clip_noise
@@ -337,11 +344,11 @@ impl Diffusion {
         model: &M,
         x: Tensor<D>,
         cond: Option<Tensor<3>>,
-        from: &LevelGrid,
-        to: &LevelGrid,
+        levels: StepLevels<'_>,
         guidance: Option<GuidanceFn<'_, D>>,
         noise: &mut impl NoiseSource,
     ) -> Result<Tensor<D>, CoreError> {
+        let StepLevels { from, to } = levels;
         let dims = x.dims();
         if from.tokens != dims[0]
             || from.batch != dims[1]

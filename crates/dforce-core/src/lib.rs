@@ -13,7 +13,9 @@ pub mod objective;
 pub mod schedule;
 pub mod scheduling_matrix;
 
-pub use diffusion::{Denoiser, Diffusion, DiffusionConfig, GuidanceFn, ModelPrediction};
+pub use diffusion::{
+    Denoiser, Diffusion, DiffusionConfig, GuidanceFn, ModelPrediction, StepLevels,
+};
 pub use error::CoreError;
 pub use levels::{LevelGrid, RealLevels};
 pub use loss_weights::LossWeighting;

@@ -198,7 +198,9 @@ impl Tolerance {
         for (i, (&a, &e)) in actual.iter().zip(expected).enumerate() {
             let (a, e) = (a as f64, e as f64);
             let excess = (a - e).abs() - (self.atol + self.rtol * e.abs());
-            if !(excess <= 0.0) {
+            // NaN anywhere is a failure, so test for "within" and negate.
+            let within = excess <= 0.0;
+            if !within {
                 failures += 1;
                 if worst.is_none_or(|(_, w)| excess > w || excess.is_nan()) {
                     worst = Some((i, excess));

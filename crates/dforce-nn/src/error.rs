@@ -1,0 +1,29 @@
+//! Errors of network construction and checkpoint I/O. Every message names the file or key.
+
+use std::path::PathBuf;
+
+use thiserror::Error;
+
+#[derive(Debug, Error)]
+pub enum NnError {
+    #[error("cannot read checkpoint {path}: {message}")]
+    Read { path: PathBuf, message: String },
+    #[error("{path} is empty: a checkpoint needs a safetensors header or a PyTorch zip archive")]
+    Empty { path: PathBuf },
+    #[error(
+        "{path} is neither a safetensors file nor a PyTorch Lightning .ckpt (zip) archive; first bytes: {head}"
+    )]
+    UnknownFormat { path: PathBuf, head: String },
+    #[error("{path}: tensor '{key}' has unsupported dtype {dtype}; expected f32, f16, bf16 or f64")]
+    Dtype {
+        path: PathBuf,
+        key: String,
+        dtype: String,
+    },
+    #[error("{path} does not fit this model:{details}")]
+    Mismatch { path: PathBuf, details: String },
+    #[error("cannot write {path}: {message}")]
+    Write { path: PathBuf, message: String },
+    #[error("invalid network config: {0}")]
+    Config(String),
+}

@@ -1,0 +1,334 @@
+//! Name → tensor maps read from checkpoints, and the strict loader that maps them onto modules.
+//!
+//! Official checkpoints are PyTorch Lightning `.ckpt` files (a zip holding a pickle); ours are
+//! safetensors. Both become a [`StateDict`] of host f32 tensors, keyed by the reference's
+//! state_dict names, so one loader serves both.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+
+use burn::module::Param;
+use burn::tensor::{Device, Tensor, TensorData};
+use pytorch_reader::{PickleValue, PytorchReader};
+
+use crate::error::NnError;
+
+/// A host-side f32 tensor.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HostTensor {
+    pub shape: Vec<usize>,
+    pub data: Vec<f32>,
+}
+
+impl HostTensor {
+    pub fn numel(&self) -> usize {
+        self.data.len()
+    }
+}
+
+/// What a checkpoint file is, as far as its container tells.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CheckpointFormat {
+    /// A PyTorch Lightning `.ckpt` (torch.save zip + pickle).
+    Lightning,
+    /// A safetensors file (dforce's own format, or a converted official checkpoint).
+    SafeTensors,
+}
+
+/// Tensors plus what the file says about the run that wrote it.
+#[derive(Debug, Clone)]
+pub struct StateDict {
+    pub path: PathBuf,
+    pub format: CheckpointFormat,
+    pub tensors: BTreeMap<String, HostTensor>,
+    pub global_step: Option<i64>,
+    pub epoch: Option<i64>,
+    /// Integer and boolean tensors (step counters, indices): kept by name, never loaded as weights.
+    pub non_float: BTreeMap<String, (String, Vec<usize>)>,
+    /// String metadata (safetensors `__metadata__`; for Lightning files, scalar top-level entries).
+    pub metadata: BTreeMap<String, String>,
+}
+
+fn read_err(path: &Path, e: impl std::fmt::Display) -> NnError {
+    NnError::Read {
+        path: path.to_path_buf(),
+        message: e.to_string(),
+    }
+}
+
+impl StateDict {
+    /// Reads either format, chosen by the file's first bytes (not its extension).
+    pub fn load(path: &Path) -> Result<Self, NnError> {
+        let mut head = [0u8; 8];
+        let n = {
+            use std::io::Read;
+            let mut f = std::fs::File::open(path).map_err(|e| read_err(path, e))?;
+            f.read(&mut head).map_err(|e| read_err(path, e))?
+        };
+        if n == 0 {
+            return Err(NnError::Empty {
+                path: path.to_path_buf(),
+            });
+        }
+        if n >= 2 && &head[..2] == b"PK" {
+            Self::from_lightning(path)
+        } else if n == 8 && u64::from_le_bytes(head) < 100_000_000 {
+            Self::from_safetensors(path)
+        } else {
+            Err(NnError::UnknownFormat {
+                path: path.to_path_buf(),
+                head: head[..n]
+                    .iter()
+                    .map(|b| format!("{b:02x}"))
+                    .collect::<Vec<_>>()
+                    .join(" "),
+            })
+        }
+    }
+
+    /// Reads a PyTorch Lightning checkpoint: `state_dict` plus `global_step` / `epoch`.
+    pub fn from_lightning(path: &Path) -> Result<Self, NnError> {
+        let reader =
+            PytorchReader::with_top_level_key(path, "state_dict").map_err(|e| read_err(path, e))?;
+        let mut tensors = BTreeMap::new();
+        let mut non_float = BTreeMap::new();
+        for (name, t) in reader.tensors() {
+            let dtype = format!("{:?}", t.dtype());
+            if !is_float(&dtype) {
+                non_float.insert(name.clone(), (dtype, t.shape().to_vec()));
+                continue;
+            }
+            let bytes = t
+                .read()
+                .map_err(|e| read_err(path, format!("tensor '{name}': {e}")))?;
+            let data = decode_floats(path, name, &dtype, &bytes)?;
+            tensors.insert(
+                name.clone(),
+                HostTensor {
+                    shape: t.shape().to_vec(),
+                    data,
+                },
+            );
+        }
+        let mut sd = Self {
+            path: path.to_path_buf(),
+            format: CheckpointFormat::Lightning,
+            tensors,
+            non_float,
+            global_step: None,
+            epoch: None,
+            metadata: BTreeMap::new(),
+        };
+        // The top level also holds optimizer states and loop bookkeeping; only scalars interest us.
+        if let Ok(PickleValue::Dict(top)) = PytorchReader::read_pickle_data(path, None) {
+            for (k, v) in top {
+                match (k.as_str(), &v) {
+                    ("global_step", PickleValue::Int(i)) => sd.global_step = Some(*i),
+                    ("epoch", PickleValue::Int(i)) => sd.epoch = Some(*i),
+                    (_, PickleValue::String(s)) => {
+                        sd.metadata.insert(k.clone(), s.clone());
+                    }
+                    _ => {}
+                }
+            }
+        }
+        Ok(sd)
+    }
+
+    /// Reads a safetensors file; `step` / `epoch` come from its metadata when present.
+    pub fn from_safetensors(path: &Path) -> Result<Self, NnError> {
+        let bytes = std::fs::read(path).map_err(|e| read_err(path, e))?;
+        let st = safetensors::SafeTensors::deserialize(&bytes).map_err(|e| read_err(path, e))?;
+        let (_, meta) =
+            safetensors::SafeTensors::read_metadata(&bytes).map_err(|e| read_err(path, e))?;
+        let metadata: BTreeMap<String, String> = meta
+            .metadata()
+            .clone()
+            .unwrap_or_default()
+            .into_iter()
+            .collect();
+        let mut tensors = BTreeMap::new();
+        let mut non_float = BTreeMap::new();
+        for (name, view) in st.tensors() {
+            let dtype = format!("{:?}", view.dtype());
+            if !is_float(&dtype) {
+                non_float.insert(name, (dtype, view.shape().to_vec()));
+                continue;
+            }
+            let data = decode_floats(path, &name, &dtype, view.data())?;
+            tensors.insert(
+                name,
+                HostTensor {
+                    shape: view.shape().to_vec(),
+                    data,
+                },
+            );
+        }
+        Ok(Self {
+            path: path.to_path_buf(),
+            format: CheckpointFormat::SafeTensors,
+            global_step: metadata.get("global_step").and_then(|s| s.parse().ok()),
+            epoch: metadata.get("epoch").and_then(|s| s.parse().ok()),
+            tensors,
+            non_float,
+            metadata,
+        })
+    }
+
+    /// Total number of scalars over all tensors.
+    pub fn numel(&self) -> usize {
+        self.tensors.values().map(HostTensor::numel).sum()
+    }
+}
+
+fn is_float(dtype: &str) -> bool {
+    matches!(
+        dtype.to_ascii_uppercase().as_str(),
+        "F32" | "F16" | "BF16" | "F64"
+    )
+}
+
+/// f32 / f16 / bf16 / f64 little-endian bytes to f32 values.
+fn decode_floats(path: &Path, key: &str, dtype: &str, bytes: &[u8]) -> Result<Vec<f32>, NnError> {
+    let d = dtype.to_ascii_uppercase();
+    Ok(match d.as_str() {
+        "F32" => bytes
+            .chunks_exact(4)
+            .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+            .collect(),
+        "F16" => bytes
+            .chunks_exact(2)
+            .map(|c| half::f16::from_le_bytes([c[0], c[1]]).to_f32())
+            .collect(),
+        "F64" => bytes
+            .chunks_exact(8)
+            .map(|c| f64::from_le_bytes(c.try_into().expect("8 bytes")) as f32)
+            .collect(),
+        "BF16" => bytes
+            .chunks_exact(2)
+            .map(|c| half::bf16::from_le_bytes([c[0], c[1]]).to_f32())
+            .collect(),
+        _ => {
+            return Err(NnError::Dtype {
+                path: path.to_path_buf(),
+                key: key.to_string(),
+                dtype: dtype.to_string(),
+            });
+        }
+    })
+}
+
+/// Hands tensors of a [`StateDict`] to modules by name and keeps score of what went wrong, so
+/// one error lists every missing, unexpected and wrong-shaped tensor at once.
+pub struct WeightLoader<'a> {
+    sd: &'a StateDict,
+    device: Device,
+    used: BTreeSet<String>,
+    missing: Vec<String>,
+    wrong_shape: Vec<String>,
+}
+
+impl<'a> WeightLoader<'a> {
+    pub fn new(sd: &'a StateDict, device: &Device) -> Self {
+        Self {
+            sd,
+            device: device.clone(),
+            used: BTreeSet::new(),
+            missing: Vec::new(),
+            wrong_shape: Vec::new(),
+        }
+    }
+
+    /// The tensor `name` with `shape`, or `None` (recorded) when absent or of another shape.
+    pub fn tensor<const D: usize>(&mut self, name: &str, shape: [usize; D]) -> Option<Tensor<D>> {
+        let Some(t) = self.sd.tensors.get(name) else {
+            self.missing.push(format!("{name} {shape:?}"));
+            return None;
+        };
+        self.used.insert(name.to_string());
+        // A reshape is fine when only unit dims differ (e.g. a (1,3,3) conv used as 3×3).
+        if t.numel() != shape.iter().product::<usize>() || squeeze(&t.shape) != squeeze(&shape) {
+            self.wrong_shape.push(format!(
+                "{name}: file has {:?}, model needs {shape:?}",
+                t.shape
+            ));
+            return None;
+        }
+        Some(Tensor::from_data(
+            TensorData::new(t.data.clone(), shape),
+            &self.device,
+        ))
+    }
+
+    /// Replaces `param` with the tensor `name` when it is present and fits.
+    pub fn load<const D: usize>(&mut self, param: &mut Param<Tensor<D>>, name: &str) {
+        let shape = param.val().dims();
+        if let Some(t) = self.tensor(name, shape) {
+            *param = Param::from_tensor(t);
+        }
+    }
+
+    /// Like [`WeightLoader::load`] for a PyTorch `Linear` weight `[out, in]`, which burn stores
+    /// transposed as `[in, out]`.
+    pub fn load_transposed(&mut self, param: &mut Param<Tensor<2>>, name: &str) {
+        let [i, o] = param.val().dims();
+        if let Some(t) = self.tensor(name, [o, i]) {
+            *param = Param::from_tensor(t.transpose());
+        }
+    }
+
+    /// Marks keys the model intentionally does not read (e.g. recomputed diffusion buffers).
+    pub fn skip(&mut self, name: &str) {
+        self.used.insert(name.to_string());
+    }
+
+    /// Fails with one message listing every problem; `prefix` limits "unexpected" to keys of
+    /// this model's namespace.
+    pub fn finish(self, prefix: &str) -> Result<(), NnError> {
+        let unexpected: Vec<&String> = self
+            .sd
+            .tensors
+            .keys()
+            .filter(|k| k.starts_with(prefix) && !self.used.contains(*k))
+            .collect();
+        if self.missing.is_empty() && self.wrong_shape.is_empty() && unexpected.is_empty() {
+            return Ok(());
+        }
+        let mut details = String::new();
+        let mut section = |title: &str, items: Vec<String>| {
+            if !items.is_empty() {
+                details.push_str(&format!(
+                    "\n  {title} ({}): {}",
+                    items.len(),
+                    summarize(&items)
+                ));
+            }
+        };
+        section("missing", self.missing);
+        section("wrong shape", self.wrong_shape);
+        section("unexpected", unexpected.into_iter().cloned().collect());
+        Err(NnError::Mismatch {
+            path: self.sd.path.clone(),
+            details,
+        })
+    }
+}
+
+fn squeeze(shape: &[usize]) -> Vec<usize> {
+    shape.iter().copied().filter(|&d| d != 1).collect()
+}
+
+/// The first few items, then a count, so a wrong-model error stays readable.
+fn summarize(items: &[String]) -> String {
+    const SHOWN: usize = 8;
+    let mut s = items
+        .iter()
+        .take(SHOWN)
+        .cloned()
+        .collect::<Vec<_>>()
+        .join(", ");
+    if items.len() > SHOWN {
+        s.push_str(&format!(", … and {} more", items.len() - SHOWN));
+    }
+    s
+}

@@ -1,0 +1,292 @@
+//! The planning Transformer, exactly as the reference builds it.
+//!
+//! Input MLP over `[x, noise-level embedding, condition]`, a sinusoidal token-position
+//! embedding, a post-norm encoder stack with PyTorch `TransformerEncoderLayer` defaults
+//! (ReLU, LayerNorm ε 1e-5, no dropout, packed q|k|v projection) and an output projection.
+//! Parameter names follow the reference's state_dict (`transformer.layers.N.…`, `init_mlp.0`,
+//! `init_mlp.2`, `out`). Layout is time-major: `(tokens, batch, features)`.
+
+use burn::module::{Module, Param};
+use burn::nn::{Initializer, LayerNorm, LayerNormConfig, Linear, LinearConfig};
+use burn::tensor::activation::{relu, softmax};
+use burn::tensor::{Bool, Device, Int, Tensor, TensorData};
+
+use crate::embedding::{frequencies, sinusoidal};
+use crate::error::NnError;
+use crate::state_dict::WeightLoader;
+use dforce_core::Denoiser;
+
+/// Shape of the planning Transformer (`algorithm.diffusion.architecture` + token size).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TransformerConfig {
+    /// Stacked token size D (frame_stack × per-frame size).
+    pub x_dim: usize,
+    pub external_cond_dim: usize,
+    /// Model width (`network_size`).
+    pub size: usize,
+    pub num_layers: usize,
+    pub nhead: usize,
+    pub dim_feedforward: usize,
+    /// Mask attention to the past (the reference's `causal`).
+    pub causal: bool,
+}
+
+/// One post-norm encoder layer: `y = LN1(h + MHA(h))`, `h = LN2(y + FF(y))`.
+#[derive(Module, Debug)]
+pub struct EncoderLayer {
+    /// Packed q|k|v projection, burn layout `[size, 3·size]` (PyTorch `in_proj_weight` transposed).
+    pub in_proj: Linear,
+    pub out_proj: Linear,
+    pub linear1: Linear,
+    pub linear2: Linear,
+    pub norm1: LayerNorm,
+    pub norm2: LayerNorm,
+    nhead: usize,
+}
+
+#[derive(Module, Debug)]
+pub struct Transformer {
+    pub init_mlp_0: Linear,
+    pub init_mlp_2: Linear,
+    pub layers: Vec<EncoderLayer>,
+    pub out: Linear,
+    size: usize,
+    causal: bool,
+}
+
+impl TransformerConfig {
+    fn validate(&self) -> Result<(), NnError> {
+        if self.size == 0 || self.nhead == 0 || !self.size.is_multiple_of(self.nhead) {
+            return Err(NnError::Config(format!(
+                "network_size ({}) must be a positive multiple of attn_heads ({})",
+                self.size, self.nhead
+            )));
+        }
+        if !self.size.is_multiple_of(4) {
+            return Err(NnError::Config(format!(
+                "network_size ({}) must be a multiple of 4 (two sinusoidal embeddings of size/2 and size)",
+                self.size
+            )));
+        }
+        if self.x_dim == 0 || self.num_layers == 0 || self.dim_feedforward == 0 {
+            return Err(NnError::Config(
+                "x_dim, num_layers and dim_feedforward must be at least 1".into(),
+            ));
+        }
+        Ok(())
+    }
+
+    /// A freshly initialised network with PyTorch's default initialisation. Like
+    /// `nn.TransformerEncoder`, every layer starts as a copy of the first.
+    pub fn init(&self, device: &Device) -> Result<Transformer, NnError> {
+        self.validate()?;
+        let s = self.size;
+        let linear = |i, o| LinearConfig::new(i, o).init(device);
+        let layer = EncoderLayer {
+            in_proj: LinearConfig::new(s, 3 * s)
+                .with_initializer(Initializer::XavierUniform { gain: 1.0 })
+                .init(device),
+            out_proj: linear(s, s),
+            linear1: linear(s, self.dim_feedforward),
+            linear2: linear(self.dim_feedforward, s),
+            norm1: LayerNormConfig::new(s).with_epsilon(1e-5).init(device),
+            norm2: LayerNormConfig::new(s).with_epsilon(1e-5).init(device),
+            nhead: self.nhead,
+        };
+        let layer = layer.zero_attention_biases();
+        let layers = (0..self.num_layers)
+            .map(|_| layer.clone().fresh_copy())
+            .collect();
+        Ok(Transformer {
+            init_mlp_0: linear(self.x_dim + s / 2 + self.external_cond_dim, s),
+            init_mlp_2: linear(s, s),
+            layers,
+            out: linear(s, self.x_dim),
+            size: s,
+            causal: self.causal,
+        })
+    }
+
+    /// Parameter count of this configuration (PyTorch's `numel` over trainable parameters).
+    pub fn num_params(&self) -> usize {
+        let s = self.size;
+        let ff = self.dim_feedforward;
+        let layer = 3 * s * s + 3 * s + s * s + s + ff * s + ff + s * ff + s + 4 * s;
+        (self.x_dim + s / 2 + self.external_cond_dim) * s
+            + s
+            + s * s
+            + s
+            + self.num_layers * layer
+            + s * self.x_dim
+            + self.x_dim
+    }
+}
+
+impl EncoderLayer {
+    /// PyTorch zero-initialises the packed input bias and the output-projection bias.
+    fn zero_attention_biases(mut self) -> Self {
+        for bias in [&mut self.in_proj.bias, &mut self.out_proj.bias]
+            .into_iter()
+            .flatten()
+        {
+            *bias = Param::from_tensor(bias.val().zeros_like());
+        }
+        self
+    }
+
+    /// A deep copy with new parameter ids (same values), as `copy.deepcopy` gives.
+    fn fresh_copy(self) -> Self {
+        self.map(&mut FreshParamIds)
+    }
+
+    fn load(&mut self, w: &mut WeightLoader, p: &str) {
+        load_linear(
+            w,
+            &mut self.in_proj,
+            &format!("{p}self_attn.in_proj_weight"),
+            &format!("{p}self_attn.in_proj_bias"),
+        );
+        load_linear(
+            w,
+            &mut self.out_proj,
+            &format!("{p}self_attn.out_proj.weight"),
+            &format!("{p}self_attn.out_proj.bias"),
+        );
+        load_linear(
+            w,
+            &mut self.linear1,
+            &format!("{p}linear1.weight"),
+            &format!("{p}linear1.bias"),
+        );
+        load_linear(
+            w,
+            &mut self.linear2,
+            &format!("{p}linear2.weight"),
+            &format!("{p}linear2.bias"),
+        );
+        load_layer_norm(w, &mut self.norm1, &format!("{p}norm1"));
+        load_layer_norm(w, &mut self.norm2, &format!("{p}norm2"));
+    }
+
+    /// `h`: `(n, B, size)`; `mask`: additive-mask positions to hide, `(n, n)`.
+    fn forward(&self, h: Tensor<3>, mask: Option<&Tensor<2, Bool>>) -> Tensor<3> {
+        let y = self.norm1.forward(h.clone() + self.self_attention(h, mask));
+        let ff = self.linear2.forward(relu(self.linear1.forward(y.clone())));
+        self.norm2.forward(y + ff)
+    }
+
+    fn self_attention(&self, h: Tensor<3>, mask: Option<&Tensor<2, Bool>>) -> Tensor<3> {
+        let [n, b, s] = h.dims();
+        let dh = s / self.nhead;
+        // (n, B, 3s) → three (B, heads, n, dh); heads are contiguous channel slices.
+        let qkv = self
+            .in_proj
+            .forward(h)
+            .reshape([n, b, 3, self.nhead, dh])
+            .permute([2, 1, 3, 0, 4]);
+        let q = qkv.clone().slice_dim(0, 0..1).squeeze_dim::<4>(0);
+        let k = qkv.clone().slice_dim(0, 1..2).squeeze_dim::<4>(0);
+        let v = qkv.slice_dim(0, 2..3).squeeze_dim::<4>(0);
+        let mut scores = q.matmul(k.swap_dims(2, 3)) / (dh as f64).sqrt();
+        if let Some(m) = mask {
+            scores = scores.mask_fill(
+                m.clone().unsqueeze::<4>().expand([b, self.nhead, n, n]),
+                f32::NEG_INFINITY,
+            );
+        }
+        let attn = softmax(scores, 3).matmul(v); // (B, heads, n, dh)
+        self.out_proj
+            .forward(attn.permute([2, 0, 1, 3]).reshape([n, b, s]))
+    }
+}
+
+/// Re-creates every float parameter with the same values and a new id, so copies get their
+/// own optimizer state.
+struct FreshParamIds;
+
+impl burn::module::ModuleMapper for FreshParamIds {
+    fn map_float<const D: usize>(&mut self, param: Param<Tensor<D>>) -> Param<Tensor<D>> {
+        Param::from_tensor(param.val())
+    }
+}
+
+/// Loads a PyTorch `Linear` (`weight [out, in]`, `bias [out]`) into a burn `Linear`.
+pub fn load_linear(w: &mut WeightLoader, linear: &mut Linear, weight: &str, bias: &str) {
+    w.load_transposed(&mut linear.weight, weight);
+    if let Some(b) = linear.bias.as_mut() {
+        w.load(b, bias);
+    }
+}
+
+/// Loads a PyTorch `LayerNorm` (`{prefix}.weight`, `{prefix}.bias`).
+pub fn load_layer_norm(w: &mut WeightLoader, norm: &mut LayerNorm, prefix: &str) {
+    w.load(&mut norm.gamma, &format!("{prefix}.weight"));
+    if let Some(b) = norm.beta.as_mut() {
+        w.load(b, &format!("{prefix}.bias"));
+    }
+}
+
+impl Transformer {
+    /// Overwrites every parameter from `w`, names under `prefix` (e.g. `diffusion_model.model.`).
+    pub fn load(&mut self, w: &mut WeightLoader, prefix: &str) {
+        for (i, layer) in self.layers.iter_mut().enumerate() {
+            layer.load(w, &format!("{prefix}transformer.layers.{i}."));
+        }
+        load_linear(
+            w,
+            &mut self.init_mlp_0,
+            &format!("{prefix}init_mlp.0.weight"),
+            &format!("{prefix}init_mlp.0.bias"),
+        );
+        load_linear(
+            w,
+            &mut self.init_mlp_2,
+            &format!("{prefix}init_mlp.2.weight"),
+            &format!("{prefix}init_mlp.2.bias"),
+        );
+        load_linear(
+            w,
+            &mut self.out,
+            &format!("{prefix}out.weight"),
+            &format!("{prefix}out.bias"),
+        );
+    }
+
+    /// `x`: `(n, B, D)`, `k`: `(n, B)` real noise levels, `cond`: `(n, B, E)` → `(n, B, D)`.
+    pub fn forward(&self, x: Tensor<3>, k: Tensor<2, Int>, cond: Option<Tensor<3>>) -> Tensor<3> {
+        let device = x.device();
+        let [n, _, _] = x.dims();
+        let half = self.size / 4;
+        let k_embed = sinusoidal(k, &frequencies(half, (half - 1) as f64), false, &device);
+        let mut parts = vec![x, k_embed];
+        parts.extend(cond);
+        let h = self
+            .init_mlp_2
+            .forward(relu(self.init_mlp_0.forward(Tensor::cat(parts, 2))));
+        let positions: Tensor<2, Int> = Tensor::arange(0..n as i64, &device).unsqueeze_dim(1);
+        let half = self.size / 2;
+        let mut h = h + sinusoidal(
+            positions,
+            &frequencies(half, (half - 1) as f64),
+            false,
+            &device,
+        );
+        let mask = self.causal.then(|| causal_mask(n, &device));
+        for layer in &self.layers {
+            h = layer.forward(h, mask.as_ref());
+        }
+        self.out.forward(h)
+    }
+}
+
+/// True above the diagonal: key positions later than the query are hidden.
+pub fn causal_mask(n: usize, device: &Device) -> Tensor<2, Bool> {
+    let m: Vec<bool> = (0..n * n).map(|i| i % n > i / n).collect();
+    Tensor::from_data(TensorData::new(m, [n, n]), device)
+}
+
+impl Denoiser<3> for Transformer {
+    fn denoise(&self, x: Tensor<3>, levels: Tensor<2, Int>, cond: Option<Tensor<3>>) -> Tensor<3> {
+        self.forward(x, levels, cond)
+    }
+}
