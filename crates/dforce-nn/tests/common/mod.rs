@@ -4,6 +4,7 @@
 use burn::tensor::{Device, Int, Tensor, TensorData};
 use dforce_core::{
     BetaSchedule, Denoiser, Diffusion, DiffusionConfig, LevelGrid, Objective, ReplayNoise,
+    StepLevels,
 };
 use dforce_fixtures::{Array, TensorFile, Tolerance};
 use serde_json::Value;
@@ -22,10 +23,7 @@ pub fn grid(a: &Array<i64>) -> LevelGrid {
 }
 
 pub fn values<const D: usize>(t: Tensor<D>) -> Vec<f32> {
-    t.into_data()
-        .convert::<f32>()
-        .to_vec::<f32>()
-        .expect("f32 data")
+    t.into_data().try_to_vec::<f32>().expect("f32 data")
 }
 
 /// The `Diffusion` the fixture was made with (its manifest `diffusion` block).

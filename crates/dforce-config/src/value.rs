@@ -1,0 +1,142 @@
+//! The configuration value tree.
+//!
+//! Mirrors what an OmegaConf `DictConfig`/`ListConfig` can hold after loading YAML or parsing
+//! command-line overrides: untyped scalars, nested lists and ordered maps, plus the special
+//! mandatory-missing marker `???`. Interpolations (`${a.b}`) are kept as [`Value::String`]s
+//! until [`Value::resolved`](crate::Value::resolved) replaces them, as OmegaConf resolves lazily.
+
+use crate::map::Map;
+
+/// A configuration value.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Value {
+    /// YAML `null` / `~` / empty; Python `None`.
+    Null,
+    /// YAML 1.1 booleans (`true`, `True`, `yes`, `on`, ...).
+    Bool(bool),
+    /// Integers (Python ints are unbounded; values outside `i64` are rejected when parsed).
+    Int(i64),
+    /// Floats, including `inf` and `nan`.
+    Float(f64),
+    /// Strings; may contain `${...}` interpolations until resolved.
+    String(String),
+    /// A list.
+    List(Vec<Value>),
+    /// An insertion-ordered map.
+    Map(Map),
+    /// OmegaConf's mandatory missing value `???`: must be set before it is read.
+    Missing,
+}
+
+impl Value {
+    /// The type name used in error messages.
+    pub fn type_name(&self) -> &'static str {
+        match self {
+            Value::Null => "null",
+            Value::Bool(_) => "bool",
+            Value::Int(_) => "int",
+            Value::Float(_) => "float",
+            Value::String(_) => "string",
+            Value::List(_) => "list",
+            Value::Map(_) => "mapping",
+            Value::Missing => "missing value '???'",
+        }
+    }
+
+    /// True for maps and lists.
+    pub fn is_container(&self) -> bool {
+        matches!(self, Value::Map(_) | Value::List(_))
+    }
+
+    /// True for a string that still contains an (unescaped) `${...}` interpolation.
+    pub fn is_interpolation(&self) -> bool {
+        match self {
+            Value::String(s) => crate::interpolation::has_interpolation(s),
+            _ => false,
+        }
+    }
+
+    /// The map, if this is one.
+    pub fn as_map(&self) -> Option<&Map> {
+        match self {
+            Value::Map(m) => Some(m),
+            _ => None,
+        }
+    }
+
+    /// The list, if this is one.
+    pub fn as_list(&self) -> Option<&[Value]> {
+        match self {
+            Value::List(l) => Some(l),
+            _ => None,
+        }
+    }
+
+    /// The string, if this is one.
+    pub fn as_str(&self) -> Option<&str> {
+        match self {
+            Value::String(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    /// The direct child named `segment`: a map key, or a list index written in decimal.
+    pub fn child(&self, segment: &str) -> Option<&Value> {
+        match self {
+            Value::Map(m) => m.get(segment),
+            Value::List(l) => segment.parse::<usize>().ok().and_then(|i| l.get(i)),
+            _ => None,
+        }
+    }
+
+    /// Mutable variant of [`Value::child`].
+    pub fn child_mut(&mut self, segment: &str) -> Option<&mut Value> {
+        match self {
+            Value::Map(m) => m.get_mut(segment),
+            Value::List(l) => segment.parse::<usize>().ok().and_then(|i| l.get_mut(i)),
+            _ => None,
+        }
+    }
+}
+
+impl From<bool> for Value {
+    fn from(v: bool) -> Self {
+        Value::Bool(v)
+    }
+}
+
+impl From<i64> for Value {
+    fn from(v: i64) -> Self {
+        Value::Int(v)
+    }
+}
+
+impl From<f64> for Value {
+    fn from(v: f64) -> Self {
+        Value::Float(v)
+    }
+}
+
+impl From<&str> for Value {
+    fn from(v: &str) -> Self {
+        Value::String(v.to_string())
+    }
+}
+
+impl From<String> for Value {
+    fn from(v: String) -> Self {
+        Value::String(v)
+    }
+}
+
+impl From<Vec<Value>> for Value {
+    fn from(v: Vec<Value>) -> Self {
+        Value::List(v)
+    }
+}
+
+impl From<Map> for Value {
+    fn from(v: Map) -> Self {
+        Value::Map(v)
+    }
+}
