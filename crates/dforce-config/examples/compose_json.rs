@@ -18,7 +18,8 @@ fn main() -> ExitCode {
         eprintln!("usage: compose_json [--yaml] CONFIG_DIR [OVERRIDES...]");
         return ExitCode::from(2);
     };
-    let result = dforce_config::compose(&PathBuf::from(dir), &args[1..]).and_then(|c| c.job.resolved());
+    let result =
+        dforce_config::compose(&PathBuf::from(dir), &args[1..]).and_then(|c| c.job.resolved());
     match result {
         Ok(cfg) if yaml => {
             print!("{}", cfg.to_yaml());

@@ -107,19 +107,25 @@ impl Value {
             .collect()
     }
 
-    /// `None` for null, otherwise as [`Value::get_i64`] (for keys such as `max_time: null`).
+    /// `None` for null or absent keys (`max_time: null`, or a key only some command lines
+    /// add with `+key=...`), otherwise as [`Value::get_i64`].
     pub fn get_opt_i64(&self, key: &str) -> Result<Option<i64>, ConfigError> {
         self.optional(key, Value::get_i64)
     }
 
-    /// `None` for null, otherwise as [`Value::get_f64`].
+    /// `None` for null or absent keys, otherwise as [`Value::get_f64`].
     pub fn get_opt_f64(&self, key: &str) -> Result<Option<f64>, ConfigError> {
         self.optional(key, Value::get_f64)
     }
 
-    /// `None` for null, otherwise as [`Value::get_str`].
+    /// `None` for null or absent keys, otherwise as [`Value::get_str`].
     pub fn get_opt_str(&self, key: &str) -> Result<Option<&str>, ConfigError> {
         self.optional(key, Value::get_str)
+    }
+
+    /// `None` for null or absent keys, otherwise as [`Value::get_bool`].
+    pub fn get_opt_bool(&self, key: &str) -> Result<Option<bool>, ConfigError> {
+        self.optional(key, Value::get_bool)
     }
 
     fn optional<'a, T>(
@@ -127,9 +133,10 @@ impl Value {
         key: &str,
         getter: impl Fn(&'a Value, &str) -> Result<T, ConfigError>,
     ) -> Result<Option<T>, ConfigError> {
-        match self.get(key)? {
-            Value::Null => Ok(None),
-            _ => getter(self, key).map(Some),
+        match self.get(key) {
+            Ok(Value::Null) | Err(ConfigError::NotFound { .. }) => Ok(None),
+            Ok(_) => getter(self, key).map(Some),
+            Err(e) => Err(e),
         }
     }
 
@@ -180,13 +187,25 @@ mod tests {
         assert_eq!(c.get_f64("algorithm.diffusion.timesteps").unwrap(), 1000.0);
         assert_eq!(c.get_str("algorithm.name").unwrap(), "df");
         assert!(!c.get_bool("algorithm.causal").unwrap());
-        assert_eq!(c.get_list("algorithm.diffusion.dim_mults").unwrap().len(), 2);
+        assert_eq!(
+            c.get_list("algorithm.diffusion.dim_mults").unwrap().len(),
+            2
+        );
         assert_eq!(c.get_i64("algorithm.diffusion.dim_mults.1").unwrap(), 2);
         assert_eq!(c.get_i64("algorithm.diffusion.dim_mults[1]").unwrap(), 2);
         assert_eq!(c.get_f64_list("algorithm.mean").unwrap(), vec![1.0, 2.5]);
-        assert_eq!(c.get_i64_list("algorithm.diffusion.dim_mults").unwrap(), vec![1, 2]);
+        assert_eq!(
+            c.get_i64_list("algorithm.diffusion.dim_mults").unwrap(),
+            vec![1, 2]
+        );
         assert_eq!(c.get_opt_i64("algorithm.max_time").unwrap(), None);
-        assert_eq!(c.get_opt_i64("algorithm.diffusion.timesteps").unwrap(), Some(1000));
+        assert_eq!(c.get_opt_str("device").unwrap(), None);
+        assert!(c.get_opt_str("algorithm.save_dir").is_err());
+        assert!(c.get_opt_f64("algorithm.name").is_err());
+        assert_eq!(
+            c.get_opt_i64("algorithm.diffusion.timesteps").unwrap(),
+            Some(1000)
+        );
         assert!(c.get_map("algorithm.diffusion").is_ok());
         assert!(c.contains("algorithm.save_dir"));
     }
@@ -196,13 +215,19 @@ mod tests {
         let c = cfg();
         let e = c.get_i64("algorithm.lr").unwrap_err().to_string();
         assert_eq!(e, "Key 'algorithm.lr' should be an int but is float 0.0005");
-        let e = c.get_i64("algorithm.diffusion.timestep").unwrap_err().to_string();
+        let e = c
+            .get_i64("algorithm.diffusion.timestep")
+            .unwrap_err()
+            .to_string();
         assert_eq!(
             e,
             "Key 'algorithm.diffusion.timestep' not found. Did you mean 'algorithm.diffusion.timesteps'?"
         );
         let e = c.get_str("algorithm.save_dir").unwrap_err().to_string();
-        assert!(e.contains("missing mandatory value") && e.contains("algorithm.save_dir=..."), "{e}");
+        assert!(
+            e.contains("missing mandatory value") && e.contains("algorithm.save_dir=..."),
+            "{e}"
+        );
         let e = c.get_i64("algorithm.ref").unwrap_err().to_string();
         assert!(e.contains("resolved()"), "{e}");
         let e = c.get_i64_list("algorithm.mean").unwrap_err().to_string();

@@ -59,11 +59,17 @@ enum SlotError {
 }
 
 /// The existing value at `segments`, for `key=value`.
-fn existing_slot<'a>(cfg: &'a mut Value, segments: &[String], key: &str) -> Result<&'a mut Value, SlotError> {
+fn existing_slot<'a>(
+    cfg: &'a mut Value,
+    segments: &[String],
+    key: &str,
+) -> Result<&'a mut Value, SlotError> {
     let mut node = cfg;
     for (depth, seg) in segments.iter().enumerate() {
         if !node.is_container() {
-            return Err(SlotError::Scalar(not_a_container(key, segments, depth, node)));
+            return Err(SlotError::Scalar(not_a_container(
+                key, segments, depth, node,
+            )));
         }
         node = node.child_mut(seg).ok_or(SlotError::Absent)?;
     }
@@ -74,7 +80,12 @@ fn not_a_container(key: &str, segments: &[String], depth: usize, node: &Value) -
     ConfigError::NotAContainer {
         key: key.to_string(),
         parent: segments[..depth].join("."),
-        actual: format!("{} {} {}", article(node.type_name()), node.type_name(), pyfmt::brief(node)),
+        actual: format!(
+            "{} {} {}",
+            article(node.type_name()),
+            node.type_name(),
+            pyfmt::brief(node)
+        ),
     }
 }
 
@@ -87,7 +98,11 @@ fn article(type_name: &str) -> &'static str {
 
 /// The value at `segments`, creating missing mappings on the way (for `+` and `++`). A new
 /// leaf starts as null, so that the value replaces it rather than merging into it.
-fn created_slot<'a>(cfg: &'a mut Value, segments: &[String], key: &str) -> Result<&'a mut Value, ConfigError> {
+fn created_slot<'a>(
+    cfg: &'a mut Value,
+    segments: &[String],
+    key: &str,
+) -> Result<&'a mut Value, ConfigError> {
     let mut node = cfg;
     for (depth, seg) in segments.iter().enumerate() {
         let is_last = depth + 1 == segments.len();
@@ -98,7 +113,11 @@ fn created_slot<'a>(cfg: &'a mut Value, segments: &[String], key: &str) -> Resul
         if let Value::Map(m) = node
             && !m.contains_key(seg)
         {
-            let fresh = if is_last { Value::Null } else { Value::Map(Map::new()) };
+            let fresh = if is_last {
+                Value::Null
+            } else {
+                Value::Map(Map::new())
+            };
             m.insert(seg.clone(), fresh);
         }
         let is_list = matches!(node, Value::List(_));
@@ -121,7 +140,12 @@ fn created_slot<'a>(cfg: &'a mut Value, segments: &[String], key: &str) -> Resul
 
 /// Stores `value` in `slot`: mappings merge into mappings (new keys only when
 /// `allow_new_keys`), a mapping and a list never merge, anything else replaces.
-fn set_merging(slot: &mut Value, value: Value, allow_new_keys: bool, key: &str) -> Result<(), ConfigError> {
+fn set_merging(
+    slot: &mut Value,
+    value: Value,
+    allow_new_keys: bool,
+    key: &str,
+) -> Result<(), ConfigError> {
     match (slot, value) {
         (Value::Map(dest), Value::Map(src)) => {
             for (k, v) in src {
@@ -142,14 +166,15 @@ fn set_merging(slot: &mut Value, value: Value, allow_new_keys: bool, key: &str) 
             }
             Ok(())
         }
-        (existing @ Value::Map(_), new @ Value::List(_)) | (existing @ Value::List(_), new @ Value::Map(_)) => {
-            Err(ConfigError::MergeConflict {
-                key: key.to_string(),
-                existing: format!("{} {}", article(existing.type_name()), existing.type_name()),
-                new: format!("{} {}", article(new.type_name()), new.type_name()),
-                hint: format!("To replace it, delete it first and add the new value: '~{key}' '+{key}=...'"),
-            })
-        }
+        (existing @ Value::Map(_), new @ Value::List(_))
+        | (existing @ Value::List(_), new @ Value::Map(_)) => Err(ConfigError::MergeConflict {
+            key: key.to_string(),
+            existing: format!("{} {}", article(existing.type_name()), existing.type_name()),
+            new: format!("{} {}", article(new.type_name()), new.type_name()),
+            hint: format!(
+                "To replace it, delete it first and add the new value: '~{key}' '+{key}=...'"
+            ),
+        }),
         (slot, value) => {
             *slot = value;
             Ok(())
@@ -179,7 +204,9 @@ fn delete(cfg: &mut Value, segments: &[String], o: &Override) -> Result<(), Conf
             expected: pyfmt::brief(expected),
         });
     }
-    let (last, parents) = segments.split_last().expect("keys have at least one segment");
+    let (last, parents) = segments
+        .split_last()
+        .expect("keys have at least one segment");
     let parent = match crate::path::lookup_mut(cfg, parents) {
         Some(p) => p,
         None => unreachable!("the child exists, so its parent does"),
@@ -223,14 +250,19 @@ mod tests {
     fn change_needs_existing_key_and_merges_maps() {
         let mut c = cfg();
         apply(&mut c, "algorithm.guidance_scale=3").unwrap();
-        assert_eq!(c.child("algorithm").unwrap().child("guidance_scale"), Some(&Value::Int(3)));
+        assert_eq!(
+            c.child("algorithm").unwrap().child("guidance_scale"),
+            Some(&Value::Int(3))
+        );
         apply(&mut c, "d={x: 5}").unwrap();
         assert_eq!(c.child("d"), Some(&yaml("x: 5\ny: [1, 2]\n")));
         apply(&mut c, "d.y.0=7").unwrap();
         apply(&mut c, "m=3").unwrap();
         apply(&mut c, "d.x=[1]").unwrap();
         assert_eq!(c.child("d"), Some(&yaml("x: [1]\ny: [7, 2]\n")));
-        let e = apply(&mut c, "algorithm.guidence_scale=3").unwrap_err().to_string();
+        let e = apply(&mut c, "algorithm.guidence_scale=3")
+            .unwrap_err()
+            .to_string();
         assert_eq!(
             e,
             "Could not override 'algorithm.guidence_scale': no such key. Did you mean 'algorithm.guidance_scale'? (use '+algorithm.guidence_scale=...' to add a new key)"
@@ -240,7 +272,10 @@ mod tests {
         let e = apply(&mut c, "a.b=1").unwrap_err().to_string();
         assert!(e.contains("'a' is an int 1") && e.contains("++a.b="), "{e}");
         let e = apply(&mut c, "d=[1]").unwrap_err().to_string();
-        assert!(e.contains("cannot merge a list into a mapping") && e.contains("'~d' '+d=...'"), "{e}");
+        assert!(
+            e.contains("cannot merge a list into a mapping") && e.contains("'~d' '+d=...'"),
+            "{e}"
+        );
         assert!(apply(&mut c, "d.y.5=1").is_err());
     }
 
@@ -256,7 +291,9 @@ mod tests {
         apply(&mut c, "++d.x.y=1").unwrap();
         assert_eq!(
             c,
-            yaml("a: 5\nn: 3\nm: 4\nd:\n  x: {y: 1}\n  y: [1, 2]\n  q: 1\nalgorithm:\n  guidance_scale: 2.0\nname: x\nq: {r: {s: 1}}\n")
+            yaml(
+                "a: 5\nn: 3\nm: 4\nd:\n  x: {y: 1}\n  y: [1, 2]\n  q: 1\nalgorithm:\n  guidance_scale: 2.0\nname: x\nq: {r: {s: 1}}\n"
+            )
         );
         let e = apply(&mut c, "+a=3").unwrap_err().to_string();
         assert_eq!(
@@ -271,10 +308,15 @@ mod tests {
         apply(&mut c, "~a=1").unwrap();
         apply(&mut c, "~d.y.0").unwrap();
         apply(&mut c, "~n").unwrap();
-        assert_eq!(c, yaml("m: ???\nd:\n  x: 1\n  y: [2]\nalgorithm:\n  guidance_scale: 2.0\n"));
+        assert_eq!(
+            c,
+            yaml("m: ???\nd:\n  x: 1\n  y: [2]\nalgorithm:\n  guidance_scale: 2.0\n")
+        );
         let e = apply(&mut c, "~d.x=2").unwrap_err().to_string();
         assert!(e.contains("its value is 1, not 2"), "{e}");
-        let e = apply(&mut c, "~algorithm.guidance").unwrap_err().to_string();
+        let e = apply(&mut c, "~algorithm.guidance")
+            .unwrap_err()
+            .to_string();
         assert_eq!(
             e,
             "Could not delete 'algorithm.guidance': no such key. Did you mean 'algorithm.guidance_scale'?"

@@ -52,9 +52,16 @@ pub fn compose(config_dir: &Path, overrides: &[String]) -> Result<Composed, Conf
 }
 
 /// [`compose`] with another primary config name (without `.yaml`).
-pub fn compose_named(config_dir: &Path, config_name: &str, overrides: &[String]) -> Result<Composed, ConfigError> {
+pub fn compose_named(
+    config_dir: &Path,
+    config_name: &str,
+    overrides: &[String],
+) -> Result<Composed, ConfigError> {
     let mut repo = Repo::open(config_dir)?;
-    let parsed: Vec<Override> = overrides.iter().map(|o| parse_override(o)).collect::<Result<_, _>>()?;
+    let parsed: Vec<Override> = overrides
+        .iter()
+        .map(|o| parse_override(o))
+        .collect::<Result<_, _>>()?;
 
     let mut groups = GroupOverrides::default();
     let mut config_overrides = Vec::new();
@@ -126,6 +133,7 @@ pub fn compose_named(config_dir: &Path, config_name: &str, overrides: &[String])
         apply_override(&mut job, o).map_err(|e| explain_unknown_group(e, o, &repo))?;
     }
     for o in &hydra_overrides {
+        hydra::check_override(&hydra_root, o)?;
         apply_override(&mut hydra_root, o)?;
     }
 
@@ -214,7 +222,9 @@ fn add_group_override(groups: &mut GroupOverrides, o: &Override) -> Result<(), C
                 }
             };
             if o.kind == OverrideKind::Add {
-                groups.appends.push((o.key.clone(), o.package.clone(), value));
+                groups
+                    .appends
+                    .push((o.key.clone(), o.package.clone(), value));
             } else if let Some(existing) = groups.choices.iter_mut().find(|(k, _)| *k == key) {
                 // A later selection of the same group wins, as in Hydra.
                 existing.1 = value;
@@ -241,7 +251,9 @@ fn embed(value: Value, package: &str) -> Value {
 /// `algoritm=df_planning` fails as an unknown key; say that it is most likely a group.
 fn explain_unknown_group(e: ConfigError, o: &Override, repo: &Repo) -> ConfigError {
     match e {
-        ConfigError::UnknownKey { ref key, .. } if !key.contains('.') && o.kind == OverrideKind::Change => {
+        ConfigError::UnknownKey { ref key, .. }
+            if !key.contains('.') && o.kind == OverrideKind::Change =>
+        {
             let names = repo.groups();
             match closest(key, names.iter().map(String::as_str)) {
                 Some(group) => ConfigError::UnknownGroup {

@@ -91,7 +91,14 @@ pub fn parse_defaults(list: &Value, config_path: &str) -> Result<Vec<DefaultEntr
     };
     let split_package = |s: &str| -> (String, Option<String>) {
         match s.split_once('@') {
-            Some((p, pkg)) => (p.to_string(), Some(if pkg == "_here_" { String::new() } else { pkg.to_string() })),
+            Some((p, pkg)) => (
+                p.to_string(),
+                Some(if pkg == "_here_" {
+                    String::new()
+                } else {
+                    pkg.to_string()
+                }),
+            ),
             None => (s.to_string(), None),
         }
     };
@@ -110,7 +117,9 @@ pub fn parse_defaults(list: &Value, config_path: &str) -> Result<Vec<DefaultEntr
                 let (key, value) = m.iter().next().expect("one entry");
                 let words: Vec<&str> = key.split_whitespace().collect();
                 let Some((last, keywords)) = words.split_last() else {
-                    return Err(invalid("empty config group name in the defaults list".to_string()));
+                    return Err(invalid(
+                        "empty config group name in the defaults list".to_string(),
+                    ));
                 };
                 let mut optional = false;
                 let mut is_override = false;
@@ -213,7 +222,11 @@ pub struct Selection {
 }
 
 /// Expands the defaults tree of the primary config `config_name`.
-pub fn select(repo: &mut Repo, config_name: &str, overrides: &GroupOverrides) -> Result<Selection, ConfigError> {
+pub fn select(
+    repo: &mut Repo,
+    config_name: &str,
+    overrides: &GroupOverrides,
+) -> Result<Selection, ConfigError> {
     let mut ex = Expander {
         repo,
         choices: overrides
@@ -226,7 +239,11 @@ pub fn select(repo: &mut Repo, config_name: &str, overrides: &GroupOverrides) ->
                 used: false,
             })
             .collect(),
-        deletions: overrides.deletions.iter().map(|(k, o)| (k.clone(), o.clone(), false)).collect(),
+        deletions: overrides
+            .deletions
+            .iter()
+            .map(|(k, o)| (k.clone(), o.clone(), false))
+            .collect(),
         known: BTreeMap::new(),
         known_from_command_line: BTreeSet::new(),
     };
@@ -261,8 +278,15 @@ pub fn select(repo: &mut Repo, config_name: &str, overrides: &GroupOverrides) ->
     };
     if ex.repo.load(config_name)?.is_none() {
         return Err(ConfigError::Io {
-            path: ex.repo.root().join(format!("{config_name}.yaml")).display().to_string(),
-            reason: format!("the primary config '{config_name}.yaml' does not exist in the config directory"),
+            path: ex
+                .repo
+                .root()
+                .join(format!("{config_name}.yaml"))
+                .display()
+                .to_string(),
+            reason: format!(
+                "the primary config '{config_name}.yaml' does not exist in the config directory"
+            ),
         });
     }
     let items = ex.expand(&mut root, true, appends, None)?;
@@ -316,7 +340,12 @@ impl Node {
     fn from_entry(entry: &DefaultEntry) -> Node {
         let (kind, package, optional, is_override) = match entry {
             DefaultEntry::SelfRef => (Kind::SelfRef, None, false, false),
-            DefaultEntry::Config { path, package } => (Kind::Config { path: path.clone() }, package.clone(), false, false),
+            DefaultEntry::Config { path, package } => (
+                Kind::Config { path: path.clone() },
+                package.clone(),
+                false,
+                false,
+            ),
             DefaultEntry::Group {
                 group,
                 package,
@@ -358,7 +387,11 @@ impl Node {
             }
             Kind::Group { group, .. } => {
                 let (g, abs) = strip_abs(group);
-                if abs { g.to_string() } else { join_dir(&self.parent_base_dir, g) }
+                if abs {
+                    g.to_string()
+                } else {
+                    join_dir(&self.parent_base_dir, g)
+                }
             }
             Kind::SelfRef => self.parent_base_dir.clone(),
         }
@@ -380,7 +413,11 @@ impl Node {
         match &self.kind {
             Kind::Config { path } => {
                 let (p, abs) = strip_abs(path);
-                if abs { p.to_string() } else { join_dir(&self.parent_base_dir, p) }
+                if abs {
+                    p.to_string()
+                } else {
+                    join_dir(&self.parent_base_dir, p)
+                }
             }
             _ => format!("{}/{}", self.group_path(), self.name().unwrap_or_default()),
         }
@@ -423,7 +460,10 @@ impl Node {
         };
         match joined.rfind("_global_") {
             None => joined,
-            Some(i) => joined.get(i + "_global_".len() + 1..).unwrap_or("").to_string(),
+            Some(i) => joined
+                .get(i + "_global_".len() + 1..)
+                .unwrap_or("")
+                .to_string(),
         }
     }
 
@@ -567,7 +607,11 @@ impl Expander<'_> {
 
     /// `override` entries must come last in a list; they register a selection unless the
     /// command line already made one.
-    fn register_file_overrides(&mut self, defaults: &[Node], path: &str) -> Result<(), ConfigError> {
+    fn register_file_overrides(
+        &mut self,
+        defaults: &[Node],
+        path: &str,
+    ) -> Result<(), ConfigError> {
         let mut last_override: Option<&Node> = None;
         for d in defaults {
             if matches!(d.kind, Kind::SelfRef) {
@@ -613,7 +657,9 @@ impl Expander<'_> {
     }
 
     fn take_deletion(&mut self, node: &Node) -> bool {
-        let Some(key) = node.override_key() else { return false };
+        let Some(key) = node.override_key() else {
+            return false;
+        };
         let name = node.name();
         for (k, option, used) in self.deletions.iter_mut() {
             if *k == key && (option.is_none() || *option == name) {
@@ -625,20 +671,27 @@ impl Expander<'_> {
     }
 
     fn set_known_choice(&mut self, node: &Node) -> Result<(), ConfigError> {
-        let Some(key) = node.override_key() else { return Ok(()) };
+        let Some(key) = node.override_key() else {
+            return Ok(());
+        };
         let name = node.name();
         match self.known.get(&key) {
             Some(prev) if *prev != name => {
                 let text = |n: &Option<String>| n.clone().unwrap_or_else(|| "null".to_string());
                 // Children are expanded last-first, so of two conflicting entries the one
                 // met first is the later one; name the command-line selection as the fix.
-                let wanted = if node.external_append || !self.known_from_command_line.contains(&key) {
+                let wanted = if node.external_append || !self.known_from_command_line.contains(&key)
+                {
                     text(&name)
                 } else {
                     text(prev)
                 };
                 let (first, second) = (text(&name), text(prev));
-                let (first, second) = if node.external_append { (second, first) } else { (first, second) };
+                let (first, second) = if node.external_append {
+                    (second, first)
+                } else {
+                    (first, second)
+                };
                 Err(ConfigError::GroupConflict {
                     group: key,
                     first,
@@ -661,7 +714,10 @@ impl Expander<'_> {
         let group = node.group_path();
         let name = node.name().unwrap_or_default();
         let options = self.repo.group_options(&group);
-        match (&node.kind, self.repo.group_exists(&group) || group.is_empty()) {
+        match (
+            &node.kind,
+            self.repo.group_exists(&group) || group.is_empty(),
+        ) {
             (Kind::Group { .. }, true) => ConfigError::UnknownOption {
                 suggestion: DidYouMean(closest(&name, options.iter().map(String::as_str))),
                 available: options.join(", "),
@@ -677,11 +733,15 @@ impl Expander<'_> {
             },
             _ => {
                 let suggestion = DidYouMean(
-                    closest(&name, options.iter().map(String::as_str)).map(|o| join_dir(&group, &o)),
+                    closest(&name, options.iter().map(String::as_str))
+                        .map(|o| join_dir(&group, &o)),
                 );
                 ConfigError::InvalidConfig {
                     file: parent_path.unwrap_or("command line").to_string(),
-                    reason: format!("could not find config '{}'.{suggestion}", node.config_path()),
+                    reason: format!(
+                        "could not find config '{}'.{suggestion}",
+                        node.config_path()
+                    ),
                 }
             }
         }
@@ -689,7 +749,7 @@ impl Expander<'_> {
 
     /// Every selection and deletion must have matched an entry; no group may be merged twice.
     fn finish(&self, items: &[MergeItem]) -> Result<(), ConfigError> {
-        for c in self.choices.iter().filter(|c| !c.used) {
+        if let Some(c) = self.choices.iter().find(|c| !c.used) {
             return Err(match &c.containing {
                 None => ConfigError::GroupNotInDefaults {
                     group: c.key.clone(),
@@ -722,7 +782,9 @@ impl Expander<'_> {
         for key in items.iter().filter_map(|i| i.override_key.as_ref()) {
             if !seen.insert(key) {
                 return Err(ConfigError::Composition {
-                    reason: format!("config group '{key}' appears more than once in the final defaults list"),
+                    reason: format!(
+                        "config group '{key}' appears more than once in the final defaults list"
+                    ),
                 });
             }
         }
@@ -732,7 +794,10 @@ impl Expander<'_> {
 
 /// At most one `_self_`; Hydra appends it last when absent.
 fn validate_self(defaults: &mut Vec<Node>, path: &str) -> Result<(), ConfigError> {
-    let selfs = defaults.iter().filter(|d| matches!(d.kind, Kind::SelfRef)).count();
+    let selfs = defaults
+        .iter()
+        .filter(|d| matches!(d.kind, Kind::SelfRef))
+        .count();
     if selfs > 1 {
         return Err(ConfigError::InvalidConfig {
             file: path.to_string(),

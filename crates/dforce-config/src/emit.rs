@@ -38,7 +38,7 @@ fn pad(out: &mut String, indent: usize) {
 fn emit_map(m: &Map, indent: usize, out: &mut String) {
     for (k, v) in m.iter() {
         pad(out, indent);
-        out.push_str(&string_scalar(k, true));
+        out.push_str(&string_scalar(k));
         out.push(':');
         match v {
             Value::Map(child) if !child.is_empty() => {
@@ -99,7 +99,7 @@ fn emit_scalar(v: &Value, indent: usize, out: &mut String) {
             if s.contains('\n') && literal_allowed(s) {
                 emit_literal(s, indent, out);
             } else {
-                out.push_str(&string_scalar(s, false));
+                out.push_str(&string_scalar(s));
             }
         }
     }
@@ -123,8 +123,9 @@ fn yaml_float(f: f64) -> String {
 
 /// A single-line rendering of a string: plain when PyYAML would write it plain, otherwise
 /// single-quoted, or double-quoted when it has characters single quotes cannot carry.
-fn string_scalar(s: &str, simple_key: bool) -> String {
-    let _ = simple_key; // keys and values follow the same rules for single-line strings
+/// Keys and values follow the same rules. Text with line breaks only gets here when a
+/// literal block cannot carry it (or as a key), and is then double-quoted.
+fn string_scalar(s: &str) -> String {
     if omegaconf_quotes(s) {
         return single_quoted(s);
     }
@@ -154,7 +155,8 @@ fn resolves_to_other_type(s: &str) -> bool {
 
 fn looks_like_timestamp(s: &str) -> bool {
     let b = s.as_bytes();
-    let digits = |r: std::ops::Range<usize>| b.get(r).is_some_and(|x| x.iter().all(u8::is_ascii_digit));
+    let digits =
+        |r: std::ops::Range<usize>| b.get(r).is_some_and(|x| x.iter().all(u8::is_ascii_digit));
     digits(0..4) && b.get(4) == Some(&b'-') && b.len() >= 8 && b[5].is_ascii_digit()
 }
 
@@ -176,7 +178,14 @@ fn plain_allowed(s: &str) -> bool {
         return false;
     }
     let chars: Vec<char> = s.chars().collect();
-    let ws = |c: Option<&char>| c.is_none_or(|c| matches!(c, ' ' | '\t' | '\r' | '\n' | '\u{85}' | '\u{2028}' | '\u{2029}'));
+    let ws = |c: Option<&char>| {
+        c.is_none_or(|c| {
+            matches!(
+                c,
+                ' ' | '\t' | '\r' | '\n' | '\u{85}' | '\u{2028}' | '\u{2029}'
+            )
+        })
+    };
     if chars[0] == ' ' || chars[chars.len() - 1] == ' ' {
         return false;
     }
@@ -281,8 +290,12 @@ fn double_quoted(s: &str) -> String {
 /// not start with a space or line break, and every character is printable.
 fn literal_allowed(s: &str) -> bool {
     !s.starts_with([' ', '\n'])
-        && !s.chars().any(|c| (is_special(c) && c != '\t') || matches!(c, '\r' | '\u{85}' | '\u{2028}' | '\u{2029}'))
-        && !s.split('\n').any(|line| line.ends_with(' ') || line.ends_with('\t'))
+        && !s.chars().any(|c| {
+            (is_special(c) && c != '\t') || matches!(c, '\r' | '\u{85}' | '\u{2028}' | '\u{2029}')
+        })
+        && !s
+            .split('\n')
+            .any(|line| line.ends_with(' ') || line.ends_with('\t'))
 }
 
 fn emit_literal(s: &str, indent: usize, out: &mut String) {
@@ -363,10 +376,46 @@ mod tests {
     #[test]
     fn strings_round_trip() {
         for s in [
-            "", " lead", "trail ", "#x", "a #b", "a#b", "- x", "-x", "[1]", "{a}", "24:0:0", "~", "<<", "=",
-            "2024-01-02", "tab\there", "quote'd \"x\"", "back\\slash", "multi\nline\n", "no newline\nend",
-            "keep\n\n", " starts\nwith space", "trailing \nspace", "x: y\n", "ünïcode", "???x", ".5", "1_000",
-            "@at", "%p", "*star", "!bang", "&amp", "`tick", "|pipe", ">gt", "?q", "? q", ":c", "true",
+            "",
+            " lead",
+            "trail ",
+            "#x",
+            "a #b",
+            "a#b",
+            "- x",
+            "-x",
+            "[1]",
+            "{a}",
+            "24:0:0",
+            "~",
+            "<<",
+            "=",
+            "2024-01-02",
+            "tab\there",
+            "quote'd \"x\"",
+            "back\\slash",
+            "multi\nline\n",
+            "no newline\nend",
+            "keep\n\n",
+            " starts\nwith space",
+            "trailing \nspace",
+            "x: y\n",
+            "ünïcode",
+            "???x",
+            ".5",
+            "1_000",
+            "@at",
+            "%p",
+            "*star",
+            "!bang",
+            "&amp",
+            "`tick",
+            "|pipe",
+            ">gt",
+            "?q",
+            "? q",
+            ":c",
+            "true",
         ] {
             let mut m = Map::new();
             m.insert(s, Value::from(s));

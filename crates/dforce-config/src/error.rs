@@ -221,7 +221,9 @@ pub enum ConfigError {
     },
 
     /// An interpolation names a key that does not exist.
-    #[error("Could not resolve '{interpolation}' at '{key}': key '{target}' does not exist.{suggestion}")]
+    #[error(
+        "Could not resolve '{interpolation}' at '{key}': key '{target}' does not exist.{suggestion}"
+    )]
     InterpolationKeyMissing {
         /// Key holding the interpolation.
         key: String,
@@ -291,7 +293,9 @@ pub enum ConfigError {
     },
 
     /// A getter read a `???` value.
-    #[error("Key '{key}' is a missing mandatory value '???': set it with '{key}=...' on the command line")]
+    #[error(
+        "Key '{key}' is a missing mandatory value '???': set it with '{key}=...' on the command line"
+    )]
     MissingValue {
         /// Dotted key.
         key: String,

@@ -9,6 +9,7 @@
 //! logging groups and recorded in the choices; they have no further effect here.
 
 use crate::error::ConfigError;
+use crate::override_parser::Override;
 use crate::suggest::{DidYouMean, closest};
 use crate::value::Value;
 use crate::yaml::parse_yaml_str;
@@ -39,7 +40,10 @@ hydra:
 
 /// Hydra's config groups that may be selected from the command line, with their options.
 const GROUPS: [(&str, &[&str]); 2] = [
-    ("hydra/job_logging", &["default", "disabled", "none", "stdout"]),
+    (
+        "hydra/job_logging",
+        &["default", "disabled", "none", "stdout"],
+    ),
     ("hydra/hydra_logging", &["default", "disabled", "none"]),
 ];
 
@@ -53,7 +57,7 @@ pub fn check_group(group: &str, value: &Value, input: &str) -> Result<String, Co
     let Some((_, options)) = GROUPS.iter().find(|(g, _)| *g == group) else {
         let names: Vec<&str> = GROUPS.iter().map(|(g, _)| *g).collect();
         return Err(ConfigError::UnsupportedOverride {
-            input: input.to_string(),
+            input: crate::pyfmt::one_line(input),
             reason: format!(
                 "Hydra config group '{group}' is not supported.{} Supported: {}",
                 DidYouMean(closest(group, names.iter().copied())),
@@ -66,8 +70,33 @@ pub fn check_group(group: &str, value: &Value, input: &str) -> Result<String, Co
         other => Err(ConfigError::UnknownOption {
             group: group.to_string(),
             option: crate::pyfmt::py_str(other),
-            suggestion: DidYouMean(closest(&crate::pyfmt::py_str(other), options.iter().copied())),
+            suggestion: DidYouMean(closest(
+                &crate::pyfmt::py_str(other),
+                options.iter().copied(),
+            )),
             available: options.join(", "),
         }),
     }
+}
+
+/// Hydra's node is typed: a group of settings (`hydra`, `hydra.run`, ...) cannot be replaced
+/// by a single value, which would silently drop the settings inside it.
+pub fn check_override(root: &Value, o: &Override) -> Result<(), ConfigError> {
+    let existing = root.get(&o.key).ok();
+    let replaces_group =
+        matches!(existing, Some(Value::Map(_))) && !matches!(o.value, Some(Value::Map(_)));
+    if replaces_group {
+        let example = match o.key.as_str() {
+            "hydra" | "hydra.run" => "hydra.run.dir=PATH".to_string(),
+            key => format!("{key}.<setting>=..."),
+        };
+        return Err(ConfigError::UnsupportedOverride {
+            input: crate::pyfmt::one_line(&o.input),
+            reason: format!(
+                "'{}' is a group of Hydra settings; set one of them, e.g. '{example}'",
+                o.key
+            ),
+        });
+    }
+    Ok(())
 }

@@ -45,7 +45,10 @@ pub fn has_interpolation(s: &str) -> bool {
 enum Piece {
     Text(String),
     /// `raw` is `${...}` as written; `body` what is between the braces.
-    Interp { raw: String, body: String },
+    Interp {
+        raw: String,
+        body: String,
+    },
 }
 
 /// Splits a string into literal text and interpolations, applying OmegaConf's escapes: an
@@ -74,8 +77,9 @@ fn parse_pieces(s: &str) -> Result<Vec<Piece>, String> {
             continue;
         }
         if starts_interp(i) {
-            let end = matching_brace(&chars, i + 2)
-                .ok_or_else(|| format!("unterminated interpolation in '{s}': add the closing '}}'"))?;
+            let end = matching_brace(&chars, i + 2).ok_or_else(|| {
+                format!("unterminated interpolation in '{s}': add the closing '}}'")
+            })?;
             if !text.is_empty() {
                 pieces.push(Piece::Text(std::mem::take(&mut text)));
             }
@@ -165,11 +169,16 @@ fn resolver_call(body: &str) -> Option<(&str, &str)> {
     let valid = !name.is_empty()
         && name.split('.').all(|part| {
             let mut cs = part.chars();
-            cs.next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+            cs.next()
+                .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
                 && cs.all(|c| c.is_ascii_alphanumeric() || c == '_')
         });
     valid.then_some((name, args))
 }
+
+/// Longest chain of interpolations pointing at interpolations: far beyond real configs,
+/// and short enough for the recursive resolver to stay within the stack.
+const MAX_CHAIN: usize = 200;
 
 struct Resolver<'a> {
     root: &'a Value,
@@ -224,7 +233,19 @@ impl Resolver<'_> {
             chain.push(key.clone());
             return Err(ConfigError::InterpolationCycle {
                 key,
-                chain: format!("{} (break it by setting one of these keys to a value)", chain.join(" -> ")),
+                chain: format!(
+                    "{} (break it by setting one of these keys to a value)",
+                    chain.join(" -> ")
+                ),
+            });
+        }
+        if self.stack.len() >= MAX_CHAIN {
+            return Err(ConfigError::InterpolationInvalid {
+                key,
+                interpolation: pyfmt::one_line(s),
+                reason: format!(
+                    "more than {MAX_CHAIN} interpolations refer to one another in a chain; shorten it"
+                ),
             });
         }
         let pieces = parse_pieces(s).map_err(|reason| ConfigError::InterpolationInvalid {
@@ -253,7 +274,12 @@ impl Resolver<'_> {
     }
 
     /// Evaluates one `${body}` appearing in the node at `path`.
-    fn interpolation(&mut self, raw: &str, body: &str, path: &[String]) -> Result<Value, ConfigError> {
+    fn interpolation(
+        &mut self,
+        raw: &str,
+        body: &str,
+        path: &[String],
+    ) -> Result<Value, ConfigError> {
         let invalid = |reason: String| ConfigError::InterpolationInvalid {
             key: join_key(path),
             interpolation: raw.to_string(),
@@ -293,10 +319,16 @@ impl Resolver<'_> {
     fn follow_plain_references(&self, mut target: Vec<String>) -> Option<&Value> {
         for _ in 0..64 {
             let node = lookup(self.root, &target).ok()?;
-            let Value::String(s) = node else { return Some(node) };
-            let Ok(pieces) = parse_pieces(s) else { return Some(node) };
+            let Value::String(s) = node else {
+                return Some(node);
+            };
+            let Ok(pieces) = parse_pieces(s) else {
+                return Some(node);
+            };
             match pieces.as_slice() {
-                [Piece::Interp { body, .. }] if resolver_call(body).is_none() && !has_interpolation(body) => {
+                [Piece::Interp { body, .. }]
+                    if resolver_call(body).is_none() && !has_interpolation(body) =>
+                {
                     target = target_path(body.trim(), &target).ok()?;
                 }
                 _ => return Some(node),
@@ -319,7 +351,12 @@ impl Resolver<'_> {
         self.pieces(&pieces, path)
     }
 
-    fn lookup_target(&mut self, target: &[String], raw: &str, path: &[String]) -> Result<Value, ConfigError> {
+    fn lookup_target(
+        &mut self,
+        target: &[String],
+        raw: &str,
+        path: &[String],
+    ) -> Result<Value, ConfigError> {
         let target_key = join_key(target);
         match lookup(self.root, target) {
             Err(_) => Err(ConfigError::InterpolationKeyMissing {
@@ -338,7 +375,13 @@ impl Resolver<'_> {
     }
 
     /// Runs a resolver. Only OmegaConf's `oc.env` and `oc.select` are provided.
-    fn call(&mut self, name: &str, args: &str, raw: &str, path: &[String]) -> Result<Value, ConfigError> {
+    fn call(
+        &mut self,
+        name: &str,
+        args: &str,
+        raw: &str,
+        path: &[String],
+    ) -> Result<Value, ConfigError> {
         let invalid = |reason: String| ConfigError::InterpolationInvalid {
             key: join_key(path),
             interpolation: raw.to_string(),
@@ -389,10 +432,9 @@ impl Resolver<'_> {
 
     /// A resolver argument: quoted text, an interpolation, or a plain YAML-typed scalar.
     fn argument(&mut self, arg: &str, path: &[String]) -> Result<Value, ConfigError> {
-        let unquoted = ['\'', '"'].iter().find_map(|q| {
-            arg.strip_prefix(*q)
-                .and_then(|rest| rest.strip_suffix(*q))
-        });
+        let unquoted = ['\'', '"']
+            .iter()
+            .find_map(|q| arg.strip_prefix(*q).and_then(|rest| rest.strip_suffix(*q)));
         if let Some(inner) = unquoted {
             return self.string_in_place(inner, path);
         }
@@ -433,7 +475,8 @@ fn target_path(key: &str, node_path: &[String]) -> Result<Vec<String>, String> {
         }
         return Ok(base);
     }
-    let segs = split_key(rest).ok_or_else(|| format!("'{key}' is not a valid key (use dotted keys such as 'a.b.0')"))?;
+    let segs = split_key(rest)
+        .ok_or_else(|| format!("'{key}' is not a valid key (use dotted keys such as 'a.b.0')"))?;
     base.extend(segs);
     Ok(base)
 }
@@ -455,7 +498,11 @@ mod tests {
         .unwrap();
         assert_eq!(
             v.child("shape"),
-            Some(&Value::List(vec![Value::Int(3), Value::Int(128), Value::Int(128)]))
+            Some(&Value::List(vec![
+                Value::Int(3),
+                Value::Int(128),
+                Value::Int(128)
+            ]))
         );
         assert_eq!(v.child("path"), Some(&Value::from("data/mc/x.json")));
         assert_eq!(v.child("lst"), v.child("shape"));
@@ -483,7 +530,10 @@ mod tests {
         let v = resolve("r: 64\nshape: [3, '${r}']\nalias: ${shape}\ns: x=${shape}\nt: y=${alias}\nfull: ${shape}\n").unwrap();
         assert_eq!(v.child("s"), Some(&Value::from("x=[3, '${r}']")));
         assert_eq!(v.child("t"), Some(&Value::from("y=[3, '${r}']")));
-        assert_eq!(v.child("full"), Some(&Value::List(vec![Value::Int(3), Value::Int(64)])));
+        assert_eq!(
+            v.child("full"),
+            Some(&Value::List(vec![Value::Int(3), Value::Int(64)]))
+        );
     }
 
     #[test]
@@ -505,12 +555,16 @@ mod tests {
         let v = resolve("m: ???\nx: 1\n").unwrap();
         assert_eq!(v.child("m"), Some(&Value::Missing));
         let e = resolve("m: ???\nx: ${m}\n").unwrap_err();
-        assert!(matches!(e, ConfigError::InterpolationToMissing { ref target, .. } if target == "m"), "{e}");
+        assert!(
+            matches!(e, ConfigError::InterpolationToMissing { ref target, .. } if target == "m"),
+            "{e}"
+        );
     }
 
     #[test]
     fn missing_key_names_key_interpolation_and_suggestion() {
-        let e = resolve("dataset:\n  name: mc\n  metadata: data/${dataset.nmae}/m.json\n").unwrap_err();
+        let e =
+            resolve("dataset:\n  name: mc\n  metadata: data/${dataset.nmae}/m.json\n").unwrap_err();
         let msg = e.to_string();
         assert_eq!(
             msg,
@@ -520,11 +574,40 @@ mod tests {
 
     #[test]
     fn cycles_are_detected() {
-        for yaml in ["a: ${b}\nb: ${a}\n", "a: ${a}\n", "d:\n  x: ${d}\n", "a: x${b}\nb: ${a}y\n"] {
+        for yaml in [
+            "a: ${b}\nb: ${a}\n",
+            "a: ${a}\n",
+            "d:\n  x: ${d}\n",
+            "a: x${b}\nb: ${a}y\n",
+        ] {
             let e = resolve(yaml).unwrap_err();
-            assert!(matches!(e, ConfigError::InterpolationCycle { .. }), "{yaml}: {e}");
+            assert!(
+                matches!(e, ConfigError::InterpolationCycle { .. }),
+                "{yaml}: {e}"
+            );
             assert!(!e.to_string().contains('\n'));
         }
+    }
+
+    #[test]
+    fn long_chains_are_refused_not_overflowed() {
+        // Each key points at the next one, so resolving k0 walks the whole chain at once.
+        let mut yaml: String = (0..5000)
+            .map(|i| format!("k{i}: ${{k{}}}\n", i + 1))
+            .collect();
+        yaml.push_str("k5000: 1\n");
+        let Err(e) = resolve(&yaml) else {
+            panic!("a 5000-long chain should be refused")
+        };
+        assert!(
+            e.to_string().contains("more than 200 interpolations"),
+            "{e}"
+        );
+        let short: String = (1..50)
+            .map(|i| format!("k{i}: ${{k{}}}\n", i - 1))
+            .collect();
+        let v = resolve(&format!("k0: 7\n{short}")).unwrap();
+        assert_eq!(v.child("k49"), Some(&Value::Int(7)));
     }
 
     #[test]
@@ -550,7 +633,10 @@ mod tests {
     fn malformed_interpolations_error() {
         for yaml in ["a: ${b\n", "a: ${}\n", "a: ${...x}\n", "a: ${b..c}\n"] {
             let e = resolve(yaml).unwrap_err();
-            assert!(matches!(e, ConfigError::InterpolationInvalid { .. }), "{yaml}: {e}");
+            assert!(
+                matches!(e, ConfigError::InterpolationInvalid { .. }),
+                "{yaml}: {e}"
+            );
         }
     }
 }

@@ -18,7 +18,7 @@
 //! # Ok::<(), dforce_config::ConfigError>(())
 //! ```
 //!
-//! Module map: [`value`]/[`map`] (the tree), `yaml`/`yaml_scalar` (loading with OmegaConf's
+//! Module map: `value`/`map` (the tree), `yaml`/`yaml_scalar` (loading with OmegaConf's
 //! YAML 1.1 typing), `override_parser` (Hydra's override grammar), `defaults` (defaults
 //! lists), `merge`/`apply` (merging files and applying overrides), `interpolation`
 //! (`${...}`), `emit` (YAML output), `access` (typed getters), `suggest` (did-you-mean),
@@ -32,7 +32,7 @@ mod emit;
 mod error;
 mod hydra;
 mod interpolation;
-pub mod map;
+mod map;
 mod merge;
 mod override_parser;
 mod path;
@@ -40,7 +40,7 @@ mod pyfmt;
 mod repo;
 mod serialize;
 mod suggest;
-pub mod value;
+mod value;
 mod yaml;
 mod yaml_scalar;
 
@@ -48,6 +48,6 @@ pub use compose::{Composed, PRIMARY_CONFIG, compose, compose_named};
 pub use error::ConfigError;
 pub use map::Map;
 pub use override_parser::{Override, OverrideKind, parse_override};
-pub use suggest::DidYouMean;
+pub use suggest::{DidYouMean, closest};
 pub use value::Value;
 pub use yaml::parse_yaml_str;

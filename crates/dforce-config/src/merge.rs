@@ -36,7 +36,8 @@ fn merge_at(dest: &mut Map, src: Map, path: &mut Vec<String>) -> Result<(), Merg
             // `???` declares a key without overriding an existing value.
             (_, Value::Missing) => {}
             (Value::Map(d), Value::Map(s)) => merge_at(d, s, path)?,
-            (existing @ Value::Map(_), new @ Value::List(_)) | (existing @ Value::List(_), new @ Value::Map(_)) => {
+            (existing @ Value::Map(_), new @ Value::List(_))
+            | (existing @ Value::List(_), new @ Value::Map(_)) => {
                 return Err(MergeConflict {
                     key: path.join("."),
                     existing: existing.type_name(),
@@ -65,7 +66,11 @@ mod tests {
     #[test]
     fn deep_merges_maps_replaces_lists_and_appends_new_keys() {
         let mut dest = map("a: 1\nd:\n  x: 1\n  arch: {size: 64, heads: 4}\nl: [1, 2, 3]\n");
-        merge_maps(&mut dest, map("d:\n  arch: {size: 128}\n  y: 2\nl: [9]\nz: 0\na: 5\n")).unwrap();
+        merge_maps(
+            &mut dest,
+            map("d:\n  arch: {size: 128}\n  y: 2\nl: [9]\nz: 0\na: 5\n"),
+        )
+        .unwrap();
         assert_eq!(
             dest,
             map("a: 5\nd:\n  x: 1\n  arch: {size: 128, heads: 4}\n  y: 2\nl: [9]\nz: 0\n")

@@ -156,10 +156,7 @@ fn check_dot_path(key: &str, offset: usize) -> Result<(), (usize, String)> {
             || (seg.starts_with(|c: char| ('1'..='9').contains(&c))
                 && seg.chars().all(|c| c.is_ascii_digit() || c == '_'));
         if !(is_ident || is_index) {
-            let bad = seg
-                .chars()
-                .position(|c| !special_char(c))
-                .unwrap_or(0);
+            let bad = seg.chars().position(|c| !special_char(c)).unwrap_or(0);
             let what = if seg.is_empty() {
                 "empty key segment".to_string()
             } else {
@@ -214,7 +211,10 @@ impl Lexer<'_> {
         self.c.get(i).copied()
     }
     fn ws(&self, i: usize) -> usize {
-        self.c[i..].iter().take_while(|c| **c == ' ' || **c == '\t').count()
+        self.c[i..]
+            .iter()
+            .take_while(|c| **c == ' ' || **c == '\t')
+            .count()
     }
     /// `WS? ch WS?` (leading / trailing optional per flags).
     fn punct(&self, i: usize, ch: char, lead: bool, trail: bool) -> usize {
@@ -312,14 +312,15 @@ impl Lexer<'_> {
         if !self.at(i).is_some_and(is_id_start) {
             return 0;
         }
-        1 + self.c[i + 1..].iter().take_while(|c| is_id_char(**c)).count()
+        1 + self.c[i + 1..]
+            .iter()
+            .take_while(|c| is_id_char(**c))
+            .count()
     }
     fn esc(&self, i: usize) -> usize {
         let mut j = i;
         while self.at(j) == Some('\\')
-            && self
-                .at(j + 1)
-                .is_some_and(|c| "\\()[]{}:=, \t".contains(c))
+            && self.at(j + 1).is_some_and(|c| "\\()[]{}:=, \t".contains(c))
         {
             j += 2;
         }
@@ -370,7 +371,10 @@ impl Lexer<'_> {
             (Tok::Equal, self.punct(i, '=', true, true)),
             (Tok::Float, self.float(i)),
             (Tok::Int, self.int(i)),
-            (Tok::Bool, self.word_ci(i, "true").max(self.word_ci(i, "false"))),
+            (
+                Tok::Bool,
+                self.word_ci(i, "true").max(self.word_ci(i, "false")),
+            ),
             (Tok::Null, self.word_ci(i, "null")),
             (Tok::UnquotedChar, unquoted_char),
             (Tok::Id, self.id(i)),
@@ -426,10 +430,15 @@ fn tokenize(input: &str, chars: &[char], start: usize) -> Result<Vec<Token>, Con
     Ok(tokens)
 }
 
+/// Deepest nesting of lists and dictionaries accepted in one override; far beyond any real
+/// use, and low enough that the recursive parser and the value tree stay within the stack.
+const MAX_DEPTH: usize = 100;
+
 struct ValueParser<'a> {
     input: &'a str,
     tokens: Vec<Token>,
     i: usize,
+    depth: usize,
     end: usize,
 }
 
@@ -443,6 +452,7 @@ fn parse_value(input: &str, chars: &[char], start: usize) -> Result<Value, Confi
         input,
         tokens,
         i: 0,
+        depth: 0,
         end: chars.len(),
     };
     let value = p.element()?;
@@ -466,7 +476,12 @@ impl ValueParser<'_> {
 
     fn unexpected(&self, t: &Token, expected: &str) -> ConfigError {
         let hint = match t.tok {
-            Tok::Equal | Tok::Colon | Tok::Comma | Tok::BracketClose | Tok::BraceClose | Tok::PClose => {
+            Tok::Equal
+            | Tok::Colon
+            | Tok::Comma
+            | Tok::BracketClose
+            | Tok::BraceClose
+            | Tok::PClose => {
                 "Quote the value ('...' or \"...\") if these characters are part of a string, or escape them with '\\'."
             }
             _ => "Quote the value ('...' or \"...\") to pass it as a string.",
@@ -506,10 +521,33 @@ impl ValueParser<'_> {
         let Some(t) = self.peek().cloned() else {
             return Err(self.eof("a value", ""));
         };
+        if matches!(t.tok, Tok::BracketOpen | Tok::BraceOpen) && self.depth >= MAX_DEPTH {
+            return Err(syntax_error(
+                self.input,
+                t.pos,
+                format!("lists and dictionaries nest deeper than {MAX_DEPTH} levels"),
+                "",
+            ));
+        }
         match t.tok {
-            Tok::BracketOpen => self.list(),
-            Tok::BraceOpen => self.dict(),
-            Tok::Id if self.tokens.get(self.i + 1).is_some_and(|n| n.tok == Tok::POpen) => {
+            Tok::BracketOpen => {
+                self.depth += 1;
+                let v = self.list();
+                self.depth -= 1;
+                v
+            }
+            Tok::BraceOpen => {
+                self.depth += 1;
+                let v = self.dict();
+                self.depth -= 1;
+                v
+            }
+            Tok::Id
+                if self
+                    .tokens
+                    .get(self.i + 1)
+                    .is_some_and(|n| n.tok == Tok::POpen) =>
+            {
                 Err(ConfigError::UnsupportedOverride {
                     input: pyfmt::one_line(self.input),
                     reason: format!(
@@ -555,7 +593,11 @@ impl ValueParser<'_> {
                 Value::String(s) => s,
                 other => pyfmt::py_str(&other),
             };
-            self.expect(Tok::Colon, "':'", "Write dictionaries as {key: value, other: value}.")?;
+            self.expect(
+                Tok::Colon,
+                "':'",
+                "Write dictionaries as {key: value, other: value}.",
+            )?;
             let value = self.element()?;
             map.insert(key, value);
             match self.peek().cloned() {
@@ -585,7 +627,14 @@ impl ValueParser<'_> {
         }
         while let Some(t) = self.peek() {
             let simple = match t.tok {
-                Tok::Id | Tok::Null | Tok::Int | Tok::Float | Tok::Bool | Tok::UnquotedChar | Tok::Esc | Tok::Ws => true,
+                Tok::Id
+                | Tok::Null
+                | Tok::Int
+                | Tok::Float
+                | Tok::Bool
+                | Tok::UnquotedChar
+                | Tok::Esc
+                | Tok::Ws => true,
                 Tok::Colon | Tok::Interpolation => !dict_key,
                 _ => false,
             };
@@ -635,7 +684,13 @@ impl ValueParser<'_> {
         }
         let text: String = run
             .iter()
-            .map(|t| if t.tok == Tok::Esc { unescape(&t.text) } else { t.text.clone() })
+            .map(|t| {
+                if t.tok == Tok::Esc {
+                    unescape(&t.text)
+                } else {
+                    t.text.clone()
+                }
+            })
             .collect();
         Ok(missing_or_string(text))
     }
@@ -719,7 +774,10 @@ mod tests {
     #[test]
     fn kinds_keys_and_packages() {
         let o = parse_override("algorithm.guidance_scale=3").unwrap();
-        assert_eq!((o.kind, o.key.as_str()), (OverrideKind::Change, "algorithm.guidance_scale"));
+        assert_eq!(
+            (o.kind, o.key.as_str()),
+            (OverrideKind::Change, "algorithm.guidance_scale")
+        );
         assert_eq!(o.value, Some(Value::Int(3)));
         let o = parse_override("+name=mc").unwrap();
         assert_eq!((o.kind, o.key.as_str()), (OverrideKind::Add, "name"));
@@ -728,9 +786,15 @@ mod tests {
         let o = parse_override("~cluster").unwrap();
         assert_eq!((o.kind, o.value.clone()), (OverrideKind::Delete, None));
         let o = parse_override("~a=1").unwrap();
-        assert_eq!((o.kind, o.value.clone()), (OverrideKind::Delete, Some(Value::Int(1))));
+        assert_eq!(
+            (o.kind, o.value.clone()),
+            (OverrideKind::Delete, Some(Value::Int(1)))
+        );
         let o = parse_override("db@backup=mysql").unwrap();
-        assert_eq!((o.key.as_str(), o.package.as_deref()), ("db", Some("backup")));
+        assert_eq!(
+            (o.key.as_str(), o.package.as_deref()),
+            ("db", Some("backup"))
+        );
         let o = parse_override("hydra/job_logging=disabled").unwrap();
         assert_eq!(o.key, "hydra/job_logging");
         let o = parse_override("dataset.observation_mean.0=1").unwrap();
@@ -753,7 +817,17 @@ mod tests {
         assert_eq!(value("a=TRUE"), Value::Bool(true));
         assert_eq!(value("a=null"), Value::Null);
         assert_eq!(value("a=NuLL"), Value::Null);
-        for s in ["yes", "010", "16-mixed", "1.2.3", "full_sequence", "true_x", "infinity", "data/maze2d", "a b"] {
+        for s in [
+            "yes",
+            "010",
+            "16-mixed",
+            "1.2.3",
+            "full_sequence",
+            "true_x",
+            "infinity",
+            "data/maze2d",
+            "a b",
+        ] {
             assert_eq!(value(&format!("a={s}")), Value::from(s), "{s}");
         }
         assert_eq!(value("a="), Value::from(""));
@@ -768,11 +842,20 @@ mod tests {
             value("a=[3.5092521,3.4765592]"),
             list(vec![Value::Float(3.5092521), Value::Float(3.4765592)])
         );
-        assert_eq!(value("a=[validation]"), list(vec![Value::from("validation")]));
-        assert_eq!(value("a=[8, 16 ,32]"), list(vec![Value::Int(8), Value::Int(16), Value::Int(32)]));
+        assert_eq!(
+            value("a=[validation]"),
+            list(vec![Value::from("validation")])
+        );
+        assert_eq!(
+            value("a=[8, 16 ,32]"),
+            list(vec![Value::Int(8), Value::Int(16), Value::Int(32)])
+        );
         let mut inner = Map::new();
         inner.insert("b", Value::from("c"));
-        assert_eq!(value("a=[1,{b: c}]"), list(vec![Value::Int(1), Value::Map(inner)]));
+        assert_eq!(
+            value("a=[1,{b: c}]"),
+            list(vec![Value::Int(1), Value::Map(inner)])
+        );
         let v = value("a={x: 1, y: [a, 'b c'], 2: null}");
         let m = v.as_map().unwrap();
         assert_eq!(m.keys().collect::<Vec<_>>(), ["x", "y", "2"]);
@@ -807,7 +890,9 @@ mod tests {
             let msg = e.to_string();
             assert!(!msg.contains('\n'), "{msg}");
             match &e {
-                ConfigError::OverrideSyntax { position, .. } => assert_eq!(*position, pos, "{input}: {msg}"),
+                ConfigError::OverrideSyntax { position, .. } => {
+                    assert_eq!(*position, pos, "{input}: {msg}")
+                }
                 other => panic!("{input}: unexpected {other:?}"),
             }
             assert!(msg.contains(needle), "{input}: {msg}");
@@ -820,5 +905,18 @@ mod tests {
         assert!(e.contains("key=[a,b]"), "{e}");
         let e = parse_override("a=choice(1,2)").unwrap_err().to_string();
         assert!(e.contains("choice(...)"), "{e}");
+    }
+
+    #[test]
+    fn deep_nesting_is_refused_not_overflowed() {
+        let deep = format!("a={}{}", "[".repeat(100_000), "]".repeat(100_000));
+        let e = parse_override(&deep).unwrap_err().to_string();
+        assert!(
+            e.contains("nest deeper than 100"),
+            "{}",
+            &e[..200.min(e.len())]
+        );
+        let ok = format!("a={}{}", "[".repeat(50), "]".repeat(50));
+        assert!(parse_override(&ok).is_ok());
     }
 }

@@ -27,9 +27,8 @@ pub fn split_key(key: &str) -> Option<Vec<String>> {
                     segments.push(std::mem::take(&mut current));
                 }
                 after_bracket = false;
-                if chars.peek().is_none() {
-                    return None;
-                }
+                // A trailing dot leaves an empty last segment.
+                chars.peek()?;
             }
             '[' => {
                 if !current.is_empty() {
@@ -109,7 +108,9 @@ mod tests {
 
     #[test]
     fn rejects_empty_segments() {
-        for bad in ["", ".", "a.", ".a", "a..b", "a[", "a[]", "[0]", "a]b", "a[0]b"] {
+        for bad in [
+            "", ".", "a.", ".a", "a..b", "a[", "a[]", "[0]", "a]b", "a[0]b",
+        ] {
             assert_eq!(split_key(bad), None, "{bad}");
         }
     }

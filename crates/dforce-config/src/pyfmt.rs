@@ -39,11 +39,7 @@ pub fn float_repr(x: f64) -> String {
     let body = if point <= 0 {
         format!("0.{}{}", "0".repeat((-point) as usize), digits)
     } else if point as usize >= digits.len() {
-        format!(
-            "{}{}.0",
-            digits,
-            "0".repeat(point as usize - digits.len())
-        )
+        format!("{}{}.0", digits, "0".repeat(point as usize - digits.len()))
     } else {
         let (int_part, frac) = digits.split_at(point as usize);
         format!("{int_part}.{frac}")
@@ -179,7 +175,10 @@ mod tests {
             "y",
             Value::List(vec![Value::from("a'b"), Value::Null, Value::Bool(true)]),
         );
-        assert_eq!(py_str(&Value::Map(m)), r#"{'x': 1, 'y': ["a'b", None, True]}"#);
+        assert_eq!(
+            py_str(&Value::Map(m)),
+            r#"{'x': 1, 'y': ["a'b", None, True]}"#
+        );
         assert_eq!(py_str(&Value::from("plain")), "plain");
         assert_eq!(py_str(&Value::Float(8e-5)), "8e-05");
     }

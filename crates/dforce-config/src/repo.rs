@@ -61,7 +61,10 @@ impl Repo {
 
     /// True if `group` (`algorithm`, `hydra/launcher`) is a directory of the repo.
     pub fn group_exists(&self, group: &str) -> bool {
-        let safe = !group.is_empty() && group.split('/').all(|seg| !seg.is_empty() && seg != "." && seg != "..");
+        let safe = !group.is_empty()
+            && group
+                .split('/')
+                .all(|seg| !seg.is_empty() && seg != "." && seg != "..");
         safe && self.root.join(group).is_dir()
     }
 
@@ -126,7 +129,10 @@ fn read_config(file: &Path, config_path: &str) -> Result<LoadedConfig, ConfigErr
         other => {
             return Err(ConfigError::InvalidConfig {
                 file: source,
-                reason: format!("the top level must be a mapping of keys, not {}", other.type_name()),
+                reason: format!(
+                    "the top level must be a mapping of keys, not {}",
+                    other.type_name()
+                ),
             });
         }
     };
@@ -168,8 +174,14 @@ mod tests {
 
     #[test]
     fn package_header_is_read_from_leading_comments_only() {
-        assert_eq!(package_header("# @package _global_\na: 1\n").as_deref(), Some("_global_"));
-        assert_eq!(package_header("\n# hello\n#   @package  foo.bar \na: 1\n").as_deref(), Some("foo.bar"));
+        assert_eq!(
+            package_header("# @package _global_\na: 1\n").as_deref(),
+            Some("_global_")
+        );
+        assert_eq!(
+            package_header("\n# hello\n#   @package  foo.bar \na: 1\n").as_deref(),
+            Some("foo.bar")
+        );
         assert_eq!(package_header("a: 1\n# @package x\n"), None);
     }
 }

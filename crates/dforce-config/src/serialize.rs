@@ -56,7 +56,9 @@ fn write_json(v: &Value, out: &mut String) {
         Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
         Value::Int(i) => out.push_str(&i.to_string()),
         Value::Float(f) if f.is_nan() => out.push_str("NaN"),
-        Value::Float(f) if f.is_infinite() => out.push_str(if *f > 0.0 { "Infinity" } else { "-Infinity" }),
+        Value::Float(f) if f.is_infinite() => {
+            out.push_str(if *f > 0.0 { "Infinity" } else { "-Infinity" })
+        }
         Value::Float(f) => out.push_str(&crate::pyfmt::float_repr(*f)),
         Value::String(s) => out.push_str(&json_string(s)),
         Value::Missing => out.push_str("\"???\""),
@@ -96,10 +98,16 @@ mod tests {
     #[test]
     fn json_keeps_order_and_types() {
         let v = parse_yaml_str("b: 1\na: [1.5, x, null, true]\nm: ???\ne: {}\n", "t").unwrap();
-        assert_eq!(v.to_json(), r#"{"b":1,"a":[1.5,"x",null,true],"m":"???","e":{}}"#);
+        assert_eq!(
+            v.to_json(),
+            r#"{"b":1,"a":[1.5,"x",null,true],"m":"???","e":{}}"#
+        );
         assert_eq!(serde_json::to_string(&v).unwrap(), v.to_json());
         let f = parse_yaml_str("a: [.inf, -.inf, .nan, 8e-5, 1.0]\n", "t").unwrap();
         assert_eq!(f.to_json(), r#"{"a":[Infinity,-Infinity,NaN,8e-05,1.0]}"#);
-        assert_eq!(serde_json::to_string(&f).unwrap(), r#"{"a":[null,null,null,0.00008,1.0]}"#);
+        assert_eq!(
+            serde_json::to_string(&f).unwrap(),
+            r#"{"a":[null,null,null,0.00008,1.0]}"#
+        );
     }
 }

@@ -185,7 +185,10 @@ mod tests {
             suggest_key(&root, "algorithm.guidance").as_deref(),
             Some("algorithm.guidance_scale")
         );
-        assert_eq!(suggest_key(&root, "algorithm.timesteps").as_deref(), Some("algorithm.diffusion.timesteps"));
+        assert_eq!(
+            suggest_key(&root, "algorithm.timesteps").as_deref(),
+            Some("algorithm.diffusion.timesteps")
+        );
         assert_eq!(suggest_key(&root, "completely_unrelated"), None);
         assert_eq!(suggest_key(&root, "algorithm.x_shape"), None);
     }

@@ -47,10 +47,15 @@ pub fn parse_yaml_str(text: &str, source: &str) -> Result<Value, ConfigError> {
             file: source.to_string(),
             line: 1,
             column: 1,
-            reason: format!("expected a single document, found {n}; remove the extra '---' separators"),
+            reason: format!(
+                "expected a single document, found {n}; remove the extra '---' separators"
+            ),
         }),
     }
 }
+
+/// Deepest nesting accepted: far beyond any config, low enough for recursive processing.
+const MAX_DEPTH: usize = 200;
 
 /// A container under construction.
 enum Frame {
@@ -105,17 +110,27 @@ impl Builder<'_> {
             }
             Event::Scalar(text, style, anchor, tag) => {
                 // The merge key is recognised only as a plain scalar in key position.
-                if style == TScalarStyle::Plain && text == "<<" && tag.is_none() {
-                    if let Some(Frame::Map { key: key @ None, .. }) = self.stack.last_mut() {
-                        *key = Some(PendingKey::Merge);
-                        return Ok(());
-                    }
+                if style == TScalarStyle::Plain
+                    && text == "<<"
+                    && tag.is_none()
+                    && let Some(Frame::Map {
+                        key: key @ None, ..
+                    }) = self.stack.last_mut()
+                {
+                    *key = Some(PendingKey::Merge);
+                    return Ok(());
                 }
                 let value = self.scalar(text, style, tag.as_ref(), mark)?;
                 if anchor > 0 {
                     self.anchors.insert(anchor, value.clone());
                 }
                 self.push_value(value, mark, true)
+            }
+            Event::SequenceStart(..) | Event::MappingStart(..) if self.stack.len() >= MAX_DEPTH => {
+                Err(self.error(
+                    mark,
+                    format!("collections nest deeper than {MAX_DEPTH} levels"),
+                ))
             }
             Event::SequenceStart(anchor, tag) => {
                 self.check_collection_tag(tag.as_ref(), "seq", mark)?;
@@ -149,20 +164,34 @@ impl Builder<'_> {
         }
     }
 
-    fn check_collection_tag(&self, tag: Option<&Tag>, want: &str, mark: Marker) -> Result<(), ConfigError> {
+    fn check_collection_tag(
+        &self,
+        tag: Option<&Tag>,
+        want: &str,
+        mark: Marker,
+    ) -> Result<(), ConfigError> {
         match tag {
             None => Ok(()),
             Some(t) if core_tag(t) == Some(want) => Ok(()),
             Some(t) => Err(self.error(
                 mark,
-                format!("unsupported tag '{}{}' (only plain YAML is accepted)", t.handle, t.suffix),
+                format!(
+                    "unsupported tag '{}{}' (only plain YAML is accepted)",
+                    t.handle, t.suffix
+                ),
             )),
         }
     }
 
     /// Types a scalar: plain scalars by the YAML 1.1 / OmegaConf rules, quoted and block
     /// scalars are strings, explicit core tags (`!!str`, `!!int`, ...) are honoured.
-    fn scalar(&self, text: String, style: TScalarStyle, tag: Option<&Tag>, mark: Marker) -> Result<Value, ConfigError> {
+    fn scalar(
+        &self,
+        text: String,
+        style: TScalarStyle,
+        tag: Option<&Tag>,
+        mark: Marker,
+    ) -> Result<Value, ConfigError> {
         if let Some(t) = tag {
             let err = |what: &str| self.error(mark, format!("'{text}' is not a valid {what}"));
             return match core_tag(t) {
@@ -183,7 +212,10 @@ impl Builder<'_> {
                 },
                 _ => Err(self.error(
                     mark,
-                    format!("unsupported tag '{}{}' (only plain YAML is accepted)", t.handle, t.suffix),
+                    format!(
+                        "unsupported tag '{}{}' (only plain YAML is accepted)",
+                        t.handle, t.suffix
+                    ),
                 )),
             };
         }
@@ -197,7 +229,12 @@ impl Builder<'_> {
 
     /// Hands a finished node to its parent (list item, map key or map value) or makes it a
     /// document root. `is_scalar` tells whether it may serve as a map key.
-    fn push_value(&mut self, value: Value, mark: Marker, is_scalar: bool) -> Result<(), ConfigError> {
+    fn push_value(
+        &mut self,
+        value: Value,
+        mark: Marker,
+        is_scalar: bool,
+    ) -> Result<(), ConfigError> {
         let source = self.source;
         let err = |reason: String| ConfigError::Yaml {
             file: source.to_string(),
@@ -214,7 +251,9 @@ impl Builder<'_> {
                 items.push(value);
                 Ok(())
             }
-            Some(Frame::Map { map, key, merged, .. }) => match key.take() {
+            Some(Frame::Map {
+                map, key, merged, ..
+            }) => match key.take() {
                 None => {
                     if !is_scalar {
                         return Err(err("mapping keys must be scalars".to_string()));
@@ -231,7 +270,9 @@ impl Builder<'_> {
                             file: source.to_string(),
                             line: key_mark.line(),
                             column: key_mark.col() + 1,
-                            reason: format!("duplicate key '{k}'; each key may appear once per mapping"),
+                            reason: format!(
+                                "duplicate key '{k}'; each key may appear once per mapping"
+                            ),
                         });
                     }
                     map.insert(k, value);
@@ -340,6 +381,30 @@ mod tests {
     }
 
     #[test]
+    fn reads_pyyaml_folded_single_quoted_strings() {
+        // What OmegaConf.to_yaml writes for multi-line strings (e.g. Hydra's saved configs).
+        let v =
+            load("t: '#!/bin/bash\n\n\n  #SBATCH -J {name}\n\n  cd x\n\n  '\nu: 'a\n\n\n\n  b'\n");
+        assert_eq!(
+            v.child("t"),
+            Some(&Value::from("#!/bin/bash\n\n#SBATCH -J {name}\ncd x\n"))
+        );
+        assert_eq!(v.child("u"), Some(&Value::from("a\n\n\nb")));
+    }
+
+    #[test]
+    fn deep_nesting_is_refused() {
+        let deep = format!("a: {}{}\n", "[".repeat(5000), "]".repeat(5000));
+        let e = parse_yaml_str(&deep, "deep.yaml").unwrap_err().to_string();
+        assert!(e.contains("recursion limit") && !e.contains('\n'), "{e}");
+        let block: String = (0..300)
+            .map(|i| format!("{}k{i}:\n", " ".repeat(i)))
+            .collect();
+        let e = parse_yaml_str(&block, "deep.yaml").unwrap_err().to_string();
+        assert!(e.contains("nest deeper than 200"), "{e}");
+    }
+
+    #[test]
     fn empty_document_is_an_empty_map() {
         assert_eq!(load(""), Value::Map(Map::new()));
         assert_eq!(load("# only a comment\n"), Value::Map(Map::new()));
@@ -347,13 +412,26 @@ mod tests {
 
     #[test]
     fn errors_are_one_line_with_position() {
-        for bad in ["a: 1\na: 2\n", "a: [1, 2\n", "a: b: c\n", "- a\nb: 1\n", "a: !!python/tuple [1]\n", "{[1]: 2}\n", "a: 1\n---\nb: 2\n"] {
+        for bad in [
+            "a: 1\na: 2\n",
+            "a: [1, 2\n",
+            "a: b: c\n",
+            "- a\nb: 1\n",
+            "a: !!python/tuple [1]\n",
+            "{[1]: 2}\n",
+            "a: 1\n---\nb: 2\n",
+        ] {
             let e = parse_yaml_str(bad, "bad.yaml").unwrap_err();
             let msg = e.to_string();
             assert!(!msg.contains('\n'), "{msg}");
             assert!(msg.contains("bad.yaml"), "{msg}");
         }
-        let e = parse_yaml_str("a: 1\nb: 2\na: 3\n", "dup.yaml").unwrap_err().to_string();
-        assert!(e.contains("line 3") && e.contains("duplicate key 'a'"), "{e}");
+        let e = parse_yaml_str("a: 1\nb: 2\na: 3\n", "dup.yaml")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("line 3") && e.contains("duplicate key 'a'"),
+            "{e}"
+        );
     }
 }

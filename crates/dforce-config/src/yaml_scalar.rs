@@ -339,7 +339,8 @@ fn construct_int(s: &str) -> Result<i64, String> {
         Some(b'+') => (false, &v[1..]),
         _ => (false, v.as_str()),
     };
-    let out_of_range = || format!("integer '{s}' is outside the 64-bit range; quote it or use a float");
+    let out_of_range =
+        || format!("integer '{s}' is outside the 64-bit range; quote it or use a float");
     let magnitude: i128 = if body == "0" {
         0
     } else if let Some(b) = body.strip_prefix("0b") {

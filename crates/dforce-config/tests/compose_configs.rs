@@ -36,7 +36,18 @@ fn default_composition() {
     let top: Vec<&str> = cfg.as_map().unwrap().keys().collect();
     assert_eq!(
         top,
-        ["experiment", "dataset", "algorithm", "debug", "seed", "wandb", "resume", "load", "name"]
+        [
+            "experiment",
+            "dataset",
+            "algorithm",
+            "debug",
+            "seed",
+            "device",
+            "wandb",
+            "resume",
+            "load",
+            "name"
+        ]
     );
     let choice = |g: &str| composed.choices.get(g).cloned().flatten();
     assert_eq!(choice("experiment").as_deref(), Some("exp_video"));
@@ -49,31 +60,82 @@ fn default_composition() {
     assert!(!cfg.get_bool("debug").unwrap());
     assert_eq!(cfg.get_f64("experiment.training.lr").unwrap(), 8e-5);
     assert_eq!(cfg.get_f64("algorithm.lr").unwrap(), 8e-5);
-    assert_eq!(cfg.get_i64("experiment.training.max_steps").unwrap(), 200005);
-    assert_eq!(cfg.get_str("experiment.training.precision").unwrap(), "16-mixed");
+    assert_eq!(
+        cfg.get_i64("experiment.training.max_steps").unwrap(),
+        200005
+    );
+    assert_eq!(
+        cfg.get_str("experiment.training.precision").unwrap(),
+        "16-mixed"
+    );
     assert_eq!(cfg.get_str("dataset.name").unwrap(), "video_minecraft");
     // §8 item 21: fixed by giving every dataset a `name`.
-    assert_eq!(cfg.get_str("dataset.metadata").unwrap(), "data/video_minecraft/metadata.json");
-    assert_eq!(cfg.get_str("algorithm.metadata").unwrap(), "data/video_minecraft/metadata.json");
+    assert_eq!(
+        cfg.get_str("dataset.metadata").unwrap(),
+        "data/video_minecraft/metadata.json"
+    );
+    assert_eq!(
+        cfg.get_str("algorithm.metadata").unwrap(),
+        "data/video_minecraft/metadata.json"
+    );
     assert_eq!(cfg.get("algorithm.x_shape").unwrap(), &ints(&[3, 128, 128]));
     assert_eq!(cfg.get_i64("algorithm.n_frames").unwrap(), 10);
     assert_eq!(cfg.get_i64("algorithm.frame_skip").unwrap(), 2);
     assert_eq!(cfg.get_i64("algorithm.context_frames").unwrap(), 2);
     assert_eq!(cfg.get_f64("algorithm.weight_decay").unwrap(), 2e-3);
-    assert_eq!(cfg.get("algorithm.optimizer_beta").unwrap(), &floats(&[0.9, 0.99]));
-    assert_eq!(cfg.get_str("algorithm.diffusion.beta_schedule").unwrap(), "sigmoid");
-    assert_eq!(cfg.get_str("algorithm.diffusion.objective").unwrap(), "pred_v");
-    assert_eq!(cfg.get("algorithm.diffusion.clip_noise").unwrap(), &Value::Float(6.0));
-    assert_eq!(cfg.get_f64("algorithm.diffusion.cum_snr_decay").unwrap(), 0.96);
-    assert_eq!(cfg.get_i64("algorithm.diffusion.sampling_timesteps").unwrap(), 100);
-    assert_eq!(cfg.get_i64("algorithm.diffusion.stabilization_level").unwrap(), 15);
-    assert_eq!(cfg.get_i64("algorithm.diffusion.architecture.resolution").unwrap(), 128);
-    assert_eq!(cfg.get("algorithm.diffusion.architecture.dim_mults").unwrap(), &ints(&[1, 2, 4, 8]));
+    assert_eq!(
+        cfg.get("algorithm.optimizer_beta").unwrap(),
+        &floats(&[0.9, 0.99])
+    );
+    assert_eq!(
+        cfg.get_str("algorithm.diffusion.beta_schedule").unwrap(),
+        "sigmoid"
+    );
+    assert_eq!(
+        cfg.get_str("algorithm.diffusion.objective").unwrap(),
+        "pred_v"
+    );
+    assert_eq!(
+        cfg.get("algorithm.diffusion.clip_noise").unwrap(),
+        &Value::Float(6.0)
+    );
+    assert_eq!(
+        cfg.get_f64("algorithm.diffusion.cum_snr_decay").unwrap(),
+        0.96
+    );
+    assert_eq!(
+        cfg.get_i64("algorithm.diffusion.sampling_timesteps")
+            .unwrap(),
+        100
+    );
+    assert_eq!(
+        cfg.get_i64("algorithm.diffusion.stabilization_level")
+            .unwrap(),
+        15
+    );
+    assert_eq!(
+        cfg.get_i64("algorithm.diffusion.architecture.resolution")
+            .unwrap(),
+        128
+    );
+    assert_eq!(
+        cfg.get("algorithm.diffusion.architecture.dim_mults")
+            .unwrap(),
+        &ints(&[1, 2, 4, 8])
+    );
     // Inherited unchanged from df_base.
-    assert_eq!(cfg.get_str("algorithm.scheduling_matrix").unwrap(), "autoregressive");
+    assert_eq!(
+        cfg.get_str("algorithm.scheduling_matrix").unwrap(),
+        "autoregressive"
+    );
     assert!(cfg.get_bool("algorithm.causal").unwrap());
     assert_eq!(cfg.get_i64("algorithm.diffusion.timesteps").unwrap(), 1000);
-    assert_eq!(cfg.get_map("algorithm.diffusion.schedule_fn_kwargs").unwrap().len(), 0);
+    assert_eq!(
+        cfg.get_map("algorithm.diffusion.schedule_fn_kwargs")
+            .unwrap()
+            .len(),
+        0
+    );
     assert_eq!(cfg.get_opt_str("wandb.entity").unwrap(), None);
     assert_eq!(cfg.get_str("name").unwrap(), "x");
     assert_yaml_round_trip(&cfg);
@@ -93,21 +155,62 @@ fn readme_maze2d_medium_sampling() {
         "algorithm.guidance_scale=3",
         "+name=maze2d_medium_x_sampling",
     ]);
-    assert_eq!(composed.choices.get("algorithm"), Some(&Some("df_planning".to_string())));
-    assert_eq!(cfg.get_i64("algorithm.diffusion.architecture.network_size").unwrap(), 128);
-    assert_eq!(cfg.get_i64("algorithm.diffusion.architecture.num_layers").unwrap(), 12);
-    assert_eq!(cfg.get_i64("algorithm.diffusion.architecture.dim_feedforward").unwrap(), 512);
+    assert_eq!(
+        composed.choices.get("algorithm"),
+        Some(&Some("df_planning".to_string()))
+    );
+    assert_eq!(
+        cfg.get_i64("algorithm.diffusion.architecture.network_size")
+            .unwrap(),
+        128
+    );
+    assert_eq!(
+        cfg.get_i64("algorithm.diffusion.architecture.num_layers")
+            .unwrap(),
+        12
+    );
+    assert_eq!(
+        cfg.get_i64("algorithm.diffusion.architecture.dim_feedforward")
+            .unwrap(),
+        512
+    );
     assert_eq!(cfg.get_f64("algorithm.lr").unwrap(), 0.0005);
     // Hydra keeps `3` an int.
     assert_eq!(cfg.get("algorithm.guidance_scale").unwrap(), &Value::Int(3));
-    assert_eq!(cfg.get("algorithm.observation_mean").unwrap(), &floats(&[3.5092521, 3.4765592]));
-    assert_eq!(cfg.get("algorithm.observation_std").unwrap(), &floats(&[1.3371079, 1.52102]));
-    assert_eq!(cfg.get("algorithm.action_mean").unwrap(), &Value::List(vec![]));
-    assert_eq!(cfg.get("experiment.tasks").unwrap(), &Value::List(vec![Value::from("validation")]));
-    assert_eq!(cfg.get("experiment.validation.precision").unwrap(), &Value::Int(32));
-    assert!(!cfg.get_bool("experiment.validation.inference_mode").unwrap());
-    assert_eq!(cfg.get_opt_i64("experiment.validation.val_every_n_step").unwrap(), None);
-    assert_eq!(cfg.get_i64("experiment.validation.val_every_n_epoch").unwrap(), 10);
+    assert_eq!(
+        cfg.get("algorithm.observation_mean").unwrap(),
+        &floats(&[3.5092521, 3.4765592])
+    );
+    assert_eq!(
+        cfg.get("algorithm.observation_std").unwrap(),
+        &floats(&[1.3371079, 1.52102])
+    );
+    assert_eq!(
+        cfg.get("algorithm.action_mean").unwrap(),
+        &Value::List(vec![])
+    );
+    assert_eq!(
+        cfg.get("experiment.tasks").unwrap(),
+        &Value::List(vec![Value::from("validation")])
+    );
+    assert_eq!(
+        cfg.get("experiment.validation.precision").unwrap(),
+        &Value::Int(32)
+    );
+    assert!(
+        !cfg.get_bool("experiment.validation.inference_mode")
+            .unwrap()
+    );
+    assert_eq!(
+        cfg.get_opt_i64("experiment.validation.val_every_n_step")
+            .unwrap(),
+        None
+    );
+    assert_eq!(
+        cfg.get_i64("experiment.validation.val_every_n_epoch")
+            .unwrap(),
+        10
+    );
     assert_eq!(cfg.get_i64("experiment.training.batch_size").unwrap(), 1024);
     assert_eq!(cfg.get_i64("experiment.training.max_epochs").unwrap(), 1000);
     assert_eq!(cfg.get_i64("algorithm.episode_len").unwrap(), 600);
@@ -118,13 +221,30 @@ fn readme_maze2d_medium_sampling() {
     assert_eq!(cfg.get("algorithm.x_shape").unwrap(), &Value::Null);
     assert_eq!(cfg.get("algorithm.data_mean").unwrap(), &Value::Null);
     assert_eq!(cfg.get_i64("algorithm.frame_stack").unwrap(), 10);
-    assert_eq!(cfg.get_str("algorithm.scheduling_matrix").unwrap(), "pyramid");
-    assert_eq!(cfg.get_str("algorithm.diffusion.beta_schedule").unwrap(), "linear");
-    assert_eq!(cfg.get_f64("algorithm.diffusion.ddim_sampling_eta").unwrap(), 0.0);
+    assert_eq!(
+        cfg.get_str("algorithm.scheduling_matrix").unwrap(),
+        "pyramid"
+    );
+    assert_eq!(
+        cfg.get_str("algorithm.diffusion.beta_schedule").unwrap(),
+        "linear"
+    );
+    assert_eq!(
+        cfg.get_f64("algorithm.diffusion.ddim_sampling_eta")
+            .unwrap(),
+        0.0
+    );
     // Inherited from df_base.
-    assert_eq!(cfg.get("algorithm.optimizer_beta").unwrap(), &floats(&[0.9, 0.999]));
+    assert_eq!(
+        cfg.get("algorithm.optimizer_beta").unwrap(),
+        &floats(&[0.9, 0.999])
+    );
     assert_eq!(cfg.get_f64("algorithm.diffusion.clip_noise").unwrap(), 20.0);
-    assert_eq!(cfg.get_i64("algorithm.diffusion.sampling_timesteps").unwrap(), 50);
+    assert_eq!(
+        cfg.get_i64("algorithm.diffusion.sampling_timesteps")
+            .unwrap(),
+        50
+    );
     assert_eq!(cfg.get_str("name").unwrap(), "maze2d_medium_x_sampling");
     assert_yaml_round_trip(&cfg);
 }
@@ -141,18 +261,30 @@ fn readme_maze2d_large_xva_sampling() {
         "algorithm.open_loop_horizon=10",
         "+name=maze2d_large_xva_sampling",
     ]);
-    assert_eq!(cfg.get("algorithm.observation_std").unwrap(), &floats(&[3.62, 5.14, 9.76, 10.6]));
+    assert_eq!(
+        cfg.get("algorithm.observation_std").unwrap(),
+        &floats(&[3.62, 5.14, 9.76, 10.6])
+    );
     assert_eq!(cfg.get("algorithm.action_std").unwrap(), &ints(&[3, 3]));
     assert_eq!(
         cfg.get("algorithm.observation_mean").unwrap(),
         &floats(&[3.7296331, 5.3047247, 4.7289828e-05, 2.9168357e-05])
     );
-    assert_eq!(cfg.get("algorithm.action_mean").unwrap(), &floats(&[0.00100675, 0.00078245]));
+    assert_eq!(
+        cfg.get("algorithm.action_mean").unwrap(),
+        &floats(&[0.00100675, 0.00078245])
+    );
     assert_eq!(cfg.get("algorithm.guidance_scale").unwrap(), &Value::Int(2));
     assert_eq!(cfg.get_i64("algorithm.open_loop_horizon").unwrap(), 10);
     assert_eq!(cfg.get_i64("algorithm.episode_len").unwrap(), 800);
-    assert_eq!(cfg.get_str("dataset.dataset_url").unwrap(), "http://rail.eecs.berkeley.edu/datasets/offline_rl/maze2d/maze2d-large-sparse-v1.hdf5");
-    assert_eq!(cfg.get("experiment.tasks").unwrap(), &Value::List(vec![Value::from("training")]));
+    assert_eq!(
+        cfg.get_str("dataset.dataset_url").unwrap(),
+        "http://rail.eecs.berkeley.edu/datasets/offline_rl/maze2d/maze2d-large-sparse-v1.hdf5"
+    );
+    assert_eq!(
+        cfg.get("experiment.tasks").unwrap(),
+        &Value::List(vec![Value::from("training")])
+    );
     assert_yaml_round_trip(&cfg);
 }
 
@@ -168,17 +300,42 @@ fn readme_dmlab_training() {
         "algorithm.diffusion.architecture.attn_resolutions=[8,16,32,64]",
         "algorithm.diffusion.beta_schedule=cosine",
     ]);
-    assert_eq!(composed.choices.get("dataset"), Some(&Some("video_dmlab".to_string())));
+    assert_eq!(
+        composed.choices.get("dataset"),
+        Some(&Some("video_dmlab".to_string()))
+    );
     assert_eq!(cfg.get_f64("algorithm.weight_decay").unwrap(), 1e-3);
-    assert_eq!(cfg.get_i64("algorithm.diffusion.architecture.network_size").unwrap(), 48);
-    assert_eq!(cfg.get_i64("algorithm.diffusion.architecture.attn_dim_head").unwrap(), 32);
-    assert_eq!(cfg.get("algorithm.diffusion.architecture.attn_resolutions").unwrap(), &ints(&[8, 16, 32, 64]));
-    assert_eq!(cfg.get_str("algorithm.diffusion.beta_schedule").unwrap(), "cosine");
-    assert_eq!(cfg.get_i64("algorithm.diffusion.architecture.resolution").unwrap(), 64);
+    assert_eq!(
+        cfg.get_i64("algorithm.diffusion.architecture.network_size")
+            .unwrap(),
+        48
+    );
+    assert_eq!(
+        cfg.get_i64("algorithm.diffusion.architecture.attn_dim_head")
+            .unwrap(),
+        32
+    );
+    assert_eq!(
+        cfg.get("algorithm.diffusion.architecture.attn_resolutions")
+            .unwrap(),
+        &ints(&[8, 16, 32, 64])
+    );
+    assert_eq!(
+        cfg.get_str("algorithm.diffusion.beta_schedule").unwrap(),
+        "cosine"
+    );
+    assert_eq!(
+        cfg.get_i64("algorithm.diffusion.architecture.resolution")
+            .unwrap(),
+        64
+    );
     assert_eq!(cfg.get("algorithm.x_shape").unwrap(), &ints(&[3, 64, 64]));
     assert_eq!(cfg.get_i64("algorithm.n_frames").unwrap(), 16);
     assert_eq!(cfg.get_str("dataset.save_dir").unwrap(), "data/dmlab");
-    assert_eq!(cfg.get_str("algorithm.metadata").unwrap(), "data/video_dmlab/metadata.json");
+    assert_eq!(
+        cfg.get_str("algorithm.metadata").unwrap(),
+        "data/video_dmlab/metadata.json"
+    );
     assert_yaml_round_trip(&cfg);
 }
 
@@ -195,7 +352,10 @@ fn readme_minecraft_full_sequence() {
     ]);
     assert!(!cfg.get_bool("algorithm.causal").unwrap());
     assert_eq!(cfg.get_i64("dataset.validation_multiplier").unwrap(), 8);
-    assert_eq!(cfg.get_str("algorithm.scheduling_matrix").unwrap(), "full_sequence");
+    assert_eq!(
+        cfg.get_str("algorithm.scheduling_matrix").unwrap(),
+        "full_sequence"
+    );
     assert_eq!(cfg.get_i64("algorithm.chunk_size").unwrap(), 2);
     assert_yaml_round_trip(&cfg);
 }
@@ -203,31 +363,52 @@ fn readme_minecraft_full_sequence() {
 #[test]
 fn cluster_selection_from_null_default() {
     let (composed, cfg) = run(&["+name=x", "cluster=mit_supercloud"]);
-    assert_eq!(composed.choices.get("cluster"), Some(&Some("mit_supercloud".to_string())));
+    assert_eq!(
+        composed.choices.get("cluster"),
+        Some(&Some("mit_supercloud".to_string()))
+    );
     assert!(cfg.get_bool("cluster.is_compute_node_offline").unwrap());
     assert_eq!(cfg.get_i64("cluster.params.num_gpus").unwrap(), 1);
     assert_eq!(cfg.get_str("cluster.params.time").unwrap(), "24:0:0");
     let template = cfg.get_str("cluster.launch_template").unwrap();
-    assert!(template.starts_with("#!/bin/bash\n\n#SBATCH -J {name}\n"), "{template}");
+    assert!(
+        template.starts_with("#!/bin/bash\n\n#SBATCH -J {name}\n"),
+        "{template}"
+    );
     assert!(template.contains("--gres=gpu:volta:{num_gpus}"));
     assert_yaml_round_trip(&cfg);
     let (_, cfg) = run(&["+name=x", "cluster=mit_vision"]);
     assert_eq!(cfg.get_i64("cluster.params.num_gpus").unwrap(), 8);
-    assert_eq!(cfg.get_str("cluster.params.partition").unwrap(), "vision-sitzmann");
+    assert_eq!(
+        cfg.get_str("cluster.params.partition").unwrap(),
+        "vision-sitzmann"
+    );
     assert_eq!(cfg.get_opt_str("cluster.params.email").unwrap(), None);
 }
 
 #[test]
 fn hydra_overrides_are_separated() {
-    let (composed, cfg) = run(&["+name=x", "hydra.run.dir=outputs/custom", "hydra.job.chdir=true", "hydra/job_logging=disabled"]);
+    let (composed, cfg) = run(&[
+        "+name=x",
+        "hydra.run.dir=outputs/custom",
+        "hydra.job.chdir=true",
+        "hydra/job_logging=disabled",
+    ]);
     assert!(!cfg.contains("hydra"));
     assert_eq!(composed.hydra_run_dir.as_deref(), Some("outputs/custom"));
     assert_eq!(composed.hydra_job_chdir, Some(true));
-    assert_eq!(composed.choices.get("hydra/job_logging"), Some(&Some("disabled".to_string())));
+    assert_eq!(
+        composed.choices.get("hydra/job_logging"),
+        Some(&Some("disabled".to_string()))
+    );
     assert_eq!(composed.task_overrides, ["+name=x"]);
     assert_eq!(
         composed.hydra_overrides,
-        ["hydra.run.dir=outputs/custom", "hydra.job.chdir=true", "hydra/job_logging=disabled"]
+        [
+            "hydra.run.dir=outputs/custom",
+            "hydra.job.chdir=true",
+            "hydra/job_logging=disabled"
+        ]
     );
     assert_eq!(composed.hydra.get_str("output_subdir").unwrap(), ".hydra");
 }
@@ -247,8 +428,16 @@ fn missing_values_survive_resolution_and_fail_on_access() {
 #[test]
 fn every_dataset_resolves_with_every_matching_algorithm() {
     for (experiment, algorithm, datasets) in [
-        ("exp_video", "df_video", &["video_minecraft", "video_dmlab"][..]),
-        ("exp_planning", "df_planning", &["maze2d_umaze", "maze2d_medium", "maze2d_large"][..]),
+        (
+            "exp_video",
+            "df_video",
+            &["video_minecraft", "video_dmlab"][..],
+        ),
+        (
+            "exp_planning",
+            "df_planning",
+            &["maze2d_umaze", "maze2d_medium", "maze2d_large"][..],
+        ),
     ] {
         for dataset in datasets {
             let (_, cfg) = run(&[

@@ -6,7 +6,9 @@ use std::path::PathBuf;
 use dforce_config::{ConfigError, compose};
 
 fn fixture(name: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(name)
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(name)
 }
 
 /// Resolved job config of a fixture as JSON.
@@ -16,13 +18,22 @@ fn json(name: &str, overrides: &[&str]) -> String {
 
 fn try_json(name: &str, overrides: &[&str]) -> Result<String, ConfigError> {
     let overrides: Vec<String> = overrides.iter().map(|s| s.to_string()).collect();
-    compose(&fixture(name), &overrides)?.job.resolved().map(|v| v.to_json())
+    compose(&fixture(name), &overrides)?
+        .job
+        .resolved()
+        .map(|v| v.to_json())
 }
 
 #[test]
 fn self_first_lets_the_group_override_the_file() {
-    assert_eq!(json("self_first", &[]), r#"{"db":{"port":3306,"user":"root"},"top":1}"#);
-    assert_eq!(json("self_first", &["db=postgres"]), r#"{"db":{"port":5432,"user":"pg"},"top":1}"#);
+    assert_eq!(
+        json("self_first", &[]),
+        r#"{"db":{"port":3306,"user":"root"},"top":1}"#
+    );
+    assert_eq!(
+        json("self_first", &["db=postgres"]),
+        r#"{"db":{"port":5432,"user":"pg"},"top":1}"#
+    );
 }
 
 #[test]
@@ -54,13 +65,19 @@ fn options_lists_optional_null_and_deletion() {
     // A group whose default is null can be selected.
     assert!(json("nested", &["logging=json"]).ends_with(r#""logging":{"format":"json"}}"#));
     // Changing the selection drops the old option's whole subtree.
-    assert_eq!(json("nested", &["server=nginx"]), r#"{"server":{"port":8080,"host":"from_primary"}}"#);
+    assert_eq!(
+        json("nested", &["server=nginx"]),
+        r#"{"server":{"port":8080,"host":"from_primary"}}"#
+    );
     assert_eq!(
         json("nested", &["~server/db"]),
         r#"{"server":{"port":80,"host":"from_primary","extras":{"retries":3}},"global_flag":true}"#
     );
     assert_eq!(json("nested", &["~logging"]), json("nested", &[]));
-    assert_eq!(json("nested", &["server=nginx", "+extra=1"]), r#"{"server":{"port":8080,"host":"from_primary"},"extra":1}"#);
+    assert_eq!(
+        json("nested", &["server=nginx", "+extra=1"]),
+        r#"{"server":{"port":8080,"host":"from_primary"},"extra":1}"#
+    );
 }
 
 #[test]
@@ -74,7 +91,10 @@ fn choices_record_selections() {
             ("plugins".to_string(), Some("not_there".to_string())),
             ("server".to_string(), Some("apache".to_string())),
             ("server/db".to_string(), Some("postgres".to_string())),
-            ("shared@server.extras".to_string(), Some("common".to_string())),
+            (
+                "shared@server.extras".to_string(),
+                Some("common".to_string())
+            ),
         ]
     );
 }
@@ -91,20 +111,31 @@ fn mandatory_group_choice() {
 
 #[test]
 fn conflicting_append_names_the_fix() {
-    let e = try_json("nested", &["+logging=json"]).unwrap_err().to_string();
+    let e = try_json("nested", &["+logging=json"])
+        .unwrap_err()
+        .to_string();
     assert!(e.contains("use 'logging=json' on the command line"), "{e}");
 }
 
 #[test]
 fn group_errors() {
-    let e = try_json("nested", &["server=apach"]).unwrap_err().to_string();
+    let e = try_json("nested", &["server=apach"])
+        .unwrap_err()
+        .to_string();
     assert_eq!(
         e,
         "Could not load 'server/apach': config group 'server' has no option 'apach'. Did you mean 'apache'? Available options: apache, base_server, nginx"
     );
-    let e = try_json("nested", &["~server/db=mysql"]).unwrap_err().to_string();
-    assert!(e.starts_with("Could not delete config group 'server/db=mysql'"), "{e}");
-    let e = try_json("self_first", &["++db=mysql"]).unwrap_err().to_string();
+    let e = try_json("nested", &["~server/db=mysql"])
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.starts_with("Could not delete config group 'server/db=mysql'"),
+        "{e}"
+    );
+    let e = try_json("self_first", &["++db=mysql"])
+        .unwrap_err()
+        .to_string();
     assert!(e.contains("'+db=<option>'"), "{e}");
     let e = try_json("self_first", &["db=../nested/config"]).unwrap_err();
     assert!(matches!(e, ConfigError::UnknownOption { .. }), "{e}");

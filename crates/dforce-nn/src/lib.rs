@@ -2,9 +2,13 @@
 
 pub mod embedding;
 pub mod error;
+pub mod inspect;
+pub mod safetensors_io;
 pub mod state_dict;
 pub mod transformer;
 
 pub use error::NnError;
+pub use inspect::{CheckpointSummary, NetworkKind};
+pub use safetensors_io::write_safetensors_atomic;
 pub use state_dict::{CheckpointFormat, HostTensor, StateDict, WeightLoader};
 pub use transformer::{Transformer, TransformerConfig};

@@ -290,3 +290,53 @@ impl Denoiser<3> for Transformer {
         self.forward(x, levels, cond)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn planning_default(x_dim: usize) -> TransformerConfig {
+        TransformerConfig {
+            x_dim,
+            external_cond_dim: 0,
+            size: 128,
+            num_layers: 12,
+            nhead: 4,
+            dim_feedforward: 512,
+            causal: false,
+        }
+    }
+
+    #[test]
+    fn parameter_counts_match_the_reference() {
+        // Spec §3.1: default yaml (D = 60) and the README's observation-only checkpoints (D = 20).
+        assert_eq!(planning_default(60).num_params(), 2_419_516);
+        assert_eq!(planning_default(20).num_params(), 2_409_236);
+        let model = planning_default(60).init(&Device::flex()).unwrap();
+        assert_eq!(model.num_params(), 2_419_516);
+    }
+
+    #[test]
+    fn layers_start_identical_but_are_distinct_parameters() {
+        let cfg = TransformerConfig {
+            num_layers: 3,
+            ..planning_default(12)
+        };
+        let model = cfg.init(&Device::flex()).unwrap();
+        let w = |i: usize| model.layers[i].linear1.weight.val().into_data();
+        assert_eq!(w(0), w(2));
+        assert_ne!(
+            model.layers[0].linear1.weight.id,
+            model.layers[2].linear1.weight.id
+        );
+    }
+
+    #[test]
+    fn bad_shapes_are_config_errors() {
+        let cfg = TransformerConfig {
+            nhead: 3,
+            ..planning_default(12)
+        };
+        assert!(matches!(cfg.init(&Device::flex()), Err(NnError::Config(_))));
+    }
+}

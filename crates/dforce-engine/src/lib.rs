@@ -1,0 +1,8 @@
+//! The engine that runs Diffusion Forcing experiments.
+//!
+//! It starts from [`settings`]: the composed Hydra config is read once into typed structs, so
+//! every later stage works with checked values and every mistake is reported by key.
+
+pub mod settings;
+
+pub use settings::{DiffusionSettings, RunSettings, SettingsError, Task};

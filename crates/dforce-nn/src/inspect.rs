@@ -1,0 +1,141 @@
+//! Recognising what a checkpoint holds from its tensor names and shapes.
+
+use std::collections::BTreeMap;
+
+use crate::state_dict::{HostTensor, StateDict};
+
+/// The network family a state dict fits, with what its shapes reveal about the config.
+#[derive(Debug, Clone, PartialEq)]
+pub enum NetworkKind {
+    /// The planning Transformer (`df_planning`).
+    Transformer {
+        x_dim: usize,
+        size: usize,
+        num_layers: usize,
+        dim_feedforward: usize,
+        cond_dim: usize,
+        /// Per-frame size from the checkpoint's `data_mean` (obs + action [+ reward]), if stored.
+        per_frame: Option<usize>,
+    },
+    /// The video Unet3D (`df_video`).
+    Unet3d {
+        dim: usize,
+        channels: usize,
+        levels: usize,
+        attn_dim_head: Option<usize>,
+        rotary: bool,
+    },
+    Unknown,
+}
+
+/// A summary of a checkpoint for `dforce ckpt inspect`.
+#[derive(Debug, Clone)]
+pub struct CheckpointSummary {
+    pub network: NetworkKind,
+    /// Where the network's keys start (`diffusion_model.model.`, `model.module.`, …).
+    pub prefix: String,
+    pub tensor_count: usize,
+    /// Parameters of the network, counting the shared rotary `freqs` (not trainable) zero times.
+    pub network_params: usize,
+    /// Everything else: normalisation stats and the 14 diffusion buffers.
+    pub other_tensors: BTreeMap<String, Vec<usize>>,
+}
+
+fn shape<'a>(t: &'a BTreeMap<String, HostTensor>, key: &str) -> Option<&'a [usize]> {
+    t.get(key).map(|h| h.shape.as_slice())
+}
+
+impl CheckpointSummary {
+    pub fn of(sd: &StateDict) -> Self {
+        let t = &sd.tensors;
+        let find_prefix = |marker: &str| {
+            t.keys()
+                .find_map(|k| k.find(marker).map(|i| k[..i].to_string()))
+        };
+        let (network, prefix) =
+            if let Some(p) = find_prefix("transformer.layers.0.self_attn.in_proj_weight") {
+                let layers = t
+                    .keys()
+                    .filter(|k| {
+                        k.starts_with(&format!("{p}transformer.layers."))
+                            && k.ends_with(".norm1.weight")
+                    })
+                    .count();
+                let w0 = shape(t, &format!("{p}init_mlp.0.weight")).unwrap_or(&[0, 0]);
+                let out = shape(t, &format!("{p}out.weight")).unwrap_or(&[0, 0]);
+                let ff = shape(t, &format!("{p}transformer.layers.0.linear1.weight"))
+                    .map_or(0, |s| s[0]);
+                let (size, x_dim) = (
+                    out.get(1).copied().unwrap_or(0),
+                    out.first().copied().unwrap_or(0),
+                );
+                let cond_dim = w0
+                    .get(1)
+                    .copied()
+                    .unwrap_or(0)
+                    .saturating_sub(x_dim + size / 2);
+                let per_frame = shape(t, "data_mean")
+                    .and_then(|s| s.first().copied())
+                    .filter(|&c| c > 0 && x_dim % c == 0);
+                (
+                    NetworkKind::Transformer {
+                        x_dim,
+                        size,
+                        num_layers: layers,
+                        dim_feedforward: ff,
+                        cond_dim,
+                        per_frame,
+                    },
+                    p,
+                )
+            } else if let Some(p) = find_prefix("init_conv.weight") {
+                let init = shape(t, &format!("{p}init_conv.weight")).unwrap_or(&[0, 0]);
+                let levels = t
+                    .keys()
+                    .filter(|k| {
+                        k.starts_with(&format!("{p}down_blocks."))
+                            && k.ends_with(".0.0.in_layers.0.weight")
+                    })
+                    .count();
+                let freqs = shape(t, &format!("{p}rotary_time_pos_embedding.freqs"));
+                (
+                    NetworkKind::Unet3d {
+                        dim: init[0],
+                        channels: init[1],
+                        levels,
+                        attn_dim_head: freqs.map(|s| 2 * s[0]),
+                        rotary: freqs.is_some(),
+                    },
+                    p,
+                )
+            } else {
+                (NetworkKind::Unknown, String::new())
+            };
+        let network_params = t
+            .iter()
+            .filter(|(k, _)| k.starts_with(&prefix) && !prefix.is_empty() && !k.ends_with(".freqs"))
+            .map(|(_, v)| v.numel())
+            .sum();
+        let other_tensors = t
+            .iter()
+            .filter(|(k, _)| prefix.is_empty() || !k.starts_with(&prefix))
+            .map(|(k, v)| (k.clone(), v.shape.clone()))
+            .collect();
+        Self {
+            network,
+            prefix,
+            tensor_count: t.len() + sd.non_float.len(),
+            network_params,
+            other_tensors,
+        }
+    }
+
+    /// The reference algorithm this network belongs to.
+    pub fn algorithm(&self) -> &'static str {
+        match self.network {
+            NetworkKind::Transformer { .. } => "df_planning",
+            NetworkKind::Unet3d { .. } => "df_video",
+            NetworkKind::Unknown => "unknown",
+        }
+    }
+}

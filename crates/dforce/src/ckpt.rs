@@ -1,0 +1,152 @@
+//! `dforce ckpt inspect|convert`.
+
+use anyhow::{Context, Result};
+use dforce_nn::{
+    CheckpointFormat, CheckpointSummary, NetworkKind, StateDict, write_safetensors_atomic,
+};
+
+use crate::cli::CkptCommand;
+
+pub fn run(cmd: CkptCommand) -> Result<()> {
+    match cmd {
+        CkptCommand::Inspect { file } => inspect(&file),
+        CkptCommand::Convert { input, output } => convert(&input, &output),
+    }
+}
+
+fn inspect(path: &std::path::Path) -> Result<()> {
+    let sd = StateDict::load(path)?;
+    let summary = CheckpointSummary::of(&sd);
+    let format = match sd.format {
+        CheckpointFormat::Lightning => "PyTorch Lightning checkpoint (torch.save zip + pickle)",
+        CheckpointFormat::SafeTensors => "safetensors",
+    };
+    println!("file:        {}", path.display());
+    println!("format:      {format}");
+    println!("algorithm:   {}", summary.algorithm());
+    if let Some(step) = sd.global_step {
+        println!("global_step: {step}");
+    }
+    if let Some(epoch) = sd.epoch {
+        println!("epoch:       {epoch}");
+    }
+    println!(
+        "tensors:     {} ({} scalars in all)",
+        summary.tensor_count,
+        sd.numel()
+    );
+    println!(
+        "network:     {} parameters under '{}'",
+        group_digits(summary.network_params),
+        summary.prefix
+    );
+    match &summary.network {
+        NetworkKind::Transformer {
+            x_dim,
+            size,
+            num_layers,
+            dim_feedforward,
+            cond_dim,
+            per_frame,
+        } => {
+            println!("implied config (algorithm.diffusion.architecture.*):");
+            println!(
+                "  network_size={size} num_layers={num_layers} dim_feedforward={dim_feedforward}"
+            );
+            match per_frame {
+                Some(c) => println!(
+                    "  token size {x_dim} = frame_stack {} × {c} per frame (obs + action [+ reward]); external_cond_dim={cond_dim}",
+                    x_dim / c
+                ),
+                None => println!(
+                    "  token size {x_dim} = frame_stack × (obs + action [+ reward]); external_cond_dim={cond_dim}"
+                ),
+            }
+            println!("  (attn_heads is not recorded in the weights; the reference default is 4)");
+        }
+        NetworkKind::Unet3d {
+            dim,
+            channels,
+            levels,
+            attn_dim_head,
+            rotary,
+        } => {
+            println!("implied config (algorithm.diffusion.architecture.*):");
+            println!(
+                "  network_size={dim} len(dim_mults)={levels} channels×frame_stack={channels}"
+            );
+            match attn_dim_head {
+                Some(d) => println!("  attn_dim_head={d} time_emb_type=rotary"),
+                None if !rotary => println!("  time_emb_type=sinusoidal"),
+                None => {}
+            }
+        }
+        NetworkKind::Unknown => {
+            println!("the tensor names fit neither the planning Transformer nor the video Unet3D")
+        }
+    }
+    if !summary.other_tensors.is_empty() {
+        let names: Vec<&str> = summary.other_tensors.keys().map(String::as_str).collect();
+        println!(
+            "other:       {} tensors ({})",
+            names.len(),
+            abbreviate(&names)
+        );
+    }
+    for (k, v) in &sd.metadata {
+        if k != "config" {
+            println!("meta {k}: {v}");
+        }
+    }
+    if let Some(cfg) = sd.metadata.get("config") {
+        println!("config:\n{cfg}");
+    }
+    Ok(())
+}
+
+fn convert(input: &std::path::Path, output: &std::path::Path) -> Result<()> {
+    let sd = StateDict::load(input)?;
+    let mut meta = sd.metadata.clone();
+    meta.insert("format".into(), "dforce-state-dict".into());
+    meta.insert("source".into(), input.display().to_string());
+    if let Some(s) = sd.global_step {
+        meta.insert("global_step".into(), s.to_string());
+    }
+    if let Some(e) = sd.epoch {
+        meta.insert("epoch".into(), e.to_string());
+    }
+    write_safetensors_atomic(output, &sd.tensors, &meta)
+        .with_context(|| format!("converting {}", input.display()))?;
+    println!(
+        "wrote {} ({} tensors{})",
+        output.display(),
+        sd.tensors.len(),
+        if sd.non_float.is_empty() {
+            String::new()
+        } else {
+            format!("; {} integer tensors skipped", sd.non_float.len())
+        }
+    );
+    Ok(())
+}
+
+fn abbreviate(names: &[&str]) -> String {
+    if names.len() <= 4 {
+        names.join(", ")
+    } else {
+        format!("{}, … {} more", names[..4].join(", "), names.len() - 4)
+    }
+}
+
+/// 34518467 → "34,518,467".
+pub fn group_digits(n: usize) -> String {
+    let s = n.to_string();
+    let mut out = String::new();
+    for (i, c) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}

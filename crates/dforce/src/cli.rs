@@ -1,0 +1,95 @@
+//! Command-line surface: Hydra-style overrides for runs, plus a few subcommands.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+const AFTER_HELP: &str = "\
+OVERRIDES use Hydra's syntax, exactly as the reference's `python -m main` takes them:
+  group=option        select a config file of a group (algorithm=df_planning, dataset=maze2d_medium)
+  key.path=value      change a value (algorithm.guidance_scale=3, experiment.tasks=[validation])
+  +key=value          add a key that the config does not have (+name=my_run)
+  ++key=value         set a key whether or not it exists
+  ~key                delete a key
+  hydra.run.dir=PATH  run directory (default outputs/YYYY-MM-DD/HH-MM-SS)
+Values: 3, 1e-3, true, null, [a,b], {a: 1}, 'quoted string', ${interpolation}.
+
+Examples (from the reference's README):
+  dforce experiment=exp_planning algorithm=df_planning dataset=maze2d_medium \\
+      dataset.action_mean=[] dataset.action_std=[] \\
+      dataset.observation_mean=[3.5092521,3.4765592] dataset.observation_std=[1.3371079,1.52102] \\
+      load=outputs/maze2d_medium_x.ckpt experiment.tasks=[validation] algorithm.guidance_scale=3 \\
+      +name=maze2d_medium_x_sampling
+  dforce +name=dmlab algorithm=df_video dataset=video_dmlab algorithm.weight_decay=1e-3 \\
+      algorithm.diffusion.architecture.network_size=48 algorithm.diffusion.beta_schedule=cosine
+  dforce --cfg job --resolve experiment=exp_planning algorithm=df_planning dataset=maze2d_large
+  dforce --summary algorithm=df_video dataset=video_minecraft
+  dforce ckpt inspect outputs/minecraft.ckpt
+
+Other settings: seed=N (default 0), device=auto|cpu|cuda|vulkan|wgpu|metal, debug=true.";
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "dforce",
+    version,
+    about = "Diffusion Forcing: train, sample and evaluate sequence diffusion models (video, maze planning)",
+    after_help = AFTER_HELP,
+    args_conflicts_with_subcommands = true
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+    #[command(flatten)]
+    pub run: RunArgs,
+}
+
+/// A Hydra-style run, or a look at its configuration.
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// Print the composed configuration instead of running (like Hydra's --cfg).
+    #[arg(long, short = 'c', value_enum)]
+    pub cfg: Option<CfgPart>,
+    /// With --cfg: resolve ${...} interpolations before printing.
+    #[arg(long)]
+    pub resolve: bool,
+    /// Print the network the configuration builds and its parameter count, then exit.
+    #[arg(long)]
+    pub summary: bool,
+    /// Directory of the Hydra config tree (default: ./configs, else the one shipped with dforce).
+    #[arg(long, value_name = "DIR")]
+    pub config_dir: Option<PathBuf>,
+    /// Hydra-style overrides (see below).
+    #[arg(value_name = "OVERRIDES", allow_hyphen_values = true)]
+    pub overrides: Vec<String>,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum CfgPart {
+    /// The job configuration (what the tasks see).
+    Job,
+    /// Hydra's own settings (run directory, …).
+    Hydra,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Inspect or convert checkpoints (official Lightning .ckpt or dforce safetensors).
+    #[command(subcommand)]
+    Ckpt(CkptCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CkptCommand {
+    /// Say what a checkpoint is: format, algorithm, step, tensors, parameters, implied config.
+    Inspect {
+        /// A .ckpt (PyTorch Lightning) or .safetensors file.
+        file: PathBuf,
+    },
+    /// Convert an official Lightning .ckpt into a safetensors file with the same tensor names.
+    Convert {
+        /// The .ckpt to read.
+        input: PathBuf,
+        /// The .safetensors file to write (atomically).
+        output: PathBuf,
+    },
+}

@@ -1,0 +1,28 @@
+//! `dforce`: Diffusion Forcing in Rust. Hydra-style command lines, one binary for every domain.
+
+mod ckpt;
+mod cli;
+mod config_dir;
+mod device;
+mod network_spec;
+mod run;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+fn main() -> ExitCode {
+    let args = cli::Cli::parse();
+    let result = match args.command {
+        Some(cli::Command::Ckpt(cmd)) => ckpt::run(cmd),
+        None => run::main(&args.run),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            // One readable line per cause: "error: what went wrong: why".
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}

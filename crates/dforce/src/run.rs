@@ -1,0 +1,102 @@
+//! A Hydra-style run: compose the config, make the run directory, run the tasks in order.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result, bail};
+use dforce_config::{Composed, Value, compose};
+use dforce_engine::RunSettings;
+
+use crate::cli::{CfgPart, RunArgs};
+use crate::{ckpt::group_digits, config_dir, device, network_spec::NetworkSpec};
+
+pub fn main(args: &RunArgs) -> Result<()> {
+    let dir = config_dir::find(args.config_dir.as_deref())?;
+    let composed = compose(&dir, &args.overrides)?;
+    if let Some(part) = args.cfg {
+        return print_config(&composed, part, args.resolve);
+    }
+    let cfg = composed.job.resolved()?;
+    if args.summary {
+        return summary(&cfg, &composed);
+    }
+    run(&composed, &cfg)
+}
+
+fn print_config(composed: &Composed, part: CfgPart, resolve: bool) -> Result<()> {
+    let tree = match part {
+        CfgPart::Job => &composed.job,
+        CfgPart::Hydra => &composed.hydra,
+    };
+    let text = if resolve {
+        tree.resolved()?.to_yaml()
+    } else {
+        tree.to_yaml()
+    };
+    print!("{text}");
+    Ok(())
+}
+
+fn summary(cfg: &Value, composed: &Composed) -> Result<()> {
+    let algorithm = composed.choices.get("algorithm").cloned().flatten();
+    let spec = NetworkSpec::from_config(cfg, algorithm.as_deref())?;
+    println!("{}", spec.describe());
+    println!("trainable parameters: {}", group_digits(spec.num_params()));
+    Ok(())
+}
+
+fn run(composed: &Composed, cfg: &Value) -> Result<()> {
+    let settings = RunSettings::from_config(cfg)?;
+    let device_name = cfg.get_opt_str("device")?.unwrap_or("auto");
+    let (_device, device_desc) = device::select(device_name)?;
+    let run_dir = run_directory(composed)?;
+    write_run_files(&run_dir, composed, cfg)?;
+    eprintln!("dforce: run directory {}", run_dir.display());
+    eprintln!("dforce: device {device_desc}; seed {}", settings.seed);
+    if let Some(task) = settings.tasks.first().map(|t| t.name()) {
+        eprintln!("dforce: task '{task}'");
+        bail!(
+            "task '{task}' is not yet available in this version of dforce (the training/evaluation engine is \
+             still being built); `dforce --cfg job --resolve …`, `dforce --summary …` and `dforce ckpt …` work today"
+        );
+    }
+    Ok(())
+}
+
+/// `hydra.run.dir`, else Hydra's default `outputs/YYYY-MM-DD/HH-MM-SS` in local time.
+fn run_directory(composed: &Composed) -> Result<PathBuf> {
+    if let Some(dir) = &composed.hydra_run_dir {
+        return Ok(PathBuf::from(dir));
+    }
+    let now = time::OffsetDateTime::now_local().unwrap_or_else(|_| time::OffsetDateTime::now_utc());
+    let date = now.format(time::macros::format_description!("[year]-[month]-[day]"))?;
+    let clock = now.format(time::macros::format_description!(
+        "[hour]-[minute]-[second]"
+    ))?;
+    Ok(Path::new("outputs").join(date).join(clock))
+}
+
+/// Hydra's `.hydra/{config,overrides}.yaml`, plus the fully resolved config that the run uses.
+fn write_run_files(run_dir: &Path, composed: &Composed, cfg: &Value) -> Result<()> {
+    let hydra_dir = run_dir.join(".hydra");
+    std::fs::create_dir_all(&hydra_dir)
+        .with_context(|| format!("creating run directory {}", run_dir.display()))?;
+    let write = |path: PathBuf, text: String| {
+        std::fs::write(&path, text).with_context(|| format!("writing {}", path.display()))
+    };
+    write(hydra_dir.join("config.yaml"), composed.job.to_yaml())?;
+    let overrides: String = composed
+        .task_overrides
+        .iter()
+        .map(|o| format!("- {o}\n"))
+        .collect();
+    write(
+        hydra_dir.join("overrides.yaml"),
+        if overrides.is_empty() {
+            "[]\n".into()
+        } else {
+            overrides
+        },
+    )?;
+    write(run_dir.join("config.resolved.yaml"), cfg.to_yaml())?;
+    Ok(())
+}

@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# The parity suite must fail when any golden value moves: perturb one value of each kind of
+# fixture in a scratch copy and require `cargo test parity` to fail against it.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+src=tests/fixtures/reference
+cases=(
+  "schedules.safetensors sigmoid.alphas_cumprod"
+  "loss_weights.safetensors cosine.pred_v.fused"
+  "scheduling_matrices.json 0"
+  "transformer_pred_x0_linear.safetensors output.model"
+  "transformer_pred_v_cosine.safetensors guided.out"
+  "transformer_ddpm.safetensors step0.out"
+)
+scratch=$(mktemp -d)
+trap 'rm -rf "$scratch"' EXIT
+failed=0
+for c in "${cases[@]}"; do
+  set -- $c
+  rm -rf "$scratch/fx"
+  python3 scripts/perturb_fixture.py "$src" "$scratch/fx" "$1" "$2" >/dev/null
+  if DFORCE_REFERENCE_FIXTURES="$scratch/fx" cargo test -q --workspace parity >/dev/null 2>&1; then
+    echo "NOT DETECTED: perturbing $1 $2 left 'cargo test parity' green"
+    failed=1
+  else
+    echo "detected: $1 $2"
+  fi
+done
+# An empty fixture directory is a failure, not a skip.
+mkdir -p "$scratch/empty"
+if DFORCE_REFERENCE_FIXTURES="$scratch/empty" cargo test -q --workspace parity >/dev/null 2>&1; then
+  echo "NOT DETECTED: an empty fixture directory left 'cargo test parity' green"; failed=1
+else
+  echo "detected: empty fixture directory"
+fi
+exit $failed
