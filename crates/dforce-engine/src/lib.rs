@@ -3,6 +3,8 @@
 //! It starts from [`settings`]: the composed Hydra config is read once into typed structs, so
 //! every later stage works with checked values and every mistake is reported by key.
 
+pub mod optim;
+pub mod planning;
 pub mod settings;
 
 pub use settings::{DiffusionSettings, RunSettings, SettingsError, Task};

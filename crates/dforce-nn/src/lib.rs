@@ -3,12 +3,16 @@
 pub mod embedding;
 pub mod error;
 pub mod inspect;
+pub mod params;
 pub mod safetensors_io;
 pub mod state_dict;
 pub mod transformer;
 
 pub use error::NnError;
 pub use inspect::{CheckpointSummary, NetworkKind};
+pub use params::{
+    ParamVisitor, StateDictCollector, visit_layer_norm, visit_linear, visit_linear_named,
+};
 pub use safetensors_io::write_safetensors_atomic;
 pub use state_dict::{CheckpointFormat, HostTensor, StateDict, WeightLoader};
 pub use transformer::{Transformer, TransformerConfig};

@@ -241,23 +241,29 @@ impl<'a> WeightLoader<'a> {
 
     /// The tensor `name` with `shape`, or `None` (recorded) when absent or of another shape.
     pub fn tensor<const D: usize>(&mut self, name: &str, shape: [usize; D]) -> Option<Tensor<D>> {
+        let t = self.host(name, &shape)?;
+        Some(Tensor::from_data(
+            TensorData::new(t.data.clone(), shape),
+            &self.device,
+        ))
+    }
+
+    /// The host tensor `name` if it has `shape` (up to unit dims), else `None` (recorded).
+    fn host(&mut self, name: &str, shape: &[usize]) -> Option<&'a HostTensor> {
         let Some(t) = self.sd.tensors.get(name) else {
             self.missing.push(format!("{name} {shape:?}"));
             return None;
         };
         self.used.insert(name.to_string());
         // A reshape is fine when only unit dims differ (e.g. a (1,3,3) conv used as 3×3).
-        if t.numel() != shape.iter().product::<usize>() || squeeze(&t.shape) != squeeze(&shape) {
+        if t.numel() != shape.iter().product::<usize>() || squeeze(&t.shape) != squeeze(shape) {
             self.wrong_shape.push(format!(
                 "{name}: file has {:?}, model needs {shape:?}",
                 t.shape
             ));
             return None;
         }
-        Some(Tensor::from_data(
-            TensorData::new(t.data.clone(), shape),
-            &self.device,
-        ))
+        Some(t)
     }
 
     /// Replaces `param` with the tensor `name` when it is present and fits.
@@ -272,8 +278,19 @@ impl<'a> WeightLoader<'a> {
     /// transposed as `[in, out]`.
     pub fn load_transposed(&mut self, param: &mut Param<Tensor<2>>, name: &str) {
         let [i, o] = param.val().dims();
-        if let Some(t) = self.tensor(name, [o, i]) {
-            *param = Param::from_tensor(t.transpose());
+        if let Some(t) = self.host(name, &[o, i]) {
+            // Transposed on the host so the weight is contiguous in burn's layout: a strided
+            // view would make matmuls slower and round differently from a fresh module.
+            let mut data = vec![0f32; i * o];
+            for r in 0..o {
+                for c in 0..i {
+                    data[c * o + r] = t.data[r * i + c];
+                }
+            }
+            *param = Param::from_tensor(Tensor::from_data(
+                TensorData::new(data, [i, o]),
+                &self.device,
+            ));
         }
     }
 

@@ -13,6 +13,7 @@ use burn::tensor::{Bool, Device, Int, Tensor, TensorData};
 
 use crate::embedding::{frequencies, sinusoidal};
 use crate::error::NnError;
+use crate::params::{ParamVisitor, visit_layer_norm, visit_linear, visit_linear_named};
 use crate::state_dict::WeightLoader;
 use dforce_core::Denoiser;
 
@@ -139,33 +140,18 @@ impl EncoderLayer {
         self.map(&mut FreshParamIds)
     }
 
-    fn load(&mut self, w: &mut WeightLoader, p: &str) {
-        load_linear(
-            w,
+    fn visit_params(&mut self, v: &mut impl ParamVisitor, p: &str) {
+        visit_linear_named(
+            v,
             &mut self.in_proj,
             &format!("{p}self_attn.in_proj_weight"),
             &format!("{p}self_attn.in_proj_bias"),
         );
-        load_linear(
-            w,
-            &mut self.out_proj,
-            &format!("{p}self_attn.out_proj.weight"),
-            &format!("{p}self_attn.out_proj.bias"),
-        );
-        load_linear(
-            w,
-            &mut self.linear1,
-            &format!("{p}linear1.weight"),
-            &format!("{p}linear1.bias"),
-        );
-        load_linear(
-            w,
-            &mut self.linear2,
-            &format!("{p}linear2.weight"),
-            &format!("{p}linear2.bias"),
-        );
-        load_layer_norm(w, &mut self.norm1, &format!("{p}norm1"));
-        load_layer_norm(w, &mut self.norm2, &format!("{p}norm2"));
+        visit_linear(v, &mut self.out_proj, &format!("{p}self_attn.out_proj"));
+        visit_linear(v, &mut self.linear1, &format!("{p}linear1"));
+        visit_linear(v, &mut self.linear2, &format!("{p}linear2"));
+        visit_layer_norm(v, &mut self.norm1, &format!("{p}norm1"));
+        visit_layer_norm(v, &mut self.norm2, &format!("{p}norm2"));
     }
 
     /// `h`: `(n, B, size)`; `mask`: additive-mask positions to hide, `(n, n)`.
@@ -210,46 +196,21 @@ impl burn::module::ModuleMapper for FreshParamIds {
     }
 }
 
-/// Loads a PyTorch `Linear` (`weight [out, in]`, `bias [out]`) into a burn `Linear`.
-pub fn load_linear(w: &mut WeightLoader, linear: &mut Linear, weight: &str, bias: &str) {
-    w.load_transposed(&mut linear.weight, weight);
-    if let Some(b) = linear.bias.as_mut() {
-        w.load(b, bias);
-    }
-}
-
-/// Loads a PyTorch `LayerNorm` (`{prefix}.weight`, `{prefix}.bias`).
-pub fn load_layer_norm(w: &mut WeightLoader, norm: &mut LayerNorm, prefix: &str) {
-    w.load(&mut norm.gamma, &format!("{prefix}.weight"));
-    if let Some(b) = norm.beta.as_mut() {
-        w.load(b, &format!("{prefix}.bias"));
-    }
-}
-
 impl Transformer {
-    /// Overwrites every parameter from `w`, names under `prefix` (e.g. `diffusion_model.model.`).
-    pub fn load(&mut self, w: &mut WeightLoader, prefix: &str) {
+    /// Walks every parameter under its reference name below `prefix` (e.g.
+    /// `diffusion_model.model.`), in the reference's registration order.
+    pub fn visit_params(&mut self, v: &mut impl ParamVisitor, prefix: &str) {
         for (i, layer) in self.layers.iter_mut().enumerate() {
-            layer.load(w, &format!("{prefix}transformer.layers.{i}."));
+            layer.visit_params(v, &format!("{prefix}transformer.layers.{i}."));
         }
-        load_linear(
-            w,
-            &mut self.init_mlp_0,
-            &format!("{prefix}init_mlp.0.weight"),
-            &format!("{prefix}init_mlp.0.bias"),
-        );
-        load_linear(
-            w,
-            &mut self.init_mlp_2,
-            &format!("{prefix}init_mlp.2.weight"),
-            &format!("{prefix}init_mlp.2.bias"),
-        );
-        load_linear(
-            w,
-            &mut self.out,
-            &format!("{prefix}out.weight"),
-            &format!("{prefix}out.bias"),
-        );
+        visit_linear(v, &mut self.init_mlp_0, &format!("{prefix}init_mlp.0"));
+        visit_linear(v, &mut self.init_mlp_2, &format!("{prefix}init_mlp.2"));
+        visit_linear(v, &mut self.out, &format!("{prefix}out"));
+    }
+
+    /// Overwrites every parameter from `w` (see [`Transformer::visit_params`]).
+    pub fn load(&mut self, w: &mut WeightLoader, prefix: &str) {
+        self.visit_params(w, prefix);
     }
 
     /// `x`: `(n, B, D)`, `k`: `(n, B)` real noise levels, `cond`: `(n, B, E)` → `(n, B, D)`.
@@ -329,6 +290,48 @@ mod tests {
             model.layers[0].linear1.weight.id,
             model.layers[2].linear1.weight.id
         );
+    }
+
+    #[test]
+    fn saved_weights_load_back_exactly() {
+        use crate::params::StateDictCollector;
+        use crate::state_dict::{CheckpointFormat, StateDict};
+        let cfg = TransformerConfig {
+            num_layers: 2,
+            size: 32,
+            dim_feedforward: 16,
+            ..planning_default(6)
+        };
+        let dev = Device::flex();
+        let mut a = cfg.init(&dev).unwrap();
+        let mut saved = StateDictCollector::default();
+        a.visit_params(&mut saved, "model.");
+        assert_eq!(saved.tensors.len(), 2 * 12 + 6);
+        let dir = std::env::temp_dir().join(format!("dforce-roundtrip-{}", std::process::id()));
+        let path = dir.join("w.safetensors");
+        crate::write_safetensors_atomic(&path, &saved.tensors, &Default::default()).unwrap();
+        let sd = StateDict::load(&path).unwrap();
+        assert_eq!(sd.format, CheckpointFormat::SafeTensors);
+        let mut b = cfg.init(&dev).unwrap();
+        let mut loader = WeightLoader::new(&sd, &dev);
+        b.load(&mut loader, "model.");
+        loader.finish("model.").unwrap();
+        let x = Tensor::<3>::from_data(
+            TensorData::new(
+                (0..36).map(|i| i as f32 / 10.0).collect::<Vec<_>>(),
+                [3, 2, 6],
+            ),
+            &dev,
+        );
+        let k = Tensor::<2, Int>::from_data(
+            TensorData::new(vec![0i64, 5, 10, 500, 999, 3], [3, 2]),
+            &dev,
+        );
+        assert_eq!(
+            a.forward(x.clone(), k.clone(), None).into_data(),
+            b.forward(x, k, None).into_data()
+        );
+        std::fs::remove_dir_all(dir).ok();
     }
 
     #[test]

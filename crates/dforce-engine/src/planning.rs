@@ -1,0 +1,457 @@
+//! Diffusion Forcing for maze planning (the reference's `df_planning`).
+//!
+//! A frame is `[obs, action, (reward)]`, normalised; `frame_stack` frames form one token. Token 0
+//! is the start observation repeated `frame_stack` times. Training noises every token
+//! independently and, for a non-causal model, masks a random suffix to full noise so that the
+//! model learns flexible horizons; planning denoises with the pyramid schedule under goal
+//! guidance, padding unused tokens as pure noise.
+
+use burn::tensor::{Device, Tensor, TensorData};
+use dforce_core::{
+    CoreError, Denoiser, Diffusion, LevelGrid, NoiseSource, SchedulingKind, SchedulingMatrix,
+    StepLevels, TrapezoidMode,
+};
+use rand::Rng;
+
+/// How the start observation fills token 0.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PadMode {
+    /// All `frame_stack` copies of the start frame (the reference's default, `same`).
+    Same,
+    /// Only the last copy; the others are zeros (`zero`).
+    Zero,
+}
+
+/// Shapes and normalisation of the planning bundle.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PlanningLayout {
+    pub obs_dim: usize,
+    pub act_dim: usize,
+    pub use_reward: bool,
+    pub frame_stack: usize,
+    /// Tokens the network sees: `episode_len / frame_stack + 1`.
+    pub n_tokens: usize,
+    pub episode_len: usize,
+    /// Per-frame mean and std (`obs ++ action (++ reward)`).
+    pub mean: Vec<f32>,
+    pub std: Vec<f32>,
+    pub pad: PadMode,
+    pub causal: bool,
+}
+
+impl PlanningLayout {
+    /// Values per frame.
+    pub fn frame_dim(&self) -> usize {
+        self.obs_dim + self.act_dim + usize::from(self.use_reward)
+    }
+
+    /// Values per token.
+    pub fn token_dim(&self) -> usize {
+        self.frame_stack * self.frame_dim()
+    }
+}
+
+/// One training batch in token layout, built on the host by the data workers.
+#[derive(Debug, Clone)]
+pub struct PlanningBatch {
+    pub batch: usize,
+    /// `(n_tokens, batch, token_dim)`, row-major.
+    pub tokens: Vec<f32>,
+    /// `(n_tokens · frame_stack, batch)`: 1 for real frames, 0 after a terminal.
+    pub masks: Vec<f32>,
+}
+
+/// Raw windows of the offline dataset: `batch` windows of `len` frames.
+#[derive(Debug, Clone)]
+pub struct RawWindows<'a> {
+    pub batch: usize,
+    pub len: usize,
+    /// `(batch, len, 4)`.
+    pub observations: &'a [f32],
+    /// `(batch, len, 2)`.
+    pub actions: &'a [f32],
+    /// `(batch, len)`.
+    pub rewards: &'a [f32],
+    /// `(batch, len)`.
+    pub nonterminals: &'a [bool],
+}
+
+impl PlanningLayout {
+    /// The reference's `_preprocess_batch`: frame t ≥ 1 is `(o_t, a_{t−1}, r_{t−1})`; token 0
+    /// is the padded start observation with zero (= mean) action and reward.
+    pub fn preprocess(&self, w: &RawWindows) -> Result<PlanningBatch, CoreError> {
+        let (b, n, fs, c) = (w.batch, w.len, self.frame_stack, self.frame_dim());
+        if n < 2 || (n - 1) % fs != 0 || (n - 1) / fs + 1 != self.n_tokens {
+            return Err(CoreError::Invalid(format!(
+                "planning windows must hold episode_len + 1 = {} frames (a multiple of frame_stack {fs} plus one), got {n}",
+                (self.n_tokens - 1) * fs + 1
+            )));
+        }
+        let frames = fs + n - 1; // = n_tokens · fs
+        let mut seq = vec![0f32; b * frames * c]; // (b, frames, c)
+        let norm = |v: f32, j: usize| (v - self.mean[j]) / self.std[j];
+        for bi in 0..b {
+            let obs = |t: usize, j: usize| w.observations[(bi * n + t) * 4 + j];
+            // Token 0: the start observation, `pad` decides which copies stay.
+            for f in 0..fs {
+                if self.pad == PadMode::Zero && f + 1 < fs {
+                    continue;
+                }
+                let row = &mut seq[(bi * frames + f) * c..][..self.obs_dim];
+                for (j, v) in row.iter_mut().enumerate() {
+                    *v = norm(obs(0, j), j);
+                }
+            }
+            for t in 1..n {
+                let row = &mut seq[(bi * frames + fs + t - 1) * c..][..c];
+                for (j, v) in row[..self.obs_dim].iter_mut().enumerate() {
+                    *v = norm(obs(t, j), j);
+                }
+                for j in 0..self.act_dim {
+                    row[self.obs_dim + j] =
+                        norm(w.actions[(bi * n + t - 1) * 2 + j], self.obs_dim + j);
+                }
+                if self.use_reward {
+                    let j = self.obs_dim + self.act_dim;
+                    row[j] = norm(w.rewards[bi * n + t - 1], j);
+                }
+            }
+        }
+        // (b, (t fs), c) → (t, b, (fs c))
+        let d = fs * c;
+        let mut tokens = vec![0f32; self.n_tokens * b * d];
+        for bi in 0..b {
+            for t in 0..self.n_tokens {
+                let src = &seq[(bi * frames + t * fs) * c..][..d];
+                tokens[(t * b + bi) * d..][..d].copy_from_slice(src);
+            }
+        }
+        // Masks: ones for the padded start, then the shifted nonterminals, cumulative product.
+        let mut masks = vec![0f32; frames * b];
+        for bi in 0..b {
+            let mut alive = 1.0f32;
+            for f in 0..frames {
+                let nonterminal = if f < fs {
+                    true
+                } else {
+                    w.nonterminals[bi * n + f - fs]
+                };
+                alive *= if nonterminal { 1.0 } else { 0.0 };
+                masks[f * b + bi] = alive;
+            }
+        }
+        Ok(PlanningBatch {
+            batch: b,
+            tokens,
+            masks,
+        })
+    }
+
+    /// `(n, B, fs·c)` token-major → `(n·fs, B, c)` frame-major (the reference's unstack).
+    pub fn unstack(&self, x: Tensor<3>) -> Tensor<3> {
+        let [n, b, _] = x.dims();
+        let (fs, c) = (self.frame_stack, self.frame_dim());
+        x.reshape([n, b, fs, c])
+            .swap_dims(1, 2)
+            .reshape([n * fs, b, c])
+    }
+}
+
+/// Training-time randomness of the planning algorithm (noise levels and terminal masking).
+pub struct PlanningTrainingDraw {
+    /// Real noise levels `(n_tokens, batch)`.
+    pub levels: LevelGrid,
+    /// Per-frame loss weights `(n_tokens · fs, batch)`.
+    pub weights: Vec<f32>,
+}
+
+impl PlanningLayout {
+    /// Draws the training noise levels and loss weights for `batch` (see the module docs).
+    pub fn training_draw(
+        &self,
+        batch: &PlanningBatch,
+        timesteps: usize,
+        rng: &mut impl Rng,
+    ) -> PlanningTrainingDraw {
+        let (b, n, fs) = (batch.batch, self.n_tokens, self.frame_stack);
+        let mut masks = batch.masks.clone();
+        let mut weights = masks.clone();
+        if !self.causal {
+            // Random terminal per sample: tokens t ≥ r are "after the end" (r ∈ [2, n]).
+            for bi in 0..b {
+                let r = rng.random_range(2..=n);
+                for t in r..n {
+                    for f in 0..fs {
+                        let i = (t * fs + f) * b + bi;
+                        weights[i] *= 0.05;
+                        masks[i] = 0.0;
+                    }
+                }
+            }
+        }
+        let mut levels = vec![0i64; n * b];
+        for t in 0..n {
+            for bi in 0..b {
+                let all_masked = (0..fs).all(|f| masks[(t * fs + f) * b + bi] == 0.0);
+                levels[t * b + bi] = if all_masked {
+                    timesteps as i64 - 1
+                } else {
+                    rng.random_range(0..timesteps as i64)
+                };
+            }
+        }
+        // Half of the batches see a nearly clean start token (one coin per batch, as the reference).
+        if rng.random_bool(0.5) {
+            for level in levels.iter_mut().take(b) {
+                *level = rng.random_range(0..(timesteps / 4).max(1) as i64);
+            }
+        }
+        PlanningTrainingDraw {
+            levels: LevelGrid {
+                tokens: n,
+                batch: b,
+                levels,
+            },
+            weights,
+        }
+    }
+}
+
+/// `mean((loss · weight))` with the loss `(n, B, fs·c)` and per-frame weights `(n·fs, B)`.
+pub fn reweight_loss(loss: Tensor<3>, weights: &[f32], fs: usize) -> Tensor<1> {
+    let [n, b, d] = loss.dims();
+    let c = d / fs;
+    // (t fs) b → t b fs 1
+    let mut w = vec![0f32; n * b * fs];
+    for t in 0..n {
+        for f in 0..fs {
+            for bi in 0..b {
+                w[(t * b + bi) * fs + f] = weights[(t * fs + f) * b + bi];
+            }
+        }
+    }
+    let w: Tensor<4> = Tensor::from_data(TensorData::new(w, [n, b, fs, 1]), &loss.device());
+    (loss.reshape([n, b, fs, c]) * w).mean()
+}
+
+/// The reference's goal guidance (§4.2.6): pull the plan's positions to the goal, the start
+/// frames to the start, and velocities/actions towards the dataset mean.
+#[derive(Debug, Clone)]
+pub struct GoalGuidance {
+    pub scale: f64,
+    /// `(n·fs, B, c)` targets: start bundle for the first fs frames, goal bundle after.
+    pub target: Tensor<3>,
+    /// `(n·fs, 1, G)` weights per frame and distance group.
+    pub weights: Tensor<3>,
+    pub obs_dim: usize,
+    pub act_dim: usize,
+}
+
+impl GoalGuidance {
+    /// `scale · (−1000 · mean(dist · w))` for a predicted window `x0_frames` `(n·fs, B, c)`.
+    pub fn objective(&self, x0_frames: Tensor<3>) -> Tensor<1> {
+        let [nf, b, _] = x0_frames.dims();
+        let dist = (x0_frames - self.target.clone()).square();
+        let mut groups = Vec::new();
+        for g in 0..self.obs_dim / 2 {
+            let pair = dist
+                .clone()
+                .slice_dim(2, 2 * g..2 * g + 2)
+                .sum_dim(2)
+                .sqrt();
+            groups.push((pair / 2.0).tanh());
+        }
+        if self.act_dim > 0 {
+            groups.push(
+                dist.slice_dim(2, self.obs_dim..self.obs_dim + self.act_dim)
+                    .sum_dim(2)
+                    .sqrt(),
+            );
+        } else {
+            groups.push(Tensor::zeros([nf, b, 1], &self.target.device()));
+        }
+        let d = Tensor::cat(groups, 2);
+        (d * self.weights.clone()).mean() * (-1000.0 * self.scale)
+    }
+}
+
+/// What to plan: raw `(B, obs_dim)` start and goal observations, and the horizon in frames.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct PlanRequest<'a> {
+    pub start: &'a [f32],
+    pub goal: &'a [f32],
+    pub horizon: usize,
+    pub uncertainty_scale: f64,
+    pub guidance_scale: f64,
+}
+
+impl PlanningLayout {
+    /// A normalised frame `[obs, 0, 0]` for each of `B` observations `(B, obs_dim)` (raw units).
+    fn bundle(&self, obs: &[f32], b: usize) -> Vec<f32> {
+        let c = self.frame_dim();
+        let mut out = vec![0f32; b * c];
+        for bi in 0..b {
+            for j in 0..self.obs_dim {
+                out[bi * c + j] = (obs[bi * self.obs_dim + j] - self.mean[j]) / self.std[j];
+            }
+        }
+        out
+    }
+
+    fn guidance(
+        &self,
+        start: &[f32],
+        goal: &[f32],
+        b: usize,
+        horizon: usize,
+        scale: f64,
+        device: &Device,
+    ) -> GoalGuidance {
+        let (fs, c, n) = (self.frame_stack, self.frame_dim(), self.n_tokens);
+        let nf = n * fs;
+        let mut target = vec![0f32; nf * b * c];
+        for f in 0..nf {
+            let src = if f < fs { start } else { goal };
+            target[f * b * c..][..b * c].copy_from_slice(src);
+        }
+        let groups = self.obs_dim / 2 + 1;
+        let h_pad = nf - fs;
+        let mut w = vec![0f32; nf * groups];
+        for f in 0..nf {
+            let base = if f < fs {
+                20.0
+            } else if f - fs < horizon.min(h_pad) {
+                1.0
+            } else {
+                0.0
+            };
+            w[f * groups] = base;
+            // The reference overwrites velocity and action columns for every frame, padded ones
+            // included (kept for parity).
+            for g in 1..groups {
+                w[f * groups + g] = if f < fs { 2.0 } else { 8.0 };
+            }
+        }
+        GoalGuidance {
+            scale,
+            target: Tensor::from_data(TensorData::new(target, [nf, b, c]), device),
+            weights: Tensor::from_data(TensorData::new(w, [nf, 1, groups]), device),
+            obs_dim: self.obs_dim,
+            act_dim: self.act_dim,
+        }
+    }
+
+    /// Plans `request.horizon` frames from its start to its goal with the pyramid schedule.
+    /// Returns the final plan `(horizon, B, frame_dim)` in normalised units.
+    pub fn plan<M: Denoiser<3>>(
+        &self,
+        diffusion: &Diffusion,
+        model: &M,
+        request: PlanRequest<'_>,
+        noise: &mut impl NoiseSource,
+        device: &Device,
+    ) -> Result<Tensor<3>, CoreError> {
+        let PlanRequest {
+            start,
+            goal,
+            horizon,
+            ..
+        } = request;
+        let options = request;
+        let (fs, c, n) = (self.frame_stack, self.frame_dim(), self.n_tokens);
+        let b = start.len() / self.obs_dim;
+        let d = fs * c;
+        let plan_tokens = horizon.div_ceil(fs);
+        if plan_tokens + 1 > n {
+            return Err(CoreError::Invalid(format!(
+                "a horizon of {horizon} frames needs {} tokens, the model sees {n}",
+                plan_tokens + 1
+            )));
+        }
+        let pad_tokens = if self.causal { 0 } else { n - plan_tokens - 1 };
+        let s = diffusion.config.sampling_timesteps;
+        let sched = SchedulingMatrix::build(
+            SchedulingKind::Pyramid,
+            plan_tokens,
+            s,
+            options.uncertainty_scale,
+            TrapezoidMode::Correct,
+        )?;
+        let start_b = self.bundle(start, b);
+        let goal_b = self.bundle(goal, b);
+        // Token 0 = the start frame repeated fs times; then noise; then zero padding (level S).
+        let mut init = vec![0f32; b * d];
+        for bi in 0..b {
+            for f in 0..fs {
+                if self.pad == PadMode::Zero && f + 1 < fs {
+                    continue;
+                }
+                init[bi * d + f * c..][..c].copy_from_slice(&start_b[bi * c..][..c]);
+            }
+        }
+        let init: Tensor<3> = Tensor::from_data(TensorData::new(init, [1, b, d]), device);
+        let chunk = diffusion.clamped_noise(noise, [plan_tokens, b, d], device)?;
+        let mut parts = vec![init, chunk];
+        if pad_tokens > 0 {
+            parts.push(Tensor::zeros([pad_tokens, b, d], device));
+        }
+        let mut plan = Tensor::cat(parts, 0);
+        let guide = (options.guidance_scale != 0.0).then(|| {
+            self.guidance(
+                &start_b,
+                &goal_b,
+                b,
+                horizon,
+                options.guidance_scale,
+                device,
+            )
+        });
+        let objective = guide
+            .as_ref()
+            .map(|g| move |x0: Tensor<3>| g.objective(self.unstack(x0)));
+        let levels_of = |row: &[i64]| {
+            let mut per_token = vec![0i64];
+            per_token.extend_from_slice(row);
+            per_token.extend(std::iter::repeat_n(s as i64, pad_tokens));
+            LevelGrid::from_token_levels(&per_token, b)
+        };
+        for m in 0..sched.rows - 1 {
+            let (from, to) = (levels_of(sched.row(m)), levels_of(sched.row(m + 1)));
+            if from == to {
+                continue; // a row that moves no token changes nothing
+            }
+            let guidance = objective
+                .as_ref()
+                .map(|f| f as &dyn Fn(Tensor<3>) -> Tensor<1>);
+            let stepped = diffusion.sample_step(
+                model,
+                plan.clone(),
+                None,
+                StepLevels {
+                    from: &from,
+                    to: &to,
+                },
+                guidance,
+                noise,
+            )?;
+            // Only the plan tokens are written back; start and padding stay as they were.
+            plan = plan.slice_assign(
+                [1..1 + plan_tokens, 0..b, 0..d],
+                stepped.slice([1..1 + plan_tokens, 0..b, 0..d]),
+            );
+        }
+        let frames = self.unstack(plan.slice([1..1 + plan_tokens, 0..b, 0..d]));
+        Ok(frames.slice([0..horizon, 0..b, 0..c]))
+    }
+
+    /// Undoes the normalisation of frames `(…, c)`.
+    pub fn unnormalize(&self, x: Tensor<3>) -> Tensor<3> {
+        let c = self.frame_dim();
+        let device = x.device();
+        let mean: Tensor<3> =
+            Tensor::from_data(TensorData::new(self.mean.clone(), [1, 1, c]), &device);
+        let std: Tensor<3> =
+            Tensor::from_data(TensorData::new(self.std.clone(), [1, 1, c]), &device);
+        x * std + mean
+    }
+}

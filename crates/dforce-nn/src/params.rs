@@ -1,0 +1,95 @@
+//! One walk over a network's parameters, by their reference state_dict names.
+//!
+//! Each network describes its parameters once (`visit_params`); loading a checkpoint, saving
+//! one and stepping the optimiser are visitors. Names are the reference's, so our safetensors
+//! checkpoints use the same keys as the official Lightning ones.
+
+use std::collections::BTreeMap;
+
+use burn::module::Param;
+use burn::nn::{LayerNorm, Linear};
+use burn::tensor::Tensor;
+
+use crate::state_dict::{HostTensor, WeightLoader};
+
+/// Visits parameters under their PyTorch names.
+pub trait ParamVisitor {
+    /// A parameter stored with the same shape as in PyTorch.
+    fn param<const D: usize>(&mut self, param: &mut Param<Tensor<D>>, name: &str);
+    /// A PyTorch `Linear` weight `[out, in]`, which burn stores transposed as `[in, out]`.
+    fn param_transposed(&mut self, param: &mut Param<Tensor<2>>, name: &str);
+    /// A name the network accounts for without a parameter (e.g. recomputed rotary `freqs`).
+    fn skip(&mut self, _name: &str) {}
+}
+
+/// Visits a PyTorch `Linear` (`{prefix}.weight`, `{prefix}.bias`).
+pub fn visit_linear(v: &mut impl ParamVisitor, linear: &mut Linear, prefix: &str) {
+    visit_linear_named(
+        v,
+        linear,
+        &format!("{prefix}.weight"),
+        &format!("{prefix}.bias"),
+    );
+}
+
+/// Visits a `Linear` whose tensors have other names (e.g. MHA's `in_proj_weight`).
+pub fn visit_linear_named(
+    v: &mut impl ParamVisitor,
+    linear: &mut Linear,
+    weight: &str,
+    bias: &str,
+) {
+    v.param_transposed(&mut linear.weight, weight);
+    if let Some(b) = linear.bias.as_mut() {
+        v.param(b, bias);
+    }
+}
+
+/// Visits a PyTorch `LayerNorm` (`{prefix}.weight`, `{prefix}.bias`).
+pub fn visit_layer_norm(v: &mut impl ParamVisitor, norm: &mut LayerNorm, prefix: &str) {
+    v.param(&mut norm.gamma, &format!("{prefix}.weight"));
+    if let Some(b) = norm.beta.as_mut() {
+        v.param(b, &format!("{prefix}.bias"));
+    }
+}
+
+impl ParamVisitor for WeightLoader<'_> {
+    fn param<const D: usize>(&mut self, param: &mut Param<Tensor<D>>, name: &str) {
+        self.load(param, name);
+    }
+
+    fn param_transposed(&mut self, param: &mut Param<Tensor<2>>, name: &str) {
+        self.load_transposed(param, name);
+    }
+
+    fn skip(&mut self, name: &str) {
+        WeightLoader::skip(self, name);
+    }
+}
+
+/// Collects every parameter as a host tensor in PyTorch layout, for saving.
+#[derive(Debug, Default)]
+pub struct StateDictCollector {
+    pub tensors: BTreeMap<String, HostTensor>,
+}
+
+fn host<const D: usize>(t: Tensor<D>) -> HostTensor {
+    let shape = t.dims().to_vec();
+    let data = t
+        .into_data()
+        .convert::<f32>()
+        .try_into_vec::<f32>()
+        .unwrap_or_default();
+    HostTensor { shape, data }
+}
+
+impl ParamVisitor for StateDictCollector {
+    fn param<const D: usize>(&mut self, param: &mut Param<Tensor<D>>, name: &str) {
+        self.tensors.insert(name.to_string(), host(param.val()));
+    }
+
+    fn param_transposed(&mut self, param: &mut Param<Tensor<2>>, name: &str) {
+        self.tensors
+            .insert(name.to_string(), host(param.val().transpose()));
+    }
+}
