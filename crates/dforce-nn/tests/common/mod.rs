@@ -9,6 +9,8 @@ use dforce_core::{
 use dforce_fixtures::{Array, TensorFile, Tolerance};
 use serde_json::Value;
 
+pub mod unet3d;
+
 pub fn device() -> Device {
     Device::flex()
 }
