@@ -375,3 +375,52 @@ fn summarize(items: &[String]) -> String {
     }
     s
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn dict(values: Vec<f32>) -> StateDict {
+        StateDict {
+            path: PathBuf::from("mem"),
+            format: CheckpointFormat::SafeTensors,
+            tensors: BTreeMap::from([(
+                "m.freqs".to_string(),
+                HostTensor {
+                    shape: vec![values.len()],
+                    data: values,
+                },
+            )]),
+            global_step: None,
+            epoch: None,
+            non_float: BTreeMap::new(),
+            metadata: BTreeMap::new(),
+        }
+    }
+
+    #[test]
+    fn recomputed_constants_must_match_the_file() {
+        let device = Device::flex();
+        let sd = dict(vec![1.0, 0.1]);
+        let mut w = WeightLoader::new(&sd, &device);
+        w.expect_values("m.freqs", &[2], &[1.0, 0.1], 1e-6);
+        w.finish("m.").unwrap();
+
+        let mut w = WeightLoader::new(&sd, &device);
+        w.expect_values("m.freqs", &[2], &[1.0, 0.2], 1e-6);
+        let err = w.finish("m.").unwrap_err().to_string();
+        assert!(
+            err.contains("wrong value") && err.contains("m.freqs[1]"),
+            "{err}"
+        );
+
+        let mut w = WeightLoader::new(&sd, &device);
+        w.expect_values("m.freqs", &[3], &[1.0, 0.1, 0.01], 1e-6);
+        w.expect_values("m.other", &[2], &[1.0, 0.1], 1e-6);
+        let err = w.finish("m.").unwrap_err().to_string();
+        assert!(
+            err.contains("wrong shape") && err.contains("missing"),
+            "{err}"
+        );
+    }
+}

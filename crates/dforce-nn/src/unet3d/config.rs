@@ -330,3 +330,202 @@ impl Unet3dConfig {
         total + resnet_params(2 * dim, dim, None) + dim * self.channels + self.channels
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+    use std::path::PathBuf;
+
+    use burn::module::Module;
+    use burn::tensor::Device;
+
+    use super::*;
+    use crate::state_dict::{CheckpointFormat, StateDict, WeightLoader};
+
+    /// README DMLab command: `network_size = 48`, `attn_dim_head = 32`, resolution 64 with
+    /// attention at [8, 16, 32, 64].
+    fn dmlab_readme() -> Unet3dConfig {
+        Unet3dConfig {
+            attn_dim_head: 32,
+            attn_factors: Unet3dConfig::attn_factors(64, &[8, 16, 32, 64]).unwrap(),
+            ..Unet3dConfig::new(48, vec![1, 2, 4, 8], 3)
+        }
+    }
+
+    /// DMLab yaml default: Minecraft's network at resolution 64 (no attention at factor 8).
+    fn dmlab_yaml() -> Unet3dConfig {
+        Unet3dConfig {
+            attn_factors: Unet3dConfig::attn_factors(64, &[16, 32, 64, 128]).unwrap(),
+            ..Unet3dConfig::minecraft()
+        }
+    }
+
+    /// The number of state_dict keys `load` asks for, read from the strict loader's report on
+    /// an empty file.
+    fn requested_keys(config: &Unet3dConfig) -> String {
+        let device = Device::flex();
+        let mut model = config.init(&device).unwrap();
+        let sd = StateDict {
+            path: PathBuf::from("empty"),
+            format: CheckpointFormat::SafeTensors,
+            tensors: BTreeMap::new(),
+            global_step: None,
+            epoch: None,
+            non_float: BTreeMap::new(),
+            metadata: BTreeMap::new(),
+        };
+        let mut w = WeightLoader::new(&sd, &device);
+        model.load(&mut w, "diffusion_model.model.module.");
+        w.finish("").unwrap_err().to_string()
+    }
+
+    #[test]
+    fn attention_resolutions_become_downsampling_factors() {
+        assert_eq!(
+            Unet3dConfig::attn_factors(128, &[16, 32, 64, 128]).unwrap(),
+            [8, 4, 2, 1]
+        );
+        assert_eq!(
+            Unet3dConfig::attn_factors(64, &[16, 32, 64, 128]).unwrap(),
+            [4, 2, 1, 0]
+        );
+        assert!(Unet3dConfig::attn_factors(64, &[0]).is_err());
+    }
+
+    #[test]
+    fn level_plan_matches_the_reference_tables() {
+        let c = Unet3dConfig::minecraft();
+        let down: Vec<_> = c
+            .down_plan()
+            .iter()
+            .map(|l| (l.din, l.dout, l.attention, l.resample))
+            .collect();
+        assert_eq!(
+            down,
+            [
+                (64, 64, Some(true), true),
+                (64, 128, Some(true), true),
+                (128, 256, Some(true), true),
+                (256, 512, Some(false), false),
+            ]
+        );
+        let up: Vec<_> = c
+            .up_plan()
+            .iter()
+            .map(|l| (2 * l.dout, l.din, l.attention, l.resample))
+            .collect();
+        assert_eq!(
+            up,
+            [
+                (1024, 256, Some(false), true),
+                (512, 128, Some(true), true),
+                (256, 64, Some(true), true),
+                (128, 64, Some(true), false),
+            ]
+        );
+        // DMLab yaml: no attention at factor 8 (down 3, up 0).
+        let d = dmlab_yaml();
+        assert_eq!(d.down_plan()[3].attention, None);
+        assert_eq!(d.up_plan()[0].attention, None);
+        assert_eq!(d.up_plan()[1].attention, Some(true));
+    }
+
+    #[test]
+    fn parameter_counts_match_the_reference() {
+        let device = Device::flex();
+        for (config, expected) in [
+            (Unet3dConfig::minecraft(), 34_518_467),
+            (dmlab_readme(), 18_653_523),
+            (dmlab_yaml(), 32_940_995),
+        ] {
+            assert_eq!(config.num_params(), expected, "{config:?}");
+            // The built module agrees: the rotary frequencies are not parameters.
+            let model = config.init(&device).unwrap();
+            assert_eq!(model.num_params(), expected, "{config:?}");
+        }
+    }
+
+    #[test]
+    fn state_dict_key_counts_match_appendix_a() {
+        // 330 tensors for Minecraft (11 rotary `freqs` copies), 308 for DMLab yaml (9).
+        assert!(requested_keys(&Unet3dConfig::minecraft()).contains("missing (330)"));
+        assert!(requested_keys(&dmlab_yaml()).contains("missing (308)"));
+        let sinusoidal = Unet3dConfig {
+            time_emb_type: TimeEmbType::Sinusoidal,
+            ..Unet3dConfig::minecraft()
+        };
+        // No freqs at all; four time-embedding tensors per temporal attention instead.
+        assert!(requested_keys(&sinusoidal).contains(&format!("missing ({})", 330 - 11 + 4 * 10)));
+    }
+
+    #[test]
+    fn invalid_configs_are_rejected_with_a_reason() {
+        let base = || Unet3dConfig::new(16, vec![1, 2], 3);
+        let cases = [
+            (
+                Unet3dConfig { dim: 12, ..base() },
+                "divisible by resnet_block_groups",
+            ),
+            (
+                Unet3dConfig {
+                    external_cond_dim: 4,
+                    ..base()
+                },
+                "external conditioning",
+            ),
+            (
+                Unet3dConfig {
+                    dim_mults: vec![],
+                    ..base()
+                },
+                "dim_mults",
+            ),
+            (
+                Unet3dConfig {
+                    channels: 0,
+                    ..base()
+                },
+                "channels",
+            ),
+            (
+                Unet3dConfig {
+                    attn_heads: 0,
+                    ..base()
+                },
+                "attn_heads",
+            ),
+            (
+                Unet3dConfig {
+                    attn_dim_head: 7,
+                    ..base()
+                },
+                "must be even",
+            ),
+            (
+                Unet3dConfig {
+                    init_kernel_size: 4,
+                    ..base()
+                },
+                "init_kernel_size",
+            ),
+            (
+                Unet3dConfig {
+                    resnet_block_groups: 0,
+                    ..base()
+                },
+                "resnet_block_groups",
+            ),
+        ];
+        for (config, reason) in cases {
+            let err = config.init(&Device::flex()).unwrap_err();
+            assert!(
+                matches!(err, NnError::Config(ref m) if m.contains(reason)),
+                "{config:?}: {err}"
+            );
+            // Counting parameters of a bad config must not panic either.
+            let _ = config.num_params();
+        }
+        assert!(TimeEmbType::from_name("rotary").is_ok());
+        assert!(TimeEmbType::from_name("learned").is_err());
+    }
+}

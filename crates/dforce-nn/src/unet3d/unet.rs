@@ -293,3 +293,53 @@ impl Denoiser<5> for Unet3d {
         self.forward(x, levels).unwrap_or_else(|e| panic!("{e}"))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use burn::tensor::{Device, Int, Tensor};
+
+    use super::*;
+
+    fn tiny() -> Unet3d {
+        Unet3dConfig {
+            attn_heads: 2,
+            attn_dim_head: 8,
+            attn_factors: vec![2, 1],
+            ..Unet3dConfig::new(16, vec![1, 2], 3)
+        }
+        .init(&Device::flex())
+        .unwrap()
+    }
+
+    fn input(shape: [usize; 5], levels: [usize; 2]) -> (Tensor<5>, Tensor<2, Int>) {
+        let device = Device::flex();
+        (
+            Tensor::zeros(shape, &device),
+            Tensor::zeros(levels, &device),
+        )
+    }
+
+    #[test]
+    fn forward_keeps_the_time_major_shape() {
+        let (x, k) = input([3, 2, 3, 8, 8], [3, 2]);
+        assert_eq!(tiny().forward(x, k).unwrap().dims(), [3, 2, 3, 8, 8]);
+    }
+
+    #[test]
+    fn inputs_that_do_not_fit_are_errors() {
+        let model = tiny();
+        for (shape, levels, reason) in [
+            ([3, 2, 4, 8, 8], [3, 2], "channels"),
+            ([3, 2, 3, 8, 8], [2, 3], "noise levels"),
+            ([3, 2, 3, 7, 8], [3, 2], "divisible by 2"),
+            ([0, 2, 3, 8, 8], [0, 2], "empty"),
+        ] {
+            let (x, k) = input(shape, levels);
+            let err = model.forward(x, k).unwrap_err();
+            assert!(
+                matches!(err, NnError::Input(ref m) if m.contains(reason)),
+                "{shape:?}: {err}"
+            );
+        }
+    }
+}

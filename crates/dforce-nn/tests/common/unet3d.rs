@@ -1,6 +1,4 @@
 //! The Unet3D config a reference fixture or checkpoint describes.
-// Each test binary compiles `common` whole and uses a subset of it.
-#![allow(dead_code)]
 
 use dforce_nn::{TimeEmbType, Unet3dConfig};
 use serde_json::Value;
