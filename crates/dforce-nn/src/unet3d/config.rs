@@ -113,8 +113,8 @@ impl Unet3dConfig {
         }
     }
 
-    /// The shipped Minecraft network (`network_size` 64, mults [1,2,4,8], 4 heads of 64,
-    /// resolution 128 with attention at [16,32,64,128], 3 channels): 34,518,467 parameters.
+    /// The shipped Minecraft network (`network_size` 64, mults `[1, 2, 4, 8]`, 4 heads of 64,
+    /// resolution 128 with attention at `[16, 32, 64, 128]`, 3 channels): 34,518,467 parameters.
     pub fn minecraft() -> Self {
         Self {
             attn_dim_head: 64,
