@@ -9,6 +9,18 @@ pub fn frequencies(half: usize, divisor: f64) -> Vec<f32> {
     (0..half).map(|j| (j as f32 * step).exp()).collect()
 }
 
+/// Frequencies of diffusers' `get_timestep_embedding` (used by the U-Net's `Timesteps`):
+/// `exp(−ln(10000)·j / (half − shift))`, with torch's f32 operation order — `j · (−ln 10000)`
+/// rounded to f32, then divided by `half − shift` — so the angles of levels up to 999 match
+/// the reference to the last bit rather than to a few ulps.
+pub fn diffusers_frequencies(half: usize, downscale_freq_shift: f32) -> Vec<f32> {
+    let neg_log = -(10000f64.ln()) as f32;
+    let divisor = half as f32 - downscale_freq_shift;
+    (0..half)
+        .map(|j| ((j as f32 * neg_log) / divisor).exp())
+        .collect()
+}
+
 /// `[sin(x·f), cos(x·f)]` of an `(a, b)` grid of integer positions: `(a, b, 2·len(f))`.
 /// With `flip_sin_to_cos` the halves are swapped to `[cos, sin]` (diffusers' `Timesteps`).
 pub fn sinusoidal(

@@ -26,4 +26,6 @@ pub enum NnError {
     Write { path: PathBuf, message: String },
     #[error("invalid network config: {0}")]
     Config(String),
+    #[error("invalid network input: {0}")]
+    Input(String),
 }

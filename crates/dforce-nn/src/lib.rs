@@ -7,6 +7,7 @@ pub mod params;
 pub mod safetensors_io;
 pub mod state_dict;
 pub mod transformer;
+pub mod unet3d;
 
 pub use error::NnError;
 pub use inspect::{CheckpointSummary, NetworkKind};
@@ -16,3 +17,4 @@ pub use params::{
 pub use safetensors_io::write_safetensors_atomic;
 pub use state_dict::{CheckpointFormat, HostTensor, StateDict, WeightLoader};
 pub use transformer::{Transformer, TransformerConfig};
+pub use unet3d::{FrameNorm, TimeEmbType, Unet3d, Unet3dConfig};

@@ -226,6 +226,7 @@ pub struct WeightLoader<'a> {
     used: BTreeSet<String>,
     missing: Vec<String>,
     wrong_shape: Vec<String>,
+    wrong_value: Vec<String>,
 }
 
 impl<'a> WeightLoader<'a> {
@@ -236,6 +237,7 @@ impl<'a> WeightLoader<'a> {
             used: BTreeSet::new(),
             missing: Vec::new(),
             wrong_shape: Vec::new(),
+            wrong_value: Vec::new(),
         }
     }
 
@@ -294,6 +296,42 @@ impl<'a> WeightLoader<'a> {
         }
     }
 
+    /// Checks a tensor the model recomputes instead of loading (e.g. rotary frequencies): it
+    /// must exist with `shape` and hold `expected` within `rtol` (relative, elementwise).
+    /// The key counts as used; a deviation is reported by [`WeightLoader::finish`], because a
+    /// file whose constants differ from ours was made by a different model.
+    pub fn expect_values(&mut self, name: &str, shape: &[usize], expected: &[f32], rtol: f32) {
+        let Some(t) = self.sd.tensors.get(name) else {
+            self.missing.push(format!("{name} {shape:?}"));
+            return;
+        };
+        self.used.insert(name.to_string());
+        if t.shape != shape {
+            self.wrong_shape.push(format!(
+                "{name}: file has {:?}, model needs {shape:?}",
+                t.shape
+            ));
+            return;
+        }
+        let worst = t
+            .data
+            .iter()
+            .zip(expected)
+            .enumerate()
+            .map(|(i, (&a, &e))| (i, (a - e).abs() / e.abs().max(f32::MIN_POSITIVE)))
+            .fold(
+                (0, 0f32),
+                |w, c| if c.1 > w.1 || c.1.is_nan() { c } else { w },
+            );
+        if worst.1 > rtol || worst.1.is_nan() {
+            let i = worst.0;
+            self.wrong_value.push(format!(
+                "{name}[{i}]: file has {}, expected {} (rtol {rtol})",
+                t.data[i], expected[i]
+            ));
+        }
+    }
+
     /// Marks keys the model intentionally does not read (e.g. recomputed diffusion buffers).
     pub fn skip(&mut self, name: &str) {
         self.used.insert(name.to_string());
@@ -308,7 +346,11 @@ impl<'a> WeightLoader<'a> {
             .keys()
             .filter(|k| k.starts_with(prefix) && !self.used.contains(*k))
             .collect();
-        if self.missing.is_empty() && self.wrong_shape.is_empty() && unexpected.is_empty() {
+        if self.missing.is_empty()
+            && self.wrong_shape.is_empty()
+            && self.wrong_value.is_empty()
+            && unexpected.is_empty()
+        {
             return Ok(());
         }
         let mut details = String::new();
@@ -323,6 +365,7 @@ impl<'a> WeightLoader<'a> {
         };
         section("missing", self.missing);
         section("wrong shape", self.wrong_shape);
+        section("wrong value", self.wrong_value);
         section("unexpected", unexpected.into_iter().cloned().collect());
         Err(NnError::Mismatch {
             path: self.sd.path.clone(),
@@ -348,4 +391,53 @@ fn summarize(items: &[String]) -> String {
         s.push_str(&format!(", … and {} more", items.len() - SHOWN));
     }
     s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn dict(values: Vec<f32>) -> StateDict {
+        StateDict {
+            path: PathBuf::from("mem"),
+            format: CheckpointFormat::SafeTensors,
+            tensors: BTreeMap::from([(
+                "m.freqs".to_string(),
+                HostTensor {
+                    shape: vec![values.len()],
+                    data: values,
+                },
+            )]),
+            global_step: None,
+            epoch: None,
+            non_float: BTreeMap::new(),
+            metadata: BTreeMap::new(),
+        }
+    }
+
+    #[test]
+    fn recomputed_constants_must_match_the_file() {
+        let device = Device::flex();
+        let sd = dict(vec![1.0, 0.1]);
+        let mut w = WeightLoader::new(&sd, &device);
+        w.expect_values("m.freqs", &[2], &[1.0, 0.1], 1e-6);
+        w.finish("m.").unwrap();
+
+        let mut w = WeightLoader::new(&sd, &device);
+        w.expect_values("m.freqs", &[2], &[1.0, 0.2], 1e-6);
+        let err = w.finish("m.").unwrap_err().to_string();
+        assert!(
+            err.contains("wrong value") && err.contains("m.freqs[1]"),
+            "{err}"
+        );
+
+        let mut w = WeightLoader::new(&sd, &device);
+        w.expect_values("m.freqs", &[3], &[1.0, 0.1, 0.01], 1e-6);
+        w.expect_values("m.other", &[2], &[1.0, 0.1], 1e-6);
+        let err = w.finish("m.").unwrap_err().to_string();
+        assert!(
+            err.contains("wrong shape") && err.contains("missing"),
+            "{err}"
+        );
+    }
 }

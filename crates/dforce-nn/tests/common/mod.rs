@@ -1,6 +1,9 @@
 //! Shared runner for the network fixtures: one forward, the training forward, every sampling
 //! step and the guided step, each compared at the manifest's tolerance.
 
+// Each test binary compiles this module whole and uses a subset of it.
+#![allow(dead_code)]
+
 use burn::tensor::{Device, Int, Tensor, TensorData};
 use dforce_core::{
     BetaSchedule, Denoiser, Diffusion, DiffusionConfig, LevelGrid, Objective, ReplayNoise,
@@ -8,6 +11,8 @@ use dforce_core::{
 };
 use dforce_fixtures::{Array, TensorFile, Tolerance};
 use serde_json::Value;
+
+pub mod unet3d;
 
 pub fn device() -> Device {
     Device::flex()

@@ -1,0 +1,145 @@
+//! Multi-head attention of the U-Net: full softmax attention (optionally rotary and causal)
+//! and linear attention, each inside a pre-norm residual `AttentionBlock`.
+
+use burn::module::Module;
+use burn::nn::{LayerNorm, LayerNormConfig, Linear, LinearConfig};
+use burn::tensor::activation::softmax;
+use burn::tensor::{Bool, Device, Tensor};
+
+use super::rotary::RotaryTables;
+use crate::state_dict::WeightLoader;
+use crate::transformer::{load_layer_norm, load_linear};
+
+/// `to_qkv` (no bias) → per-head attention → `to_out`. Heads are contiguous slices of the
+/// inner width `heads · dim_head`, q | k | v in that order, as `chunk(3)` + `(h d)` give.
+#[derive(Module, Debug)]
+pub struct Attention {
+    /// `[C, 3·inner]` in burn's layout (PyTorch `[3·inner, C]` transposed), no bias.
+    pub to_qkv: Linear,
+    /// `[inner, C]` with bias.
+    pub to_out: Linear,
+    heads: usize,
+    dim_head: usize,
+    /// Linear attention (`LinearAttention`) instead of softmax attention (`Attention`).
+    linear: bool,
+}
+
+/// `x + Attention(LayerNorm(x))`, LayerNorm ε 1e-5 over channels.
+#[derive(Module, Debug)]
+pub struct AttentionBlock {
+    pub norm: LayerNorm,
+    pub attn: Attention,
+}
+
+/// Parameters of an `AttentionBlock` of width `c` and inner width `inner`.
+pub fn attention_block_params(c: usize, inner: usize) -> usize {
+    2 * c + c * 3 * inner + inner * c + c
+}
+
+impl AttentionBlock {
+    pub fn new(c: usize, heads: usize, dim_head: usize, linear: bool, device: &Device) -> Self {
+        let inner = heads * dim_head;
+        Self {
+            norm: LayerNormConfig::new(c).with_epsilon(1e-5).init(device),
+            attn: Attention {
+                to_qkv: LinearConfig::new(c, 3 * inner)
+                    .with_bias(false)
+                    .init(device),
+                to_out: LinearConfig::new(inner, c).init(device),
+                heads,
+                dim_head,
+                linear,
+            },
+        }
+    }
+
+    /// `x`: `(N, L, C)`, N independent sequences of length L → same. `rotary` rotates q and k
+    /// over the L positions; `mask` `(L, L)` hides keys where true. Neither applies to linear
+    /// attention (the config never asks for it: the reference raises there).
+    pub fn forward(
+        &self,
+        x: Tensor<3>,
+        rotary: Option<&RotaryTables>,
+        mask: Option<&Tensor<2, Bool>>,
+    ) -> Tensor<3> {
+        let a = self
+            .attn
+            .forward(self.norm.forward(x.clone()), rotary, mask);
+        x + a
+    }
+
+    /// Loads `{prefix}norm.*`, `{prefix}attn.to_qkv.weight`, `{prefix}attn.to_out.*`.
+    pub fn load(&mut self, w: &mut WeightLoader, prefix: &str) {
+        load_layer_norm(w, &mut self.norm, &format!("{prefix}norm"));
+        w.load_transposed(
+            &mut self.attn.to_qkv.weight,
+            &format!("{prefix}attn.to_qkv.weight"),
+        );
+        load_linear(
+            w,
+            &mut self.attn.to_out,
+            &format!("{prefix}attn.to_out.weight"),
+            &format!("{prefix}attn.to_out.bias"),
+        );
+    }
+}
+
+impl Attention {
+    fn forward(
+        &self,
+        x: Tensor<3>,
+        rotary: Option<&RotaryTables>,
+        mask: Option<&Tensor<2, Bool>>,
+    ) -> Tensor<3> {
+        let [n_seq, len, _] = x.dims();
+        let (h, d) = (self.heads, self.dim_head);
+        // (N, L, 3·h·d) → (3, N, h, L, d): q, k, v with heads split off.
+        let qkv = self
+            .to_qkv
+            .forward(x)
+            .reshape([n_seq, len, 3, h, d])
+            .permute([2, 0, 3, 1, 4]);
+        let part = |i: usize| qkv.clone().slice_dim(0, i..i + 1).squeeze_dim::<4>(0);
+        let (q, k, v) = (part(0), part(1), part(2));
+        let scale = (d as f64).powf(-0.5);
+        let out = if self.linear {
+            linear_attention(q, k, v, scale)
+        } else {
+            softmax_attention(q, k, v, scale, rotary, mask)
+        };
+        self.to_out
+            .forward(out.swap_dims(1, 2).reshape([n_seq, len, h * d]))
+    }
+}
+
+/// `softmax(q·kᵀ·scale [masked]) · v`, as PyTorch SDPA with its default scale `1/√d`.
+/// q, k, v: `(N, h, L, d)` → `(N, h, L, d)`.
+fn softmax_attention(
+    q: Tensor<4>,
+    k: Tensor<4>,
+    v: Tensor<4>,
+    scale: f64,
+    rotary: Option<&RotaryTables>,
+    mask: Option<&Tensor<2, Bool>>,
+) -> Tensor<4> {
+    let (q, k) = match rotary {
+        Some(r) => (r.apply(q), r.apply(k)),
+        None => (q, k),
+    };
+    let mut scores = q.matmul(k.swap_dims(2, 3)) * scale;
+    if let Some(m) = mask {
+        let dims = scores.dims();
+        scores = scores.mask_fill(m.clone().unsqueeze::<4>().expand(dims), f32::NEG_INFINITY);
+    }
+    softmax(scores, 3).matmul(v)
+}
+
+/// The reference's `LinearAttention`: q softmaxed over its d channels then scaled by `1/√d`,
+/// k softmaxed over the L positions, `out = q · (kᵀ · v)`; no output normalisation.
+/// q, k, v: `(N, h, L, d)` → `(N, h, L, d)`.
+fn linear_attention(q: Tensor<4>, k: Tensor<4>, v: Tensor<4>, scale: f64) -> Tensor<4> {
+    let q = softmax(q, 3) * scale;
+    let k = softmax(k, 2);
+    let context = k.swap_dims(2, 3).matmul(v); // (N, h, d, e)
+    q.matmul(context)
+}

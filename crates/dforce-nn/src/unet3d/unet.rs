@@ -1,0 +1,349 @@
+//! The video `Unet3D`: topology, forward pass and state_dict loading.
+
+use burn::module::Module;
+use burn::nn::conv::Conv2d;
+use burn::tensor::activation::silu;
+use burn::tensor::{Device, Int, Tensor};
+
+use super::config::{FrameNorm, TimeEmbType, Unet3dConfig};
+use super::resnet::{Downsample, ResnetBlock, Upsample, conv, load_conv};
+use super::rotary::RotaryEmbedding;
+use super::spatial_temporal::{SpatialAttention, TemporalAttention};
+use super::timestep::{TimestepEmbedding, timestep_features};
+use super::window::Window;
+use crate::error::NnError;
+use crate::state_dict::WeightLoader;
+use crate::transformer::causal_mask;
+use dforce_core::Denoiser;
+
+/// One down level (`down_blocks.{i}`): two ResNets, optional spatial + temporal attention
+/// (`.0.{0..3}`), and a Downsample (`.1`) unless it is the lowest level.
+#[derive(Module, Debug)]
+pub struct DownLevel {
+    pub res0: ResnetBlock,
+    pub res1: ResnetBlock,
+    pub spatial: Option<SpatialAttention>,
+    pub temporal: Option<TemporalAttention>,
+    pub downsample: Option<Downsample>,
+}
+
+/// The bottleneck (`mid_block.{0..3}`): ResNet, full spatial attention, temporal attention,
+/// ResNet — attention here regardless of the attention factors.
+#[derive(Module, Debug)]
+pub struct MidBlock {
+    pub res0: ResnetBlock,
+    pub spatial: SpatialAttention,
+    pub temporal: TemporalAttention,
+    pub res1: ResnetBlock,
+}
+
+/// One up level (`up_blocks.{i}.{0..4}`): the first ResNet takes `[h, skip]` concatenated.
+#[derive(Module, Debug)]
+pub struct UpLevel {
+    pub res0: ResnetBlock,
+    pub res1: ResnetBlock,
+    pub spatial: Option<SpatialAttention>,
+    pub temporal: Option<TemporalAttention>,
+    pub upsample: Option<Upsample>,
+}
+
+/// The reference's video U-Net. Input and output are time-major `(n, B, C, H, W)`; noise
+/// levels `(n, B)` condition every frame separately (FiLM in each ResNet).
+#[derive(Module, Debug)]
+pub struct Unet3d {
+    /// `noise_level_pos_embedding.1`: `Timesteps(dim)` features → `4·dim`.
+    pub noise_level_emb: TimestepEmbedding,
+    pub init_conv: Conv2d,
+    pub init_temporal_attn: Option<TemporalAttention>,
+    pub down: Vec<DownLevel>,
+    pub mid: MidBlock,
+    pub up: Vec<UpLevel>,
+    /// `out.0`: ResNet `2·dim → dim` without embedding.
+    pub out_block: ResnetBlock,
+    /// `out.1`: 1×1 conv `dim → channels`.
+    pub out_conv: Conv2d,
+    #[module(skip)]
+    config: Unet3dConfig,
+    /// The shared rotary embedding (frozen constants, not a parameter).
+    #[module(skip)]
+    rotary: Option<RotaryEmbedding>,
+}
+
+impl Unet3d {
+    /// Builds the modules of a validated config (see [`Unet3dConfig::init`]).
+    pub(crate) fn new(config: &Unet3dConfig, device: &Device) -> Self {
+        let c = config;
+        let (dim, emb) = (c.dim, Some(c.emb_dim()));
+        let (heads, dh, groups) = (c.attn_heads, c.attn_dim_head, c.resnet_block_groups);
+        let sinusoidal = c.time_emb_type == TimeEmbType::Sinusoidal;
+        let res = |din, dout| ResnetBlock::new(din, dout, emb, groups, device);
+        let spatial = |ch, linear| SpatialAttention::new(ch, heads, dh, linear, device);
+        let temporal = |ch| TemporalAttention::new(ch, heads, dh, sinusoidal, device);
+        let down = c
+            .down_plan()
+            .into_iter()
+            .map(|l| DownLevel {
+                res0: res(l.din, l.dout),
+                res1: res(l.dout, l.dout),
+                spatial: l.attention.map(|linear| spatial(l.dout, linear)),
+                temporal: l.attention.map(|_| temporal(l.dout)),
+                downsample: l.resample.then(|| Downsample::new(l.dout, device)),
+            })
+            .collect();
+        let mid_dim = *c.dims().last().unwrap_or(&dim);
+        let up = c
+            .up_plan()
+            .into_iter()
+            .map(|l| UpLevel {
+                res0: res(2 * l.dout, l.din),
+                res1: res(l.din, l.din),
+                spatial: l.attention.map(|linear| spatial(l.din, linear)),
+                temporal: l.attention.map(|_| temporal(l.din)),
+                upsample: l.resample.then(|| Upsample::new(l.din, device)),
+            })
+            .collect();
+        Self {
+            noise_level_emb: TimestepEmbedding::new(dim, c.emb_dim(), c.emb_dim(), device),
+            init_conv: conv(c.channels, dim, c.init_kernel_size, 1, device),
+            init_temporal_attn: c.use_init_temporal_attn.then(|| temporal(dim)),
+            down,
+            mid: MidBlock {
+                res0: res(mid_dim, mid_dim),
+                spatial: spatial(mid_dim, false),
+                temporal: temporal(mid_dim),
+                res1: res(mid_dim, mid_dim),
+            },
+            up,
+            out_block: ResnetBlock::new(2 * dim, dim, None, groups, device),
+            out_conv: conv(dim, c.channels, 1, 1, device),
+            rotary: (!sinusoidal).then(|| RotaryEmbedding::new(dh)),
+            config: c.clone(),
+        }
+    }
+
+    /// The configuration this network was built from.
+    pub fn config(&self) -> &Unet3dConfig {
+        &self.config
+    }
+
+    /// Switches how GroupNorm pools statistics, e.g. to run reference weights per frame.
+    pub fn set_frame_norm(&mut self, norm: FrameNorm) {
+        self.config.norm = norm;
+    }
+
+    /// Overwrites every parameter from `w`, names under `prefix` (e.g.
+    /// `diffusion_model.model.module.`), and checks every saved copy of the rotary
+    /// frequencies against the analytic values.
+    pub fn load(&mut self, w: &mut WeightLoader, prefix: &str) {
+        let p = prefix;
+        let rotary = self.rotary.as_ref();
+        self.noise_level_emb
+            .load(w, &format!("{p}noise_level_pos_embedding.1."));
+        if let Some(r) = rotary {
+            r.check_copy(w, &format!("{p}rotary_time_pos_embedding.freqs"));
+        }
+        load_conv(w, &mut self.init_conv, &format!("{p}init_conv."));
+        if let Some(t) = self.init_temporal_attn.as_mut() {
+            t.load(w, &format!("{p}init_temporal_attn."), rotary);
+        }
+        for (i, l) in self.down.iter_mut().enumerate() {
+            let q = format!("{p}down_blocks.{i}.");
+            l.res0.load(w, &format!("{q}0.0."));
+            l.res1.load(w, &format!("{q}0.1."));
+            if let Some(s) = l.spatial.as_mut() {
+                s.load(w, &format!("{q}0.2."));
+            }
+            if let Some(t) = l.temporal.as_mut() {
+                t.load(w, &format!("{q}0.3."), rotary);
+            }
+            if let Some(d) = l.downsample.as_mut() {
+                d.load(w, &format!("{q}1."));
+            }
+        }
+        for (i, l) in self.up.iter_mut().enumerate() {
+            let q = format!("{p}up_blocks.{i}.");
+            l.res0.load(w, &format!("{q}0."));
+            l.res1.load(w, &format!("{q}1."));
+            if let Some(s) = l.spatial.as_mut() {
+                s.load(w, &format!("{q}2."));
+            }
+            if let Some(t) = l.temporal.as_mut() {
+                t.load(w, &format!("{q}3."), rotary);
+            }
+            if let Some(u) = l.upsample.as_mut() {
+                u.load(w, &format!("{q}4."));
+            }
+        }
+        let q = format!("{p}mid_block.");
+        self.mid.res0.load(w, &format!("{q}0."));
+        self.mid.spatial.load(w, &format!("{q}1."));
+        self.mid.temporal.load(w, &format!("{q}2."), rotary);
+        self.mid.res1.load(w, &format!("{q}3."));
+        self.out_block.load(w, &format!("{p}out.0."));
+        load_conv(w, &mut self.out_conv, &format!("{p}out.1."));
+    }
+
+    /// Checks that `x` `(n, B, C, H, W)` and `levels` `(n, B)` fit this network.
+    fn check_input(&self, x: [usize; 5], levels: [usize; 2]) -> Result<(), NnError> {
+        let [n, b, c, h, w] = x;
+        let err = |m: String| Err(NnError::Input(m));
+        if n == 0 || b == 0 || h == 0 || w == 0 {
+            return err(format!("empty input of shape {x:?}"));
+        }
+        if c != self.config.channels {
+            return err(format!(
+                "x has {c} channels, the network {}",
+                self.config.channels
+            ));
+        }
+        if levels != [n, b] {
+            return err(format!(
+                "noise levels have shape {levels:?}, expected (tokens, batch) = {:?}",
+                [n, b]
+            ));
+        }
+        // 2^(levels−1); saturates (and so always fails) for absurd depths instead of overflowing.
+        let factor = u32::try_from(self.down.len().saturating_sub(1))
+            .ok()
+            .and_then(|s| 1usize.checked_shl(s))
+            .unwrap_or(usize::MAX);
+        if !h.is_multiple_of(factor) || !w.is_multiple_of(factor) {
+            return err(format!(
+                "frames of {h}×{w} pixels: both sides must be divisible by {factor} (2^(levels−1)) so that skips match after up-sampling"
+            ));
+        }
+        Ok(())
+    }
+
+    /// `x`: `(n, B, C, H, W)` time-major; `levels`: `(n, B)` real noise levels → `(n, B, C, H, W)`.
+    pub fn forward(&self, x: Tensor<5>, levels: Tensor<2, Int>) -> Result<Tensor<5>, NnError> {
+        let dims = x.dims();
+        self.check_input(dims, levels.dims())?;
+        let [n, b, c, h, w] = dims;
+        let device = x.device();
+        let cfg = &self.config;
+
+        // Per-frame noise-level embedding (n, B, 4·dim). Every ResNet's emb_layers opens with
+        // SiLU, so it is applied once here rather than in each block.
+        let emb = self
+            .noise_level_emb
+            .forward(timestep_features(levels, cfg.dim, &device));
+        let emb_act = silu(emb);
+        let window = Window {
+            frames: n,
+            batch: b,
+            norm: cfg.norm,
+            rotary: self.rotary.as_ref().map(|r| r.tables(n, &device)),
+            causal_mask: cfg.is_causal.then(|| causal_mask(n, &device)),
+        };
+
+        let mut x0 = self.init_conv.forward(x.reshape([n * b, c, h, w]));
+        if let Some(t) = &self.init_temporal_attn {
+            x0 = t.forward(x0, &window);
+        }
+        let mut skips = Vec::with_capacity(self.down.len());
+        let mut act = x0.clone();
+        for l in &self.down {
+            act = l.res0.forward(act, &emb_act, &window);
+            act = l.res1.forward(act, &emb_act, &window);
+            if let Some(s) = &l.spatial {
+                act = s.forward(act);
+            }
+            if let Some(t) = &l.temporal {
+                act = t.forward(act, &window);
+            }
+            skips.push(act.clone());
+            if let Some(d) = &l.downsample {
+                act = d.forward(act);
+            }
+        }
+        act = self.mid.res0.forward(act, &emb_act, &window);
+        act = self.mid.spatial.forward(act);
+        act = self.mid.temporal.forward(act, &window);
+        act = self.mid.res1.forward(act, &emb_act, &window);
+        for (l, skip) in self.up.iter().zip(skips.into_iter().rev()) {
+            act = Tensor::cat(vec![act, skip], 1);
+            act = l.res0.forward(act, &emb_act, &window);
+            act = l.res1.forward(act, &emb_act, &window);
+            if let Some(s) = &l.spatial {
+                act = s.forward(act);
+            }
+            if let Some(t) = &l.temporal {
+                act = t.forward(act, &window);
+            }
+            if let Some(u) = &l.upsample {
+                act = u.forward(act);
+            }
+        }
+        let out = self
+            .out_block
+            .forward(Tensor::cat(vec![act, x0], 1), &emb_act, &window);
+        Ok(self
+            .out_conv
+            .forward(out)
+            .reshape([n, b, cfg.channels, h, w]))
+    }
+}
+
+impl Denoiser<5> for Unet3d {
+    /// # Panics
+    /// With an external condition (the reference has none: a config asking for one fails at
+    /// [`Unet3dConfig::init`]) or an input that does not fit (see [`Unet3d::forward`]).
+    fn denoise(&self, x: Tensor<5>, levels: Tensor<2, Int>, cond: Option<Tensor<3>>) -> Tensor<5> {
+        assert!(
+            cond.is_none(),
+            "Unet3d takes no external condition (external_cond_dim must be 0)"
+        );
+        self.forward(x, levels).unwrap_or_else(|e| panic!("{e}"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use burn::tensor::{Device, Int, Tensor};
+
+    use super::*;
+
+    fn tiny() -> Unet3d {
+        Unet3dConfig {
+            attn_heads: 2,
+            attn_dim_head: 8,
+            attn_factors: vec![2, 1],
+            ..Unet3dConfig::new(16, vec![1, 2], 3)
+        }
+        .init(&Device::flex())
+        .unwrap()
+    }
+
+    fn input(shape: [usize; 5], levels: [usize; 2]) -> (Tensor<5>, Tensor<2, Int>) {
+        let device = Device::flex();
+        (
+            Tensor::zeros(shape, &device),
+            Tensor::zeros(levels, &device),
+        )
+    }
+
+    #[test]
+    fn forward_keeps_the_time_major_shape() {
+        let (x, k) = input([3, 2, 3, 8, 8], [3, 2]);
+        assert_eq!(tiny().forward(x, k).unwrap().dims(), [3, 2, 3, 8, 8]);
+    }
+
+    #[test]
+    fn inputs_that_do_not_fit_are_errors() {
+        let model = tiny();
+        for (shape, levels, reason) in [
+            ([3, 2, 4, 8, 8], [3, 2], "channels"),
+            ([3, 2, 3, 8, 8], [2, 3], "noise levels"),
+            ([3, 2, 3, 7, 8], [3, 2], "divisible by 2"),
+            ([0, 2, 3, 8, 8], [0, 2], "empty"),
+        ] {
+            let (x, k) = input(shape, levels);
+            let err = model.forward(x, k).unwrap_err();
+            assert!(
+                matches!(err, NnError::Input(ref m) if m.contains(reason)),
+                "{shape:?}: {err}"
+            );
+        }
+    }
+}
