@@ -11,6 +11,10 @@ cases=(
   "transformer_pred_x0_linear.safetensors output.model"
   "transformer_pred_v_cosine.safetensors guided.out"
   "transformer_ddpm.safetensors step0.out"
+  "unet3d_causal_rotary.safetensors step1.out"
+  "unet3d_noncausal_sinusoidal.safetensors train.loss"
+  "planning_maze2d_medium_x.io.safetensors output.model"
+  "video_minecraft_tiny.io.safetensors output.model"
 )
 scratch=$(mktemp -d)
 trap 'rm -rf "$scratch"' EXIT

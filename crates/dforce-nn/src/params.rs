@@ -18,7 +18,21 @@ pub trait ParamVisitor {
     fn param<const D: usize>(&mut self, param: &mut Param<Tensor<D>>, name: &str);
     /// A PyTorch `Linear` weight `[out, in]`, which burn stores transposed as `[in, out]`.
     fn param_transposed(&mut self, param: &mut Param<Tensor<2>>, name: &str);
-    /// A name the network accounts for without a parameter (e.g. recomputed rotary `freqs`).
+    /// A parameter whose PyTorch shape differs from burn's only by unit dims (e.g. a
+    /// `(1, k, k)` Conv3d kernel run as a `k × k` Conv2d); saved with `torch_shape`.
+    fn param_as<const D: usize>(
+        &mut self,
+        param: &mut Param<Tensor<D>>,
+        name: &str,
+        torch_shape: &[usize],
+    ) {
+        let _ = torch_shape;
+        self.param(param, name);
+    }
+    /// A non-trainable tensor the network recomputes (e.g. rotary `freqs`): loading checks the
+    /// file's copy against `values`, saving writes them.
+    fn constant(&mut self, _name: &str, _shape: &[usize], _values: &[f32], _rtol: f32) {}
+    /// A name the network accounts for without a parameter.
     fn skip(&mut self, _name: &str) {}
 }
 
@@ -62,6 +76,10 @@ impl ParamVisitor for WeightLoader<'_> {
         self.load_transposed(param, name);
     }
 
+    fn constant(&mut self, name: &str, shape: &[usize], values: &[f32], rtol: f32) {
+        self.expect_values(name, shape, values, rtol);
+    }
+
     fn skip(&mut self, name: &str) {
         WeightLoader::skip(self, name);
     }
@@ -91,5 +109,26 @@ impl ParamVisitor for StateDictCollector {
     fn param_transposed(&mut self, param: &mut Param<Tensor<2>>, name: &str) {
         self.tensors
             .insert(name.to_string(), host(param.val().transpose()));
+    }
+
+    fn param_as<const D: usize>(
+        &mut self,
+        param: &mut Param<Tensor<D>>,
+        name: &str,
+        torch_shape: &[usize],
+    ) {
+        let mut t = host(param.val());
+        t.shape = torch_shape.to_vec();
+        self.tensors.insert(name.to_string(), t);
+    }
+
+    fn constant(&mut self, name: &str, shape: &[usize], values: &[f32], _rtol: f32) {
+        self.tensors.insert(
+            name.to_string(),
+            HostTensor {
+                shape: shape.to_vec(),
+                data: values.to_vec(),
+            },
+        );
     }
 }

@@ -6,7 +6,7 @@ mod common;
 
 use dforce_core::{BUFFER_NAMES, BetaSchedule, Denoiser, DiffusionBuffers};
 use dforce_fixtures::{TensorFile, Tolerance, read_json, reference_dir};
-use dforce_nn::{CheckpointFormat, StateDict, TransformerConfig, WeightLoader};
+use dforce_nn::{CheckpointFormat, StateDict, StateDictCollector, TransformerConfig, WeightLoader};
 use serde_json::Value;
 
 /// The network fixtures' tolerance (manifest `tolerance` of the Unet3D/Transformer files).
@@ -35,6 +35,26 @@ fn open(name: &str) -> (StateDict, Value, TensorFile) {
     let io = format!("{}.io.safetensors", name.trim_end_matches(".ckpt"));
     let file = TensorFile::open(&dir, &io).unwrap();
     (sd, entry, file)
+}
+
+/// Saving the loaded network gives back exactly the official tensors under `prefix`: same
+/// keys (rotary `freqs` copies included), same shapes, same values.
+fn check_saved_matches(sd: &StateDict, prefix: &str, visit: impl FnOnce(&mut StateDictCollector)) {
+    let mut saved = StateDictCollector::default();
+    visit(&mut saved);
+    let official: Vec<(&String, _)> = sd
+        .tensors
+        .iter()
+        .filter(|(k, _)| k.starts_with(prefix))
+        .collect();
+    assert_eq!(
+        saved.tensors.keys().collect::<Vec<_>>(),
+        official.iter().map(|(k, _)| *k).collect::<Vec<_>>(),
+        "saved keys differ from the checkpoint's"
+    );
+    for (k, t) in official {
+        assert_eq!(&saved.tensors[k], t, "{k}");
+    }
 }
 
 /// Every `diffusion_model.<buffer>` equals our recomputation from the run's config.
@@ -110,6 +130,7 @@ fn parity_checkpoint_video() {
     }
     check_buffers(&sd, &config["diffusion"]);
     check_output::<5>(&file, &model);
+    check_saved_matches(&sd, prefix, |c| model.visit_params(c, prefix));
 }
 
 #[test]
@@ -150,4 +171,5 @@ fn parity_checkpoint_planning() {
     }
     check_buffers(&sd, &config["diffusion"]);
     check_output::<3>(&file, &model);
+    check_saved_matches(&sd, prefix, |c| model.visit_params(c, prefix));
 }

@@ -7,8 +7,8 @@ use burn::tensor::activation::softmax;
 use burn::tensor::{Bool, Device, Tensor};
 
 use super::rotary::RotaryTables;
-use crate::state_dict::WeightLoader;
-use crate::transformer::{load_layer_norm, load_linear};
+use crate::params::ParamVisitor;
+use crate::params::{visit_layer_norm, visit_linear_named};
 
 /// `to_qkv` (no bias) → per-head attention → `to_out`. Heads are contiguous slices of the
 /// inner width `heads · dim_head`, q | k | v in that order, as `chunk(3)` + `(h d)` give.
@@ -69,14 +69,14 @@ impl AttentionBlock {
     }
 
     /// Loads `{prefix}norm.*`, `{prefix}attn.to_qkv.weight`, `{prefix}attn.to_out.*`.
-    pub fn load(&mut self, w: &mut WeightLoader, prefix: &str) {
-        load_layer_norm(w, &mut self.norm, &format!("{prefix}norm"));
-        w.load_transposed(
+    pub fn visit_params(&mut self, v: &mut impl ParamVisitor, prefix: &str) {
+        visit_layer_norm(v, &mut self.norm, &format!("{prefix}norm"));
+        v.param_transposed(
             &mut self.attn.to_qkv.weight,
             &format!("{prefix}attn.to_qkv.weight"),
         );
-        load_linear(
-            w,
+        visit_linear_named(
+            v,
             &mut self.attn.to_out,
             &format!("{prefix}attn.to_out.weight"),
             &format!("{prefix}attn.to_out.bias"),

@@ -7,7 +7,7 @@ use burn::tensor::{Device, Tensor};
 
 use super::config::FrameNorm;
 use super::window::Window;
-use crate::state_dict::WeightLoader;
+use crate::params::ParamVisitor;
 
 /// `nn.GroupNorm(groups, C, eps)` with affine weight and bias. The frames of a window sit in
 /// the rows of a `(n·B, C, H, W)` tensor, so a plain GroupNorm would see each frame alone; the
@@ -50,8 +50,8 @@ impl FrameGroupNorm {
     }
 
     /// Loads `{prefix}weight` and `{prefix}bias`.
-    pub fn load(&mut self, w: &mut WeightLoader, prefix: &str) {
-        w.load(&mut self.gamma, &format!("{prefix}weight"));
-        w.load(&mut self.beta, &format!("{prefix}bias"));
+    pub fn visit_params(&mut self, v: &mut impl ParamVisitor, prefix: &str) {
+        v.param(&mut self.gamma, &format!("{prefix}weight"));
+        v.param(&mut self.beta, &format!("{prefix}bias"));
     }
 }

@@ -12,8 +12,8 @@ use burn::tensor::{Device, Tensor};
 
 use super::norm::FrameGroupNorm;
 use super::window::Window;
-use crate::state_dict::WeightLoader;
-use crate::transformer::load_linear;
+use crate::params::ParamVisitor;
+use crate::params::visit_linear_named;
 
 /// The reference's GroupNorm ε in ResNet blocks.
 const GROUP_NORM_EPS: f64 = 1e-6;
@@ -28,10 +28,15 @@ pub(crate) fn conv(din: usize, dout: usize, k: usize, stride: usize, device: &De
 }
 
 /// Loads `{prefix}weight` (`[out, in, 1, k, k]` in the file) and `{prefix}bias`.
-pub(crate) fn load_conv(w: &mut WeightLoader, conv: &mut Conv2d, prefix: &str) {
-    w.load(&mut conv.weight, &format!("{prefix}weight"));
+pub(crate) fn visit_conv(v: &mut impl ParamVisitor, conv: &mut Conv2d, prefix: &str) {
+    let [o, i, kh, kw] = conv.weight.val().dims();
+    v.param_as(
+        &mut conv.weight,
+        &format!("{prefix}weight"),
+        &[o, i, 1, kh, kw],
+    );
     if let Some(b) = conv.bias.as_mut() {
-        w.load(b, &format!("{prefix}bias"));
+        v.param(b, &format!("{prefix}bias"));
     }
 }
 
@@ -114,21 +119,23 @@ impl ResnetBlock {
     }
 
     /// Loads `{prefix}{in_layers,out_layers,emb_layers,skip_conv}.*`.
-    pub fn load(&mut self, w: &mut WeightLoader, prefix: &str) {
-        self.in_norm.load(w, &format!("{prefix}in_layers.0."));
-        load_conv(w, &mut self.in_conv, &format!("{prefix}in_layers.2."));
-        self.out_norm.load(w, &format!("{prefix}out_layers.0."));
-        load_conv(w, &mut self.out_conv, &format!("{prefix}out_layers.2."));
+    pub fn visit_params(&mut self, v: &mut impl ParamVisitor, prefix: &str) {
+        self.in_norm
+            .visit_params(v, &format!("{prefix}in_layers.0."));
+        visit_conv(v, &mut self.in_conv, &format!("{prefix}in_layers.2."));
+        self.out_norm
+            .visit_params(v, &format!("{prefix}out_layers.0."));
+        visit_conv(v, &mut self.out_conv, &format!("{prefix}out_layers.2."));
         if let Some(proj) = self.emb_proj.as_mut() {
-            load_linear(
-                w,
+            visit_linear_named(
+                v,
                 proj,
                 &format!("{prefix}emb_layers.1.weight"),
                 &format!("{prefix}emb_layers.1.bias"),
             );
         }
         if let Some(skip) = self.skip_conv.as_mut() {
-            load_conv(w, skip, &format!("{prefix}skip_conv."));
+            visit_conv(v, skip, &format!("{prefix}skip_conv."));
         }
     }
 }
@@ -151,8 +158,8 @@ impl Downsample {
         self.conv.forward(x)
     }
 
-    pub fn load(&mut self, w: &mut WeightLoader, prefix: &str) {
-        load_conv(w, &mut self.conv, &format!("{prefix}conv."));
+    pub fn visit_params(&mut self, v: &mut impl ParamVisitor, prefix: &str) {
+        visit_conv(v, &mut self.conv, &format!("{prefix}conv."));
     }
 }
 
@@ -180,7 +187,7 @@ impl Upsample {
         self.conv.forward(up)
     }
 
-    pub fn load(&mut self, w: &mut WeightLoader, prefix: &str) {
-        load_conv(w, &mut self.conv, &format!("{prefix}conv."));
+    pub fn visit_params(&mut self, v: &mut impl ParamVisitor, prefix: &str) {
+        visit_conv(v, &mut self.conv, &format!("{prefix}conv."));
     }
 }

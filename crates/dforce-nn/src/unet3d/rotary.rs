@@ -6,7 +6,7 @@
 
 use burn::tensor::{Device, Tensor, TensorData};
 
-use crate::state_dict::WeightLoader;
+use crate::params::ParamVisitor;
 
 /// The reference's single `RotaryEmbedding(dim = attn_dim_head)`, shared by every temporal
 /// attention. Its only state is the frozen frequency vector, so it is computed, not learned.
@@ -66,8 +66,8 @@ impl RotaryEmbedding {
 
     /// Checks a checkpoint's copy `name` of the frequencies against ours and marks it used:
     /// PyTorch saves the shared module once per temporal attention that holds it.
-    pub fn check_copy(&self, w: &mut WeightLoader, name: &str) {
-        w.expect_values(name, &[self.freqs.len()], &self.freqs, FREQS_RTOL);
+    pub fn check_copy(&self, v: &mut impl ParamVisitor, name: &str) {
+        v.constant(name, &[self.freqs.len()], &self.freqs, FREQS_RTOL);
     }
 }
 

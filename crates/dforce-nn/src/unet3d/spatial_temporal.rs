@@ -8,7 +8,7 @@ use super::attention::AttentionBlock;
 use super::rotary::RotaryEmbedding;
 use super::timestep::{TimestepEmbedding, timestep_features};
 use super::window::Window;
-use crate::state_dict::WeightLoader;
+use crate::params::ParamVisitor;
 
 /// `SpatialAttentionBlock`: an [`AttentionBlock`] over the `H·W` pixels of every frame, with
 /// no positional encoding of any kind. Keys `{prefix}wrapper.module.{norm,attn}.*`.
@@ -31,8 +31,9 @@ impl SpatialAttention {
         Window::from_spatial(y, h, w)
     }
 
-    pub fn load(&mut self, w: &mut WeightLoader, prefix: &str) {
-        self.block.load(w, &format!("{prefix}wrapper.module."));
+    pub fn visit_params(&mut self, v: &mut impl ParamVisitor, prefix: &str) {
+        self.block
+            .visit_params(v, &format!("{prefix}wrapper.module."));
     }
 }
 
@@ -79,14 +80,19 @@ impl TemporalAttention {
 
     /// Loads the block (and its time embedding); with `rotary`, checks this block's saved copy
     /// of the shared frequencies.
-    pub fn load(&mut self, w: &mut WeightLoader, prefix: &str, rotary: Option<&RotaryEmbedding>) {
+    pub fn visit_params(
+        &mut self,
+        v: &mut impl ParamVisitor,
+        prefix: &str,
+        rotary: Option<&RotaryEmbedding>,
+    ) {
         let inner = format!("{prefix}wrapper.module.");
-        self.block.load(w, &format!("{inner}attn_block."));
+        self.block.visit_params(v, &format!("{inner}attn_block."));
         if let Some(time_pos) = self.time_pos.as_mut() {
-            time_pos.load(w, &format!("{inner}time_pos_embedding.1."));
+            time_pos.visit_params(v, &format!("{inner}time_pos_embedding.1."));
         }
         if let Some(r) = rotary {
-            r.check_copy(w, &format!("{inner}attn_block.attn.rotary_emb.freqs"));
+            r.check_copy(v, &format!("{inner}attn_block.attn.rotary_emb.freqs"));
         }
     }
 }

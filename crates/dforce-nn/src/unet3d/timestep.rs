@@ -7,8 +7,8 @@ use burn::tensor::activation::silu;
 use burn::tensor::{Device, Int, Tensor};
 
 use crate::embedding::{diffusers_frequencies, sinusoidal};
-use crate::state_dict::WeightLoader;
-use crate::transformer::load_linear;
+use crate::params::ParamVisitor;
+use crate::params::visit_linear_named;
 
 /// `Timesteps(width, flip_sin_to_cos = True, downscale_freq_shift = 0)` of an `(a, b)` grid of
 /// integer positions: `(a, b, width)` laid out `[cos(x·f), sin(x·f)]` with
@@ -48,13 +48,13 @@ impl TimestepEmbedding {
     }
 
     /// Loads `{prefix}linear_1.*` and `{prefix}linear_2.*`.
-    pub fn load(&mut self, w: &mut WeightLoader, prefix: &str) {
+    pub fn visit_params(&mut self, v: &mut impl ParamVisitor, prefix: &str) {
         for (linear, name) in [
             (&mut self.linear_1, "linear_1"),
             (&mut self.linear_2, "linear_2"),
         ] {
-            load_linear(
-                w,
+            visit_linear_named(
+                v,
                 linear,
                 &format!("{prefix}{name}.weight"),
                 &format!("{prefix}{name}.bias"),

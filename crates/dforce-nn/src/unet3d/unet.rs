@@ -6,13 +6,13 @@ use burn::tensor::activation::silu;
 use burn::tensor::{Device, Int, Tensor};
 
 use super::config::{FrameNorm, TimeEmbType, Unet3dConfig};
-use super::resnet::{Downsample, ResnetBlock, Upsample, conv, load_conv};
+use super::resnet::{Downsample, ResnetBlock, Upsample, conv, visit_conv};
 use super::rotary::RotaryEmbedding;
 use super::spatial_temporal::{SpatialAttention, TemporalAttention};
 use super::timestep::{TimestepEmbedding, timestep_features};
 use super::window::Window;
 use crate::error::NnError;
-use crate::state_dict::WeightLoader;
+use crate::params::ParamVisitor;
 use crate::transformer::causal_mask;
 use dforce_core::Denoiser;
 
@@ -134,53 +134,59 @@ impl Unet3d {
     /// Overwrites every parameter from `w`, names under `prefix` (e.g.
     /// `diffusion_model.model.module.`), and checks every saved copy of the rotary
     /// frequencies against the analytic values.
-    pub fn load(&mut self, w: &mut WeightLoader, prefix: &str) {
+    pub fn load(&mut self, w: &mut crate::state_dict::WeightLoader, prefix: &str) {
+        self.visit_params(w, prefix);
+    }
+
+    /// Walks every parameter (and every rotary `freqs` copy) under its reference name below
+    /// `prefix`, in the reference's registration order.
+    pub fn visit_params(&mut self, v: &mut impl ParamVisitor, prefix: &str) {
         let p = prefix;
         let rotary = self.rotary.as_ref();
         self.noise_level_emb
-            .load(w, &format!("{p}noise_level_pos_embedding.1."));
+            .visit_params(v, &format!("{p}noise_level_pos_embedding.1."));
         if let Some(r) = rotary {
-            r.check_copy(w, &format!("{p}rotary_time_pos_embedding.freqs"));
+            r.check_copy(v, &format!("{p}rotary_time_pos_embedding.freqs"));
         }
-        load_conv(w, &mut self.init_conv, &format!("{p}init_conv."));
+        visit_conv(v, &mut self.init_conv, &format!("{p}init_conv."));
         if let Some(t) = self.init_temporal_attn.as_mut() {
-            t.load(w, &format!("{p}init_temporal_attn."), rotary);
+            t.visit_params(v, &format!("{p}init_temporal_attn."), rotary);
         }
         for (i, l) in self.down.iter_mut().enumerate() {
             let q = format!("{p}down_blocks.{i}.");
-            l.res0.load(w, &format!("{q}0.0."));
-            l.res1.load(w, &format!("{q}0.1."));
+            l.res0.visit_params(v, &format!("{q}0.0."));
+            l.res1.visit_params(v, &format!("{q}0.1."));
             if let Some(s) = l.spatial.as_mut() {
-                s.load(w, &format!("{q}0.2."));
+                s.visit_params(v, &format!("{q}0.2."));
             }
             if let Some(t) = l.temporal.as_mut() {
-                t.load(w, &format!("{q}0.3."), rotary);
+                t.visit_params(v, &format!("{q}0.3."), rotary);
             }
             if let Some(d) = l.downsample.as_mut() {
-                d.load(w, &format!("{q}1."));
+                d.visit_params(v, &format!("{q}1."));
             }
         }
         for (i, l) in self.up.iter_mut().enumerate() {
             let q = format!("{p}up_blocks.{i}.");
-            l.res0.load(w, &format!("{q}0."));
-            l.res1.load(w, &format!("{q}1."));
+            l.res0.visit_params(v, &format!("{q}0."));
+            l.res1.visit_params(v, &format!("{q}1."));
             if let Some(s) = l.spatial.as_mut() {
-                s.load(w, &format!("{q}2."));
+                s.visit_params(v, &format!("{q}2."));
             }
             if let Some(t) = l.temporal.as_mut() {
-                t.load(w, &format!("{q}3."), rotary);
+                t.visit_params(v, &format!("{q}3."), rotary);
             }
             if let Some(u) = l.upsample.as_mut() {
-                u.load(w, &format!("{q}4."));
+                u.visit_params(v, &format!("{q}4."));
             }
         }
         let q = format!("{p}mid_block.");
-        self.mid.res0.load(w, &format!("{q}0."));
-        self.mid.spatial.load(w, &format!("{q}1."));
-        self.mid.temporal.load(w, &format!("{q}2."), rotary);
-        self.mid.res1.load(w, &format!("{q}3."));
-        self.out_block.load(w, &format!("{p}out.0."));
-        load_conv(w, &mut self.out_conv, &format!("{p}out.1."));
+        self.mid.res0.visit_params(v, &format!("{q}0."));
+        self.mid.spatial.visit_params(v, &format!("{q}1."));
+        self.mid.temporal.visit_params(v, &format!("{q}2."), rotary);
+        self.mid.res1.visit_params(v, &format!("{q}3."));
+        self.out_block.visit_params(v, &format!("{p}out.0."));
+        visit_conv(v, &mut self.out_conv, &format!("{p}out.1."));
     }
 
     /// Checks that `x` `(n, B, C, H, W)` and `levels` `(n, B)` fit this network.
