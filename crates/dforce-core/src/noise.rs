@@ -35,6 +35,14 @@ impl SeededNoise {
         }
     }
 
+    /// An independent stream `stream` of `seed`: training derives one per step, so a resumed
+    /// run draws exactly what an uninterrupted one would, with no state to save.
+    pub fn for_stream(seed: u64, stream: u64) -> Self {
+        let mut rng = ChaCha8Rng::seed_from_u64(seed);
+        rng.set_stream(stream);
+        Self { rng }
+    }
+
     /// The generator's full state, so a resumed run continues the same stream.
     pub fn state(&self) -> ([u8; 32], u64, u128) {
         (

@@ -3,8 +3,13 @@
 //! It starts from [`settings`]: the composed Hydra config is read once into typed structs, so
 //! every later stage works with checked values and every mistake is reported by key.
 
+pub mod checkpoint;
+pub mod data_loader;
+pub mod maze2d_data;
+pub mod metrics;
 pub mod optim;
 pub mod planning;
 pub mod settings;
+pub mod tensorboard;
 
 pub use settings::{DiffusionSettings, RunSettings, SettingsError, Task};

@@ -1,0 +1,137 @@
+//! Batches built off the training thread, in an order fixed by the seed alone.
+//!
+//! Epoch `e` visits the items in a permutation drawn from `(seed, e)`; batch `b` of that epoch
+//! is always the same items, whichever worker builds it, so a run can stop anywhere and resume
+//! from `(epoch, batch)` with the very same data. Workers build batches round-robin and the
+//! consumer takes them in order; each worker holds at most `prefetch` finished batches.
+
+use std::sync::Arc;
+use std::sync::mpsc::{Receiver, sync_channel};
+use std::thread::JoinHandle;
+
+use rand::SeedableRng;
+use rand::seq::SliceRandom;
+use rand_chacha::ChaCha8Rng;
+
+/// Where in the data stream a run stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct DataPosition {
+    pub epoch: u64,
+    /// Batches of this epoch already consumed.
+    pub batch: u64,
+}
+
+/// How items are grouped into batches.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BatchPlan {
+    pub items: usize,
+    pub batch_size: usize,
+    pub shuffle: bool,
+    pub seed: u64,
+}
+
+impl BatchPlan {
+    /// Batches per epoch (the last one may be short, like PyTorch's default `drop_last=False`).
+    pub fn batches_per_epoch(&self) -> u64 {
+        self.items.div_ceil(self.batch_size) as u64
+    }
+
+    /// The item order of `epoch`.
+    pub fn order(&self, epoch: u64) -> Vec<usize> {
+        let mut idx: Vec<usize> = (0..self.items).collect();
+        if self.shuffle {
+            let mut rng = ChaCha8Rng::seed_from_u64(self.seed ^ 0x5eed_da7a);
+            rng.set_stream(epoch);
+            idx.shuffle(&mut rng);
+        }
+        idx
+    }
+}
+
+/// A stream of batches from `start` on, built by `workers` threads.
+pub struct Loader<B> {
+    receivers: Vec<Receiver<(DataPosition, B)>>,
+    next: usize,
+    handles: Vec<JoinHandle<()>>,
+}
+
+impl<B: Send + 'static> Loader<B> {
+    pub fn start(
+        plan: BatchPlan,
+        start: DataPosition,
+        workers: usize,
+        prefetch: usize,
+        build: Arc<dyn Fn(&[usize]) -> B + Send + Sync>,
+    ) -> Self {
+        let workers = workers.max(1);
+        let mut receivers = Vec::with_capacity(workers);
+        let mut handles = Vec::with_capacity(workers);
+        for w in 0..workers {
+            let (tx, rx) = sync_channel(prefetch.max(1));
+            let build = build.clone();
+            handles.push(std::thread::spawn(move || {
+                let mut pos = start;
+                let mut order = plan.order(pos.epoch);
+                let per_epoch = plan.batches_per_epoch();
+                let mut k = 0usize;
+                loop {
+                    if pos.batch >= per_epoch {
+                        pos = DataPosition { epoch: pos.epoch + 1, batch: 0 };
+                        order = plan.order(pos.epoch);
+                    }
+                    if k % workers == w {
+                        let lo = pos.batch as usize * plan.batch_size;
+                        let hi = (lo + plan.batch_size).min(plan.items);
+                        let batch = build(&order[lo..hi]);
+                        if tx.send((pos, batch)).is_err() {
+                            return; // the consumer is gone
+                        }
+                    }
+                    k += 1;
+                    pos.batch += 1;
+                }
+            }));
+            receivers.push(rx);
+        }
+        Self { receivers, next: 0, handles }
+    }
+
+    /// The next batch and the position it was taken from.
+    pub fn next_batch(&mut self) -> Option<(DataPosition, B)> {
+        let item = self.receivers[self.next].recv().ok();
+        self.next = (self.next + 1) % self.receivers.len();
+        item
+    }
+}
+
+impl<B> Drop for Loader<B> {
+    fn drop(&mut self) {
+        // Closing the receivers makes every worker's next send fail, so they exit.
+        self.receivers.clear();
+        for h in self.handles.drain(..) {
+            let _ = h.join();
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn resuming_mid_epoch_yields_the_same_batches() {
+        let plan = BatchPlan { items: 10, batch_size: 3, shuffle: true, seed: 7 };
+        let build: Arc<dyn Fn(&[usize]) -> Vec<usize> + Send + Sync> = Arc::new(|i: &[usize]| i.to_vec());
+        let mut full = Loader::start(plan, DataPosition::default(), 2, 2, build.clone());
+        let all: Vec<_> = (0..9).map(|_| full.next_batch().unwrap()).collect();
+        let mut resumed = Loader::start(plan, all[5].0, 3, 1, build);
+        let rest: Vec<_> = (0..4).map(|_| resumed.next_batch().unwrap()).collect();
+        assert_eq!(rest, all[5..9].to_vec());
+        assert_eq!(all[3].0, DataPosition { epoch: 0, batch: 3 });
+        assert_eq!(all[4].0, DataPosition { epoch: 1, batch: 0 });
+        assert_eq!(all[3].1.len(), 1, "the last batch of an epoch may be short");
+        let mut epoch0: Vec<usize> = all[..4].iter().flat_map(|(_, b)| b.clone()).collect();
+        epoch0.sort();
+        assert_eq!(epoch0, (0..10).collect::<Vec<_>>());
+    }
+}
