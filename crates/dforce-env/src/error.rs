@@ -1,0 +1,67 @@
+//! Error types. Each names what it failed on (file, key, env id) so a bad input is diagnosable
+//! from the message alone.
+
+use std::path::PathBuf;
+
+/// Errors building environments.
+#[derive(Debug, thiserror::Error)]
+pub enum EnvError {
+    /// The maze string is malformed.
+    #[error("invalid maze layout {spec:?}: {reason}")]
+    Layout {
+        /// The offending string.
+        spec: String,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// No registration with this id.
+    #[error("unknown maze2d env id {0:?}")]
+    UnknownEnv(String),
+}
+
+/// Errors reading `.npy`/`.npz` files.
+#[derive(Debug, thiserror::Error)]
+pub enum NpzError {
+    /// The file could not be read.
+    #[error("{path}: {source}")]
+    Io {
+        /// File.
+        path: PathBuf,
+        /// Cause.
+        source: std::io::Error,
+    },
+    /// The file is not a readable zip archive.
+    #[error("{path}: not a readable npz (zip) archive: {source}")]
+    Zip {
+        /// File.
+        path: PathBuf,
+        /// Cause.
+        source: zip::result::ZipError,
+    },
+    /// A required array is absent.
+    #[error("{path}: missing array {key:?}")]
+    MissingKey {
+        /// File.
+        path: PathBuf,
+        /// Array name (without `.npy`).
+        key: String,
+    },
+    /// An array is present but malformed or of an unexpected type/shape.
+    #[error("{path}: array {key:?}: {reason}")]
+    BadArray {
+        /// File.
+        path: PathBuf,
+        /// Array name.
+        key: String,
+        /// What is wrong.
+        reason: String,
+    },
+    /// The arrays are individually fine but inconsistent with each other.
+    #[error("{path}: {reason}")]
+    Inconsistent {
+        /// File.
+        path: PathBuf,
+        /// What is wrong.
+        reason: String,
+    },
+}
