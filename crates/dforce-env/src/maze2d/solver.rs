@@ -91,12 +91,7 @@ fn exact_line_search(
     let c0_smooth = mass[0] * dir[0] * (x[0] - a0[0]) + mass[1] * dir[1] * (x[1] - a0[1]);
     let c1_smooth = mass[0] * dir[0] * dir[0] + mass[1] * dir[1] * dir[1];
     let mut lo = 0.0;
-    for piece in 0..=n_kinks {
-        let hi = if piece < n_kinks {
-            kinks[piece]
-        } else {
-            f64::INFINITY
-        };
+    for hi in kinks[..n_kinks].iter().copied().chain([f64::INFINITY]) {
         // Active rows on (lo, hi): evaluate at the midpoint (or lo + 1 on the last piece).
         let probe = if hi.is_finite() {
             0.5 * (lo + hi)
