@@ -7,6 +7,7 @@
 //! - [`hdf5`]: a small pure-Rust HDF5 reader/writer for that layout (no libhdf5 needed).
 //! - [`npz`]: `.npy`/`.npz` reading for numpy fixtures.
 
+pub mod data;
 pub mod error;
 pub mod maze2d;
 pub mod npz;
