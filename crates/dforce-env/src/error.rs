@@ -65,3 +65,50 @@ pub enum NpzError {
         reason: String,
     },
 }
+
+/// Errors reading or writing HDF5 files.
+#[derive(Debug, thiserror::Error)]
+pub enum Hdf5Error {
+    /// The file could not be read or written.
+    #[error("{path}: {source}")]
+    Io {
+        /// File.
+        path: PathBuf,
+        /// Cause.
+        source: std::io::Error,
+    },
+    /// The file structure is invalid or unsupported (superblock, headers, groups).
+    #[error("{path}: invalid or unsupported HDF5: {reason}")]
+    Format {
+        /// File.
+        path: PathBuf,
+        /// What is wrong.
+        reason: String,
+    },
+    /// A dataset or group is absent.
+    #[error("{path}: no dataset {key:?}")]
+    MissingKey {
+        /// File.
+        path: PathBuf,
+        /// Dataset path.
+        key: String,
+    },
+    /// A dataset exists but cannot be read or has the wrong shape/type.
+    #[error("{path}: dataset {key:?}: {reason}")]
+    BadDataset {
+        /// File.
+        path: PathBuf,
+        /// Dataset path.
+        key: String,
+        /// What is wrong.
+        reason: String,
+    },
+    /// Writer input is inconsistent.
+    #[error("cannot write dataset {key:?}: {reason}")]
+    InvalidInput {
+        /// Dataset path.
+        key: String,
+        /// What is wrong.
+        reason: String,
+    },
+}

@@ -9,8 +9,9 @@
 
 pub mod data;
 pub mod error;
+pub mod hdf5;
 pub mod maze2d;
 pub mod npz;
 pub mod rollouts;
 
-pub use error::{EnvError, NpzError};
+pub use error::{EnvError, Hdf5Error, NpzError};
