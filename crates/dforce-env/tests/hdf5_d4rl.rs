@@ -145,3 +145,28 @@ fn truncated_and_garbage_files_are_errors_not_panics() {
         Err(Hdf5Error::Io { .. })
     ));
 }
+
+#[test]
+fn missing_or_misshapen_d4rl_keys_are_named() {
+    let mut w = H5Writer::new();
+    w.add_f32("observations", &[2, 4], &[0.0; 8]).unwrap();
+    w.add_f32("actions", &[2, 3], &[0.0; 6]).unwrap();
+    let path = temp_path("partial.hdf5");
+    w.write(&path).unwrap();
+    let err = read_d4rl(&path).unwrap_err();
+    std::fs::remove_file(&path).ok();
+    match err {
+        Hdf5Error::BadDataset { key, .. } => assert_eq!(key, "actions"),
+        other => panic!("unexpected {other}"),
+    }
+    let mut w = H5Writer::new();
+    w.add_f32("observations", &[1, 4], &[0.0; 4]).unwrap();
+    let path = temp_path("partial2.hdf5");
+    w.write(&path).unwrap();
+    let err = read_d4rl(&path).unwrap_err();
+    std::fs::remove_file(&path).ok();
+    assert!(
+        matches!(&err, Hdf5Error::MissingKey { key, .. } if key == "actions"),
+        "{err}"
+    );
+}

@@ -1,6 +1,11 @@
 //! The numbers of D4RL's point-maze MJCF (`point_maze()` in `d4rl/pointmaze/maze_model.py`) and
 //! the MuJoCo defaults it leaves unset, gathered in one place so that the physics reads like the
 //! model it reproduces.
+//!
+//! Contacts are frictionless: the MJCF's `<default><geom condim="1">` applies to the ball and
+//! the walls, so each wall contact is a single normal row (a condim-3 friction pyramid never
+//! arises). The ground plane touches the ball too, but along z, which no joint can move, so it
+//! cannot change the state and is not modelled.
 
 use std::f64::consts::PI;
 
