@@ -23,7 +23,10 @@ pub const FORMAT: &str = "dforce-checkpoint-v1";
 
 /// `checkpoints/epoch=E-step=S.safetensors` of a run directory.
 pub fn path_for(run_dir: &Path, pos: &RunPosition) -> PathBuf {
-    run_dir.join("checkpoints").join(format!("epoch={}-step={}.safetensors", pos.data.epoch, pos.global_step))
+    run_dir.join("checkpoints").join(format!(
+        "epoch={}-step={}.safetensors",
+        pos.data.epoch, pos.global_step
+    ))
 }
 
 /// Writes a checkpoint, then removes older ones of the run (the previous file stays valid
@@ -74,6 +77,9 @@ pub fn position_of(sd: &StateDict) -> Option<RunPosition> {
     let get = |k: &str| sd.metadata.get(k)?.parse::<u64>().ok();
     Some(RunPosition {
         global_step: get("global_step")?,
-        data: DataPosition { epoch: get("data_epoch")?, batch: get("data_batch")? },
+        data: DataPosition {
+            epoch: get("data_epoch")?,
+            batch: get("data_batch")?,
+        },
     })
 }

@@ -76,7 +76,10 @@ impl<B: Send + 'static> Loader<B> {
                 let mut k = 0usize;
                 loop {
                     if pos.batch >= per_epoch {
-                        pos = DataPosition { epoch: pos.epoch + 1, batch: 0 };
+                        pos = DataPosition {
+                            epoch: pos.epoch + 1,
+                            batch: 0,
+                        };
                         order = plan.order(pos.epoch);
                     }
                     if k % workers == w {
@@ -93,7 +96,11 @@ impl<B: Send + 'static> Loader<B> {
             }));
             receivers.push(rx);
         }
-        Self { receivers, next: 0, handles }
+        Self {
+            receivers,
+            next: 0,
+            handles,
+        }
     }
 
     /// The next batch and the position it was taken from.
@@ -120,8 +127,14 @@ mod tests {
 
     #[test]
     fn resuming_mid_epoch_yields_the_same_batches() {
-        let plan = BatchPlan { items: 10, batch_size: 3, shuffle: true, seed: 7 };
-        let build: Arc<dyn Fn(&[usize]) -> Vec<usize> + Send + Sync> = Arc::new(|i: &[usize]| i.to_vec());
+        let plan = BatchPlan {
+            items: 10,
+            batch_size: 3,
+            shuffle: true,
+            seed: 7,
+        };
+        let build: Arc<dyn Fn(&[usize]) -> Vec<usize> + Send + Sync> =
+            Arc::new(|i: &[usize]| i.to_vec());
         let mut full = Loader::start(plan, DataPosition::default(), 2, 2, build.clone());
         let all: Vec<_> = (0..9).map(|_| full.next_batch().unwrap()).collect();
         let mut resumed = Loader::start(plan, all[5].0, 3, 1, build);

@@ -30,7 +30,11 @@ impl Maze2dWindows {
     }
 
     /// The planning batch of the windows starting at `starts`.
-    pub fn batch(&self, layout: &PlanningLayout, starts: &[usize]) -> Result<PlanningBatch, dforce_core::CoreError> {
+    pub fn batch(
+        &self,
+        layout: &PlanningLayout,
+        starts: &[usize],
+    ) -> Result<PlanningBatch, dforce_core::CoreError> {
         let (b, n) = (starts.len(), self.window);
         let mut obs = Vec::with_capacity(b * n * 4);
         let mut act = Vec::with_capacity(b * n * 2);

@@ -26,14 +26,19 @@ impl MetricsLog {
             }
         }
         let file = OpenOptions::new().create(true).append(true).open(path)?;
-        Ok(Self { file: BufWriter::new(file) })
+        Ok(Self {
+            file: BufWriter::new(file),
+        })
     }
 
     pub fn log(&mut self, step: u64, values: &BTreeMap<String, f64>) -> std::io::Result<()> {
         let mut obj = serde_json::Map::new();
         obj.insert("step".into(), step.into());
         for (k, v) in values {
-            obj.insert(k.clone(), serde_json::Number::from_f64(*v).map_or(serde_json::Value::Null, Into::into));
+            obj.insert(
+                k.clone(),
+                serde_json::Number::from_f64(*v).map_or(serde_json::Value::Null, Into::into),
+            );
         }
         writeln!(self.file, "{}", serde_json::Value::Object(obj))?;
         self.file.flush()
@@ -41,5 +46,8 @@ impl MetricsLog {
 }
 
 fn step_of(line: &str) -> Option<u64> {
-    serde_json::from_str::<serde_json::Value>(line).ok()?.get("step")?.as_u64()
+    serde_json::from_str::<serde_json::Value>(line)
+        .ok()?
+        .get("step")?
+        .as_u64()
 }

@@ -17,10 +17,19 @@ impl EventWriter {
     /// Creates a new event file in `dir` (a new file per process, as TensorBoard expects).
     pub fn create(dir: &Path) -> std::io::Result<Self> {
         std::fs::create_dir_all(dir)?;
-        let now = SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default();
+        let now = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .unwrap_or_default();
         let host = std::env::var("HOSTNAME").unwrap_or_else(|_| "dforce".into());
-        let path = dir.join(format!("events.out.tfevents.{}.{host}.{}", now.as_secs(), std::process::id()));
-        let mut w = Self { file: BufWriter::new(File::create(&path)?), path };
+        let path = dir.join(format!(
+            "events.out.tfevents.{}.{host}.{}",
+            now.as_secs(),
+            std::process::id()
+        ));
+        let mut w = Self {
+            file: BufWriter::new(File::create(&path)?),
+            path,
+        };
         // First record: the file version.
         let mut event = Vec::new();
         put_double(&mut event, 1, wall_time());
@@ -43,7 +52,14 @@ impl EventWriter {
     }
 
     /// One PNG image `tag` at `step` (`png` holds the encoded file).
-    pub fn image(&mut self, tag: &str, step: u64, width: u32, height: u32, png: &[u8]) -> std::io::Result<()> {
+    pub fn image(
+        &mut self,
+        tag: &str,
+        step: u64,
+        width: u32,
+        height: u32,
+        png: &[u8],
+    ) -> std::io::Result<()> {
         let mut img = Vec::new();
         put_varint_field(&mut img, 1, height as u64);
         put_varint_field(&mut img, 2, width as u64);
@@ -79,7 +95,10 @@ impl EventWriter {
 }
 
 fn wall_time() -> f64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs_f64()).unwrap_or(0.0)
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs_f64())
+        .unwrap_or(0.0)
 }
 
 fn put_varint(buf: &mut Vec<u8>, mut v: u64) {
@@ -117,7 +136,11 @@ fn crc32c(data: &[u8]) -> u32 {
     for &b in data {
         crc ^= b as u32;
         for _ in 0..8 {
-            crc = if crc & 1 != 0 { (crc >> 1) ^ 0x82F6_3B78 } else { crc >> 1 };
+            crc = if crc & 1 != 0 {
+                (crc >> 1) ^ 0x82F6_3B78
+            } else {
+                crc >> 1
+            };
         }
     }
     !crc

@@ -1,0 +1,172 @@
+//! D4RL HDF5 I/O: reading the shared `maze2d-umaze-sparse-v1-head.hdf5` (h5py-written, gzip
+//! chunked), round-tripping generated data through the writer, and rejecting bad files with
+//! errors instead of panics.
+
+use std::path::PathBuf;
+
+use dforce_env::Hdf5Error;
+use dforce_env::data::{generate, read_d4rl, write_d4rl};
+use dforce_env::hdf5::{DType, H5File, H5Writer};
+
+fn fixture() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../tests/fixtures/maze2d/maze2d-umaze-sparse-v1-head.hdf5")
+}
+
+fn temp_path(name: &str) -> PathBuf {
+    std::env::temp_dir().join(format!("dforce-env-{}-{name}", std::process::id()))
+}
+
+// Expected values printed once with h5py 3.16 / numpy 2.4:
+//   f = h5py.File("maze2d-umaze-sparse-v1-head.hdf5"); f[k].dtype, f[k].shape, f[k][:2].tolist(),
+//   np.nonzero(f["terminals"][()])[0][:5], f["rewards"][()].sum(), f["observations"][-1],
+//   f["observations"][:, 0].astype(np.float64).sum() == 37696.10989463329
+// All datasets are chunked ((2500, 1) or (10000,)) with gzip level 4.
+#[test]
+fn reads_d4rl_fixture_shapes_dtypes_and_values() {
+    let f = H5File::open(fixture()).expect("fixture opens");
+    assert_eq!(
+        f.dataset_paths().unwrap(),
+        [
+            "actions",
+            "infos/goal",
+            "infos/qpos",
+            "infos/qvel",
+            "observations",
+            "rewards",
+            "terminals",
+            "timeouts"
+        ]
+    );
+    let obs = f.dataset("observations").unwrap();
+    assert_eq!(obs.shape, [20_000, 4]);
+    assert_eq!(obs.dtype, DType::F32);
+    assert_eq!(f.dataset("terminals").unwrap().dtype, DType::Bool);
+    assert_eq!(f.dataset("rewards").unwrap().shape, [20_000]);
+
+    let d = read_d4rl(fixture()).expect("D4RL layout reads");
+    assert_eq!(d.len(), 20_000);
+    assert_eq!(
+        d.observations[0],
+        [2.903_305_5_f32, 2.062_654, 0.036_159_504, 0.1304]
+    );
+    assert_eq!(
+        d.observations[1],
+        [2.905_883, 2.066_336_6, 0.257_752_78, 0.368_253_3]
+    );
+    assert_eq!(
+        d.observations[19_999],
+        [2.911_661_4, 0.939_670_44, -1.050_873_6, -0.218_344_93]
+    );
+    assert_eq!(d.actions[0], [0.930_785_24, 1.0]);
+    assert_eq!(d.actions[1], [0.683_416_66, 1.0]);
+    assert_eq!(d.goals[0], [2.953_957_3, 2.908_194_8]);
+    assert_eq!(d.qpos[0], [2.903_305_5, 2.062_654]);
+    assert_eq!(d.qvel[0], [0.036_159_504, 0.1304]);
+    let reward_sum: f32 = d.rewards.iter().sum();
+    assert_eq!(reward_sum, 1682.0);
+    let term: Vec<usize> = (0..d.len()).filter(|&i| d.terminals[i]).collect();
+    assert_eq!(term.len(), 277);
+    assert_eq!(&term[..5], [30, 145, 274, 318, 400]);
+    assert!(d.timeouts.iter().all(|&t| !t));
+    let sx: f64 = d.observations.iter().map(|o| f64::from(o[0])).sum();
+    assert!((sx - 37_696.109_894_633_29).abs() < 1e-6, "{sx}");
+}
+
+#[test]
+fn generated_dataset_round_trips_through_the_writer() {
+    let data = generate("maze2d-umaze-v1", 3_000, 7).unwrap();
+    let path = temp_path("roundtrip.hdf5");
+    write_d4rl(&data, &path).unwrap();
+    let back = read_d4rl(&path).unwrap();
+    std::fs::remove_file(&path).ok();
+    assert_eq!(back, data);
+}
+
+#[test]
+fn writer_handles_many_members_and_f64() {
+    let mut w = H5Writer::new();
+    for i in 0..40 {
+        w.add_f64(&format!("g/x{i:02}"), &[2], &[i as f64, -1.0])
+            .unwrap();
+    }
+    let path = temp_path("many.hdf5");
+    w.write(&path).unwrap();
+    let f = H5File::open(&path).unwrap();
+    std::fs::remove_file(&path).ok();
+    assert_eq!(f.dataset_paths().unwrap().len(), 40);
+    assert_eq!(f.dataset("g/x37").unwrap().to_f64(), [37.0, -1.0]);
+    assert!(matches!(
+        f.dataset("g/nope"),
+        Err(Hdf5Error::MissingKey { .. })
+    ));
+    assert!(w.add_f64("g/x00", &[1], &[0.0]).is_err(), "duplicate key");
+    assert!(w.add_f32("bad", &[3], &[0.0]).is_err(), "shape mismatch");
+}
+
+#[test]
+fn truncated_and_garbage_files_are_errors_not_panics() {
+    let bytes = std::fs::read(fixture()).unwrap();
+    let name = PathBuf::from("bad.hdf5");
+    // Cut at many lengths: every read path must fail cleanly.
+    for cut in (0..bytes.len())
+        .step_by(bytes.len() / 97)
+        .chain([8, 95, 96, 500, 700])
+    {
+        let img = bytes[..cut].to_vec();
+        if let Ok(f) = H5File::from_bytes(name.clone(), img) {
+            for k in ["observations", "terminals", "infos/goal"] {
+                let _ = f.dataset(k);
+            }
+        }
+    }
+    // Corrupt bytes in the metadata region and inside compressed chunks.
+    for pos in (0..bytes.len()).step_by(509) {
+        let mut img = bytes.clone();
+        img[pos] ^= 0x5a;
+        if let Ok(f) = H5File::from_bytes(name.clone(), img) {
+            let _ = f.dataset_paths();
+            for k in ["observations", "actions", "terminals", "infos/qvel"] {
+                let _ = f.dataset(k);
+            }
+        }
+    }
+    let garbage: Vec<u8> = (0..4096u32)
+        .map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8)
+        .collect();
+    assert!(matches!(
+        H5File::from_bytes(name.clone(), garbage),
+        Err(Hdf5Error::Format { .. })
+    ));
+    let err = H5File::from_bytes(name, bytes[..5000].to_vec()).unwrap_err();
+    assert!(err.to_string().contains("bad.hdf5"), "{err}");
+    assert!(matches!(
+        H5File::open("/nonexistent/x.hdf5"),
+        Err(Hdf5Error::Io { .. })
+    ));
+}
+
+#[test]
+fn missing_or_misshapen_d4rl_keys_are_named() {
+    let mut w = H5Writer::new();
+    w.add_f32("observations", &[2, 4], &[0.0; 8]).unwrap();
+    w.add_f32("actions", &[2, 3], &[0.0; 6]).unwrap();
+    let path = temp_path("partial.hdf5");
+    w.write(&path).unwrap();
+    let err = read_d4rl(&path).unwrap_err();
+    std::fs::remove_file(&path).ok();
+    match err {
+        Hdf5Error::BadDataset { key, .. } => assert_eq!(key, "actions"),
+        other => panic!("unexpected {other}"),
+    }
+    let mut w = H5Writer::new();
+    w.add_f32("observations", &[1, 4], &[0.0; 4]).unwrap();
+    let path = temp_path("partial2.hdf5");
+    w.write(&path).unwrap();
+    let err = read_d4rl(&path).unwrap_err();
+    std::fs::remove_file(&path).ok();
+    assert!(
+        matches!(&err, Hdf5Error::MissingKey { key, .. } if key == "actions"),
+        "{err}"
+    );
+}
