@@ -48,6 +48,9 @@ impl BatchPlan {
     }
 }
 
+/// Builds the batch of the given item indices (shared by the worker threads).
+pub type BatchBuilder<B> = Arc<dyn Fn(&[usize]) -> B + Send + Sync>;
+
 /// A stream of batches from `start` on, built by `workers` threads.
 pub struct Loader<B> {
     receivers: Vec<Receiver<(DataPosition, B)>>,
@@ -61,7 +64,7 @@ impl<B: Send + 'static> Loader<B> {
         start: DataPosition,
         workers: usize,
         prefetch: usize,
-        build: Arc<dyn Fn(&[usize]) -> B + Send + Sync>,
+        build: BatchBuilder<B>,
     ) -> Self {
         let workers = workers.max(1);
         let mut receivers = Vec::with_capacity(workers);
@@ -133,8 +136,7 @@ mod tests {
             shuffle: true,
             seed: 7,
         };
-        let build: Arc<dyn Fn(&[usize]) -> Vec<usize> + Send + Sync> =
-            Arc::new(|i: &[usize]| i.to_vec());
+        let build: BatchBuilder<Vec<usize>> = Arc::new(|i: &[usize]| i.to_vec());
         let mut full = Loader::start(plan, DataPosition::default(), 2, 2, build.clone());
         let all: Vec<_> = (0..9).map(|_| full.next_batch().unwrap()).collect();
         let mut resumed = Loader::start(plan, all[5].0, 3, 1, build);
