@@ -11,5 +11,6 @@ pub mod optim;
 pub mod planning;
 pub mod settings;
 pub mod tensorboard;
+pub mod trainer;
 
-pub use settings::{DiffusionSettings, RunSettings, SettingsError, Task};
+pub use settings::{DiffusionSettings, RunSettings, SettingsError, Task, TrainingSettings};

@@ -58,3 +58,63 @@ impl Maze2dWindows {
         })
     }
 }
+
+/// D4RL's dataset sizes for the maze2d-*-v1 files (steps).
+pub fn d4rl_size(env_id: &str) -> usize {
+    if env_id.contains("umaze") {
+        1_000_000
+    } else if env_id.contains("medium") {
+        2_000_000
+    } else {
+        4_000_000
+    }
+}
+
+/// D4RL's file name for an environment: `maze2d-medium-v1` → `maze2d-medium-sparse-v1.hdf5`.
+pub fn d4rl_file_name(env_id: &str) -> String {
+    match env_id.rsplit_once("-v") {
+        Some((base, version)) => format!("{base}-sparse-v{version}.hdf5"),
+        None => format!("{env_id}-sparse.hdf5"),
+    }
+}
+
+/// Reads `save_dir/<D4RL file>` or, when it is missing, generates it natively (D4RL's
+/// waypoint-controller collection at D4RL's size, seeded) and writes it there first.
+/// `announce` is told what happens, for the user.
+pub fn load_or_generate(
+    save_dir: &std::path::Path,
+    env_id: &str,
+    seed: u64,
+    announce: &mut dyn FnMut(&str),
+) -> Result<OfflineSteps, String> {
+    let path = save_dir.join(d4rl_file_name(env_id));
+    if !path.exists() {
+        let steps = d4rl_size(env_id);
+        announce(&format!(
+            "dataset {} not found: generating {steps} steps of {env_id} natively (seed {seed})",
+            path.display()
+        ));
+        let data = dforce_env::data::generate(env_id, steps, seed)
+            .map_err(|e| format!("generating {env_id}: {e}"))?;
+        std::fs::create_dir_all(save_dir)
+            .map_err(|e| format!("creating {}: {e}", save_dir.display()))?;
+        // Write under a temporary name and rename, so an interrupted run never leaves half a file.
+        let tmp = save_dir.join(format!(
+            ".{}.tmp-{}",
+            d4rl_file_name(env_id),
+            std::process::id()
+        ));
+        dforce_env::data::write_d4rl(&data, &tmp)
+            .map_err(|e| format!("writing {}: {e}", tmp.display()))?;
+        std::fs::rename(&tmp, &path)
+            .map_err(|e| format!("moving {} into place: {e}", tmp.display()))?;
+        announce(&format!("wrote {}", path.display()));
+    }
+    let data = dforce_env::data::read_d4rl(&path)
+        .map_err(|e| format!("reading {}: {e}", path.display()))?;
+    Ok(OfflineSteps {
+        observations: data.observations,
+        actions: data.actions,
+        rewards: data.rewards,
+    })
+}

@@ -455,3 +455,113 @@ impl PlanningLayout {
         x * std + mean
     }
 }
+
+impl PlanningLayout {
+    /// The layout the reference derives from `algorithm.*` (its `df_planning` constructor).
+    pub fn from_config(cfg: &dforce_config::Value) -> Result<Self, crate::SettingsError> {
+        use crate::SettingsError;
+        let list = |key: &str| -> Result<Vec<f32>, SettingsError> {
+            cfg.get_f64_list(key)
+                .map(|v| v.into_iter().map(|x| x as f32).collect())
+                .map_err(|e| SettingsError::Missing {
+                    key: key.into(),
+                    hint: e.to_string(),
+                })
+        };
+        let int = |key: &str| -> Result<i64, SettingsError> {
+            cfg.get_i64(key).map_err(|e| SettingsError::Missing {
+                key: key.into(),
+                hint: e.to_string(),
+            })
+        };
+        let (obs_mean, obs_std) = (
+            list("algorithm.observation_mean")?,
+            list("algorithm.observation_std")?,
+        );
+        let (act_mean, act_std) = (
+            list("algorithm.action_mean")?,
+            list("algorithm.action_std")?,
+        );
+        for (m, s, what) in [
+            (&obs_mean, &obs_std, "observation"),
+            (&act_mean, &act_std, "action"),
+        ] {
+            if m.len() != s.len() {
+                return Err(SettingsError::Range {
+                    key: format!("algorithm.{what}_std"),
+                    got: format!("{} entries", s.len()),
+                    reason: format!(
+                        "it must have as many entries as algorithm.{what}_mean ({})",
+                        m.len()
+                    ),
+                });
+            }
+        }
+        if obs_mean.is_empty()
+            || obs_mean.len() > 4
+            || obs_mean.len() % 2 != 0
+            || act_mean.len() > 2
+        {
+            return Err(SettingsError::Range {
+                key: "algorithm.observation_mean".into(),
+                got: format!("{} observation and {} action entries", obs_mean.len(), act_mean.len()),
+                reason: "maze2d observations are [x, y] or [x, y, vx, vy] and actions have 0 or 2 entries".into(),
+            });
+        }
+        let use_reward = cfg.get_bool("algorithm.use_reward").unwrap_or(false);
+        let fs = int("algorithm.frame_stack")?.max(1) as usize;
+        let episode_len = int("algorithm.episode_len")?.max(1) as usize;
+        if episode_len % fs != 0 {
+            return Err(SettingsError::Range {
+                key: "algorithm.episode_len".into(),
+                got: episode_len.to_string(),
+                reason: format!("it must be a multiple of algorithm.frame_stack ({fs})"),
+            });
+        }
+        let mut mean = [obs_mean, act_mean].concat();
+        let mut std = [obs_std, act_std].concat();
+        if use_reward {
+            mean.push(cfg.get_f64("algorithm.reward_mean").unwrap_or(0.0) as f32);
+            std.push(cfg.get_f64("algorithm.reward_std").unwrap_or(1.0) as f32);
+        }
+        if let Some(i) = std.iter().position(|&s| !(s > 0.0)) {
+            return Err(SettingsError::Range {
+                key: "algorithm.*_std".into(),
+                got: format!("entry {i} = {}", std[i]),
+                reason: "every std must be > 0".into(),
+            });
+        }
+        let pad = match cfg.get_str("algorithm.padding_mode").unwrap_or("same") {
+            "same" => PadMode::Same,
+            "zero" => PadMode::Zero,
+            other => {
+                return Err(SettingsError::Choice {
+                    key: "algorithm.padding_mode".into(),
+                    got: other.into(),
+                    choices: "same, zero".into(),
+                    hint: String::new(),
+                });
+            }
+        };
+        let obs_dim = cfg
+            .get_list("algorithm.observation_mean")
+            .map(|l| l.len())
+            .unwrap_or(0);
+        let act_dim = cfg
+            .get_list("algorithm.action_mean")
+            .map(|l| l.len())
+            .unwrap_or(0);
+        Ok(Self {
+            obs_dim,
+            act_dim,
+            use_reward,
+            frame_stack: fs,
+            n_tokens: episode_len / fs + 1,
+            episode_len,
+            mean,
+            std,
+            pad,
+            causal: cfg.get_bool("algorithm.causal").unwrap_or(false),
+        })
+    }
+}

@@ -61,6 +61,31 @@ pub struct DiffusionSettings {
     pub causal: bool,
 }
 
+/// `experiment.training` plus the optimiser keys of the algorithm.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TrainingSettings {
+    pub lr: f64,
+    pub batch_size: usize,
+    /// `None` for −1 / null (no limit).
+    pub max_epochs: Option<u64>,
+    pub max_steps: Option<u64>,
+    pub max_time: Option<std::time::Duration>,
+    pub accumulate_grad_batches: usize,
+    /// 0 disables clipping.
+    pub gradient_clip_val: f64,
+    pub ckpt_every_n_train_steps: Option<u64>,
+    pub ckpt_every_n_epochs: Option<u64>,
+    pub ckpt_train_time_interval: Option<std::time::Duration>,
+    pub num_workers: usize,
+    pub shuffle: bool,
+    pub weight_decay: f64,
+    pub warmup_steps: u64,
+    pub betas: (f64, f64),
+    pub val_every_n_step: Option<u64>,
+    pub val_every_n_epoch: Option<u64>,
+    pub debug: bool,
+}
+
 /// Everything a run needs to know before it starts.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RunSettings {
@@ -270,6 +295,114 @@ fn schedule_with_kwargs(r: &Reader, name: &str) -> Result<BetaSchedule, Settings
         }
     }
     Ok(schedule)
+}
+
+impl Reader<'_> {
+    /// A positive integer, or `None` for null / −1 / 0 ("no limit", as Lightning reads them).
+    fn opt_limit(&self, key: &str) -> Result<Option<u64>, SettingsError> {
+        match self.value(key)? {
+            Value::Null => Ok(None),
+            Value::Int(i) if *i <= 0 => Ok(None),
+            Value::Int(i) => Ok(Some(*i as u64)),
+            other => Err(SettingsError::Type {
+                key: key.into(),
+                got: describe(other),
+                expected: "a positive integer, or null".into(),
+            }),
+        }
+    }
+
+    /// Lightning's time spans: null, `"DD:HH:MM:SS"`, or `{days, hours, minutes, seconds}`.
+    fn opt_duration(&self, key: &str) -> Result<Option<std::time::Duration>, SettingsError> {
+        let bad = |got: String| SettingsError::Type {
+            key: key.into(),
+            got,
+            expected: "null, \"DD:HH:MM:SS\" or {days: D, hours: H, minutes: M, seconds: S}".into(),
+        };
+        match self.value(key)? {
+            Value::Null => Ok(None),
+            Value::String(s) => {
+                let parts: Vec<u64> = s
+                    .split(':')
+                    .map(|p| p.trim().parse())
+                    .collect::<Result<_, _>>()
+                    .map_err(|_| bad(format!("'{s}'")))?;
+                if parts.len() != 4 {
+                    return Err(bad(format!("'{s}'")));
+                }
+                Ok(Some(std::time::Duration::from_secs(
+                    ((parts[0] * 24 + parts[1]) * 60 + parts[2]) * 60 + parts[3],
+                )))
+            }
+            Value::Map(m) => {
+                let mut secs = 0.0;
+                for (k, _) in m.iter() {
+                    let unit = match k {
+                        "days" => 86400.0,
+                        "hours" => 3600.0,
+                        "minutes" => 60.0,
+                        "seconds" => 1.0,
+                        other => {
+                            return Err(choice_error(
+                                &format!("{key}.{other}"),
+                                other,
+                                &["days", "hours", "minutes", "seconds"],
+                            ));
+                        }
+                    };
+                    secs += unit * self.float(&format!("{key}.{k}"))?;
+                }
+                Ok(Some(std::time::Duration::from_secs_f64(secs)))
+            }
+            other => Err(bad(describe(other))),
+        }
+    }
+}
+
+impl TrainingSettings {
+    pub fn from_config(cfg: &Value) -> Result<Self, SettingsError> {
+        let r = Reader { cfg };
+        let t = |k: &str| format!("experiment.training.{k}");
+        let betas = match r.value("algorithm.optimizer_beta")? {
+            Value::List(l) if l.len() == 2 => (
+                r.float_in("algorithm.optimizer_beta.0", 0.0, 1.0, true)?,
+                r.float_in("algorithm.optimizer_beta.1", 0.0, 1.0, true)?,
+            ),
+            other => {
+                return Err(SettingsError::Type {
+                    key: "algorithm.optimizer_beta".into(),
+                    got: describe(other),
+                    expected: "two numbers, e.g. [0.9,0.999]".into(),
+                });
+            }
+        };
+        Ok(Self {
+            lr: r.float_in(&t("lr"), 0.0, f64::INFINITY, false)?,
+            batch_size: r.int_at_least(&t("batch_size"), 1)? as usize,
+            max_epochs: r.opt_limit(&t("max_epochs"))?,
+            max_steps: r.opt_limit(&t("max_steps"))?,
+            max_time: r.opt_duration(&t("max_time"))?,
+            accumulate_grad_batches: r.int_at_least(&t("optim.accumulate_grad_batches"), 1)?
+                as usize,
+            gradient_clip_val: r.float_in(
+                &t("optim.gradient_clip_val"),
+                0.0,
+                f64::INFINITY,
+                true,
+            )?,
+            ckpt_every_n_train_steps: r.opt_limit(&t("checkpointing.every_n_train_steps"))?,
+            ckpt_every_n_epochs: r.opt_limit(&t("checkpointing.every_n_epochs"))?,
+            ckpt_train_time_interval: r.opt_duration(&t("checkpointing.train_time_interval"))?,
+            num_workers: r.int_at_least(&t("data.num_workers"), 0)? as usize,
+            shuffle: r.boolean(&t("data.shuffle"))?,
+            weight_decay: r.float_in("algorithm.weight_decay", 0.0, f64::INFINITY, true)?,
+            warmup_steps: r.int_at_least("algorithm.warmup_steps", 0)? as u64,
+            betas,
+            val_every_n_step: r.opt_limit("experiment.validation.val_every_n_step")?,
+            val_every_n_epoch: r.opt_limit("experiment.validation.val_every_n_epoch")?,
+            debug: r.boolean("debug")?,
+        })
+    }
 }
 
 impl RunSettings {

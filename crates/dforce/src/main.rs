@@ -6,6 +6,7 @@ mod config_dir;
 mod device;
 mod network_spec;
 mod run;
+mod tasks;
 
 use std::process::ExitCode;
 

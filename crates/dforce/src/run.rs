@@ -7,7 +7,7 @@ use dforce_config::{Composed, Value, compose};
 use dforce_engine::RunSettings;
 
 use crate::cli::{CfgPart, RunArgs};
-use crate::{ckpt::group_digits, config_dir, device, network_spec::NetworkSpec};
+use crate::{ckpt::group_digits, config_dir, device, network_spec::NetworkSpec, tasks};
 
 pub fn main(args: &RunArgs) -> Result<()> {
     let dir = config_dir::find(args.config_dir.as_deref())?;
@@ -47,17 +47,40 @@ fn summary(cfg: &Value, composed: &Composed) -> Result<()> {
 fn run(composed: &Composed, cfg: &Value) -> Result<()> {
     let settings = RunSettings::from_config(cfg)?;
     let device_name = cfg.get_opt_str("device")?.unwrap_or("auto");
-    let (_device, device_desc) = device::select(device_name)?;
+    let (device, device_desc) = device::select(device_name)?;
     let run_dir = run_directory(composed)?;
+    let algorithm = composed
+        .choices
+        .get("algorithm")
+        .cloned()
+        .flatten()
+        .unwrap_or_default();
+    // Validate what the tasks need before anything is written.
+    let resume = match cfg.get_opt_str("resume")? {
+        Some(r) => Some(tasks::resume_checkpoint(Path::new(r))?),
+        None => None,
+    };
+    let load = cfg.get_opt_str("load")?.map(PathBuf::from);
+    if resume.is_some() && load.is_some() {
+        bail!(
+            "resume= and load= cannot be combined: resume continues a run, load starts a new one from weights"
+        );
+    }
     write_run_files(&run_dir, composed, cfg)?;
     eprintln!("dforce: run directory {}", run_dir.display());
     eprintln!("dforce: device {device_desc}; seed {}", settings.seed);
-    if let Some(task) = settings.tasks.first().map(|t| t.name()) {
-        eprintln!("dforce: task '{task}'");
-        bail!(
-            "task '{task}' is not yet available in this version of dforce (the training/evaluation engine is \
-             still being built); `dforce --cfg job --resolve …`, `dforce --summary …` and `dforce ckpt …` work today"
-        );
+    let ctx = tasks::RunContext {
+        cfg,
+        settings: &settings,
+        run_dir: &run_dir,
+        device,
+        resume,
+        load,
+        algorithm,
+    };
+    for task in &settings.tasks {
+        eprintln!("dforce: task '{}'", task.name());
+        tasks::run_task(&ctx, *task)?;
     }
     Ok(())
 }

@@ -1,0 +1,392 @@
+//! The training task: data → loss → gradients → AdamW, with checkpoints, exact resume and
+//! logs (metrics.jsonl, TensorBoard, a progress bar).
+//!
+//! One optimiser step consumes `accumulate_grad_batches` batches. Every random draw of step `s`
+//! (noise levels, diffusion noise, terminal masks) comes from streams derived from
+//! `(seed, s, micro-batch)`, and the data order from `(seed, epoch)`, so a run resumed from a
+//! checkpoint computes exactly the losses an uninterrupted run would.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Instant;
+
+use burn::tensor::{Device, Tensor, TensorData};
+use dforce_core::{BUFFER_NAMES, Diffusion, SeededNoise};
+use dforce_nn::{
+    HostTensor, StateDict, StateDictCollector, Transformer, TransformerConfig, WeightLoader,
+};
+use indicatif::{ProgressBar, ProgressStyle};
+use rand::SeedableRng;
+use rand_chacha::ChaCha8Rng;
+use thiserror::Error;
+
+use crate::checkpoint::{self, RunPosition};
+use crate::data_loader::{BatchBuilder, BatchPlan, DataPosition, Loader};
+use crate::maze2d_data::Maze2dWindows;
+use crate::metrics::MetricsLog;
+use crate::optim::{AdamW, AdamWConfig, GradientBuffer, Warmup};
+use crate::planning::{PlanningBatch, PlanningLayout, reweight_loss};
+use crate::settings::TrainingSettings;
+use crate::tensorboard::EventWriter;
+
+#[derive(Debug, Error)]
+pub enum TrainError {
+    #[error("{0}")]
+    Core(#[from] dforce_core::CoreError),
+    #[error("{0}")]
+    Nn(#[from] dforce_nn::NnError),
+    #[error("{what}: {source}")]
+    Io {
+        what: String,
+        source: std::io::Error,
+    },
+    #[error("{0}")]
+    Invalid(String),
+    #[error("non-finite {what} at step {step}{detail}")]
+    NonFinite {
+        what: String,
+        step: u64,
+        detail: String,
+    },
+}
+
+fn io(what: impl Into<String>) -> impl FnOnce(std::io::Error) -> TrainError {
+    let what = what.into();
+    move |source| TrainError::Io { what, source }
+}
+
+/// The planning model with everything a checkpoint holds besides the optimiser.
+pub struct PlanningModel {
+    pub layout: PlanningLayout,
+    pub diffusion: Diffusion,
+    pub network: Transformer,
+}
+
+/// State-dict prefix of the planning network (Lightning's `diffusion_model.model.`).
+pub const PLANNING_PREFIX: &str = "diffusion_model.model.";
+
+impl PlanningModel {
+    /// The tensors of a Lightning-style state_dict: network, `data_mean/std`, diffusion buffers.
+    pub fn state_tensors(&mut self) -> BTreeMap<String, HostTensor> {
+        let mut c = StateDictCollector::default();
+        self.network.visit_params(&mut c, PLANNING_PREFIX);
+        let mut t = c.tensors;
+        let n = self.layout.mean.len();
+        t.insert(
+            "data_mean".into(),
+            HostTensor {
+                shape: vec![n],
+                data: self.layout.mean.clone(),
+            },
+        );
+        t.insert(
+            "data_std".into(),
+            HostTensor {
+                shape: vec![n],
+                data: self.layout.std.clone(),
+            },
+        );
+        for name in BUFFER_NAMES {
+            let b = self.diffusion.buffers.by_name(name).expect("known buffer");
+            t.insert(
+                format!("diffusion_model.{name}"),
+                HostTensor {
+                    shape: vec![b.len()],
+                    data: b.to_vec(),
+                },
+            );
+        }
+        t
+    }
+
+    /// Loads network weights from a checkpoint (ours or an official `.ckpt`), strictly.
+    pub fn load_weights(&mut self, sd: &StateDict, device: &Device) -> Result<(), TrainError> {
+        let mut loader = WeightLoader::new(sd, device);
+        self.network.load(&mut loader, PLANNING_PREFIX);
+        loader.finish(PLANNING_PREFIX)?;
+        Ok(())
+    }
+
+    /// Builds the network for `layout` on `device` (seeded by the caller).
+    pub fn new(
+        layout: PlanningLayout,
+        diffusion: Diffusion,
+        arch: &dforce_config::Value,
+        device: &Device,
+    ) -> Result<Self, TrainError> {
+        let int = |k: &str| {
+            arch.get_i64(k).map(|v| v.max(0) as usize).map_err(|e| {
+                TrainError::Invalid(format!("algorithm.diffusion.architecture.{k}: {e}"))
+            })
+        };
+        let config = TransformerConfig {
+            x_dim: layout.token_dim(),
+            external_cond_dim: 0,
+            size: int("network_size")?,
+            num_layers: int("num_layers")?,
+            nhead: int("attn_heads")?,
+            dim_feedforward: int("dim_feedforward")?,
+            causal: layout.causal,
+        };
+        let network = config.init(device)?;
+        Ok(Self {
+            layout,
+            diffusion,
+            network,
+        })
+    }
+}
+
+/// What a finished training task reports.
+#[derive(Debug, Clone)]
+pub struct TrainSummary {
+    pub steps: u64,
+    pub first_step: u64,
+    pub last_loss: Option<f64>,
+    pub seconds: f64,
+    pub checkpoint: Option<PathBuf>,
+}
+
+/// Options of one training task.
+pub struct TrainJob<'a> {
+    pub run_dir: &'a Path,
+    pub seed: u64,
+    pub settings: &'a TrainingSettings,
+    /// Reproduce the reference's warm-up (first step at full rate).
+    pub reference_warmup: bool,
+    /// The resolved config, stored in checkpoints.
+    pub config_yaml: String,
+    /// Continue from this checkpoint exactly (weights, optimiser, position).
+    pub resume: Option<PathBuf>,
+    pub device: Device,
+    pub quiet: bool,
+}
+
+/// Trains the planning model on maze2d windows.
+pub fn train_planning(
+    job: TrainJob<'_>,
+    model: &mut PlanningModel,
+    data: Arc<Maze2dWindows>,
+) -> Result<TrainSummary, TrainError> {
+    let s = job.settings;
+    if data.is_empty() {
+        return Err(TrainError::Invalid(format!(
+            "the dataset holds fewer steps than one window of {} (episode_len + 1)",
+            data.window
+        )));
+    }
+    let mut optim = AdamW::new(AdamWConfig {
+        beta1: s.betas.0,
+        beta2: s.betas.1,
+        eps: 1e-8,
+        weight_decay: s.weight_decay,
+    });
+    let mut pos = RunPosition {
+        global_step: 0,
+        data: DataPosition::default(),
+    };
+    if let Some(path) = &job.resume {
+        let sd = StateDict::load(path)?;
+        model.load_weights(&sd, &job.device)?;
+        pos = checkpoint::position_of(&sd).ok_or_else(|| {
+            TrainError::Invalid(format!(
+                "{} holds no run position: resume needs a dforce training checkpoint",
+                path.display()
+            ))
+        })?;
+        optim.load_state_tensors(&sd.tensors, pos.global_step, &job.device);
+    }
+    let first_step = pos.global_step;
+    let warmup = Warmup {
+        base_lr: s.lr,
+        warmup_steps: s.warmup_steps,
+        reference_first_step: job.reference_warmup,
+    };
+    let plan = BatchPlan {
+        items: data.len(),
+        batch_size: s.batch_size,
+        shuffle: s.shuffle,
+        seed: job.seed,
+    };
+    let layout = model.layout.clone();
+    let build: BatchBuilder<Result<PlanningBatch, dforce_core::CoreError>> = {
+        let data = data.clone();
+        Arc::new(move |idx: &[usize]| data.batch(&layout, idx))
+    };
+    let mut loader = Loader::start(plan, pos.data, s.num_workers.clamp(1, 4), 2, build);
+
+    let mut metrics = MetricsLog::open(
+        &job.run_dir.join("metrics.jsonl"),
+        job.resume.as_ref().map(|_| first_step),
+    )
+    .map_err(io("opening metrics.jsonl"))?;
+    let mut tb =
+        EventWriter::create(job.run_dir).map_err(io("creating the TensorBoard event file"))?;
+    let total = s.max_steps.unwrap_or(0);
+    let bar = if job.quiet {
+        ProgressBar::hidden()
+    } else {
+        ProgressBar::new(total)
+    };
+    bar.set_style(
+        ProgressStyle::with_template(
+            "{spinner} step {pos}/{len} [{elapsed_precise}<{eta_precise}] {per_sec} {msg}",
+        )
+        .unwrap_or_else(|_| ProgressStyle::default_bar()),
+    );
+    bar.set_position(first_step);
+
+    let started = Instant::now();
+    let mut last_ckpt_time = Instant::now();
+    let mut last_loss = None;
+    let mut last_path = None;
+    let mut buffer = GradientBuffer::default();
+    let (fs, timesteps) = (model.layout.frame_stack, model.diffusion.config.timesteps);
+    let accum = s.accumulate_grad_batches;
+    'training: loop {
+        if s.max_steps.is_some_and(|m| pos.global_step >= m)
+            || s.max_time.is_some_and(|t| started.elapsed() >= t)
+        {
+            break;
+        }
+        let mut loss_sum = 0.0f64;
+        for micro in 0..accum {
+            let Some((at, batch)) = loader.next_batch() else {
+                break 'training;
+            };
+            if s.max_epochs.is_some_and(|m| at.epoch >= m) {
+                break 'training;
+            }
+            let batch = batch?;
+            let stream = pos.global_step * accum as u64 + micro as u64;
+            let mut rng = ChaCha8Rng::seed_from_u64(job.seed);
+            rng.set_stream(2 * stream);
+            let mut noise = SeededNoise::for_stream(job.seed, 2 * stream + 1);
+            let draw = model.layout.training_draw(&batch, timesteps, &mut rng);
+            let (n, b, d) = (model.layout.n_tokens, batch.batch, model.layout.token_dim());
+            let x: Tensor<3> =
+                Tensor::from_data(TensorData::new(batch.tokens, [n, b, d]), &job.device);
+            let eps = model
+                .diffusion
+                .clamped_noise(&mut noise, [n, b, d], &job.device)?;
+            let (_, loss) =
+                model
+                    .diffusion
+                    .training_loss(&model.network, x, &draw.levels, None, eps)?;
+            let loss = reweight_loss(loss, &draw.weights, fs);
+            let value = loss.clone().into_scalar::<f32>() as f64;
+            if !value.is_finite() {
+                return Err(TrainError::NonFinite {
+                    what: "loss".into(),
+                    step: pos.global_step,
+                    detail: format!(" ({value})"),
+                });
+            }
+            loss_sum += value;
+            let grads = (loss / accum as f64).backward();
+            model
+                .network
+                .visit_params(&mut buffer.accumulate(&grads), PLANNING_PREFIX);
+            pos.data = DataPosition {
+                epoch: at.epoch,
+                batch: at.batch + 1,
+            };
+        }
+        if s.debug
+            && let Some(bad) = buffer.first_non_finite()
+        {
+            return Err(TrainError::NonFinite {
+                what: "gradient".into(),
+                step: pos.global_step,
+                detail: format!(" of parameter '{}'", bad.param),
+            });
+        }
+        let grad_norm = if s.gradient_clip_val > 0.0 {
+            Some(buffer.clip_total_norm(s.gradient_clip_val))
+        } else {
+            None
+        };
+        let lr = warmup.lr(optim.steps);
+        model
+            .network
+            .visit_params(&mut optim.step(lr, &buffer), PLANNING_PREFIX);
+        buffer.clear();
+        pos.global_step += 1;
+        let loss = loss_sum / accum as f64;
+        last_loss = Some(loss);
+
+        let mut values = BTreeMap::from([
+            ("training/loss".to_string(), loss),
+            ("training/lr".to_string(), lr),
+        ]);
+        if let Some(g) = grad_norm {
+            values.insert("training/grad_norm".into(), g);
+        }
+        values.insert("training/epoch".into(), pos.data.epoch as f64);
+        metrics
+            .log(pos.global_step, &values)
+            .map_err(io("writing metrics.jsonl"))?;
+        for (k, v) in &values {
+            tb.scalar(k, pos.global_step, *v as f32)
+                .map_err(io("writing the TensorBoard event file"))?;
+        }
+        bar.set_position(pos.global_step);
+        bar.set_message(format!("loss {loss:.4}"));
+
+        let due = s
+            .ckpt_every_n_train_steps
+            .is_some_and(|n| pos.global_step % n == 0)
+            || s.ckpt_train_time_interval
+                .is_some_and(|t| last_ckpt_time.elapsed() >= t)
+            || (s.ckpt_every_n_epochs.is_some()
+                && pos.data.batch >= BatchPlan::batches_per_epoch(&plan)
+                && {
+                    let n = s.ckpt_every_n_epochs.unwrap_or(1);
+                    (pos.data.epoch + 1) % n == 0
+                });
+        if due {
+            last_path = Some(save(&job, model, &optim, &pos)?);
+            last_ckpt_time = Instant::now();
+        }
+    }
+    // Like Lightning, finish with a checkpoint of the final state.
+    if pos.global_step > first_step
+        && last_path
+            .as_ref()
+            .is_none_or(|p| *p != checkpoint::path_for(job.run_dir, &pos))
+    {
+        last_path = Some(save(&job, model, &optim, &pos)?);
+    }
+    tb.flush()
+        .map_err(io("writing the TensorBoard event file"))?;
+    bar.finish_and_clear();
+    Ok(TrainSummary {
+        steps: pos.global_step,
+        first_step,
+        last_loss,
+        seconds: started.elapsed().as_secs_f64(),
+        checkpoint: last_path,
+    })
+}
+
+fn save(
+    job: &TrainJob<'_>,
+    model: &mut PlanningModel,
+    optim: &AdamW,
+    pos: &RunPosition,
+) -> Result<PathBuf, TrainError> {
+    let mut tensors = model.state_tensors();
+    tensors.extend(optim.state_tensors());
+    let metadata = BTreeMap::from([
+        ("algorithm".to_string(), "df_planning".to_string()),
+        ("seed".to_string(), job.seed.to_string()),
+        ("optimizer".to_string(), "adamw".to_string()),
+        (
+            "rng".to_string(),
+            "chacha8 streams derived from (seed, step, micro-batch)".to_string(),
+        ),
+        ("config".to_string(), job.config_yaml.clone()),
+    ]);
+    Ok(checkpoint::save(job.run_dir, pos, &tensors, metadata)?)
+}
