@@ -511,7 +511,7 @@ impl PlanningLayout {
         let use_reward = cfg.get_bool("algorithm.use_reward").unwrap_or(false);
         let fs = int("algorithm.frame_stack")?.max(1) as usize;
         let episode_len = int("algorithm.episode_len")?.max(1) as usize;
-        if episode_len % fs != 0 {
+        if !episode_len.is_multiple_of(fs) {
             return Err(SettingsError::Range {
                 key: "algorithm.episode_len".into(),
                 got: episode_len.to_string(),
@@ -524,7 +524,7 @@ impl PlanningLayout {
             mean.push(cfg.get_f64("algorithm.reward_mean").unwrap_or(0.0) as f32);
             std.push(cfg.get_f64("algorithm.reward_std").unwrap_or(1.0) as f32);
         }
-        if let Some(i) = std.iter().position(|&s| !(s > 0.0)) {
+        if let Some(i) = std.iter().position(|&s| s.is_nan() || s <= 0.0) {
             return Err(SettingsError::Range {
                 key: "algorithm.*_std".into(),
                 got: format!("entry {i} = {}", std[i]),

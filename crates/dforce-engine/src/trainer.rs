@@ -336,14 +336,14 @@ pub fn train_planning(
 
         let due = s
             .ckpt_every_n_train_steps
-            .is_some_and(|n| pos.global_step % n == 0)
+            .is_some_and(|n| pos.global_step.is_multiple_of(n))
             || s.ckpt_train_time_interval
                 .is_some_and(|t| last_ckpt_time.elapsed() >= t)
             || (s.ckpt_every_n_epochs.is_some()
                 && pos.data.batch >= BatchPlan::batches_per_epoch(&plan)
                 && {
                     let n = s.ckpt_every_n_epochs.unwrap_or(1);
-                    (pos.data.epoch + 1) % n == 0
+                    (pos.data.epoch + 1).is_multiple_of(n)
                 });
         if due {
             last_path = Some(save(&job, model, &optim, &pos)?);
