@@ -55,6 +55,20 @@ pub fn save(
     Ok(path)
 }
 
+/// Removes temporary files left by a run that was killed while writing a checkpoint.
+pub fn remove_stale_temp_files(run_dir: &Path) {
+    let Ok(entries) = std::fs::read_dir(run_dir.join("checkpoints")) else {
+        return;
+    };
+    for e in entries.flatten() {
+        let name = e.file_name();
+        let name = name.to_string_lossy();
+        if name.starts_with('.') && name.contains(".tmp-") {
+            let _ = std::fs::remove_file(e.path());
+        }
+    }
+}
+
 /// The newest complete checkpoint of a run directory (highest step).
 pub fn latest(run_dir: &Path) -> Option<PathBuf> {
     let dir = run_dir.join("checkpoints");

@@ -197,6 +197,9 @@ pub fn train_planning(
         })?;
         optim.load_state_tensors(&sd.tensors, pos.global_step, &job.device);
     }
+    std::fs::create_dir_all(job.run_dir)
+        .map_err(io(format!("creating {}", job.run_dir.display())))?;
+    checkpoint::remove_stale_temp_files(job.run_dir);
     let first_step = pos.global_step;
     let warmup = Warmup {
         base_lr: s.lr,
