@@ -10,12 +10,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let seed: u64 = args.next().map_or(Ok(0), |s| s.parse())?;
     let resolution: usize = args.next().map_or(Ok(64), |s| s.parse())?;
     let config = Maze3dConfig {
-        frames: 120,
+        frames: 300,
         resolution,
         ..Maze3dConfig::default()
     };
     let ep = render_episode(&config, seed);
-    let (cols, rows, every) = (10, 4, 3);
+    let (cols, rows, every) = (10, 4, 7);
     let r = ep.resolution;
     let (w, h) = (cols * (r + 2), rows * (r + 2));
     let mut sheet = vec![255u8; w * h * 3];

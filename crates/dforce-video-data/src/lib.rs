@@ -1,14 +1,32 @@
 //! Video data for Diffusion Forcing.
 //!
-//! - [`VideoDataset`]: the TECO DMLab and Minecraft datasets read exactly as the reference reads
-//!   them (layout, `metadata.json`, splits, clip indexing, resize, one-hot actions), with typed
-//!   errors that name the offending file.
-//! - [`generate_maze3d`]: a native procedurally generated first-person 3D maze world, rendered in
-//!   pure Rust and written in the TECO-DMLab layout, so video models can be trained without the
-//!   (offline-unavailable) TECO data.
+//! - [`VideoDataset`]: the TECO DMLab and Minecraft datasets read as the reference reads them
+//!   (`<root>/{training,validation}/**/*.npz` sorted by file name, `metadata.json` built and
+//!   written when missing, `test` aliasing `validation`, every start offset of every video a clip,
+//!   frames `/255` in `(T, C, H, W)`, antialiased resize, `[::frame_skip]`, one-hot actions, a
+//!   nonterminal mask), with typed errors that name the offending file.
+//! - [`generate_maze3d`]: a native, procedurally generated first-person 3D maze world rendered in
+//!   pure Rust and written in the TECO-DMLab layout, to learn video from without the TECO data.
 //!
-//! Minecraft's `.mp4` frames need the `mp4` cargo feature (OpenH264, compiled from C++ source);
-//! everything else is pure Rust.
+//! Where this differs from the reference, on purpose:
+//! - No global RNG reseed and no materialised list of every clip: [`ClipOrder::Reference`]
+//!   reproduces the reference's *validation* clips exactly (a port of CPython's MT19937
+//!   `random.seed` + `random.shuffle`, materialised only for the small validation split) and
+//!   uses a lazy seeded bijection for training, which the training loader reshuffles anyway.
+//! - Bad data is an error naming the file (out-of-range action ids included, which the
+//!   reference's `np.eye(k)[a]` would wrap when negative); [`BadFilePolicy::Skip`] leaves such
+//!   files out when building `metadata.json` and records them there.
+//! - `metadata.json` holds each file's real length (the reference's writer records 300 for
+//!   every file), and a metadata file that no longer matches the files on disk is an error.
+//! - Resizing is Pillow/torch's antialiased bilinear filter in `f32` (the reference's
+//!   `Resize(antialias=True)`), within one 8-bit level of Pillow on the fixtures.
+//! - Minecraft frames (feature `mp4`) are decoded by OpenH264 rather than PyAV/FFmpeg: identical
+//!   pictures (H.264 decoding is exact), RGB within 2 levels of swscale's conversion.
+//!
+//! Only frames a clip needs are decompressed (DMLab: rows up to the clip's end; Minecraft:
+//! decoding stops after the clip's last frame). Those early stops skip the zip CRC check of the
+//! remainder, so a corrupted byte inside a *stored* (uncompressed) `.npz` can go unnoticed;
+//! `metadata.json` building checks each file's structure and array headers, not every byte.
 
 pub mod clip;
 pub mod clips;
@@ -32,6 +50,6 @@ pub use config::{BadFilePolicy, ClipOrder, VideoDatasetConfig};
 pub use dataset::VideoDataset;
 pub use error::VideoDataError;
 pub use kind::VideoKind;
-pub use maze3d::generate_maze3d;
+pub use maze3d::{Maze3dConfig, generate_maze3d, generate_maze3d_with};
 pub use metadata::Metadata;
 pub use split::Split;

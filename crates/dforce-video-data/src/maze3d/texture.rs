@@ -100,7 +100,7 @@ fn wall_texture(pattern: Pattern, base: [f32; 3], seed: u32) -> Texture {
             let k = match pattern {
                 Pattern::Bricks => {
                     let row = y / 8;
-                    let shift = if row % 2 == 0 { 0 } else { 8 };
+                    let shift = if row.is_multiple_of(2) { 0 } else { 8 };
                     let col = (x + shift) / 16;
                     let mortar = y % 8 == 0 || (x + shift) % 16 == 0;
                     if mortar {
@@ -110,7 +110,7 @@ fn wall_texture(pattern: Pattern, base: [f32; 3], seed: u32) -> Texture {
                     }
                 }
                 Pattern::Stripes => {
-                    if (x / 4) % 2 == 0 {
+                    if (x / 4).is_multiple_of(2) {
                         1.1
                     } else {
                         0.65
@@ -133,10 +133,14 @@ fn wall_texture(pattern: Pattern, base: [f32; 3], seed: u32) -> Texture {
                 }
                 Pattern::Chevrons => {
                     let d = (x as i32 - 16).unsigned_abs() as usize;
-                    if ((y + d) / 4) % 2 == 0 { 1.15 } else { 0.7 }
+                    if ((y + d) / 4).is_multiple_of(2) {
+                        1.15
+                    } else {
+                        0.7
+                    }
                 }
                 Pattern::Checks => {
-                    if ((x / 8) + (y / 8)) % 2 == 0 {
+                    if ((x / 8) + (y / 8)).is_multiple_of(2) {
                         1.15
                     } else {
                         0.7

@@ -1,0 +1,40 @@
+//! Times random item reads from a DMLab-layout dataset (e.g. one written by `maze3d_generate`).
+//!
+//! `cargo run --release -p dforce-video-data --example video_items_bench -- ROOT [ITEMS]`
+
+use std::time::Instant;
+
+use dforce_video_data::{Split, VideoDataset, VideoDatasetConfig, VideoKind};
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let root = args
+        .first()
+        .cloned()
+        .unwrap_or_else(|| "data/maze3d".into());
+    let items: usize = args.get(1).map_or(Ok(200), |s| s.parse())?;
+    let t0 = Instant::now();
+    let ds = VideoDataset::open(
+        VideoKind::Dmlab,
+        &root,
+        Split::Training,
+        VideoDatasetConfig::dmlab(),
+    )?;
+    println!(
+        "opened {} clips in {:.3} s",
+        ds.len(),
+        t0.elapsed().as_secs_f64()
+    );
+    let t1 = Instant::now();
+    let step = (ds.len() / items).max(1);
+    let mut checksum = 0f64;
+    for i in (0..ds.len()).step_by(step).take(items) {
+        checksum += f64::from(ds.item(i)?.video[0]);
+    }
+    let per = t1.elapsed().as_secs_f64() / items as f64;
+    println!(
+        "{:.2} ms per item ({items} items, checksum {checksum:.3})",
+        per * 1e3
+    );
+    Ok(())
+}

@@ -1,0 +1,153 @@
+//! Bad inputs give typed errors that name the file, never panics: truncated or corrupt `.npz`
+//! files (while building metadata and while reading items), skip-and-log, stale metadata, bad
+//! actions, no data at all, and Minecraft without the `mp4` feature.
+
+mod common;
+
+use common::scratch_copy;
+use dforce_video_data::{
+    BadFilePolicy, ClipOrder, Split, VideoDataError, VideoDataset, VideoDatasetConfig, VideoKind,
+};
+
+fn config() -> VideoDatasetConfig {
+    VideoDatasetConfig {
+        n_frames: 4,
+        frame_skip: 2,
+        resolution: 16,
+        clip_order: ClipOrder::Sequential,
+        ..VideoDatasetConfig::dmlab()
+    }
+}
+
+fn truncate(path: &std::path::Path, keep: f64) {
+    let bytes = std::fs::read(path).unwrap();
+    std::fs::write(path, &bytes[..(bytes.len() as f64 * keep) as usize]).unwrap();
+}
+
+#[test]
+fn truncated_npz_is_reported_by_name_when_building_metadata() {
+    let (_guard, root) = scratch_copy("dmlab");
+    let bad = root.join("training/a/ep_b.npz");
+    truncate(&bad, 0.6);
+    let err = VideoDataset::open(VideoKind::Dmlab, &root, Split::Training, config()).unwrap_err();
+    assert!(err.to_string().contains("ep_b.npz"), "{err}");
+    assert!(!root.join("metadata.json").exists());
+
+    // Skip-and-log: the bad file is left out and recorded, and later opens agree.
+    let skip = VideoDatasetConfig {
+        bad_files: BadFilePolicy::Skip,
+        ..config()
+    };
+    let ds = VideoDataset::open(VideoKind::Dmlab, &root, Split::Training, skip).unwrap();
+    assert_eq!(ds.files().len(), 1);
+    assert_eq!(ds.skipped().len(), 1);
+    assert_eq!(ds.skipped()[0].file, "a/ep_b.npz");
+    assert_eq!(ds.len(), 33);
+    let meta = std::fs::read_to_string(root.join("metadata.json")).unwrap();
+    assert!(
+        meta.contains("\"skipped\"") && meta.contains("a/ep_b.npz"),
+        "{meta}"
+    );
+    let again = VideoDataset::open(VideoKind::Dmlab, &root, Split::Training, config()).unwrap();
+    assert_eq!(again.files(), ds.files());
+}
+
+#[test]
+fn damage_after_indexing_is_reported_by_name_when_reading_items() {
+    let (_guard, root) = scratch_copy("dmlab");
+    let ds = VideoDataset::open(VideoKind::Dmlab, &root, Split::Training, config()).unwrap();
+    let victim = &ds.files()[0];
+    let bytes = std::fs::read(victim).unwrap();
+    for keep in [0.0, 0.3, 0.9, 0.99] {
+        std::fs::write(victim, &bytes[..(bytes.len() as f64 * keep) as usize]).unwrap();
+        let err = ds.item(0).unwrap_err();
+        assert!(err.to_string().contains("ep_a.npz"), "keep {keep}: {err}");
+    }
+    // Flipped bytes anywhere: an error or (if the flip hits slack) a clip, never a panic.
+    for pos in (0..bytes.len()).step_by(97) {
+        let mut b = bytes.clone();
+        b[pos] ^= 0x5a;
+        std::fs::write(victim, &b).unwrap();
+        if let Err(e) = ds.item(3) {
+            assert!(e.to_string().contains("ep_a.npz"), "flip at {pos}: {e}");
+        }
+    }
+}
+
+#[test]
+fn stale_metadata_and_bad_actions_are_errors() {
+    let (_guard, root) = scratch_copy("dmlab");
+    VideoDataset::open(VideoKind::Dmlab, &root, Split::Training, config()).unwrap();
+    std::fs::remove_file(root.join("training/a/ep_b.npz")).unwrap();
+    let err = VideoDataset::open(VideoKind::Dmlab, &root, Split::Training, config()).unwrap_err();
+    assert!(
+        matches!(err, VideoDataError::Metadata { .. }) && err.to_string().contains("stale"),
+        "{err}"
+    );
+
+    // DMLab has 3 actions: a 3 in the file is an error naming it (np.eye(3)[3] would raise; a
+    // negative id would silently wrap in the reference).
+    let (_guard, root) = scratch_copy("dmlab");
+    let path = root.join("validation/ep_c.npz");
+    let mut w =
+        dforce_env::npz::NpzWriter::create(&path, dforce_env::npz::NpzCompression::Stored).unwrap();
+    w.add("video", &[10, 4, 4, 3], &[0u8; 480]).unwrap();
+    w.add("actions", &[10], &[0i64, 1, 2, 3, 0, 0, 0, 0, 0, 0])
+        .unwrap();
+    w.finish().unwrap();
+    let ds = VideoDataset::open(VideoKind::Dmlab, &root, Split::Validation, config()).unwrap();
+    let err = ds.item(0).unwrap_err();
+    assert!(
+        err.to_string().contains("ep_c.npz") && err.to_string().contains("action 3"),
+        "{err}"
+    );
+}
+
+#[test]
+fn wrong_video_array_is_an_error() {
+    let (_guard, root) = scratch_copy("dmlab");
+    let path = root.join("validation/ep_c.npz");
+    let mut w =
+        dforce_env::npz::NpzWriter::create(&path, dforce_env::npz::NpzCompression::Stored).unwrap();
+    w.add("video", &[10, 4, 4, 3], &[0f32; 480]).unwrap();
+    w.add("actions", &[10], &[0i64; 10]).unwrap();
+    w.finish().unwrap();
+    let err = VideoDataset::open(VideoKind::Dmlab, &root, Split::Validation, config()).unwrap_err();
+    assert!(
+        err.to_string().contains("ep_c.npz") && err.to_string().contains("uint8"),
+        "{err}"
+    );
+}
+
+#[test]
+fn no_data_says_where_teco_data_comes_from() {
+    let dir = tempfile::tempdir().unwrap();
+    let err =
+        VideoDataset::open(VideoKind::Dmlab, dir.path(), Split::Training, config()).unwrap_err();
+    let msg = err.to_string();
+    assert!(matches!(err, VideoDataError::NoData { .. }));
+    assert!(
+        msg.contains("dmlab.sh") && msg.contains("minecraft.sh"),
+        "{msg}"
+    );
+    assert!(msg.contains("TECO"), "{msg}");
+}
+
+#[cfg(not(feature = "mp4"))]
+#[test]
+fn minecraft_without_the_mp4_feature_says_so() {
+    let (_guard, root) = scratch_copy("minecraft");
+    let err = VideoDataset::open(
+        VideoKind::Minecraft,
+        &root,
+        Split::Training,
+        VideoDatasetConfig::minecraft(),
+    )
+    .unwrap_err();
+    assert!(
+        matches!(err, VideoDataError::Mp4Unsupported { .. }),
+        "{err}"
+    );
+    assert!(err.to_string().contains("--features mp4"), "{err}");
+    assert!(err.to_string().contains("run_0.mp4"), "{err}");
+}

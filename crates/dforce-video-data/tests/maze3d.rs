@@ -1,0 +1,229 @@
+//! The native maze world: determinism (per episode and for whole datasets, whatever the thread
+//! count), the agent's physics and policy, camera conventions, the written layout read back by
+//! the DMLab loader, and a PNG contact sheet for a person to look at.
+
+use dforce_video_data::maze3d::agent::{Action, Agent, ExplorationPolicy};
+use dforce_video_data::maze3d::layout::MazeLayout;
+use dforce_video_data::maze3d::render::{Pose, Renderer, Scene};
+use dforce_video_data::maze3d::texture::make_textures;
+use dforce_video_data::maze3d::{Maze3dConfig, generate_maze3d_with, render_episode};
+use dforce_video_data::{ClipOrder, Split, VideoDataset, VideoDatasetConfig, VideoKind};
+use rand::SeedableRng;
+use rand_chacha::ChaCha8Rng;
+
+fn small() -> Maze3dConfig {
+    Maze3dConfig {
+        frames: 40,
+        resolution: 32,
+        ..Maze3dConfig::default()
+    }
+}
+
+#[test]
+fn episodes_are_deterministic_and_seed_dependent() {
+    let a = render_episode(&small(), 11);
+    assert_eq!(a, render_episode(&small(), 11));
+    assert_ne!(a.video, render_episode(&small(), 12).video);
+    assert_eq!(a.video.len(), 40 * 32 * 32 * 3);
+    assert_eq!(a.actions.len(), 40);
+    // Frames change as the agent moves, and are not flat.
+    let frame = |t: usize| &a.video[t * 3072..(t + 1) * 3072];
+    assert_ne!(frame(0), frame(39));
+    let (lo, hi) = (
+        frame(0).iter().min().unwrap(),
+        frame(0).iter().max().unwrap(),
+    );
+    assert!(hi - lo > 60, "low-contrast frame: {lo}..{hi}");
+}
+
+#[test]
+fn agent_explores_without_entering_walls() {
+    for seed in 0..4u64 {
+        let mut rng = ChaCha8Rng::seed_from_u64(seed);
+        let layout = MazeLayout::generate(7, 5, 4, &mut rng);
+        let (cx, cy) = layout.open_cells()[0];
+        let mut agent = Agent {
+            x: cx as f32 + 0.5,
+            y: cy as f32 + 0.5,
+            heading_steps: 0,
+            steps_per_quarter: 10,
+            speed: 0.1,
+            radius: 0.25,
+        };
+        let mut policy = ExplorationPolicy::default();
+        let mut counts = [0usize; 3];
+        let mut visited = std::collections::HashSet::new();
+        for _ in 0..3000 {
+            let a = policy.next(&agent, &layout, &mut rng);
+            counts[a as usize] += 1;
+            agent.step(a, &layout);
+            for (dx, dy) in [(-0.25, -0.25), (0.25, -0.25), (-0.25, 0.25), (0.25, 0.25)] {
+                let (tx, ty) = ((agent.x + dx).floor() as i64, (agent.y + dy).floor() as i64);
+                assert!(!layout.is_wall(tx, ty), "seed {seed}: agent inside a wall");
+            }
+            visited.insert((agent.x.floor() as i64, agent.y.floor() as i64));
+        }
+        assert!(counts.iter().all(|&c| c > 100), "seed {seed}: {counts:?}");
+        assert!(counts[Action::Forward as usize] > 1500, "{counts:?}");
+        assert!(
+            visited.len() > 25,
+            "seed {seed}: only {} tiles",
+            visited.len()
+        );
+    }
+}
+
+/// Horizontal shift (in pixels) that best maps image `a` onto image `b`.
+fn best_shift(a: &[u8], b: &[u8], w: usize, h: usize) -> i64 {
+    (-8i64..=8)
+        .min_by_key(|&s| {
+            let mut err = 0i64;
+            for y in 0..h {
+                for x in 10..w - 10 {
+                    let xs = (x as i64 - s) as usize;
+                    for c in 0..3 {
+                        let d =
+                            i64::from(b[(y * w + x) * 3 + c]) - i64::from(a[(y * w + xs) * 3 + c]);
+                        err += d * d;
+                    }
+                }
+            }
+            err
+        })
+        .unwrap()
+}
+
+#[test]
+fn turning_left_pans_the_view_right() {
+    let mut rng = ChaCha8Rng::seed_from_u64(3);
+    let layout = MazeLayout::generate(5, 5, 4, &mut rng);
+    let (cx, cy) = layout.open_cells()[2];
+    let scene = Scene {
+        layout,
+        textures: make_textures(5, 4, &mut rng),
+        floor: [[0.4; 3], [0.3; 3]],
+        ceiling: [0.8; 3],
+        fog: [0.5; 3],
+        fog_distance: 6.0,
+    };
+    let mut agent = Agent {
+        x: cx as f32 + 0.5,
+        y: cy as f32 + 0.5,
+        heading_steps: 0,
+        steps_per_quarter: 10,
+        speed: 0.1,
+        radius: 0.25,
+    };
+    let mut r = Renderer::new(64, 64, 1, 75.0);
+    let (mut before, mut after) = (vec![0u8; 64 * 64 * 3], vec![0u8; 64 * 64 * 3]);
+    r.render(&scene, agent.pose(), &mut before);
+    agent.step(Action::TurnLeft, &scene.layout);
+    r.render(&scene, agent.pose(), &mut after);
+    assert!(best_shift(&before, &after, 64, 64) > 0);
+    agent.step(Action::TurnRight, &scene.layout);
+    agent.step(Action::TurnRight, &scene.layout);
+    r.render(&scene, agent.pose(), &mut after);
+    assert!(best_shift(&before, &after, 64, 64) < 0);
+    // Poses are used as given.
+    let p = Pose {
+        x: 1.5,
+        y: 1.5,
+        heading: 0.0,
+    };
+    r.render(&scene, p, &mut before);
+}
+
+#[test]
+fn datasets_are_reproducible_across_thread_counts_and_load_as_dmlab() {
+    let dir = tempfile::tempdir().unwrap();
+    let (one, two) = (dir.path().join("one"), dir.path().join("two"));
+    let cfg = |threads| Maze3dConfig {
+        frames: 24,
+        resolution: 16,
+        supersample: 1,
+        threads,
+        ..Maze3dConfig::default()
+    };
+    let report = generate_maze3d_with(&one, 5, 42, 0.4, &cfg(1)).unwrap();
+    assert_eq!(
+        (report.training, report.validation, report.frames),
+        (3, 2, 120)
+    );
+    generate_maze3d_with(&two, 5, 42, 0.4, &cfg(2)).unwrap();
+    for rel in [
+        "training/ep_000000.npz",
+        "training/ep_000002.npz",
+        "validation/ep_000004.npz",
+        "metadata.json",
+    ] {
+        assert_eq!(
+            std::fs::read(one.join(rel)).unwrap(),
+            std::fs::read(two.join(rel)).unwrap(),
+            "{rel}"
+        );
+    }
+    assert!(
+        generate_maze3d_with(&one, 5, 42, 0.4, &cfg(1)).is_err(),
+        "refuses to overwrite"
+    );
+
+    let ds_cfg = VideoDatasetConfig {
+        n_frames: 8,
+        frame_skip: 2,
+        resolution: 16,
+        clip_order: ClipOrder::Sequential,
+        ..VideoDatasetConfig::dmlab()
+    };
+    let train =
+        VideoDataset::open(VideoKind::Dmlab, &one, Split::Training, ds_cfg.clone()).unwrap();
+    assert_eq!(train.lengths(), [24, 24, 24]);
+    assert_eq!(train.len(), 3 * (24 - 16 + 1));
+    let val = VideoDataset::open(VideoKind::Dmlab, &one, Split::Validation, ds_cfg).unwrap();
+    let clip = val.item(0).unwrap();
+    assert_eq!(clip.shape(), [8, 3, 16, 16]);
+    // Matches the episode rendered directly (validation episode 3 is the first in its split).
+    let ep = render_episode(
+        &cfg(1),
+        dforce_video_data::maze3d::generate::episode_seed(42, 3),
+    );
+    let px = |t: usize, y: usize, x: usize, c: usize| ep.video[((t * 16 + y) * 16 + x) * 3 + c];
+    assert_eq!(
+        clip.frame(1)[(2 * 16 + 5) * 16 + 7],
+        f32::from(px(2, 5, 7, 2)) / 255.0
+    );
+    assert_eq!(clip.actions[3 + usize::from(ep.actions[2])], 1.0);
+}
+
+#[test]
+fn contact_sheet_png() {
+    let ep = render_episode(
+        &Maze3dConfig {
+            frames: 48,
+            ..Maze3dConfig::default()
+        },
+        7,
+    );
+    let r = ep.resolution;
+    let (cols, rows) = (12, 4);
+    let (w, h) = (cols * r, rows * r);
+    let mut sheet = vec![0u8; w * h * 3];
+    for t in 0..cols * rows {
+        let (ox, oy) = ((t % cols) * r, (t / cols) * r);
+        for y in 0..r {
+            let src = &ep.video[((t * r + y) * r) * 3..((t * r + y + 1) * r) * 3];
+            let dst = ((oy + y) * w + ox) * 3;
+            sheet[dst..dst + r * 3].copy_from_slice(src);
+        }
+    }
+    let path = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("maze3d_strip.png");
+    let file = std::io::BufWriter::new(std::fs::File::create(&path).unwrap());
+    let mut enc = png::Encoder::new(file, w as u32, h as u32);
+    enc.set_color(png::ColorType::Rgb);
+    enc.set_depth(png::BitDepth::Eight);
+    enc.write_header()
+        .unwrap()
+        .write_image_data(&sheet)
+        .unwrap();
+    assert!(std::fs::metadata(&path).unwrap().len() > 1000);
+    eprintln!("contact sheet: {}", path.display());
+}
