@@ -1,6 +1,7 @@
-//! Times random item reads from a DMLab-layout dataset (e.g. one written by `maze3d_generate`).
+//! Times item reads from a dataset (e.g. one written by `maze3d_generate`).
 //!
-//! `cargo run --release -p dforce-video-data --example video_items_bench -- ROOT [ITEMS]`
+//! `cargo run --release -p dforce-video-data [--features mp4] --example video_items_bench -- ROOT
+//! [dmlab|minecraft] [ITEMS]`
 
 use std::time::Instant;
 
@@ -12,14 +13,14 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .first()
         .cloned()
         .unwrap_or_else(|| "data/maze3d".into());
-    let items: usize = args.get(1).map_or(Ok(200), |s| s.parse())?;
+    let kind: VideoKind = args.get(1).map_or("dmlab", |s| s).parse()?;
+    let items: usize = args.get(2).map_or(Ok(200), |s| s.parse())?;
+    let config = match kind {
+        VideoKind::Dmlab => VideoDatasetConfig::dmlab(),
+        VideoKind::Minecraft => VideoDatasetConfig::minecraft(),
+    };
     let t0 = Instant::now();
-    let ds = VideoDataset::open(
-        VideoKind::Dmlab,
-        &root,
-        Split::Training,
-        VideoDatasetConfig::dmlab(),
-    )?;
+    let ds = VideoDataset::open(kind, &root, Split::Training, config)?;
     println!(
         "opened {} clips in {:.3} s",
         ds.len(),

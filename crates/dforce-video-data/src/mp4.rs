@@ -149,6 +149,39 @@ pub fn decode_frames(path: &Path, range: Range<usize>) -> Result<RawFrames, Vide
     guarded(path, || decode(path, range))
 }
 
+/// Gathers decoded pictures, converting only those in the requested range.
+struct Collector {
+    range: Range<usize>,
+    seen: usize,
+    dims: Option<(usize, usize)>,
+    rgb: Vec<u8>,
+}
+
+impl Collector {
+    fn push(&mut self, yuv: &impl YUVSource) -> Result<(), String> {
+        let dims = yuv.dimensions();
+        if *self.dims.get_or_insert(dims) != dims {
+            return Err(format!(
+                "frame {} is {}×{}, earlier frames {}×{}",
+                self.seen,
+                dims.0,
+                dims.1,
+                self.dims.unwrap_or_default().0,
+                self.dims.unwrap_or_default().1
+            ));
+        }
+        if self.range.contains(&self.seen) {
+            self.rgb.extend_from_slice(&yuv420_to_rgb(yuv));
+        }
+        self.seen += 1;
+        Ok(())
+    }
+
+    fn done(&self) -> bool {
+        self.seen >= self.range.end
+    }
+}
+
 fn decode(path: &Path, range: Range<usize>) -> Result<RawFrames, String> {
     let mut track = open(path)?;
     // Flushing after every packet (the crate's default) breaks streams with B-frames
@@ -156,16 +189,15 @@ fn decode(path: &Path, range: Range<usize>) -> Result<RawFrames, String> {
     let config = DecoderConfig::new().flush_after_decode(Flush::NoFlush);
     let mut decoder = Decoder::with_api_config(OpenH264API::from_source(), config)
         .map_err(|e| format!("cannot start the decoder: {e}"))?;
-    let mut frames: Vec<Vec<u8>> = Vec::new();
-    let mut dims = (0usize, 0usize);
-    let mut keep = |yuv: &openh264::decoder::DecodedYUV<'_>, frames: &mut Vec<Vec<u8>>| {
-        let (w, h) = yuv.dimensions();
-        dims = (w, h);
-        frames.push(yuv420_to_rgb(yuv));
+    let mut out = Collector {
+        range: range.clone(),
+        seen: 0,
+        dims: None,
+        rgb: Vec::new(),
     };
     let mut packet = track.parameter_sets.clone();
     for sample_id in 1..=track.samples {
-        if frames.len() >= range.end {
+        if out.done() {
             break;
         }
         let sample = track
@@ -179,31 +211,28 @@ fn decode(path: &Path, range: Range<usize>) -> Result<RawFrames, String> {
             .decode(&packet)
             .map_err(|e| format!("H.264 decode failed at sample {sample_id}: {e}"))?;
         if let Some(yuv) = decoded {
-            keep(&yuv, &mut frames);
+            out.push(&yuv)?;
         }
         packet.clear();
     }
-    if frames.len() < range.end {
-        let rest = decoder
+    if !out.done() {
+        for yuv in &decoder
             .flush_remaining()
-            .map_err(|e| format!("H.264 flush failed: {e}"))?;
-        for yuv in &rest {
-            keep(yuv, &mut frames);
+            .map_err(|e| format!("H.264 flush failed: {e}"))?
+        {
+            out.push(yuv)?;
         }
     }
-    if frames.len() < range.end {
+    if !out.done() {
         return Err(format!(
             "decoded {} frames, need frames {}..{}",
-            frames.len(),
-            range.start,
-            range.end
+            out.seen, range.start, range.end
         ));
     }
-    let (width, height) = dims;
-    let count = range.len();
+    let (width, height) = out.dims.unwrap_or_default();
     Ok(RawFrames {
-        data: frames.drain(range).flatten().collect(),
-        count,
+        data: out.rgb,
+        count: range.len(),
         height,
         width,
     })
