@@ -3,6 +3,7 @@
 mod ckpt;
 mod cli;
 mod config_dir;
+mod data_cmd;
 mod device;
 mod network_spec;
 mod run;
@@ -16,6 +17,8 @@ fn main() -> ExitCode {
     let args = cli::Cli::parse();
     let result = match args.command {
         Some(cli::Command::Ckpt(cmd)) => ckpt::run(cmd),
+        Some(cli::Command::Data(cmd)) => data_cmd::data(cmd),
+        Some(cli::Command::Env(cmd)) => data_cmd::env(cmd),
         None => run::main(&args.run),
     };
     match result {
