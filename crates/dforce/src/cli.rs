@@ -82,6 +82,35 @@ pub enum Command {
     /// Drive the native environments.
     #[command(subcommand)]
     Env(EnvCommand),
+    /// Time the networks and the training step (compare with scripts/bench_reference.py).
+    #[command(subcommand)]
+    Bench(BenchCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum BenchCommand {
+    /// Forward and forward+backward of the default planning Transformer and Minecraft Unet3D.
+    Networks {
+        /// Planning windows per batch (61 tokens of 60 values each).
+        #[arg(long, default_value_t = 64)]
+        planning_batch: usize,
+        /// Minecraft clips per batch (10 frames of 3×128×128).
+        #[arg(long, default_value_t = 1)]
+        video_batch: usize,
+        /// Timed repetitions after one warm-up.
+        #[arg(long, default_value_t = 3)]
+        iters: usize,
+        /// Skip the (slow) video network.
+        #[arg(long)]
+        skip_video: bool,
+    },
+    /// Steps/s of the default planning training step (loss, backward, AdamW).
+    TrainPlanning {
+        #[arg(long, default_value_t = 64)]
+        batch: usize,
+        #[arg(long, default_value_t = 5)]
+        steps: usize,
+    },
 }
 
 #[derive(Debug, Subcommand)]

@@ -1,5 +1,6 @@
 //! `dforce`: Diffusion Forcing in Rust. Hydra-style command lines, one binary for every domain.
 
+mod bench;
 mod ckpt;
 mod cli;
 mod config_dir;
@@ -19,6 +20,7 @@ fn main() -> ExitCode {
         Some(cli::Command::Ckpt(cmd)) => ckpt::run(cmd),
         Some(cli::Command::Data(cmd)) => data_cmd::data(cmd),
         Some(cli::Command::Env(cmd)) => data_cmd::env(cmd),
+        Some(cli::Command::Bench(cmd)) => bench::run(cmd),
         None => run::main(&args.run),
     };
     match result {
