@@ -102,6 +102,17 @@ impl NetworkSpec {
             TimeEmbType::Sinusoidal
         };
         c.external_cond_dim = usize::try_from(cfg.get_i64("algorithm.external_cond_dim")?)?;
+        c.norm = match cfg
+            .get_opt_str(&a("frame_norm"))?
+            .unwrap_or("across_frames")
+        {
+            "across_frames" => dforce_nn::FrameNorm::AcrossFrames,
+            "per_frame" => dforce_nn::FrameNorm::PerFrame,
+            other => bail!(
+                "{} is '{other}'; expected across_frames (the reference) or per_frame (truly causal)",
+                a("frame_norm")
+            ),
+        };
         Ok(Self::Unet3d(c))
     }
 

@@ -104,7 +104,7 @@ fn train_planning_task(ctx: &RunContext) -> Result<()> {
             run_dir: ctx.run_dir,
             seed: ctx.settings.seed,
             settings: &training,
-            reference_warmup: cfg.get_bool("algorithm.reference_warmup").unwrap_or(false),
+            reference_warmup: cfg.get_bool("algorithm.reference_compat.warmup")?,
             config_yaml: cfg.to_yaml(),
             resume: ctx.resume.clone(),
             device,
