@@ -9,7 +9,7 @@ use dforce_config::Value;
 use dforce_core::Diffusion;
 use dforce_engine::maze2d_data::{Maze2dWindows, load_or_generate};
 use dforce_engine::planning::PlanningLayout;
-use dforce_engine::trainer::{PlanningModel, TrainJob, train_planning};
+use dforce_engine::trainer::{PlanningModel, TrainJob, TrainableModel, train_planning};
 use dforce_engine::{DiffusionSettings, RunSettings, Task, TrainingSettings, checkpoint};
 use dforce_nn::StateDict;
 
