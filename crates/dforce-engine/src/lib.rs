@@ -12,5 +12,6 @@ pub mod planning;
 pub mod settings;
 pub mod tensorboard;
 pub mod trainer;
+pub mod video;
 
 pub use settings::{DiffusionSettings, RunSettings, SettingsError, Task, TrainingSettings};
