@@ -57,7 +57,7 @@ impl VideoLayout {
             self.width,
             self.frame_stack,
         );
-        if t % fs != 0 {
+        if !t.is_multiple_of(fs) {
             return Err(CoreError::Invalid(format!(
                 "{t} frames are not a multiple of frame_stack {fs}"
             )));
@@ -119,7 +119,7 @@ impl VideoLayout {
     ) -> Result<Tensor<5>, CoreError> {
         let [n_total, b, d, h, w] = gt.dims();
         let device = gt.device();
-        if self.context_frames % self.frame_stack != 0 {
+        if !self.context_frames.is_multiple_of(self.frame_stack) {
             return Err(CoreError::Invalid(format!(
                 "context_frames ({}) must be a multiple of frame_stack ({})",
                 self.context_frames, self.frame_stack
@@ -349,8 +349,8 @@ mod tests {
         assert_eq!(chunks, vec![(2, 1), (3, 1), (4, 1), (5, 1)]);
         // Context is returned bit-for-bit; the window never exceeds the training length.
         assert_eq!(
-            out.clone().slice([0..2]).into_data(),
-            gt.slice([0..2]).into_data()
+            out.clone().slice_dim(0, 0..2).into_data(),
+            gt.slice_dim(0, 0..2).into_data()
         );
         assert!(model.0.borrow().iter().all(|&n| n <= 3));
         assert_eq!(model.0.borrow().len(), 4 * 4, "4 chunks × S=4 steps");
