@@ -46,7 +46,7 @@ pub fn run_task(ctx: &RunContext, task: Task) -> Result<()> {
     match (ctx.algorithm.as_str(), task) {
         ("df_planning", Task::Training) => train_planning_task(ctx),
         (algo, task) => bail!(
-            "task '{}' of algorithm '{algo}' is not yet available in this version of dforce; \\
+            "task '{}' of algorithm '{algo}' is not yet available in this version of dforce; \
              planning training (experiment=exp_planning algorithm=df_planning) is",
             task.name()
         ),
@@ -60,7 +60,7 @@ fn train_planning_task(ctx: &RunContext) -> Result<()> {
     let layout = PlanningLayout::from_config(cfg)?;
     if training.val_every_n_epoch.is_some() || training.val_every_n_step.is_some() {
         eprintln!(
-            "dforce: note: periodic validation of the planner during training is not available yet; \\
+            "dforce: note: periodic validation of the planner during training is not available yet; \
              set experiment.validation.val_every_n_epoch=null to silence this"
         );
     }
