@@ -7,6 +7,7 @@ pub mod checkpoint;
 pub mod data_loader;
 pub mod maze2d_data;
 pub mod metrics;
+pub mod networks;
 pub mod optim;
 pub mod planning;
 pub mod settings;

@@ -89,27 +89,13 @@ pub struct PlanningModel {
 pub const PLANNING_PREFIX: &str = "diffusion_model.model.";
 
 impl PlanningModel {
-    /// Builds the network for `layout` on `device` (seeded by the caller).
+    /// Builds the network on `device` (seeded by the caller).
     pub fn new(
         layout: PlanningLayout,
         diffusion: Diffusion,
-        arch: &dforce_config::Value,
+        config: &TransformerConfig,
         device: &Device,
     ) -> Result<Self, TrainError> {
-        let int = |k: &str| {
-            arch.get_i64(k).map(|v| v.max(0) as usize).map_err(|e| {
-                TrainError::Invalid(format!("algorithm.diffusion.architecture.{k}: {e}"))
-            })
-        };
-        let config = TransformerConfig {
-            x_dim: layout.token_dim(),
-            external_cond_dim: 0,
-            size: int("network_size")?,
-            num_layers: int("num_layers")?,
-            nhead: int("attn_heads")?,
-            dim_feedforward: int("dim_feedforward")?,
-            causal: layout.causal,
-        };
         let network = config.init(device)?;
         Ok(Self {
             layout,

@@ -8,6 +8,7 @@ use burn::tensor::Device;
 use dforce_config::Value;
 use dforce_core::Diffusion;
 use dforce_engine::maze2d_data::{Maze2dWindows, load_or_generate};
+use dforce_engine::networks;
 use dforce_engine::planning::PlanningLayout;
 use dforce_engine::trainer::{PlanningModel, TrainJob, TrainableModel, train_planning};
 use dforce_engine::{DiffusionSettings, RunSettings, Task, TrainingSettings, checkpoint};
@@ -83,12 +84,8 @@ fn train_planning_task(ctx: &RunContext) -> Result<()> {
     ctx.device.seed(ctx.settings.seed);
     let device = ctx.device.clone().autodiff();
     let diffusion = Diffusion::new(diffusion_settings.diffusion)?;
-    let mut model = PlanningModel::new(
-        layout,
-        diffusion,
-        cfg.get("algorithm.diffusion.architecture")?,
-        &device,
-    )?;
+    let network = networks::planning_transformer(cfg, &layout)?;
+    let mut model = PlanningModel::new(layout, diffusion, &network, &device)?;
     if let Some(path) = &ctx.load {
         let sd = StateDict::load(path)?;
         model
