@@ -9,6 +9,8 @@ pub mod maze2d_data;
 pub mod metrics;
 pub mod optim;
 pub mod planning;
+pub mod planning_eval;
+pub mod plot;
 pub mod settings;
 pub mod tensorboard;
 pub mod trainer;
