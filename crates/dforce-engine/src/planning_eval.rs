@@ -25,6 +25,13 @@
 //! - `steps_before_first_reach`: the reference's `first_reach` counter: steps before the first
 //!   success, counting every step of an episode that never succeeds (§8.5 31). For a
 //!   successful episode it equals `first_reach_step`.
+//!
+//! Pictures (first `min(16, B)` episodes): `{namespace}_plan/sample_i`, the first plan from the
+//! episode's start, all of its frames (the reference's `eval_planning` plot drops the first
+//! fs − 1 of them, §8.5 27; and it plans from random grid cells, which we do not need since
+//! the environment is always available); `{namespace}_interaction/sample_i`, the executed path;
+//! and `{namespace}_mpc_episode_0.gif`, one frame per replan of episode 0 (the reference
+//! collects these plans but never draws them).
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
