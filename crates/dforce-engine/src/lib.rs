@@ -10,6 +10,8 @@ pub mod metrics;
 pub mod networks;
 pub mod optim;
 pub mod planning;
+pub mod planning_eval;
+pub mod plot;
 pub mod settings;
 pub mod tensorboard;
 pub mod trainer;
