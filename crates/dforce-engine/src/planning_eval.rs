@@ -96,7 +96,7 @@ pub enum PdUnits {
     Velocity,
     /// The reference's quirk (§8.5 29): the per-step displacement `p[t] − p[t−1]` is compared
     /// with the velocity directly, about 100× too small, so the D term mostly damps the
-    /// velocity towards zero. Select it with `+algorithm.reference_pd_controller=true` to
+    /// velocity towards zero. Select it with `algorithm.reference_compat.pd_controller=true` to
     /// reproduce the reference's numbers for models without diffused actions.
     ReferenceDisplacement,
 }
@@ -134,6 +134,8 @@ pub struct EvalOptions {
     pub open_loop_horizon: usize,
     pub guidance_scale: f64,
     pub uncertainty_scale: f64,
+    pub scheduling: dforce_core::SchedulingKind,
+    pub trapezoid: dforce_core::TrapezoidMode,
     /// Steps per episode; `None` means the model's `episode_len` (the reference). Smaller
     /// values make quick checks; larger ones are refused (the model cannot plan further).
     pub max_steps: Option<usize>,
@@ -151,7 +153,7 @@ impl EvalOptions {
     /// for the planner, `experiment.validation.batch_size` episodes, plus two dforce-only keys
     /// (absent from the reference's yaml, so set them with `+`):
     /// `experiment.validation.max_steps` (shorter episodes) and
-    /// `algorithm.reference_pd_controller` (see [`PdUnits::ReferenceDisplacement`]).
+    /// `algorithm.reference_compat.pd_controller` (see [`PdUnits::ReferenceDisplacement`]).
     pub fn from_config(cfg: &Value, seed: u64) -> Result<Self, SettingsError> {
         fn missing(key: &str) -> impl FnOnce(dforce_config::ConfigError) -> SettingsError + '_ {
             move |e| SettingsError::Missing {
@@ -214,6 +216,7 @@ impl EvalOptions {
             }
         }
         let episodes = positive("experiment.validation.batch_size")?;
+        let diffusion = crate::DiffusionSettings::from_config(cfg)?;
         Ok(Self {
             env_id,
             episodes,
@@ -221,8 +224,10 @@ impl EvalOptions {
             open_loop_horizon: positive("algorithm.open_loop_horizon")?,
             guidance_scale,
             uncertainty_scale,
+            scheduling: diffusion.scheduling,
+            trapezoid: diffusion.trapezoid,
             max_steps,
-            pd_units: if optional_bool("algorithm.reference_pd_controller", false)? {
+            pd_units: if optional_bool("algorithm.reference_compat.pd_controller", false)? {
                 PdUnits::ReferenceDisplacement
             } else {
                 PdUnits::Velocity
@@ -482,6 +487,8 @@ pub fn run_closed_loop(
                 start: &start_obs,
                 goal: &goal_obs,
                 horizon,
+                scheduling: options.scheduling,
+                trapezoid: options.trapezoid,
                 uncertainty_scale: options.uncertainty_scale,
                 guidance_scale: options.guidance_scale,
             },

@@ -121,7 +121,7 @@ fn without_actions_the_pd_controller_drives_and_runs_are_reproducible() {
         "dataset.action_mean=[]",
         "dataset.action_std=[]",
         "algorithm.guidance_scale=0",
-        "+algorithm.reference_pd_controller=true",
+        "algorithm.reference_compat.pd_controller=true",
     ]);
     let device = Device::flex();
     let model = model(&cfg, &device);
@@ -179,6 +179,8 @@ fn goal_guidance_pulls_plans_towards_the_goal() {
                     start: &start,
                     goal: &goal,
                     horizon: 20,
+                    scheduling: dforce_core::SchedulingKind::Pyramid,
+                    trapezoid: dforce_core::TrapezoidMode::Correct,
                     uncertainty_scale: 1.0,
                     guidance_scale: scale,
                 },
