@@ -16,5 +16,6 @@ pub mod settings;
 pub mod tensorboard;
 pub mod trainer;
 pub mod video;
+pub mod video_media;
 
 pub use settings::{DiffusionSettings, RunSettings, SettingsError, Task, TrainingSettings};

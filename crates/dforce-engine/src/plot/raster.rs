@@ -34,6 +34,16 @@ pub struct Canvas {
 }
 
 impl Canvas {
+    /// A canvas over existing row-major RGB8 pixels (`width · height · 3` bytes).
+    pub fn from_rgb(width: u32, height: u32, rgb: Vec<u8>) -> Option<Self> {
+        (rgb.len() == width as usize * height as usize * 3).then_some(Self {
+            width,
+            height,
+            rgb,
+            clip: [0, 0, width, height],
+        })
+    }
+
     /// A `width × height` canvas filled with `fill`.
     pub fn new(width: u32, height: u32, fill: Rgb) -> Self {
         let n = width as usize * height as usize;
