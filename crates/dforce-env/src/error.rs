@@ -56,6 +56,14 @@ pub enum NpzError {
         /// What is wrong.
         reason: String,
     },
+    /// An archive could not be written.
+    #[error("{path}: cannot write npz: {reason}")]
+    Write {
+        /// File.
+        path: PathBuf,
+        /// What failed.
+        reason: String,
+    },
     /// The arrays are individually fine but inconsistent with each other.
     #[error("{path}: {reason}")]
     Inconsistent {

@@ -2,11 +2,13 @@
 
 use std::fs::File;
 use std::io::{BufReader, Read};
+use std::ops::Range;
 use std::path::{Path, PathBuf};
 
 use zip::ZipArchive;
+use zip::read::ZipFile;
 
-use super::npy::{NpyArray, parse_npy};
+use super::npy::{NpyArray, NpyHeader, parse_npy, read_npy_header};
 use crate::error::NpzError;
 
 /// An open `.npz` file.
@@ -52,35 +54,101 @@ impl NpzFile {
             .collect()
     }
 
+    /// The zip member holding array `key`, as a decompressing stream.
+    fn member(&mut self, key: &str) -> Result<ZipFile<'_, BufReader<File>>, NpzError> {
+        let name = format!("{key}.npy");
+        match self.archive.by_name(&name) {
+            Ok(m) => Ok(m),
+            Err(zip::result::ZipError::FileNotFound) => Err(NpzError::MissingKey {
+                path: self.path.clone(),
+                key: key.to_owned(),
+            }),
+            Err(source) => Err(NpzError::Zip {
+                path: self.path.clone(),
+                source,
+            }),
+        }
+    }
+
+    /// Reads only the header of array `key` (its dtype and shape), decompressing a few hundred
+    /// bytes rather than the whole member: enough to index a dataset of large arrays cheaply.
+    pub fn header(&mut self, key: &str) -> Result<NpyHeader, NpzError> {
+        let path = self.path.clone();
+        let mut member = self.member(key)?;
+        read_npy_header(&mut member).map_err(|reason| NpzError::BadArray {
+            path,
+            key: key.to_owned(),
+            reason,
+        })
+    }
+
+    /// Reads the raw payload bytes (as stored: numpy byte order, C order) of `rows` along the
+    /// first axis of array `key`, with its header. Decompression stops after the last requested
+    /// row, so a short clip from the start of a long video costs little.
+    pub fn read_rows(
+        &mut self,
+        key: &str,
+        rows: Range<usize>,
+    ) -> Result<(NpyHeader, Vec<u8>), NpzError> {
+        let path = self.path.clone();
+        let bad = |reason: String| NpzError::BadArray {
+            path: path.clone(),
+            key: key.to_owned(),
+            reason,
+        };
+        let mut member = self.member(key)?;
+        let header = read_npy_header(&mut member).map_err(&bad)?;
+        if header.fortran_order && header.shape.len() > 1 {
+            return Err(bad("fortran_order arrays are not supported".into()));
+        }
+        let Some((&len, rest)) = header.shape.split_first() else {
+            return Err(bad("a scalar has no rows".into()));
+        };
+        if rows.start > rows.end || rows.end > len {
+            return Err(bad(format!(
+                "rows {}..{} out of range for {len} rows",
+                rows.start, rows.end
+            )));
+        }
+        let row_bytes = rest
+            .iter()
+            .try_fold(header.item_size().map_err(&bad)?, |a, &d| a.checked_mul(d))
+            .ok_or_else(|| bad("shape overflows".into()))?;
+        let skip = (rows.start as u64) * (row_bytes as u64);
+        let skipped = std::io::copy(&mut (&mut member).take(skip), &mut std::io::sink())
+            .map_err(|e| bad(format!("cannot decompress member: {e}")))?;
+        if skipped < skip {
+            return Err(bad(format!(
+                "truncated data: ended {} bytes into the payload",
+                skipped
+            )));
+        }
+        let mut bytes = vec![0u8; rows.len() * row_bytes];
+        member.read_exact(&mut bytes).map_err(|e| {
+            bad(format!(
+                "truncated or corrupt data reading rows {}..{}: {e}",
+                rows.start, rows.end
+            ))
+        })?;
+        Ok((header, bytes))
+    }
+
     /// Reads and parses the array `key`.
     pub fn array(&mut self, key: &str) -> Result<NpyArray, NpzError> {
-        let name = format!("{key}.npy");
-        let mut member = match self.archive.by_name(&name) {
-            Ok(m) => m,
-            Err(zip::result::ZipError::FileNotFound) => {
-                return Err(NpzError::MissingKey {
-                    path: self.path.clone(),
-                    key: key.to_owned(),
-                });
-            }
-            Err(source) => {
-                return Err(NpzError::Zip {
-                    path: self.path.clone(),
-                    source,
-                });
-            }
-        };
+        let path = self.path.clone();
+        let mut member = self.member(key)?;
         let mut bytes =
             Vec::with_capacity(usize::try_from(member.size()).unwrap_or(0).min(1 << 30));
         member
             .read_to_end(&mut bytes)
             .map_err(|e| NpzError::BadArray {
-                path: self.path.clone(),
+                path: path.clone(),
                 key: key.to_owned(),
                 reason: format!("cannot decompress member: {e}"),
             })?;
+        drop(member);
         parse_npy(&bytes).map_err(|reason| NpzError::BadArray {
-            path: self.path.clone(),
+            path,
             key: key.to_owned(),
             reason,
         })

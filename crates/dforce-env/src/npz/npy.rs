@@ -51,25 +51,59 @@ impl NpyArray {
 
 const MAGIC: &[u8] = b"\x93NUMPY";
 
-/// Parses a whole `.npy` byte buffer.
-pub fn parse_npy(bytes: &[u8]) -> Result<NpyArray, String> {
+/// The header of an `.npy` array: what a reader needs before touching the payload, so callers can
+/// learn a shape (or read a slice of rows) without materialising the whole array.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NpyHeader {
+    /// The numpy dtype string, e.g. `|u1`, `<i8`, `<f4`.
+    pub descr: String,
+    /// Whether the payload is in Fortran (column-major) order.
+    pub fortran_order: bool,
+    /// Dimensions (`()` for a scalar).
+    pub shape: Vec<usize>,
+}
+
+impl NpyHeader {
+    /// Number of elements (product of the shape), `None` on overflow.
+    pub fn count(&self) -> Option<usize> {
+        self.shape.iter().try_fold(1usize, |a, &d| a.checked_mul(d))
+    }
+
+    /// Bytes per element (`U<n>` is 4·n bytes), or a reason if the dtype string is not understood.
+    pub fn item_size(&self) -> Result<usize, String> {
+        let (_, code, width) = split_descr(&self.descr)?;
+        if code == "U" {
+            width.checked_mul(4).ok_or_else(|| "dtype too wide".into())
+        } else {
+            Ok(width)
+        }
+    }
+}
+
+/// Bytes before the header text: magic, version, header length (2 bytes in v1, 4 in v2/v3).
+fn preamble_len(bytes: &[u8]) -> Result<(usize, usize), String> {
     if bytes.len() < 10 || &bytes[..6] != MAGIC {
         return Err("not an .npy file (bad magic)".into());
     }
-    let major = bytes[6];
-    let (header_len, header_start): (usize, usize) = match major {
-        1 => (usize::from(u16::from_le_bytes([bytes[8], bytes[9]])), 10),
+    match bytes[6] {
+        1 => Ok((usize::from(u16::from_le_bytes([bytes[8], bytes[9]])), 10)),
         2 | 3 => {
             if bytes.len() < 12 {
                 return Err("truncated header length".into());
             }
-            (
+            Ok((
                 u32::from_le_bytes([bytes[8], bytes[9], bytes[10], bytes[11]]) as usize,
                 12,
-            )
+            ))
         }
-        v => return Err(format!("unsupported .npy version {v}")),
-    };
+        v => Err(format!("unsupported .npy version {v}")),
+    }
+}
+
+/// Parses the header at the start of `bytes` (which may hold only the header) and returns it with
+/// the payload's byte offset.
+pub fn parse_npy_header(bytes: &[u8]) -> Result<(NpyHeader, usize), String> {
+    let (header_len, header_start) = preamble_len(bytes)?;
     let header_end = header_start
         .checked_add(header_len)
         .filter(|&e| e <= bytes.len())
@@ -79,16 +113,94 @@ pub fn parse_npy(bytes: &[u8]) -> Result<NpyArray, String> {
     let descr = dict_str_value(header, "descr").ok_or("header has no 'descr'")?;
     let fortran = dict_raw_value(header, "fortran_order").ok_or("header has no 'fortran_order'")?;
     let shape = parse_shape(dict_raw_value(header, "shape").ok_or("header has no 'shape'")?)?;
-    let count = shape
-        .iter()
-        .try_fold(1usize, |a, &d| a.checked_mul(d))
-        .ok_or("shape overflows")?;
-    if fortran.starts_with("True") && shape.len() > 1 {
+    let header = NpyHeader {
+        descr: descr.to_owned(),
+        fortran_order: fortran.starts_with("True"),
+        shape,
+    };
+    header.count().ok_or("shape overflows")?;
+    Ok((header, header_end))
+}
+
+/// Reads exactly the preamble and header of an `.npy` stream, leaving `reader` at the payload.
+pub fn read_npy_header(reader: &mut impl std::io::Read) -> Result<NpyHeader, String> {
+    let mut buf = vec![0u8; 12];
+    reader
+        .read_exact(&mut buf[..10])
+        .map_err(|e| format!("truncated header: {e}"))?;
+    if &buf[..6] != MAGIC {
+        return Err("not an .npy file (bad magic)".into());
+    }
+    let fixed = if buf[6] == 1 { 10 } else { 12 };
+    if fixed == 12 {
+        reader
+            .read_exact(&mut buf[10..12])
+            .map_err(|e| format!("truncated header: {e}"))?;
+    }
+    let (header_len, _) = preamble_len(&buf[..fixed])?;
+    if header_len > 1 << 20 {
+        return Err(format!("implausible header length {header_len}"));
+    }
+    buf.truncate(fixed);
+    buf.resize(fixed + header_len, 0);
+    reader
+        .read_exact(&mut buf[fixed..])
+        .map_err(|e| format!("truncated header: {e}"))?;
+    parse_npy_header(&buf).map(|(h, _)| h)
+}
+
+/// Encodes a version-1.0 `.npy` header for a C-order array, padded with spaces and a newline so the
+/// payload starts at a multiple of 64 bytes, as numpy writes it (numpy relies on that alignment for
+/// memory-mapping).
+pub fn encode_npy_header(descr: &str, shape: &[usize]) -> Vec<u8> {
+    let dims = match shape {
+        [d] => format!("({d},)"),
+        _ => format!(
+            "({})",
+            shape
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    };
+    let mut dict = format!("{{'descr': '{descr}', 'fortran_order': False, 'shape': {dims}, }}");
+    let unpadded = MAGIC.len() + 4 + dict.len() + 1;
+    dict.push_str(&" ".repeat(unpadded.next_multiple_of(64) - unpadded));
+    dict.push('\n');
+    let mut out = MAGIC.to_vec();
+    out.extend_from_slice(&[1, 0]);
+    out.extend_from_slice(&(dict.len() as u16).to_le_bytes());
+    out.extend_from_slice(dict.as_bytes());
+    out
+}
+
+/// Parses a whole `.npy` byte buffer.
+pub fn parse_npy(bytes: &[u8]) -> Result<NpyArray, String> {
+    let (header, header_end) = parse_npy_header(bytes)?;
+    if header.fortran_order && header.shape.len() > 1 {
         return Err("fortran_order arrays are not supported".into());
     }
+    let count = header.count().ok_or("shape overflows")?;
     let payload = &bytes[header_end..];
-    let data = decode(descr, count, payload)?;
-    Ok(NpyArray { shape, data })
+    let data = decode(&header.descr, count, payload)?;
+    Ok(NpyArray {
+        shape: header.shape,
+        data,
+    })
+}
+
+/// Splits a dtype string into byte order (`<`, `>`, `|` or `=`), type code and width.
+fn split_descr(descr: &str) -> Result<(char, &str, usize), String> {
+    let (order, kind) = match descr.chars().next() {
+        Some(c @ ('<' | '>' | '|' | '=')) => (c, &descr[1..]),
+        _ => ('=', descr),
+    };
+    let (code, width) = kind.split_at(kind.len().min(1));
+    let width: usize = width
+        .parse()
+        .map_err(|_| format!("unsupported dtype {descr:?}"))?;
+    Ok((order, code, width))
 }
 
 /// The text following `'key':` up to the next top-level `,` or `}`.
@@ -133,15 +245,8 @@ fn parse_shape(raw: &str) -> Result<Vec<usize>, String> {
 }
 
 fn decode(descr: &str, count: usize, payload: &[u8]) -> Result<NpyData, String> {
-    let (order, kind) = match descr.chars().next() {
-        Some(c @ ('<' | '>' | '|' | '=')) => (c, &descr[1..]),
-        _ => ('=', descr),
-    };
+    let (order, code, width) = split_descr(descr)?;
     let big = order == '>';
-    let (code, width) = kind.split_at(kind.len().min(1));
-    let width: usize = width
-        .parse()
-        .map_err(|_| format!("unsupported dtype {descr:?}"))?;
     let item = if code == "U" {
         width.checked_mul(4).ok_or("dtype too wide")?
     } else {

@@ -1,0 +1,68 @@
+//! One dataset item: a clip of frames with its one-hot actions and nonterminal mask, as the
+//! reference's `__getitem__` returns `(video[::frame_skip], actions[::frame_skip],
+//! nonterminal[::frame_skip])`.
+
+use std::path::PathBuf;
+
+/// The reference's `data_mean` for both TECO datasets: the model sees `(x − 0.5) / 0.5`.
+pub const DATA_MEAN: f32 = 0.5;
+/// The reference's `data_std` for both TECO datasets.
+pub const DATA_STD: f32 = 0.5;
+
+/// A clip, in row-major `f32` buffers.
+#[derive(Debug, Clone, PartialEq)]
+pub struct VideoClip {
+    /// Frames in `[0, 1]`, shape `(frames, channels, height, width)`.
+    pub video: Vec<f32>,
+    /// One-hot actions, shape `(frames, n_actions)`; all-zero rows where the file has no action
+    /// for a frame (past its end).
+    pub actions: Vec<f32>,
+    /// `1` for real frames, `0` for zero padding past the end of a short video, shape `(frames,)`.
+    pub nonterminal: Vec<f32>,
+    /// Number of frames.
+    pub frames: usize,
+    /// Colour channels (3).
+    pub channels: usize,
+    /// Frame height.
+    pub height: usize,
+    /// Frame width.
+    pub width: usize,
+    /// Width of the one-hot action encoding.
+    pub n_actions: usize,
+    /// Where the clip came from.
+    pub source: ClipSource,
+}
+
+/// Provenance of a clip, for debugging and for matching clips across implementations.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClipSource {
+    /// The `.npz` file.
+    pub file: PathBuf,
+    /// Index of that file in the split's sorted file list.
+    pub video_index: usize,
+    /// First raw frame of the clip.
+    pub start: usize,
+    /// Flat clip number (after the index remap).
+    pub clip: usize,
+}
+
+impl VideoClip {
+    /// `(frames, channels, height, width)`.
+    pub fn shape(&self) -> [usize; 4] {
+        [self.frames, self.channels, self.height, self.width]
+    }
+
+    /// Frame `t` as `(channels, height, width)`.
+    pub fn frame(&self, t: usize) -> &[f32] {
+        let n = self.channels * self.height * self.width;
+        &self.video[t * n..(t + 1) * n]
+    }
+
+    /// The video as the model sees it: `(x − DATA_MEAN) / DATA_STD`, i.e. `2x − 1` in `[−1, 1]`.
+    pub fn normalized_video(&self) -> Vec<f32> {
+        self.video
+            .iter()
+            .map(|&x| (x - DATA_MEAN) / DATA_STD)
+            .collect()
+    }
+}

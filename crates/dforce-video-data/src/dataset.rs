@@ -1,0 +1,241 @@
+//! [`VideoDataset`]: the reference's `DmlabVideoDataset` / `MinecraftVideoDataset` (on
+//! `BaseVideoDataset`), item for item, minus its side effects (no global RNG reseed, no
+//! materialised index list unless asked for).
+
+use std::path::{Path, PathBuf};
+
+use crate::clip::{ClipSource, VideoClip};
+use crate::clips::ClipIndex;
+use crate::config::{ClipOrder, VideoDatasetConfig};
+use crate::cpython_random::cpython_shuffled_range;
+use crate::error::VideoDataError;
+use crate::kind::VideoKind;
+use crate::metadata::{SkippedFile, load_or_build};
+use crate::permutation::FeistelPermutation;
+use crate::resize::Resizer;
+use crate::source::{read_actions, read_frames};
+use crate::split::Split;
+
+/// The index remap in effect.
+#[derive(Debug, Clone)]
+enum Remap {
+    Identity,
+    Lazy(FeistelPermutation),
+    Table(Vec<u32>),
+}
+
+impl Remap {
+    fn new(order: ClipOrder, split: Split, n: usize) -> Result<Self, VideoDataError> {
+        let table = |seed: u64| {
+            u32::try_from(n)
+                .map(|n| Self::Table(cpython_shuffled_range(n, seed)))
+                .map_err(|_| {
+                    VideoDataError::Config(format!(
+                        "{n} clips are too many for the materialised CPython shuffle; use \
+                         ClipOrder::Permuted"
+                    ))
+                })
+        };
+        match (order, split) {
+            (ClipOrder::Sequential, _) => Ok(Self::Identity),
+            (ClipOrder::Permuted { seed }, _) => {
+                Ok(Self::Lazy(FeistelPermutation::new(n as u64, seed)))
+            }
+            (ClipOrder::Reference, Split::Training) => {
+                Ok(Self::Lazy(FeistelPermutation::new(n as u64, 0)))
+            }
+            (ClipOrder::CPythonShuffle { seed }, _) => table(seed),
+            (ClipOrder::Reference, Split::Validation) => table(0),
+        }
+    }
+
+    fn apply(&self, i: usize) -> usize {
+        match self {
+            Self::Identity => i,
+            Self::Lazy(p) => p.apply(i as u64) as usize,
+            Self::Table(t) => t[i] as usize,
+        }
+    }
+}
+
+/// One split of a TECO-layout video dataset. Every start offset of every video is an item; items
+/// are read from disk on demand, so the dataset is cheap to open and `Sync` for parallel loaders.
+#[derive(Debug, Clone)]
+pub struct VideoDataset {
+    kind: VideoKind,
+    root: PathBuf,
+    split: Split,
+    config: VideoDatasetConfig,
+    files: Vec<PathBuf>,
+    lengths: Vec<usize>,
+    skipped: Vec<SkippedFile>,
+    index: ClipIndex,
+    remap: Remap,
+}
+
+impl VideoDataset {
+    /// Opens `split` of the dataset at `root` (holding `training/`, `validation/` and
+    /// `metadata.json`, which is built from the files and written when missing).
+    pub fn open(
+        kind: VideoKind,
+        root: impl AsRef<Path>,
+        split: Split,
+        config: VideoDatasetConfig,
+    ) -> Result<Self, VideoDataError> {
+        config.validate()?;
+        let root = root.as_ref().to_path_buf();
+        let (metadata, metadata_path) = load_or_build(kind, &root, config.bad_files)?;
+        let files = metadata.files(&root, split, &metadata_path)?;
+        if files.is_empty() {
+            return Err(VideoDataError::NoData {
+                kind: kind.name(),
+                root: root.clone(),
+                pattern: format!("{}/**/*.npz", split.dir_name()),
+            });
+        }
+        let lengths = metadata.lengths(split).to_vec();
+        let index = ClipIndex::new(&lengths, config.n_frames_raw(split));
+        let remap = Remap::new(config.clip_order, split, index.len())?;
+        Ok(Self {
+            kind,
+            root,
+            split,
+            config,
+            files,
+            lengths,
+            skipped: metadata.skipped(split).to_vec(),
+            index,
+            remap,
+        })
+    }
+
+    /// Number of clips (every start offset of every video).
+    pub fn len(&self) -> usize {
+        self.index.len()
+    }
+
+    /// Whether there are no clips.
+    pub fn is_empty(&self) -> bool {
+        self.index.is_empty()
+    }
+
+    /// Dataset kind.
+    pub fn kind(&self) -> VideoKind {
+        self.kind
+    }
+
+    /// Dataset root.
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    /// The split read.
+    pub fn split(&self) -> Split {
+        self.split
+    }
+
+    /// Options in effect.
+    pub fn config(&self) -> &VideoDatasetConfig {
+        &self.config
+    }
+
+    /// The split's `.npz` files in index order.
+    pub fn files(&self) -> &[PathBuf] {
+        &self.files
+    }
+
+    /// Frames per file, from `metadata.json`.
+    pub fn lengths(&self) -> &[usize] {
+        &self.lengths
+    }
+
+    /// Files left out when the metadata was built with `BadFilePolicy::Skip`.
+    pub fn skipped(&self) -> &[SkippedFile] {
+        &self.skipped
+    }
+
+    /// `(clip number, video index, start frame)` of item `i`, without reading anything.
+    pub fn locate(&self, i: usize) -> Result<(usize, usize, usize), VideoDataError> {
+        let out_of_range = || VideoDataError::IndexOutOfRange {
+            index: i,
+            len: self.len(),
+        };
+        if i >= self.len() {
+            return Err(out_of_range());
+        }
+        let clip = self.remap.apply(i);
+        let (video, start) = self.index.locate(clip).ok_or_else(out_of_range)?;
+        Ok((clip, video, start))
+    }
+
+    /// Item `i`: frames `[start, start + n_frames_raw)` of its video, every `frame_skip`-th kept,
+    /// as `f32 / 255` in `(T, C, H, W)` resized to `resolution`, with one-hot actions and the
+    /// nonterminal mask (frames past the video's end are zeros with mask 0).
+    pub fn item(&self, i: usize) -> Result<VideoClip, VideoDataError> {
+        let (clip, video, start) = self.locate(i)?;
+        let file = &self.files[video];
+        let len = self.lengths[video];
+        let skip = self.config.frame_skip;
+        let n_raw = self.config.n_frames_raw(self.split);
+        let frames = self.config.frames_per_clip(self.split);
+        let real_end = (start + n_raw).min(len);
+        // Raw frames of the clip that exist: `start + k·skip < real_end`.
+        let real = real_end.saturating_sub(start).div_ceil(skip);
+        let raw = if real > 0 {
+            Some(read_frames(
+                self.kind,
+                file,
+                start..start + (real - 1) * skip + 1,
+            )?)
+        } else {
+            None
+        };
+        let actions = read_actions(self.kind, file)?;
+
+        let res = self.config.resolution;
+        let plane = res * res;
+        let mut video_out = vec![0f32; frames * 3 * plane];
+        if let Some(raw) = &raw {
+            let resizer = Resizer::new(raw.height, raw.width, res, res);
+            let mut src = vec![0f32; raw.height * raw.width];
+            for k in 0..real {
+                let rgb = raw.frame(k * skip);
+                for c in 0..3 {
+                    for (s, px) in src.iter_mut().zip(rgb.chunks_exact(3)) {
+                        *s = f32::from(px[c]) / 255.0;
+                    }
+                    let at = (k * 3 + c) * plane;
+                    resizer.resize_plane(&src, &mut video_out[at..at + plane]);
+                }
+            }
+        }
+        let n_actions = self.kind.n_actions();
+        let mut actions_out = vec![0f32; frames * n_actions];
+        let mut nonterminal = vec![0f32; frames];
+        for k in 0..frames {
+            let t = start + k * skip;
+            if let Some(&a) = actions.get(t) {
+                actions_out[k * n_actions + a] = 1.0;
+            }
+            if k < real {
+                nonterminal[k] = 1.0;
+            }
+        }
+        Ok(VideoClip {
+            video: video_out,
+            actions: actions_out,
+            nonterminal,
+            frames,
+            channels: 3,
+            height: res,
+            width: res,
+            n_actions,
+            source: ClipSource {
+                file: file.clone(),
+                video_index: video,
+                start,
+                clip,
+            },
+        })
+    }
+}

@@ -1,0 +1,180 @@
+//! Writing a maze world dataset in the TECO-DMLab layout, episodes rendered in parallel.
+
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::time::Instant;
+
+use dforce_env::npz::NpzWriter;
+
+use super::Maze3dConfig;
+use super::episode::render_episode;
+use crate::error::VideoDataError;
+use crate::files::find_npz_files;
+use crate::metadata::{METADATA_FILE, Metadata};
+use crate::split::Split;
+
+/// What a generation run produced.
+#[derive(Debug, Clone, PartialEq)]
+pub struct GenerationReport {
+    /// Dataset root.
+    pub root: PathBuf,
+    /// Episodes written to `training/`.
+    pub training: usize,
+    /// Episodes written to `validation/`.
+    pub validation: usize,
+    /// Frames rendered in total.
+    pub frames: usize,
+    /// Wall-clock seconds, rendering and writing.
+    pub seconds: f64,
+}
+
+impl GenerationReport {
+    /// Rendered-and-written frames per second.
+    pub fn frames_per_second(&self) -> f64 {
+        self.frames as f64 / self.seconds.max(1e-9)
+    }
+}
+
+/// Writes `episodes` maze episodes of `frames` frames at `resolution`² to `out_dir` with default
+/// world options; the last `round(episodes · validation_fraction)` episodes go to `validation/`.
+pub fn generate_maze3d(
+    out_dir: impl AsRef<Path>,
+    episodes: usize,
+    frames: usize,
+    resolution: usize,
+    seed: u64,
+    validation_fraction: f64,
+) -> Result<GenerationReport, VideoDataError> {
+    let config = Maze3dConfig {
+        frames,
+        resolution,
+        ..Maze3dConfig::default()
+    };
+    generate_maze3d_with(out_dir, episodes, seed, validation_fraction, &config)
+}
+
+/// The seed of episode `index`: SplitMix64 of the dataset seed and the index, so episodes are
+/// independent streams.
+pub fn episode_seed(seed: u64, index: usize) -> u64 {
+    let mut z = seed ^ (index as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    z ^ (z >> 31)
+}
+
+/// Number of validation episodes: `round(episodes · fraction)`, at least one when the fraction
+/// is positive and at least one training episode when it is below one.
+fn validation_count(episodes: usize, fraction: f64) -> usize {
+    let n = (episodes as f64 * fraction).round() as usize;
+    let lo = usize::from(fraction > 0.0);
+    let hi = episodes - usize::from(fraction < 1.0 && episodes > 1);
+    n.clamp(lo.min(hi), hi)
+}
+
+fn check(config: &Maze3dConfig, episodes: usize, fraction: f64) -> Result<(), VideoDataError> {
+    let bad = |m: &str| Err(VideoDataError::Config(m.into()));
+    if episodes == 0 || config.frames == 0 || config.resolution == 0 {
+        return bad("episodes, frames and resolution must be positive");
+    }
+    if !(0.0..=1.0).contains(&fraction) {
+        return bad("validation_fraction must be in [0, 1]");
+    }
+    if config.maze_cells < 2 || config.supersample == 0 || config.turn_steps_per_quarter == 0 {
+        return bad("maze_cells ≥ 2, supersample ≥ 1 and turn_steps_per_quarter ≥ 1 required");
+    }
+    if !(1.0..179.0).contains(&config.fov_degrees) || config.move_speed <= 0.0 {
+        return bad("fov_degrees must be in [1, 179) and move_speed positive");
+    }
+    Ok(())
+}
+
+/// [`generate_maze3d`] with every world option. Refuses a directory that already holds `.npz`
+/// files in `training/` or `validation/` (stale episodes would corrupt the split).
+pub fn generate_maze3d_with(
+    out_dir: impl AsRef<Path>,
+    episodes: usize,
+    seed: u64,
+    validation_fraction: f64,
+    config: &Maze3dConfig,
+) -> Result<GenerationReport, VideoDataError> {
+    check(config, episodes, validation_fraction)?;
+    let root = out_dir.as_ref().to_path_buf();
+    for split in Split::ALL {
+        let dir = root.join(split.dir_name());
+        if !find_npz_files(&dir)?.is_empty() {
+            return Err(VideoDataError::Config(format!(
+                "{} already holds .npz files; generate into an empty directory",
+                dir.display()
+            )));
+        }
+        std::fs::create_dir_all(&dir).map_err(VideoDataError::io(&dir))?;
+    }
+    let n_val = validation_count(episodes, validation_fraction);
+    let n_train = episodes - n_val;
+    let digits = (episodes - 1).to_string().len().max(6);
+    let threads = match config.threads {
+        0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
+        n => n,
+    }
+    .min(episodes);
+
+    let start = Instant::now();
+    let next = AtomicUsize::new(0);
+    let failed = AtomicBool::new(false);
+    let first_error: Mutex<Option<VideoDataError>> = Mutex::new(None);
+    std::thread::scope(|scope| {
+        for _ in 0..threads {
+            scope.spawn(|| {
+                while !failed.load(Ordering::Relaxed) {
+                    let i = next.fetch_add(1, Ordering::Relaxed);
+                    if i >= episodes {
+                        break;
+                    }
+                    let split = if i < n_train {
+                        Split::Training
+                    } else {
+                        Split::Validation
+                    };
+                    let path = root
+                        .join(split.dir_name())
+                        .join(format!("ep_{i:0digits$}.npz"));
+                    if let Err(e) = write_episode(&path, config, episode_seed(seed, i)) {
+                        failed.store(true, Ordering::Relaxed);
+                        first_error
+                            .lock()
+                            .unwrap_or_else(|p| p.into_inner())
+                            .get_or_insert(e);
+                    }
+                }
+            });
+        }
+    });
+    if let Some(e) = first_error.into_inner().unwrap_or_else(|p| p.into_inner()) {
+        return Err(e);
+    }
+    let metadata = Metadata {
+        training: vec![config.frames; n_train],
+        validation: vec![config.frames; n_val],
+        ..Metadata::default()
+    };
+    metadata.save(&root.join(METADATA_FILE))?;
+    Ok(GenerationReport {
+        root,
+        training: n_train,
+        validation: n_val,
+        frames: episodes * config.frames,
+        seconds: start.elapsed().as_secs_f64(),
+    })
+}
+
+fn write_episode(path: &Path, config: &Maze3dConfig, seed: u64) -> Result<(), VideoDataError> {
+    let ep = render_episode(config, seed);
+    let r = ep.resolution;
+    let actions: Vec<i64> = ep.actions.iter().map(|&a| i64::from(a)).collect();
+    let mut w = NpzWriter::create(path, config.compression)?;
+    w.add("video", &[ep.frames, r, r, 3], &ep.video)?;
+    w.add("actions", &[ep.frames], &actions)?;
+    w.finish()?;
+    Ok(())
+}
