@@ -209,12 +209,29 @@ pub fn train_planning(
     model: &mut PlanningModel,
     data: Arc<Maze2dWindows>,
 ) -> Result<TrainSummary, TrainError> {
-    let s = job.settings;
     if data.is_empty() {
         return Err(TrainError::Invalid(format!(
             "the dataset holds fewer steps than one window of {} (episode_len + 1)",
             data.window
         )));
+    }
+    let layout = model.layout.clone();
+    let items = data.len();
+    let build: BatchBuilder<Result<PlanningBatch, dforce_core::CoreError>> =
+        Arc::new(move |idx: &[usize]| data.batch(&layout, idx));
+    train(job, model, items, build)
+}
+
+/// Trains any [`TrainableModel`] on `items` dataset items, batched by `build` on worker threads.
+pub fn train<M: TrainableModel>(
+    job: TrainJob<'_>,
+    model: &mut M,
+    items: usize,
+    build: BatchBuilder<Result<M::Batch, dforce_core::CoreError>>,
+) -> Result<TrainSummary, TrainError> {
+    let s = job.settings;
+    if items == 0 {
+        return Err(TrainError::Invalid("the training set is empty".into()));
     }
     let mut optim = AdamW::new(AdamWConfig {
         beta1: s.betas.0,
@@ -247,15 +264,10 @@ pub fn train_planning(
         reference_first_step: job.reference_warmup,
     };
     let plan = BatchPlan {
-        items: data.len(),
+        items,
         batch_size: s.batch_size,
         shuffle: s.shuffle,
         seed: job.seed,
-    };
-    let layout = model.layout.clone();
-    let build: BatchBuilder<Result<PlanningBatch, dforce_core::CoreError>> = {
-        let data = data.clone();
-        Arc::new(move |idx: &[usize]| data.batch(&layout, idx))
     };
     let mut loader = Loader::start(plan, pos.data, s.num_workers.clamp(1, 4), 2, build);
 
@@ -316,9 +328,7 @@ pub fn train_planning(
             }
             loss_sum += value;
             let grads = (loss / accum as f64).backward();
-            model
-                .network
-                .visit_params(&mut buffer.accumulate(&grads), PLANNING_PREFIX);
+            model.visit_params(&mut buffer.accumulate(&grads));
             pos.data = DataPosition {
                 epoch: at.epoch,
                 batch: at.batch + 1,
@@ -339,9 +349,7 @@ pub fn train_planning(
             None
         };
         let lr = warmup.lr(optim.steps);
-        model
-            .network
-            .visit_params(&mut optim.step(lr, &buffer), PLANNING_PREFIX);
+        model.visit_params(&mut optim.step(lr, &buffer));
         buffer.clear();
         pos.global_step += 1;
         let loss = loss_sum / accum as f64;

@@ -35,9 +35,15 @@ fn round_trip_stored_and_deflated() {
             a.data,
             NpyData::UInt(video.iter().map(|&v| u64::from(v)).collect())
         );
-        assert_eq!(f.array("actions").unwrap().data, NpyData::Int(actions.clone()));
+        assert_eq!(
+            f.array("actions").unwrap().data,
+            NpyData::Int(actions.clone())
+        );
         let h = f.header("video").unwrap();
-        assert_eq!((h.descr.as_str(), h.shape.as_slice()), ("|u1", &[5, 4, 3][..]));
+        assert_eq!(
+            (h.descr.as_str(), h.shape.as_slice()),
+            ("|u1", &[5, 4, 3][..])
+        );
         let (_, rows) = f.read_rows("video", 1..3).unwrap();
         assert_eq!(rows, video[12..36]);
         let (_, none) = f.read_rows("video", 5..5).unwrap();

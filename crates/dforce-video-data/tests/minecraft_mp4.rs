@@ -29,7 +29,11 @@ fn decodes_like_pyav() {
         let n = 32 * 32 * 3;
         for t in 0..shape[0] {
             let (g, e) = (&got.data[t * n..(t + 1) * n], &expected[t * n..(t + 1) * n]);
-            let diff: Vec<i32> = g.iter().zip(e).map(|(&a, &b)| i32::from(a) - i32::from(b)).collect();
+            let diff: Vec<i32> = g
+                .iter()
+                .zip(e)
+                .map(|(&a, &b)| i32::from(a) - i32::from(b))
+                .collect();
             let mean = diff.iter().map(|d| d.abs() as f64).sum::<f64>() / n as f64;
             let max = diff.iter().map(|d| d.abs()).max().unwrap();
             eprintln!("{stem} frame {t}: mean |diff| {mean:.3} max {max}");

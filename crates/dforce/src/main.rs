@@ -9,6 +9,7 @@ mod device;
 mod network_spec;
 mod run;
 mod tasks;
+mod video_tasks;
 
 use std::process::ExitCode;
 

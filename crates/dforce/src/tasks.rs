@@ -48,9 +48,14 @@ pub fn run_task(ctx: &RunContext, task: Task) -> Result<()> {
     match (ctx.algorithm.as_str(), task) {
         ("df_planning", Task::Training) => train_planning_task(ctx),
         ("df_planning", Task::Validation) => validate_planning_task(ctx),
+        ("df_video", Task::Training) => crate::video_tasks::train_video(ctx),
+        // The reference's test task is its validation under another name (its own crashes).
+        ("df_video", Task::Validation | Task::Test) => {
+            crate::video_tasks::validate_video(ctx, &validation_weights(ctx)?)
+        }
         (algo, task) => bail!(
             "task '{}' of algorithm '{algo}' is not yet available in this version of dforce; \
-             planning training and validation (experiment=exp_planning algorithm=df_planning) are",
+             planning training and validation, and video training, validation and test are",
             task.name()
         ),
     }
@@ -133,12 +138,16 @@ fn train_planning_task(ctx: &RunContext) -> Result<()> {
 /// Which weights the validation task evaluates: after a training task in the same run, the
 /// checkpoint it just wrote (the reference would reload the original `load=`, spec §8.2 18);
 /// otherwise `load=`, which is then required.
-fn validation_weights(ctx: &RunContext) -> Result<PathBuf> {
+pub fn validation_weights(ctx: &RunContext) -> Result<PathBuf> {
     let tasks = &ctx.settings.tasks;
     let trained_before = tasks
         .iter()
         .position(|t| *t == Task::Training)
-        .zip(tasks.iter().position(|t| *t == Task::Validation))
+        .zip(
+            tasks
+                .iter()
+                .position(|t| matches!(t, Task::Validation | Task::Test)),
+        )
         .is_some_and(|(t, v)| t < v);
     if trained_before {
         return checkpoint::latest(ctx.run_dir).with_context(|| {

@@ -122,7 +122,11 @@ impl ExplorationPolicy {
         let q = agent.steps_per_quarter;
         let h = agent.heading_steps;
         let side_open = |turn: Action| {
-            let s = if turn == Action::TurnLeft { h - q } else { h + q };
+            let s = if turn == Action::TurnLeft {
+                h - q
+            } else {
+                h + q
+            };
             agent.clearance(layout, s) > 1.0
         };
         let random_turn = |rng: &mut ChaCha8Rng| {
@@ -142,7 +146,8 @@ impl ExplorationPolicy {
                 (false, true) => (Action::TurnRight, 1),
                 (false, false) => (random_turn(rng), 2),
             };
-            self.plan.extend(std::iter::repeat_n(turn, (quarters * q) as usize));
+            self.plan
+                .extend(std::iter::repeat_n(turn, (quarters * q) as usize));
             return self.plan.pop_front().unwrap_or(Action::Forward);
         }
         // Passing a cell centre with an open side: sometimes take it.

@@ -78,7 +78,10 @@ impl Renderer {
     /// Renders `pose` in `scene` into `out` (`height·width·3` RGB bytes).
     pub fn render(&mut self, scene: &Scene, pose: Pose, out: &mut [u8]) {
         assert_eq!(out.len(), self.width * self.height * 3, "output frame size");
-        let (w, h) = (self.width * self.supersample, self.height * self.supersample);
+        let (w, h) = (
+            self.width * self.supersample,
+            self.height * self.supersample,
+        );
         let focal = (w as f32 / 2.0) / self.tan_half_fov;
         let (sin, cos) = pose.heading.sin_cos();
         let (dir_x, dir_y) = (cos, sin);
@@ -180,8 +183,16 @@ pub(super) struct Hit {
 /// DDA through the tile grid from `(px, py)` along `(rx, ry)` to the first wall tile.
 pub(super) fn cast(layout: &MazeLayout, px: f32, py: f32, rx: f32, ry: f32) -> Hit {
     let (mut mx, mut my) = (px.floor() as i64, py.floor() as i64);
-    let delta_x = if rx == 0.0 { f32::INFINITY } else { (1.0 / rx).abs() };
-    let delta_y = if ry == 0.0 { f32::INFINITY } else { (1.0 / ry).abs() };
+    let delta_x = if rx == 0.0 {
+        f32::INFINITY
+    } else {
+        (1.0 / rx).abs()
+    };
+    let delta_y = if ry == 0.0 {
+        f32::INFINITY
+    } else {
+        (1.0 / ry).abs()
+    };
     let (step_x, mut side_x) = if rx < 0.0 {
         (-1, (px - mx as f32) * delta_x)
     } else {
