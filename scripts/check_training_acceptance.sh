@@ -45,6 +45,19 @@ else
   echo "tensorboard not installed: reader check skipped (pip install tensorboard)"
 fi
 
+# Closed-loop evaluation of the trained weights in the native maze: metrics and pictures.
+$D $C experiment.tasks=[validation] load=B experiment.validation.batch_size=4 \
+   +experiment.validation.max_steps=20 hydra.run.dir=V +name=v
+python3 - <<'PY'
+import json, math
+rows = [json.loads(l) for l in open("V/metrics.jsonl")]
+keys = {k for r in rows for k in r if k.startswith("validation")}
+assert any(k.endswith("/success_rate") for k in keys), keys
+assert all(math.isfinite(r[k]) for r in rows for k in r if k in keys)
+print(f"validation: {len(keys)} metrics logged: {sorted(keys)}")
+PY
+ls V/media/*.png V/media/*.gif | head -3
+
 # SIGKILL while checkpoints are being written (one per step): the newest complete checkpoint
 # must always load.
 for delay in 1.3 2.1 2.9; do

@@ -7,10 +7,15 @@ pub mod checkpoint;
 pub mod data_loader;
 pub mod maze2d_data;
 pub mod metrics;
+pub mod networks;
 pub mod optim;
 pub mod planning;
+pub mod planning_eval;
+pub mod plot;
 pub mod settings;
 pub mod tensorboard;
 pub mod trainer;
+pub mod video;
+pub mod video_media;
 
 pub use settings::{DiffusionSettings, RunSettings, SettingsError, Task, TrainingSettings};

@@ -281,6 +281,9 @@ pub struct PlanRequest<'a> {
     pub start: &'a [f32],
     pub goal: &'a [f32],
     pub horizon: usize,
+    /// The scheduling matrix of the plan (`algorithm.scheduling_matrix`; pyramid by default).
+    pub scheduling: SchedulingKind,
+    pub trapezoid: TrapezoidMode,
     pub uncertainty_scale: f64,
     pub guidance_scale: f64,
 }
@@ -371,11 +374,11 @@ impl PlanningLayout {
         let pad_tokens = if self.causal { 0 } else { n - plan_tokens - 1 };
         let s = diffusion.config.sampling_timesteps;
         let sched = SchedulingMatrix::build(
-            SchedulingKind::Pyramid,
+            options.scheduling,
             plan_tokens,
             s,
             options.uncertainty_scale,
-            TrapezoidMode::Correct,
+            options.trapezoid,
         )?;
         let start_b = self.bundle(start, b);
         let goal_b = self.bundle(goal, b);

@@ -5,7 +5,7 @@
 //! and, for a misspelled choice, the closest valid one.
 
 use dforce_config::{Value, closest};
-use dforce_core::{BetaSchedule, DiffusionConfig, Objective, SchedulingKind};
+use dforce_core::{BetaSchedule, DiffusionConfig, Objective, SchedulingKind, TrapezoidMode};
 use thiserror::Error;
 
 #[derive(Debug, Error, Clone, PartialEq)]
@@ -54,6 +54,8 @@ impl Task {
 pub struct DiffusionSettings {
     pub diffusion: DiffusionConfig,
     pub scheduling: SchedulingKind,
+    /// `algorithm.reference_compat.trapezoid`: the reference's even-horizon trapezoid.
+    pub trapezoid: TrapezoidMode,
     pub uncertainty_scale: f64,
     pub frame_stack: usize,
     pub frame_skip: usize,
@@ -256,9 +258,15 @@ impl DiffusionSettings {
         let uncertainty_scale =
             r.float_in("algorithm.uncertainty_scale", 0.0, f64::INFINITY, true)?;
         let causal = r.boolean("algorithm.causal")?;
+        let trapezoid = if r.boolean("algorithm.reference_compat.trapezoid")? {
+            TrapezoidMode::Reference
+        } else {
+            TrapezoidMode::Correct
+        };
         Ok(Self {
             diffusion,
             scheduling,
+            trapezoid,
             uncertainty_scale,
             frame_stack,
             frame_skip,

@@ -56,6 +56,28 @@ fn io(what: impl Into<String>) -> impl FnOnce(std::io::Error) -> TrainError {
     move |source| TrainError::Io { what, source }
 }
 
+/// What the trainer needs from an algorithm: its loss on a batch and its parameters by name.
+pub trait TrainableModel {
+    /// A training batch, built on the data workers.
+    type Batch: Send + 'static;
+    /// The reference's algorithm name (recorded in checkpoints).
+    const ALGORITHM: &'static str;
+    /// Walks the network's parameters under their Lightning state_dict names.
+    fn visit_params(&mut self, v: &mut impl dforce_nn::ParamVisitor);
+    /// Everything of a Lightning-style state_dict except the optimiser.
+    fn state_tensors(&mut self) -> BTreeMap<String, HostTensor>;
+    /// Loads network weights (ours or an official `.ckpt`), strictly.
+    fn load_weights(&mut self, sd: &StateDict, device: &Device) -> Result<(), TrainError>;
+    /// The scalar training loss of `batch` (autodiff), with this step's random streams.
+    fn training_loss(
+        &self,
+        batch: Self::Batch,
+        rng: &mut ChaCha8Rng,
+        noise: &mut SeededNoise,
+        device: &Device,
+    ) -> Result<Tensor<1>, TrainError>;
+}
+
 /// The planning model with everything a checkpoint holds besides the optimiser.
 pub struct PlanningModel {
     pub layout: PlanningLayout,
@@ -67,8 +89,32 @@ pub struct PlanningModel {
 pub const PLANNING_PREFIX: &str = "diffusion_model.model.";
 
 impl PlanningModel {
-    /// The tensors of a Lightning-style state_dict: network, `data_mean/std`, diffusion buffers.
-    pub fn state_tensors(&mut self) -> BTreeMap<String, HostTensor> {
+    /// Builds the network on `device` (seeded by the caller).
+    pub fn new(
+        layout: PlanningLayout,
+        diffusion: Diffusion,
+        config: &TransformerConfig,
+        device: &Device,
+    ) -> Result<Self, TrainError> {
+        let network = config.init(device)?;
+        Ok(Self {
+            layout,
+            diffusion,
+            network,
+        })
+    }
+}
+
+impl TrainableModel for PlanningModel {
+    type Batch = PlanningBatch;
+    const ALGORITHM: &'static str = "df_planning";
+
+    fn visit_params(&mut self, v: &mut impl dforce_nn::ParamVisitor) {
+        self.network.visit_params(v, PLANNING_PREFIX);
+    }
+
+    /// Network, `data_mean/std` and the diffusion buffers.
+    fn state_tensors(&mut self) -> BTreeMap<String, HostTensor> {
         let mut c = StateDictCollector::default();
         self.network.visit_params(&mut c, PLANNING_PREFIX);
         let mut t = c.tensors;
@@ -87,54 +133,48 @@ impl PlanningModel {
                 data: self.layout.std.clone(),
             },
         );
-        for name in BUFFER_NAMES {
-            let b = self.diffusion.buffers.by_name(name).expect("known buffer");
-            t.insert(
-                format!("diffusion_model.{name}"),
-                HostTensor {
-                    shape: vec![b.len()],
-                    data: b.to_vec(),
-                },
-            );
-        }
+        insert_buffers(&mut t, &self.diffusion);
         t
     }
 
-    /// Loads network weights from a checkpoint (ours or an official `.ckpt`), strictly.
-    pub fn load_weights(&mut self, sd: &StateDict, device: &Device) -> Result<(), TrainError> {
+    fn load_weights(&mut self, sd: &StateDict, device: &Device) -> Result<(), TrainError> {
         let mut loader = WeightLoader::new(sd, device);
         self.network.load(&mut loader, PLANNING_PREFIX);
         loader.finish(PLANNING_PREFIX)?;
         Ok(())
     }
 
-    /// Builds the network for `layout` on `device` (seeded by the caller).
-    pub fn new(
-        layout: PlanningLayout,
-        diffusion: Diffusion,
-        arch: &dforce_config::Value,
+    fn training_loss(
+        &self,
+        batch: PlanningBatch,
+        rng: &mut ChaCha8Rng,
+        noise: &mut SeededNoise,
         device: &Device,
-    ) -> Result<Self, TrainError> {
-        let int = |k: &str| {
-            arch.get_i64(k).map(|v| v.max(0) as usize).map_err(|e| {
-                TrainError::Invalid(format!("algorithm.diffusion.architecture.{k}: {e}"))
-            })
-        };
-        let config = TransformerConfig {
-            x_dim: layout.token_dim(),
-            external_cond_dim: 0,
-            size: int("network_size")?,
-            num_layers: int("num_layers")?,
-            nhead: int("attn_heads")?,
-            dim_feedforward: int("dim_feedforward")?,
-            causal: layout.causal,
-        };
-        let network = config.init(device)?;
-        Ok(Self {
-            layout,
-            diffusion,
-            network,
-        })
+    ) -> Result<Tensor<1>, TrainError> {
+        let draw = self
+            .layout
+            .training_draw(&batch, self.diffusion.config.timesteps, rng);
+        let (n, b, d) = (self.layout.n_tokens, batch.batch, self.layout.token_dim());
+        let x: Tensor<3> = Tensor::from_data(TensorData::new(batch.tokens, [n, b, d]), device);
+        let eps = self.diffusion.clamped_noise(noise, [n, b, d], device)?;
+        let (_, loss) = self
+            .diffusion
+            .training_loss(&self.network, x, &draw.levels, None, eps)?;
+        Ok(reweight_loss(loss, &draw.weights, self.layout.frame_stack))
+    }
+}
+
+/// The 14 `diffusion_model.<buffer>` entries of a Lightning state_dict.
+pub fn insert_buffers(t: &mut BTreeMap<String, HostTensor>, diffusion: &Diffusion) {
+    for name in BUFFER_NAMES {
+        let b = diffusion.buffers.by_name(name).expect("known buffer");
+        t.insert(
+            format!("diffusion_model.{name}"),
+            HostTensor {
+                shape: vec![b.len()],
+                data: b.to_vec(),
+            },
+        );
     }
 }
 
@@ -169,12 +209,29 @@ pub fn train_planning(
     model: &mut PlanningModel,
     data: Arc<Maze2dWindows>,
 ) -> Result<TrainSummary, TrainError> {
-    let s = job.settings;
     if data.is_empty() {
         return Err(TrainError::Invalid(format!(
             "the dataset holds fewer steps than one window of {} (episode_len + 1)",
             data.window
         )));
+    }
+    let layout = model.layout.clone();
+    let items = data.len();
+    let build: BatchBuilder<Result<PlanningBatch, dforce_core::CoreError>> =
+        Arc::new(move |idx: &[usize]| data.batch(&layout, idx));
+    train(job, model, items, build)
+}
+
+/// Trains any [`TrainableModel`] on `items` dataset items, batched by `build` on worker threads.
+pub fn train<M: TrainableModel>(
+    job: TrainJob<'_>,
+    model: &mut M,
+    items: usize,
+    build: BatchBuilder<Result<M::Batch, dforce_core::CoreError>>,
+) -> Result<TrainSummary, TrainError> {
+    let s = job.settings;
+    if items == 0 {
+        return Err(TrainError::Invalid("the training set is empty".into()));
     }
     let mut optim = AdamW::new(AdamWConfig {
         beta1: s.betas.0,
@@ -207,15 +264,10 @@ pub fn train_planning(
         reference_first_step: job.reference_warmup,
     };
     let plan = BatchPlan {
-        items: data.len(),
+        items,
         batch_size: s.batch_size,
         shuffle: s.shuffle,
         seed: job.seed,
-    };
-    let layout = model.layout.clone();
-    let build: BatchBuilder<Result<PlanningBatch, dforce_core::CoreError>> = {
-        let data = data.clone();
-        Arc::new(move |idx: &[usize]| data.batch(&layout, idx))
     };
     let mut loader = Loader::start(plan, pos.data, s.num_workers.clamp(1, 4), 2, build);
 
@@ -245,7 +297,6 @@ pub fn train_planning(
     let mut last_loss = None;
     let mut last_path = None;
     let mut buffer = GradientBuffer::default();
-    let (fs, timesteps) = (model.layout.frame_stack, model.diffusion.config.timesteps);
     let accum = s.accumulate_grad_batches;
     'training: loop {
         if s.max_steps.is_some_and(|m| pos.global_step >= m)
@@ -266,18 +317,7 @@ pub fn train_planning(
             let mut rng = ChaCha8Rng::seed_from_u64(job.seed);
             rng.set_stream(2 * stream);
             let mut noise = SeededNoise::for_stream(job.seed, 2 * stream + 1);
-            let draw = model.layout.training_draw(&batch, timesteps, &mut rng);
-            let (n, b, d) = (model.layout.n_tokens, batch.batch, model.layout.token_dim());
-            let x: Tensor<3> =
-                Tensor::from_data(TensorData::new(batch.tokens, [n, b, d]), &job.device);
-            let eps = model
-                .diffusion
-                .clamped_noise(&mut noise, [n, b, d], &job.device)?;
-            let (_, loss) =
-                model
-                    .diffusion
-                    .training_loss(&model.network, x, &draw.levels, None, eps)?;
-            let loss = reweight_loss(loss, &draw.weights, fs);
+            let loss = model.training_loss(batch, &mut rng, &mut noise, &job.device)?;
             let value = loss.clone().into_scalar::<f32>() as f64;
             if !value.is_finite() {
                 return Err(TrainError::NonFinite {
@@ -288,9 +328,7 @@ pub fn train_planning(
             }
             loss_sum += value;
             let grads = (loss / accum as f64).backward();
-            model
-                .network
-                .visit_params(&mut buffer.accumulate(&grads), PLANNING_PREFIX);
+            model.visit_params(&mut buffer.accumulate(&grads));
             pos.data = DataPosition {
                 epoch: at.epoch,
                 batch: at.batch + 1,
@@ -311,9 +349,7 @@ pub fn train_planning(
             None
         };
         let lr = warmup.lr(optim.steps);
-        model
-            .network
-            .visit_params(&mut optim.step(lr, &buffer), PLANNING_PREFIX);
+        model.visit_params(&mut optim.step(lr, &buffer));
         buffer.clear();
         pos.global_step += 1;
         let loss = loss_sum / accum as f64;
@@ -373,16 +409,16 @@ pub fn train_planning(
     })
 }
 
-fn save(
+fn save<M: TrainableModel>(
     job: &TrainJob<'_>,
-    model: &mut PlanningModel,
+    model: &mut M,
     optim: &AdamW,
     pos: &RunPosition,
 ) -> Result<PathBuf, TrainError> {
     let mut tensors = model.state_tensors();
     tensors.extend(optim.state_tensors());
     let metadata = BTreeMap::from([
-        ("algorithm".to_string(), "df_planning".to_string()),
+        ("algorithm".to_string(), M::ALGORITHM.to_string()),
         ("seed".to_string(), job.seed.to_string()),
         ("optimizer".to_string(), "adamw".to_string()),
         (

@@ -54,13 +54,8 @@ fn train(run_dir: &Path, max_steps: u64, resume: bool, data: Arc<Maze2dWindows>)
     let layout = PlanningLayout::from_config(&cfg).unwrap();
     let diffusion =
         Diffusion::new(DiffusionSettings::from_config(&cfg).unwrap().diffusion).unwrap();
-    let mut model = PlanningModel::new(
-        layout,
-        diffusion,
-        cfg.get("algorithm.diffusion.architecture").unwrap(),
-        &device,
-    )
-    .unwrap();
+    let network = dforce_engine::networks::planning_transformer(&cfg, &layout).unwrap();
+    let mut model = PlanningModel::new(layout, diffusion, &network, &device).unwrap();
     let settings = TrainingSettings::from_config(&cfg).unwrap();
     train_planning(
         TrainJob {

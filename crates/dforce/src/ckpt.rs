@@ -1,5 +1,7 @@
 //! `dforce ckpt inspect|convert`.
 
+use std::io::Write;
+
 use anyhow::{Context, Result};
 use dforce_nn::{
     CheckpointFormat, CheckpointSummary, NetworkKind, StateDict, write_safetensors_atomic,
@@ -15,31 +17,34 @@ pub fn run(cmd: CkptCommand) -> Result<()> {
 }
 
 fn inspect(path: &std::path::Path) -> Result<()> {
+    let mut out = std::io::stdout().lock();
     let sd = StateDict::load(path)?;
     let summary = CheckpointSummary::of(&sd);
     let format = match sd.format {
         CheckpointFormat::Lightning => "PyTorch Lightning checkpoint (torch.save zip + pickle)",
         CheckpointFormat::SafeTensors => "safetensors",
     };
-    println!("file:        {}", path.display());
-    println!("format:      {format}");
-    println!("algorithm:   {}", summary.algorithm());
+    writeln!(out, "file:        {}", path.display())?;
+    writeln!(out, "format:      {format}")?;
+    writeln!(out, "algorithm:   {}", summary.algorithm())?;
     if let Some(step) = sd.global_step {
-        println!("global_step: {step}");
+        writeln!(out, "global_step: {step}")?;
     }
     if let Some(epoch) = sd.epoch {
-        println!("epoch:       {epoch}");
+        writeln!(out, "epoch:       {epoch}")?;
     }
-    println!(
+    writeln!(
+        out,
         "tensors:     {} ({} scalars in all)",
         summary.tensor_count,
         sd.numel()
-    );
-    println!(
+    )?;
+    writeln!(
+        out,
         "network:     {} parameters under '{}'",
         group_digits(summary.network_params),
         summary.prefix
-    );
+    )?;
     match &summary.network {
         NetworkKind::Transformer {
             x_dim,
@@ -49,20 +54,26 @@ fn inspect(path: &std::path::Path) -> Result<()> {
             cond_dim,
             per_frame,
         } => {
-            println!("implied config (algorithm.diffusion.architecture.*):");
-            println!(
+            writeln!(out, "implied config (algorithm.diffusion.architecture.*):")?;
+            writeln!(
+                out,
                 "  network_size={size} num_layers={num_layers} dim_feedforward={dim_feedforward}"
-            );
+            )?;
             match per_frame {
-                Some(c) => println!(
+                Some(c) => writeln!(
+                    out,
                     "  token size {x_dim} = frame_stack {} × {c} per frame (obs + action [+ reward]); external_cond_dim={cond_dim}",
                     x_dim / c
-                ),
-                None => println!(
+                )?,
+                None => writeln!(
+                    out,
                     "  token size {x_dim} = frame_stack × (obs + action [+ reward]); external_cond_dim={cond_dim}"
-                ),
+                )?,
             }
-            println!("  (attn_heads is not recorded in the weights; the reference default is 4)");
+            writeln!(
+                out,
+                "  (attn_heads is not recorded in the weights; the reference default is 4)"
+            )?;
         }
         NetworkKind::Unet3d {
             dim,
@@ -71,40 +82,44 @@ fn inspect(path: &std::path::Path) -> Result<()> {
             attn_dim_head,
             rotary,
         } => {
-            println!("implied config (algorithm.diffusion.architecture.*):");
-            println!(
+            writeln!(out, "implied config (algorithm.diffusion.architecture.*):")?;
+            writeln!(
+                out,
                 "  network_size={dim} len(dim_mults)={levels} channels×frame_stack={channels}"
-            );
+            )?;
             match attn_dim_head {
-                Some(d) => println!("  attn_dim_head={d} time_emb_type=rotary"),
-                None if !rotary => println!("  time_emb_type=sinusoidal"),
+                Some(d) => writeln!(out, "  attn_dim_head={d} time_emb_type=rotary")?,
+                None if !rotary => writeln!(out, "  time_emb_type=sinusoidal")?,
                 None => {}
             }
         }
-        NetworkKind::Unknown => {
-            println!("the tensor names fit neither the planning Transformer nor the video Unet3D")
-        }
+        NetworkKind::Unknown => writeln!(
+            out,
+            "the tensor names fit neither the planning Transformer nor the video Unet3D"
+        )?,
     }
     if !summary.other_tensors.is_empty() {
         let names: Vec<&str> = summary.other_tensors.keys().map(String::as_str).collect();
-        println!(
+        writeln!(
+            out,
             "other:       {} tensors ({})",
             names.len(),
             abbreviate(&names)
-        );
+        )?;
     }
     for (k, v) in &sd.metadata {
         if k != "config" {
-            println!("meta {k}: {v}");
+            writeln!(out, "meta {k}: {v}")?;
         }
     }
     if let Some(cfg) = sd.metadata.get("config") {
-        println!("config:\n{cfg}");
+        writeln!(out, "config:\n{cfg}")?;
     }
     Ok(())
 }
 
 fn convert(input: &std::path::Path, output: &std::path::Path) -> Result<()> {
+    let mut out = std::io::stdout().lock();
     let sd = StateDict::load(input)?;
     let mut meta = sd.metadata.clone();
     meta.insert("format".into(), "dforce-state-dict".into());
@@ -117,7 +132,8 @@ fn convert(input: &std::path::Path, output: &std::path::Path) -> Result<()> {
     }
     write_safetensors_atomic(output, &sd.tensors, &meta)
         .with_context(|| format!("converting {}", input.display()))?;
-    println!(
+    writeln!(
+        out,
         "wrote {} ({} tensors{})",
         output.display(),
         sd.tensors.len(),
@@ -126,7 +142,7 @@ fn convert(input: &std::path::Path, output: &std::path::Path) -> Result<()> {
         } else {
             format!("; {} integer tensors skipped", sd.non_float.len())
         }
-    );
+    )?;
     Ok(())
 }
 

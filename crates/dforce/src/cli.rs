@@ -76,6 +76,97 @@ pub enum Command {
     /// Inspect or convert checkpoints (official Lightning .ckpt or dforce safetensors).
     #[command(subcommand)]
     Ckpt(CkptCommand),
+    /// Generate datasets natively (no MuJoCo, no downloads).
+    #[command(subcommand)]
+    Data(DataCommand),
+    /// Drive the native environments.
+    #[command(subcommand)]
+    Env(EnvCommand),
+    /// Time the networks and the training step (compare with scripts/bench_reference.py).
+    #[command(subcommand)]
+    Bench(BenchCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum BenchCommand {
+    /// Forward and forward+backward of the default planning Transformer and Minecraft Unet3D.
+    Networks {
+        /// Planning windows per batch (61 tokens of 60 values each).
+        #[arg(long, default_value_t = 64)]
+        planning_batch: usize,
+        /// Minecraft clips per batch (10 frames of 3×128×128).
+        #[arg(long, default_value_t = 1)]
+        video_batch: usize,
+        /// Timed repetitions after one warm-up.
+        #[arg(long, default_value_t = 3)]
+        iters: usize,
+        /// Skip the (slow) video network.
+        #[arg(long)]
+        skip_video: bool,
+    },
+    /// Steps/s of the default planning training step (loss, backward, AdamW).
+    TrainPlanning {
+        #[arg(long, default_value_t = 64)]
+        batch: usize,
+        #[arg(long, default_value_t = 5)]
+        steps: usize,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DataCommand {
+    /// Generate maze2d data with D4RL's waypoint controller, in D4RL's HDF5 layout.
+    Maze2d {
+        /// Environment id, e.g. maze2d-umaze-v1, maze2d-medium-v1, maze2d-large-v1.
+        #[arg(long)]
+        env: String,
+        /// Steps to record (D4RL: 1,000,000 umaze, 2,000,000 medium, 4,000,000 large).
+        #[arg(long, default_value_t = 1_000_000)]
+        steps: usize,
+        #[arg(long, default_value_t = 0)]
+        seed: u64,
+        /// The .hdf5 file to write.
+        #[arg(long)]
+        out: PathBuf,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum EnvCommand {
+    /// Replay an (N×2) action array from a state; writes the (N+1)×4 states (float64 .npy).
+    Rollout {
+        #[arg(long)]
+        env: String,
+        /// Start position `X,Y`.
+        #[arg(long, value_parser = parse_pair)]
+        qpos: [f64; 2],
+        /// Start velocity `VX,VY`.
+        #[arg(long, value_parser = parse_pair, allow_hyphen_values = true)]
+        qvel: [f64; 2],
+        /// Actions, an (N, 2) .npy of floats.
+        #[arg(long)]
+        actions: PathBuf,
+        /// Output .npy: row 0 is the start state, row k+1 follows action k.
+        #[arg(long)]
+        out: PathBuf,
+    },
+}
+
+fn parse_pair(s: &str) -> Result<[f64; 2], String> {
+    let parts: Vec<&str> = s.split(',').collect();
+    match parts.as_slice() {
+        [a, b] => Ok([
+            a.trim()
+                .parse()
+                .map_err(|_| format!("'{a}' is not a number"))?,
+            b.trim()
+                .parse()
+                .map_err(|_| format!("'{b}' is not a number"))?,
+        ]),
+        _ => Err(format!(
+            "expected two comma-separated numbers like 1.0,2.5, got '{s}'"
+        )),
+    }
 }
 
 #[derive(Debug, Subcommand)]

@@ -1,12 +1,15 @@
 //! `dforce`: Diffusion Forcing in Rust. Hydra-style command lines, one binary for every domain.
 
+mod bench;
 mod ckpt;
 mod cli;
 mod config_dir;
+mod data_cmd;
 mod device;
 mod network_spec;
 mod run;
 mod tasks;
+mod video_tasks;
 
 use std::process::ExitCode;
 
@@ -16,6 +19,9 @@ fn main() -> ExitCode {
     let args = cli::Cli::parse();
     let result = match args.command {
         Some(cli::Command::Ckpt(cmd)) => ckpt::run(cmd),
+        Some(cli::Command::Data(cmd)) => data_cmd::data(cmd),
+        Some(cli::Command::Env(cmd)) => data_cmd::env(cmd),
+        Some(cli::Command::Bench(cmd)) => bench::run(cmd),
         None => run::main(&args.run),
     };
     match result {

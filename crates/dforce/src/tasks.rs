@@ -8,8 +8,10 @@ use burn::tensor::Device;
 use dforce_config::Value;
 use dforce_core::Diffusion;
 use dforce_engine::maze2d_data::{Maze2dWindows, load_or_generate};
+use dforce_engine::networks;
 use dforce_engine::planning::PlanningLayout;
-use dforce_engine::trainer::{PlanningModel, TrainJob, train_planning};
+use dforce_engine::planning_eval::{EvalOptions, ValidationJob, validate_planning};
+use dforce_engine::trainer::{PlanningModel, TrainJob, TrainableModel, train_planning};
 use dforce_engine::{DiffusionSettings, RunSettings, Task, TrainingSettings, checkpoint};
 use dforce_nn::StateDict;
 
@@ -45,9 +47,15 @@ pub fn resume_checkpoint(path: &Path) -> Result<PathBuf> {
 pub fn run_task(ctx: &RunContext, task: Task) -> Result<()> {
     match (ctx.algorithm.as_str(), task) {
         ("df_planning", Task::Training) => train_planning_task(ctx),
+        ("df_planning", Task::Validation) => validate_planning_task(ctx),
+        ("df_video", Task::Training) => crate::video_tasks::train_video(ctx),
+        // The reference's test task is its validation under another name (its own crashes).
+        ("df_video", Task::Validation | Task::Test) => {
+            crate::video_tasks::validate_video(ctx, &validation_weights(ctx)?)
+        }
         (algo, task) => bail!(
-            "task '{}' of algorithm '{algo}' is not yet available in this version of dforce; \\
-             planning training (experiment=exp_planning algorithm=df_planning) is",
+            "task '{}' of algorithm '{algo}' is not yet available in this version of dforce; \
+             planning training and validation, and video training, validation and test are",
             task.name()
         ),
     }
@@ -60,7 +68,7 @@ fn train_planning_task(ctx: &RunContext) -> Result<()> {
     let layout = PlanningLayout::from_config(cfg)?;
     if training.val_every_n_epoch.is_some() || training.val_every_n_step.is_some() {
         eprintln!(
-            "dforce: note: periodic validation of the planner during training is not available yet; \\
+            "dforce: note: periodic validation of the planner during training is not available yet; \
              set experiment.validation.val_every_n_epoch=null to silence this"
         );
     }
@@ -83,12 +91,8 @@ fn train_planning_task(ctx: &RunContext) -> Result<()> {
     ctx.device.seed(ctx.settings.seed);
     let device = ctx.device.clone().autodiff();
     let diffusion = Diffusion::new(diffusion_settings.diffusion)?;
-    let mut model = PlanningModel::new(
-        layout,
-        diffusion,
-        cfg.get("algorithm.diffusion.architecture")?,
-        &device,
-    )?;
+    let network = networks::planning_transformer(cfg, &layout)?;
+    let mut model = PlanningModel::new(layout, diffusion, &network, &device)?;
     if let Some(path) = &ctx.load {
         let sd = StateDict::load(path)?;
         model
@@ -104,7 +108,7 @@ fn train_planning_task(ctx: &RunContext) -> Result<()> {
             run_dir: ctx.run_dir,
             seed: ctx.settings.seed,
             settings: &training,
-            reference_warmup: cfg.get_bool("algorithm.reference_warmup").unwrap_or(false),
+            reference_warmup: cfg.get_bool("algorithm.reference_compat.warmup")?,
             config_yaml: cfg.to_yaml(),
             resume: ctx.resume.clone(),
             device,
@@ -129,4 +133,103 @@ fn train_planning_task(ctx: &RunContext) -> Result<()> {
             .map_or("none".into(), |p| p.display().to_string()),
     );
     Ok(())
+}
+
+/// Which weights the validation task evaluates: after a training task in the same run, the
+/// checkpoint it just wrote (the reference would reload the original `load=`, spec §8.2 18);
+/// otherwise `load=`, which is then required.
+pub fn validation_weights(ctx: &RunContext) -> Result<PathBuf> {
+    let tasks = &ctx.settings.tasks;
+    let trained_before = tasks
+        .iter()
+        .position(|t| *t == Task::Training)
+        .zip(
+            tasks
+                .iter()
+                .position(|t| matches!(t, Task::Validation | Task::Test)),
+        )
+        .is_some_and(|(t, v)| t < v);
+    if trained_before {
+        return checkpoint::latest(ctx.run_dir).with_context(|| {
+            format!(
+                "validation after training: the training task left no checkpoint in {}/checkpoints",
+                ctx.run_dir.display()
+            )
+        });
+    }
+    match &ctx.load {
+        Some(path) if path.is_file() => Ok(path.clone()),
+        Some(path) if path.is_dir() => checkpoint::latest(path).with_context(|| {
+            format!(
+                "load={}: that directory has no checkpoint in checkpoints/",
+                path.display()
+            )
+        }),
+        Some(path) => bail!("load={}: no such checkpoint file", path.display()),
+        None => bail!(
+            "the validation task evaluates trained weights: pass load=PATH with a dforce checkpoint \
+             (.safetensors, or a run directory for its newest one) or an official Lightning .ckpt"
+        ),
+    }
+}
+
+fn validate_planning_task(ctx: &RunContext) -> Result<()> {
+    let cfg = ctx.cfg;
+    let weights = validation_weights(ctx)?;
+    let diffusion_settings = DiffusionSettings::from_config(cfg)?;
+    let layout = PlanningLayout::from_config(cfg)?;
+    let options = EvalOptions::from_config(cfg, ctx.settings.seed)?;
+    // Guidance differentiates through the network by itself (the sampler makes its input an
+    // autodiff leaf), so the model lives on the plain device.
+    ctx.device.seed(ctx.settings.seed);
+    let diffusion = Diffusion::new(diffusion_settings.diffusion)?;
+    let network = networks::planning_transformer(cfg, &layout)?;
+    let mut model = PlanningModel::new(layout, diffusion, &network, &ctx.device)?;
+    let sd = StateDict::load(&weights)?;
+    model
+        .load_weights(&sd, &ctx.device)
+        .with_context(|| format!("loading the planner's weights from {}", weights.display()))?;
+    warn_on_statistics_mismatch(&sd, &model.layout);
+    let step = sd.global_step.unwrap_or(0).max(0) as u64;
+    eprintln!(
+        "dforce: evaluating {} (step {step}) in {}: {} episodes, guidance_scale {}",
+        weights.display(),
+        options.env_id,
+        options.episodes,
+        options.guidance_scale
+    );
+    let summary = validate_planning(
+        ValidationJob {
+            run_dir: ctx.run_dir,
+            step,
+            options,
+            device: ctx.device.clone(),
+            quiet: !std::io::IsTerminal::is_terminal(&std::io::stderr()),
+        },
+        &model,
+    )?;
+    eprintln!("dforce: {}", summary.one_line());
+    Ok(())
+}
+
+/// A checkpoint trained on another maze (or another observation layout) carries different
+/// normalisation statistics than the config; its plans would then be meaningless, so say so.
+fn warn_on_statistics_mismatch(sd: &StateDict, layout: &PlanningLayout) {
+    for (name, ours) in [("data_mean", &layout.mean), ("data_std", &layout.std)] {
+        let Some(t) = sd.tensors.get(name) else {
+            continue;
+        };
+        let differs = t.data.len() != ours.len()
+            || t.data
+                .iter()
+                .zip(ours.iter())
+                .any(|(a, b)| (a - b).abs() > 1e-4 * (1.0 + b.abs()));
+        if differs {
+            eprintln!(
+                "dforce: warning: the checkpoint's {name} {:?} differs from the config's {:?}; \
+                 is dataset= the maze (and observation/action layout) it was trained on?",
+                t.data, ours
+            );
+        }
+    }
 }

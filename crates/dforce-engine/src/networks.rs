@@ -1,0 +1,119 @@
+//! The network each algorithm builds from the composed config, as the reference derives it.
+
+use dforce_config::Value;
+use dforce_nn::{FrameNorm, TimeEmbType, TransformerConfig, Unet3dConfig};
+
+use crate::planning::PlanningLayout;
+use crate::settings::SettingsError;
+
+fn missing(key: &str, e: impl std::fmt::Display) -> SettingsError {
+    SettingsError::Missing {
+        key: key.into(),
+        hint: e.to_string(),
+    }
+}
+
+fn positive(cfg: &Value, key: &str) -> Result<usize, SettingsError> {
+    let v = cfg.get_i64(key).map_err(|e| missing(key, e))?;
+    usize::try_from(v)
+        .ok()
+        .filter(|&v| v > 0)
+        .ok_or_else(|| SettingsError::Range {
+            key: key.into(),
+            got: v.to_string(),
+            reason: "it must be a positive integer".into(),
+        })
+}
+
+fn uints(cfg: &Value, key: &str) -> Result<Vec<usize>, SettingsError> {
+    let v = cfg.get_i64_list(key).map_err(|e| missing(key, e))?;
+    v.iter()
+        .map(|&x| usize::try_from(x).ok().filter(|&x| x > 0))
+        .collect::<Option<Vec<_>>>()
+        .ok_or_else(|| SettingsError::Range {
+            key: key.into(),
+            got: format!("{v:?}"),
+            reason: "every entry must be a positive integer".into(),
+        })
+}
+
+fn boolean(cfg: &Value, key: &str) -> Result<bool, SettingsError> {
+    cfg.get_bool(key).map_err(|e| missing(key, e))
+}
+
+const ARCH: &str = "algorithm.diffusion.architecture";
+
+/// The planning Transformer: token size from the layout, widths from the architecture.
+pub fn planning_transformer(
+    cfg: &Value,
+    layout: &PlanningLayout,
+) -> Result<TransformerConfig, SettingsError> {
+    let a = |k: &str| format!("{ARCH}.{k}");
+    Ok(TransformerConfig {
+        x_dim: layout.token_dim(),
+        external_cond_dim: cfg
+            .get_i64("algorithm.external_cond_dim")
+            .map_or(0, |v| v.max(0) as usize),
+        size: positive(cfg, &a("network_size"))?,
+        num_layers: positive(cfg, &a("num_layers"))?,
+        nhead: positive(cfg, &a("attn_heads"))?,
+        dim_feedforward: positive(cfg, &a("dim_feedforward"))?,
+        causal: layout.causal,
+    })
+}
+
+/// The video Unet3D of `algorithm=df_video` (a token is `frame_stack` frames of `x_shape`).
+pub fn video_unet(cfg: &Value) -> Result<Unet3dConfig, SettingsError> {
+    let a = |k: &str| format!("{ARCH}.{k}");
+    let x_shape = uints(cfg, "algorithm.x_shape")?;
+    let channels = *x_shape.first().ok_or_else(|| SettingsError::Range {
+        key: "algorithm.x_shape".into(),
+        got: "[]".into(),
+        reason: "it must be [channels, height, width]".into(),
+    })?;
+    let fs = positive(cfg, "algorithm.frame_stack")?;
+    let resolution = positive(cfg, &a("resolution"))?;
+    let mut c = Unet3dConfig::new(
+        positive(cfg, &a("network_size"))?,
+        uints(cfg, &a("dim_mults"))?,
+        channels * fs,
+    );
+    c.attn_heads = positive(cfg, &a("attn_heads"))?;
+    c.attn_dim_head = positive(cfg, &a("attn_dim_head"))?;
+    c.attn_factors = Unet3dConfig::attn_factors(resolution, &uints(cfg, &a("attn_resolutions"))?)
+        .map_err(|e| missing(&a("attn_resolutions"), e))?;
+    c.use_linear_attn = boolean(cfg, &a("use_linear_attn"))?;
+    c.use_init_temporal_attn = boolean(cfg, &a("use_init_temporal_attn"))?;
+    c.is_causal = boolean(cfg, "algorithm.causal")?;
+    // The reference treats any value but "rotary" as the sinusoidal embedding.
+    c.time_emb_type = if cfg
+        .get_str(&a("time_emb_type"))
+        .map_err(|e| missing(&a("time_emb_type"), e))?
+        == "rotary"
+    {
+        TimeEmbType::Rotary
+    } else {
+        TimeEmbType::Sinusoidal
+    };
+    c.external_cond_dim = cfg
+        .get_i64("algorithm.external_cond_dim")
+        .map_or(0, |v| v.max(0) as usize);
+    c.norm = match cfg
+        .get_opt_str(&a("frame_norm"))
+        .ok()
+        .flatten()
+        .unwrap_or("across_frames")
+    {
+        "across_frames" => FrameNorm::AcrossFrames,
+        "per_frame" => FrameNorm::PerFrame,
+        other => {
+            return Err(SettingsError::Choice {
+                key: a("frame_norm"),
+                got: other.into(),
+                choices: "across_frames (the reference), per_frame (truly causal)".into(),
+                hint: String::new(),
+            });
+        }
+    };
+    Ok(c)
+}

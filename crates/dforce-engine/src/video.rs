@@ -1,0 +1,360 @@
+//! Diffusion Forcing for video (the reference's `df_video`).
+//!
+//! Frames are normalised (`(x − mean)/std`, 0.5/0.5 for the TECO datasets) and `frame_stack`
+//! frames form one token. Training noises every token independently (`random_all`) with the
+//! fused-SNR weights; sampling rolls out autoregressively from `context_frames` of ground truth
+//! with a sliding window of the model's token count, `chunk_size` tokens at a time, each chunk
+//! denoised by its scheduling matrix with stabilised context.
+
+use burn::tensor::{Device, Int, Tensor, TensorData};
+use dforce_core::{
+    CoreError, Denoiser, Diffusion, LevelGrid, NoiseSource, SchedulingKind, SchedulingMatrix,
+    StepLevels, TrapezoidMode,
+};
+use rand::Rng;
+
+/// Shapes, normalisation and sampling settings of the video algorithm.
+#[derive(Debug, Clone, PartialEq)]
+pub struct VideoLayout {
+    /// Channels of one raw frame.
+    pub channels: usize,
+    pub height: usize,
+    pub width: usize,
+    pub frame_stack: usize,
+    /// Tokens the network sees at once (training clip length / frame_stack): the sliding window.
+    pub n_tokens: usize,
+    /// Raw frames of ground-truth context at sampling.
+    pub context_frames: usize,
+    /// Tokens generated together; ≤ 0 means all remaining.
+    pub chunk_size: i64,
+    pub scheduling: SchedulingKind,
+    pub uncertainty_scale: f64,
+    pub trapezoid: TrapezoidMode,
+    pub mean: f32,
+    pub std: f32,
+}
+
+/// A batch of clips: `(B, T, C, H, W)` in `[0, 1]`, row-major.
+#[derive(Debug, Clone)]
+pub struct VideoBatch {
+    pub batch: usize,
+    pub frames: usize,
+    pub pixels: Vec<f32>,
+}
+
+impl VideoLayout {
+    pub fn token_channels(&self) -> usize {
+        self.frame_stack * self.channels
+    }
+
+    /// `(B, T, C, H, W)` in `[0, 1]` → normalised tokens `(T/fs, B, fs·C, H, W)`.
+    pub fn tokens(&self, batch: &VideoBatch, device: &Device) -> Result<Tensor<5>, CoreError> {
+        let (b, t, c, h, w, fs) = (
+            batch.batch,
+            batch.frames,
+            self.channels,
+            self.height,
+            self.width,
+            self.frame_stack,
+        );
+        if !t.is_multiple_of(fs) {
+            return Err(CoreError::Invalid(format!(
+                "{t} frames are not a multiple of frame_stack {fs}"
+            )));
+        }
+        if batch.pixels.len() != b * t * c * h * w {
+            return Err(CoreError::Invalid(format!(
+                "a batch of {b}×{t} frames of {c}×{h}×{w} needs {} values, got {}",
+                b * t * c * h * w,
+                batch.pixels.len()
+            )));
+        }
+        let x: Tensor<5> = Tensor::from_data(
+            TensorData::new(batch.pixels.clone(), [b, t, c, h, w]),
+            device,
+        );
+        let x = (x - self.mean) / self.std;
+        // b (n fs) c h w → n b (fs c) h w
+        Ok(x.reshape([b, t / fs, fs * c, h, w]).swap_dims(0, 1))
+    }
+
+    /// Tokens `(n, B, fs·C, H, W)` → frames in `[0, 1]`-space `(n·fs, B, C, H, W)`.
+    pub fn frames(&self, tokens: Tensor<5>) -> Tensor<5> {
+        let [n, b, _, h, w] = tokens.dims();
+        let (fs, c) = (self.frame_stack, self.channels);
+        let x = tokens
+            .reshape([n, b, fs, c, h * w])
+            .swap_dims(1, 2)
+            .reshape([n * fs, b, c, h, w]);
+        x * self.std + self.mean
+    }
+
+    /// Independent uniform levels for every token (`random_all`).
+    pub fn training_levels(
+        &self,
+        tokens: usize,
+        batch: usize,
+        timesteps: usize,
+        rng: &mut impl Rng,
+    ) -> LevelGrid {
+        let levels = (0..tokens * batch)
+            .map(|_| rng.random_range(0..timesteps as i64))
+            .collect();
+        LevelGrid {
+            tokens,
+            batch,
+            levels,
+        }
+    }
+
+    /// The reference's validation rollout: keep `context_frames` of `gt` (tokens `(N, B, …)`),
+    /// generate the rest chunk by chunk with a sliding window. Returns the tokens `(N, B, …)`.
+    pub fn rollout<M: Denoiser<5>>(
+        &self,
+        diffusion: &Diffusion,
+        model: &M,
+        gt: Tensor<5>,
+        noise: &mut impl NoiseSource,
+        mut on_chunk: impl FnMut(usize, usize),
+    ) -> Result<Tensor<5>, CoreError> {
+        let [n_total, b, d, h, w] = gt.dims();
+        let device = gt.device();
+        if !self.context_frames.is_multiple_of(self.frame_stack) {
+            return Err(CoreError::Invalid(format!(
+                "context_frames ({}) must be a multiple of frame_stack ({})",
+                self.context_frames, self.frame_stack
+            )));
+        }
+        let n_ctx = self.context_frames / self.frame_stack;
+        if n_ctx == 0 || n_ctx > n_total {
+            return Err(CoreError::Invalid(format!(
+                "need 1..={n_total} context tokens, got {n_ctx}"
+            )));
+        }
+        let s = diffusion.config.sampling_timesteps;
+        let mut xs = gt.slice([0..n_ctx, 0..b, 0..d, 0..h, 0..w]);
+        let mut curr = n_ctx;
+        while curr < n_total {
+            let horizon = if self.chunk_size > 0 {
+                (n_total - curr).min(self.chunk_size as usize)
+            } else {
+                n_total - curr
+            };
+            if horizon > self.n_tokens {
+                return Err(CoreError::Invalid(format!(
+                    "chunk of {horizon} tokens exceeds the model's window of {} tokens",
+                    self.n_tokens
+                )));
+            }
+            let sched = SchedulingMatrix::build(
+                self.scheduling,
+                horizon,
+                s,
+                self.uncertainty_scale,
+                self.trapezoid,
+            )?;
+            let chunk = diffusion.clamped_noise(noise, [horizon, b, d, h, w], &device)?;
+            xs = Tensor::cat(vec![xs, chunk], 0);
+            let start = (curr + horizon).saturating_sub(self.n_tokens);
+            let window = curr + horizon - start;
+            for m in 0..sched.rows - 1 {
+                let levels_of = |row: &[i64]| {
+                    let mut per_token = vec![0i64; curr - start];
+                    per_token.extend_from_slice(row);
+                    LevelGrid::from_token_levels(&per_token, b)
+                };
+                let (from, to) = (levels_of(sched.row(m)), levels_of(sched.row(m + 1)));
+                if from == to {
+                    continue;
+                }
+                let win = xs
+                    .clone()
+                    .slice([start..start + window, 0..b, 0..d, 0..h, 0..w]);
+                let stepped = diffusion.sample_step(
+                    model,
+                    win,
+                    None,
+                    StepLevels {
+                        from: &from,
+                        to: &to,
+                    },
+                    None,
+                    noise,
+                )?;
+                xs = xs.slice_assign([start..start + window, 0..b, 0..d, 0..h, 0..w], stepped);
+            }
+            on_chunk(curr, horizon);
+            curr += horizon;
+        }
+        Ok(xs)
+    }
+}
+
+/// Real noise levels as a tensor for a network call.
+pub fn level_tensor(grid: &LevelGrid, device: &Device) -> Tensor<2, Int> {
+    Tensor::from_data(
+        TensorData::new(grid.levels.clone(), [grid.tokens, grid.batch]),
+        device,
+    )
+}
+
+/// State-dict prefix of the video network (Lightning's `diffusion_model.model.module.`: the
+/// reference wraps the U-Net in a layout-changing module).
+pub const VIDEO_PREFIX: &str = "diffusion_model.model.module.";
+
+/// The video model with everything a checkpoint holds besides the optimiser.
+pub struct VideoModel {
+    pub layout: VideoLayout,
+    pub diffusion: Diffusion,
+    pub network: dforce_nn::Unet3d,
+}
+
+impl crate::trainer::TrainableModel for VideoModel {
+    type Batch = VideoBatch;
+    const ALGORITHM: &'static str = "df_video";
+
+    fn visit_params(&mut self, v: &mut impl dforce_nn::ParamVisitor) {
+        self.network.visit_params(v, VIDEO_PREFIX);
+    }
+
+    fn state_tensors(&mut self) -> std::collections::BTreeMap<String, dforce_nn::HostTensor> {
+        let mut c = dforce_nn::StateDictCollector::default();
+        self.network.visit_params(&mut c, VIDEO_PREFIX);
+        let mut t = c.tensors;
+        // The reference registers scalar (0-dim) normalisation buffers for video.
+        t.insert(
+            "data_mean".into(),
+            dforce_nn::HostTensor {
+                shape: vec![],
+                data: vec![self.layout.mean],
+            },
+        );
+        t.insert(
+            "data_std".into(),
+            dforce_nn::HostTensor {
+                shape: vec![],
+                data: vec![self.layout.std],
+            },
+        );
+        crate::trainer::insert_buffers(&mut t, &self.diffusion);
+        t
+    }
+
+    fn load_weights(
+        &mut self,
+        sd: &dforce_nn::StateDict,
+        device: &Device,
+    ) -> Result<(), crate::trainer::TrainError> {
+        let mut loader = dforce_nn::WeightLoader::new(sd, device);
+        self.network.load(&mut loader, VIDEO_PREFIX);
+        loader.finish(VIDEO_PREFIX)?;
+        Ok(())
+    }
+
+    fn training_loss(
+        &self,
+        batch: VideoBatch,
+        rng: &mut rand_chacha::ChaCha8Rng,
+        noise: &mut dforce_core::SeededNoise,
+        device: &Device,
+    ) -> Result<Tensor<1>, crate::trainer::TrainError> {
+        let x = self.layout.tokens(&batch, device)?;
+        let [n, b, d, h, w] = x.dims();
+        let levels = self
+            .layout
+            .training_levels(n, b, self.diffusion.config.timesteps, rng);
+        let eps = self
+            .diffusion
+            .clamped_noise(noise, [n, b, d, h, w], device)?;
+        let (_, loss) = self
+            .diffusion
+            .training_loss(&self.network, x, &levels, None, eps)?;
+        // Every frame is real (the reference ignores the dataset's masks): a plain mean.
+        Ok(loss.mean())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use dforce_core::{BetaSchedule, DiffusionConfig, Objective, SeededNoise};
+    use std::cell::RefCell;
+
+    /// Predicts v = 0 and records the window length of every call.
+    struct Recorder(RefCell<Vec<usize>>);
+
+    impl Denoiser<5> for Recorder {
+        fn denoise(
+            &self,
+            x: Tensor<5>,
+            _levels: Tensor<2, Int>,
+            _cond: Option<Tensor<3>>,
+        ) -> Tensor<5> {
+            self.0.borrow_mut().push(x.dims()[0]);
+            x.zeros_like()
+        }
+    }
+
+    #[test]
+    fn rollout_keeps_context_and_slides_a_window_of_the_training_length() {
+        let layout = VideoLayout {
+            channels: 1,
+            height: 2,
+            width: 2,
+            frame_stack: 1,
+            n_tokens: 3,
+            context_frames: 2,
+            chunk_size: 1,
+            scheduling: SchedulingKind::Autoregressive,
+            uncertainty_scale: 1.0,
+            trapezoid: TrapezoidMode::Correct,
+            mean: 0.5,
+            std: 0.5,
+        };
+        let diffusion = Diffusion::new(DiffusionConfig {
+            objective: Objective::PredV,
+            beta_schedule: BetaSchedule::Sigmoid {
+                start: -3.0,
+                end: 3.0,
+                tau: 1.0,
+            },
+            timesteps: 100,
+            sampling_timesteps: 4,
+            ddim_sampling_eta: 0.0,
+            stabilization_level: 15,
+            clip_noise: 6.0,
+            snr_clip: 5.0,
+            fused_snr_decay: Some(0.9216),
+        })
+        .unwrap();
+        let dev = Device::flex();
+        let batch = VideoBatch {
+            batch: 2,
+            frames: 6,
+            pixels: (0..48).map(|i| (i % 7) as f32 / 7.0).collect(),
+        };
+        let gt = layout.tokens(&batch, &dev).unwrap();
+        let model = Recorder(RefCell::new(Vec::new()));
+        let mut chunks = Vec::new();
+        let out = layout
+            .rollout(
+                &diffusion,
+                &model,
+                gt.clone(),
+                &mut SeededNoise::new(0),
+                |c, h| chunks.push((c, h)),
+            )
+            .unwrap();
+        assert_eq!(out.dims(), gt.dims());
+        assert_eq!(chunks, vec![(2, 1), (3, 1), (4, 1), (5, 1)]);
+        // Context is returned bit-for-bit; the window never exceeds the training length.
+        assert_eq!(
+            out.clone().slice_dim(0, 0..2).into_data(),
+            gt.slice_dim(0, 0..2).into_data()
+        );
+        assert!(model.0.borrow().iter().all(|&n| n <= 3));
+        assert_eq!(model.0.borrow().len(), 4 * 4, "4 chunks × S=4 steps");
+        let frames = layout.frames(out);
+        assert_eq!(frames.dims(), [6, 2, 1, 2, 2]);
+    }
+}

@@ -1,0 +1,247 @@
+//! What people look at after a video rollout: side-by-side GIFs (prediction left, ground truth
+//! right, context frames outlined in red), per-frame PSNR and SSIM, and a stability curve.
+//!
+//! Frames are `(T, C, H, W)` f32 in `[0, 1]`. Metrics use a data range of 1 (the reference
+//! computes them with range 2 on `[0, 1]` data, inflating PSNR by 6 dB: spec §8 item 23).
+
+use crate::plot::animation::{GifFrame, encode_gif};
+use crate::plot::raster::Canvas;
+use crate::plot::{PlotError, Rgb};
+
+/// Shape of one clip's frames.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FrameShape {
+    pub channels: usize,
+    pub height: usize,
+    pub width: usize,
+}
+
+impl FrameShape {
+    pub fn len(&self) -> usize {
+        self.channels * self.height * self.width
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+const RED: Rgb = [255, 0, 0];
+
+fn to_u8(v: f32) -> u8 {
+    (v.clamp(0.0, 1.0) * 255.0).round() as u8
+}
+
+/// One side-by-side frame: prediction | ground truth, each `scale`× enlarged.
+fn side_by_side(
+    pred: &[f32],
+    gt: &[f32],
+    shape: FrameShape,
+    scale: usize,
+    context: bool,
+) -> Canvas {
+    let (h, w) = (shape.height, shape.width);
+    let (oh, ow) = (h * scale, 2 * w * scale + scale);
+    let mut rgb = vec![255u8; oh * ow * 3];
+    for (side, frame) in [(0usize, pred), (1, gt)] {
+        let x0 = side * (w * scale + scale);
+        for y in 0..oh {
+            for x in 0..w * scale {
+                let (sy, sx) = (y / scale, x / scale);
+                let border = context && (sy == 0 || sx == 0 || sy + 1 == h || sx + 1 == w);
+                let o = (y * ow + x0 + x) * 3;
+                for c in 0..3 {
+                    let v = if shape.channels == 1 {
+                        frame[sy * w + sx]
+                    } else {
+                        frame[(c * h + sy) * w + sx]
+                    };
+                    rgb[o + c] = if border { RED[c] } else { to_u8(v) };
+                }
+            }
+        }
+    }
+    Canvas::from_rgb(ow as u32, oh as u32, rgb).expect("sized above")
+}
+
+/// An animated GIF of a rollout: prediction left, ground truth right, context outlined.
+pub fn rollout_gif(
+    pred: &[f32],
+    gt: &[f32],
+    frames: usize,
+    shape: FrameShape,
+    context: usize,
+) -> Result<Vec<u8>, PlotError> {
+    let n = shape.len();
+    let scale = (256 / shape.height.max(1)).clamp(1, 4);
+    let canvases: Vec<Canvas> = (0..frames)
+        .map(|t| {
+            side_by_side(
+                &pred[t * n..(t + 1) * n],
+                &gt[t * n..(t + 1) * n],
+                shape,
+                scale,
+                t < context,
+            )
+        })
+        .collect();
+    let frames: Vec<GifFrame<'_>> = canvases
+        .iter()
+        .map(|c| GifFrame {
+            canvas: c,
+            delay_cs: 12,
+        })
+        .collect();
+    encode_gif(&frames)
+}
+
+/// PSNR (dB) of one frame, data range 1.
+pub fn psnr(pred: &[f32], gt: &[f32]) -> f64 {
+    let mse = pred
+        .iter()
+        .zip(gt)
+        .map(|(a, b)| ((a - b) as f64).powi(2))
+        .sum::<f64>()
+        / pred.len().max(1) as f64;
+    if mse == 0.0 {
+        f64::INFINITY
+    } else {
+        -10.0 * mse.log10()
+    }
+}
+
+/// SSIM of one frame (Gaussian window 11, σ 1.5, K1 0.01, K2 0.03, data range 1), averaged
+/// over channels and valid window positions, as torchmetrics computes it.
+pub fn ssim(pred: &[f32], gt: &[f32], shape: FrameShape) -> f64 {
+    let (h, w) = (shape.height, shape.width);
+    let k = 11.min(h).min(w) | 1;
+    let r = k / 2;
+    let sigma = 1.5f64;
+    let g: Vec<f64> = (0..k)
+        .map(|i| (-(((i as f64) - r as f64).powi(2)) / (2.0 * sigma * sigma)).exp())
+        .collect();
+    let gs: f64 = g.iter().sum();
+    let g: Vec<f64> = g.iter().map(|v| v / gs).collect();
+    let (c1, c2) = (0.01f64.powi(2), 0.03f64.powi(2));
+    let mut total = 0.0;
+    let mut count = 0usize;
+    for c in 0..shape.channels {
+        let at = |img: &[f32], y: usize, x: usize| img[(c * h + y) * w + x] as f64;
+        for y in r..h - r {
+            for x in r..w - r {
+                let (mut mx, mut my, mut xx, mut yy, mut xy) = (0.0, 0.0, 0.0, 0.0, 0.0);
+                for (dy, gy) in g.iter().enumerate() {
+                    for (dx, gx) in g.iter().enumerate() {
+                        let wgt = gy * gx;
+                        let (a, b) = (
+                            at(pred, y + dy - r, x + dx - r),
+                            at(gt, y + dy - r, x + dx - r),
+                        );
+                        mx += wgt * a;
+                        my += wgt * b;
+                        xx += wgt * a * a;
+                        yy += wgt * b * b;
+                        xy += wgt * a * b;
+                    }
+                }
+                let (vx, vy, cov) = (xx - mx * mx, yy - my * my, xy - mx * my);
+                total += ((2.0 * mx * my + c1) * (2.0 * cov + c2))
+                    / ((mx * mx + my * my + c1) * (vx + vy + c2));
+                count += 1;
+            }
+        }
+    }
+    total / count.max(1) as f64
+}
+
+/// Mean pixel value of each frame: a drift / stability signal over a long rollout.
+pub fn frame_means(frames: &[f32], count: usize) -> Vec<f64> {
+    let n = frames.len() / count.max(1);
+    (0..count)
+        .map(|t| {
+            frames[t * n..(t + 1) * n]
+                .iter()
+                .map(|&v| v as f64)
+                .sum::<f64>()
+                / n as f64
+        })
+        .collect()
+}
+
+/// A simple line chart of several series over the frame index, as a PNG canvas.
+pub fn line_chart(series: &[(&[f64], Rgb)], width: u32, height: u32) -> Canvas {
+    let mut canvas = Canvas::new(width, height, [255, 255, 255]);
+    let finite = series
+        .iter()
+        .flat_map(|(s, _)| s.iter().copied())
+        .filter(|v| v.is_finite());
+    let (lo, hi) = finite.fold((f64::INFINITY, f64::NEG_INFINITY), |(l, h), v| {
+        (l.min(v), h.max(v))
+    });
+    if !lo.is_finite() {
+        return canvas;
+    }
+    let span = if hi > lo { hi - lo } else { 1.0 };
+    let pad = 20.0;
+    let (w, h) = (width as f64 - 2.0 * pad, height as f64 - 2.0 * pad);
+    canvas.fill_rect(pad, pad + h, pad + w, pad + h + 1.0, [0, 0, 0]);
+    canvas.fill_rect(pad - 1.0, pad, pad, pad + h, [0, 0, 0]);
+    for (s, color) in series {
+        let n = s.len().max(2) - 1;
+        let point = |i: usize| {
+            (
+                pad + w * i as f64 / n as f64,
+                pad + h * (1.0 - (s[i] - lo) / span),
+            )
+        };
+        for i in 0..s.len() {
+            if !s[i].is_finite() {
+                continue;
+            }
+            let (x, y) = point(i);
+            if i + 1 < s.len() && s[i + 1].is_finite() {
+                let (x2, y2) = point(i + 1);
+                let steps = ((x2 - x).abs().max((y2 - y).abs()) as usize).max(1);
+                for k in 0..=steps {
+                    let t = k as f64 / steps as f64;
+                    canvas.fill_circle(x + (x2 - x) * t, y + (y2 - y) * t, 1.2, *color);
+                }
+            }
+            canvas.fill_circle(x, y, 2.5, *color);
+        }
+    }
+    canvas
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn identical_frames_have_infinite_psnr_and_unit_ssim() {
+        let shape = FrameShape {
+            channels: 3,
+            height: 16,
+            width: 16,
+        };
+        let f: Vec<f32> = (0..shape.len()).map(|i| (i % 13) as f32 / 13.0).collect();
+        assert!(psnr(&f, &f).is_infinite());
+        assert!((ssim(&f, &f, shape) - 1.0).abs() < 1e-9);
+        let g: Vec<f32> = f.iter().map(|v| (v + 0.1).min(1.0)).collect();
+        let p = psnr(&f, &g);
+        assert!(p > 15.0 && p < 25.0, "{p}");
+        assert!(ssim(&f, &g, shape) < 1.0);
+    }
+
+    #[test]
+    fn gif_of_a_rollout_encodes() {
+        let shape = FrameShape {
+            channels: 3,
+            height: 8,
+            width: 8,
+        };
+        let pred = vec![0.5f32; 4 * shape.len()];
+        let gif = rollout_gif(&pred, &pred, 4, shape, 2).unwrap();
+        assert_eq!(&gif[..6], b"GIF89a");
+    }
+}

@@ -1,0 +1,166 @@
+//! `dforce bench`: timings of the networks and of the planning training step on this machine,
+//! in the same shapes as `scripts/bench_reference.py` uses for the PyTorch reference.
+
+use std::time::Instant;
+
+use anyhow::Result;
+use burn::tensor::{Device, Int, Tensor, TensorData};
+use dforce_core::{BetaSchedule, Diffusion, DiffusionConfig, LevelGrid, Objective, SeededNoise};
+use dforce_engine::optim::{AdamW, AdamWConfig, GradientBuffer};
+use dforce_nn::{TransformerConfig, Unet3dConfig};
+
+use crate::cli::BenchCommand;
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(f64::total_cmp);
+    v[v.len() / 2]
+}
+
+/// Runs `f` once to warm up, then `iters` times; the median seconds per call.
+fn time(iters: usize, mut f: impl FnMut()) -> f64 {
+    f();
+    median(
+        (0..iters.max(1))
+            .map(|_| {
+                let t = Instant::now();
+                f();
+                t.elapsed().as_secs_f64()
+            })
+            .collect(),
+    )
+}
+
+fn ramp<const D: usize>(shape: [usize; D], device: &Device) -> Tensor<D> {
+    let n: usize = shape.iter().product();
+    let data: Vec<f32> = (0..n)
+        .map(|i| ((i * 7919 % 1000) as f32 / 500.0) - 1.0)
+        .collect();
+    Tensor::from_data(TensorData::new(data, shape), device)
+}
+
+fn levels(n: usize, b: usize, device: &Device) -> Tensor<2, Int> {
+    let data: Vec<i64> = (0..n * b).map(|i| (i * 37 % 1000) as i64).collect();
+    Tensor::from_data(TensorData::new(data, [n, b]), device)
+}
+
+pub fn run(cmd: BenchCommand) -> Result<()> {
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    match cmd {
+        BenchCommand::Networks {
+            planning_batch,
+            video_batch,
+            iters,
+            skip_video,
+        } => {
+            let plain = Device::flex();
+            let ad = plain.clone().autodiff();
+            println!(
+                "# dforce bench networks (burn flex CPU, {threads} threads); median seconds per call"
+            );
+            let cfg = TransformerConfig {
+                x_dim: 60,
+                external_cond_dim: 0,
+                size: 128,
+                num_layers: 12,
+                nhead: 4,
+                dim_feedforward: 512,
+                causal: false,
+            };
+            let (n, b) = (61, planning_batch);
+            let net = cfg.init(&plain)?;
+            let fwd = time(iters, || {
+                let _ = net
+                    .forward(ramp([n, b, 60], &plain), levels(n, b, &plain), None)
+                    .into_data();
+            });
+            let net = cfg.init(&ad)?;
+            let fwd_bwd = time(iters, || {
+                let y = net.forward(ramp([n, b, 60], &ad), levels(n, b, &ad), None);
+                let _ = y.square().mean().backward();
+            });
+            println!(
+                "planning_transformer batch={b} tokens={n}: forward {fwd:.4} s, forward+backward {fwd_bwd:.4} s"
+            );
+            if !skip_video {
+                let cfg = Unet3dConfig::minecraft();
+                let (n, b) = (10, video_batch);
+                let net = cfg.init(&plain)?;
+                let fwd = time(iters, || {
+                    let _ = net
+                        .forward(ramp([n, b, 3, 128, 128], &plain), levels(n, b, &plain))
+                        .map(|y| y.into_data());
+                });
+                let net = cfg.init(&ad)?;
+                let fwd_bwd = time(iters, || {
+                    if let Ok(y) = net.forward(ramp([n, b, 3, 128, 128], &ad), levels(n, b, &ad)) {
+                        let _ = y.square().mean().backward();
+                    }
+                });
+                println!(
+                    "minecraft_unet3d batch={b} frames={n} 128x128: forward {fwd:.4} s, forward+backward {fwd_bwd:.4} s"
+                );
+            }
+            Ok(())
+        }
+        BenchCommand::TrainPlanning { batch, steps } => {
+            let ad = Device::flex().autodiff();
+            let cfg = TransformerConfig {
+                x_dim: 60,
+                external_cond_dim: 0,
+                size: 128,
+                num_layers: 12,
+                nhead: 4,
+                dim_feedforward: 512,
+                causal: false,
+            };
+            let mut net = cfg.init(&ad)?;
+            let diffusion = Diffusion::new(DiffusionConfig {
+                objective: Objective::PredX0,
+                beta_schedule: BetaSchedule::Linear,
+                timesteps: 1000,
+                sampling_timesteps: 50,
+                ddim_sampling_eta: 0.0,
+                stabilization_level: 10,
+                clip_noise: 20.0,
+                snr_clip: 5.0,
+                fused_snr_decay: None,
+            })?;
+            let mut optim = AdamW::new(AdamWConfig {
+                beta1: 0.9,
+                beta2: 0.999,
+                eps: 1e-8,
+                weight_decay: 1e-4,
+            });
+            let mut buffer = GradientBuffer::default();
+            let n = 61;
+            let grid = LevelGrid::new(
+                n,
+                batch,
+                (0..n * batch).map(|i| (i * 37 % 1000) as i64).collect(),
+            )?;
+            let x = ramp([n, batch, 60], &ad);
+            let mut step = |k: u64| -> Result<()> {
+                let mut noise = SeededNoise::for_stream(0, k);
+                let eps = diffusion.clamped_noise(&mut noise, [n, batch, 60], &ad)?;
+                let (_, loss) = diffusion.training_loss(&net, x.clone(), &grid, None, eps)?;
+                let grads = loss.mean().backward();
+                net.visit_params(&mut buffer.accumulate(&grads), "m.");
+                net.visit_params(&mut optim.step(5e-4, &buffer), "m.");
+                buffer.clear();
+                Ok(())
+            };
+            step(0)?;
+            let t = Instant::now();
+            for k in 1..=steps as u64 {
+                step(k)?;
+            }
+            let s = t.elapsed().as_secs_f64() / steps.max(1) as f64;
+            println!("# dforce bench train-planning (burn flex CPU, {threads} threads)");
+            println!(
+                "planning_train_step batch={batch} tokens={n}: {s:.4} s/step, {:.3} steps/s",
+                1.0 / s
+            );
+            Ok(())
+        }
+    }
+}

@@ -1,0 +1,130 @@
+//! `dforce data …` and `dforce env …`: native data generation and environment replay.
+
+use std::io::Write;
+use std::path::Path;
+use std::time::Instant;
+
+use anyhow::{Context, Result, bail};
+use dforce_env::data::{DatasetStats, d4rl_reference_stats, generate, write_d4rl};
+use dforce_env::maze2d::Maze2dEnv;
+use dforce_env::npz::parse_npy;
+
+use crate::cli::{DataCommand, EnvCommand};
+
+pub fn data(cmd: DataCommand) -> Result<()> {
+    match cmd {
+        DataCommand::Maze2d {
+            env,
+            steps,
+            seed,
+            out,
+        } => {
+            let t = Instant::now();
+            let data = generate(&env, steps, seed)?;
+            let gen_s = t.elapsed().as_secs_f64();
+            write_d4rl(&data, &out).with_context(|| format!("writing {}", out.display()))?;
+            eprintln!(
+                "generated {steps} steps of {env} in {gen_s:.2} s ({:.0} steps/s); wrote {}",
+                steps as f64 / gen_s.max(1e-9),
+                out.display()
+            );
+            let ours = DatasetStats::of(&data);
+            println!("statistic         generated                                   D4RL");
+            let fmt = |v: &[f64]| {
+                v.iter()
+                    .map(|x| format!("{x:>9.5}"))
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            };
+            let reference = d4rl_reference_stats(&env);
+            let r = |f: fn(&DatasetStats) -> Vec<f64>| {
+                reference.as_ref().map_or("-".to_string(), |s| fmt(&f(s)))
+            };
+            println!(
+                "obs mean     {:<44} {}",
+                fmt(&ours.obs_mean),
+                r(|s| s.obs_mean.to_vec())
+            );
+            println!(
+                "obs std      {:<44} {}",
+                fmt(&ours.obs_std),
+                r(|s| s.obs_std.to_vec())
+            );
+            println!(
+                "action std   {:<44} {}",
+                fmt(&ours.act_std),
+                r(|s| s.act_std.to_vec())
+            );
+            println!(
+                "reward mean  {:<44} {}",
+                fmt(&[ours.reward_mean]),
+                r(|s| vec![s.reward_mean])
+            );
+            Ok(())
+        }
+    }
+}
+
+pub fn env(cmd: EnvCommand) -> Result<()> {
+    match cmd {
+        EnvCommand::Rollout {
+            env,
+            qpos,
+            qvel,
+            actions,
+            out,
+        } => {
+            let bytes = std::fs::read(&actions)
+                .with_context(|| format!("reading {}", actions.display()))?;
+            let arr =
+                parse_npy(&bytes).map_err(|e| anyhow::anyhow!("{}: {e}", actions.display()))?;
+            if arr.shape.len() != 2 || arr.shape[1] != 2 {
+                bail!(
+                    "{}: expected an (N, 2) array of actions, got shape {:?}",
+                    actions.display(),
+                    arr.shape
+                );
+            }
+            let values = arr
+                .to_f64()
+                .with_context(|| format!("{}: actions must be numbers", actions.display()))?;
+            let mut sim = Maze2dEnv::new(&env)?;
+            sim.set_state(qpos, qvel);
+            let mut states = Vec::with_capacity((values.len() / 2 + 1) * 4);
+            let push =
+                |states: &mut Vec<f64>, sim: &Maze2dEnv| states.extend_from_slice(&sim.obs());
+            push(&mut states, &sim);
+            for a in values.chunks_exact(2) {
+                // D4RL's step: clip the action, clip the velocity, one physics step.
+                sim.step_physics([a[0], a[1]]);
+                push(&mut states, &sim);
+            }
+            write_npy_f64(&out, &states, [states.len() / 4, 4])?;
+            eprintln!("wrote {} ({} states)", out.display(), states.len() / 4);
+            Ok(())
+        }
+    }
+}
+
+/// A little-endian float64 `.npy` (format 1.0) of a C-order matrix.
+fn write_npy_f64(path: &Path, data: &[f64], shape: [usize; 2]) -> Result<()> {
+    let mut header = format!(
+        "{{'descr': '<f8', 'fortran_order': False, 'shape': ({}, {}), }}",
+        shape[0], shape[1]
+    );
+    // Pad so the data starts on a 64-byte boundary, ending the header with a newline.
+    let total = 10 + header.len() + 1;
+    header.push_str(&" ".repeat((64 - total % 64) % 64));
+    header.push('\n');
+    let mut f = std::io::BufWriter::new(
+        std::fs::File::create(path).with_context(|| format!("creating {}", path.display()))?,
+    );
+    f.write_all(b"\x93NUMPY\x01\x00")?;
+    f.write_all(&(header.len() as u16).to_le_bytes())?;
+    f.write_all(header.as_bytes())?;
+    for v in data {
+        f.write_all(&v.to_le_bytes())?;
+    }
+    f.flush()?;
+    Ok(())
+}

@@ -1,0 +1,320 @@
+//! Video tasks (`df_video`): training and validation rollouts on TECO-layout datasets.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use anyhow::{Context, Result, bail};
+use dforce_config::Value;
+use dforce_core::{Diffusion, SeededNoise};
+use dforce_engine::data_loader::BatchBuilder;
+use dforce_engine::metrics::MetricsLog;
+use dforce_engine::networks;
+use dforce_engine::tensorboard::EventWriter;
+use dforce_engine::trainer::{TrainJob, TrainableModel, train};
+use dforce_engine::video::{VideoBatch, VideoLayout, VideoModel};
+use dforce_engine::video_media::{FrameShape, frame_means, line_chart, psnr, rollout_gif, ssim};
+use dforce_engine::{DiffusionSettings, TrainingSettings};
+use dforce_nn::StateDict;
+use dforce_video_data::{
+    ClipOrder, Split, VideoDataset, VideoDatasetConfig, VideoKind, generate_maze3d,
+};
+
+use crate::tasks::RunContext;
+
+fn kind_of(cfg: &Value) -> Result<VideoKind> {
+    Ok(match cfg.get_str("dataset.name")? {
+        "video_minecraft" => VideoKind::Minecraft,
+        // DMLab and our own world share DMLab's layout.
+        _ => VideoKind::Dmlab,
+    })
+}
+
+fn dataset_config(cfg: &Value) -> Result<VideoDatasetConfig> {
+    let u = |k: &str| -> Result<usize> {
+        let v = cfg.get_i64(k)?;
+        usize::try_from(v)
+            .ok()
+            .filter(|&v| v > 0)
+            .with_context(|| format!("{k} must be a positive integer, got {v}"))
+    };
+    let mut c = VideoDatasetConfig::dmlab();
+    c.n_frames = u("dataset.n_frames")?;
+    c.frame_skip = u("dataset.frame_skip")?;
+    c.validation_multiplier = u("dataset.validation_multiplier")?;
+    c.resolution = u("dataset.resolution")?;
+    c.context_length = u("dataset.context_length")?;
+    c.clip_order = ClipOrder::Reference;
+    Ok(c)
+}
+
+/// Opens `split`; for the native world, generates the dataset first when it is missing.
+fn open_dataset(ctx: &RunContext, split: Split) -> Result<VideoDataset> {
+    let cfg = ctx.cfg;
+    let root = PathBuf::from(cfg.get_str("dataset.save_dir")?);
+    if cfg.contains("dataset.generator") && !root.join("training").exists() {
+        let g = |k: &str| cfg.get_i64(&format!("dataset.generator.{k}"));
+        let (episodes, frames, seed) = (
+            g("episodes")? as usize,
+            g("frames")? as usize,
+            g("seed")? as u64,
+        );
+        let res = cfg.get_i64("dataset.resolution")? as usize;
+        eprintln!(
+            "dforce: dataset {} not found: rendering {episodes} episodes × {frames} frames of the native 3D maze at {res}×{res}",
+            root.display()
+        );
+        let report = generate_maze3d(&root, episodes, frames, res, seed, 0.1)?;
+        eprintln!(
+            "dforce: wrote {} training and {} validation episodes in {:.1} s",
+            report.training, report.validation, report.seconds
+        );
+    }
+    VideoDataset::open(kind_of(cfg)?, &root, split, dataset_config(cfg)?)
+        .with_context(|| format!("dataset.save_dir={}", root.display()))
+}
+
+fn build_model(ctx: &RunContext, device: &burn::tensor::Device) -> Result<VideoModel> {
+    let cfg = ctx.cfg;
+    let settings = DiffusionSettings::from_config(cfg)?;
+    let unet = networks::video_unet(cfg)?;
+    let res = cfg.get_i64("dataset.resolution")? as usize;
+    let stat = |k: &str| -> Result<f32> {
+        cfg.get_f64(k)
+            .map(|v| v as f32)
+            .with_context(|| format!("{k}: video normalisation must be a number (e.g. 0.5)"))
+    };
+    let layout = VideoLayout {
+        channels: unet.channels / settings.frame_stack,
+        height: res,
+        width: res,
+        frame_stack: settings.frame_stack,
+        n_tokens: cfg.get_i64("algorithm.n_frames")? as usize / settings.frame_stack,
+        context_frames: cfg.get_i64("algorithm.context_frames")? as usize,
+        chunk_size: cfg.get_i64("algorithm.chunk_size")?,
+        scheduling: settings.scheduling,
+        uncertainty_scale: settings.uncertainty_scale,
+        trapezoid: settings.trapezoid,
+        mean: stat("algorithm.data_mean")?,
+        std: stat("algorithm.data_std")?,
+    };
+    let network = unet.init(device)?;
+    Ok(VideoModel {
+        layout,
+        diffusion: Diffusion::new(settings.diffusion)?,
+        network,
+    })
+}
+
+fn collate(ds: &VideoDataset, idx: &[usize]) -> Result<VideoBatch, dforce_core::CoreError> {
+    let mut pixels = Vec::new();
+    let mut frames = 0;
+    for &i in idx {
+        let clip = ds
+            .item(i)
+            .map_err(|e| dforce_core::CoreError::Invalid(e.to_string()))?;
+        frames = clip.frames;
+        pixels.extend_from_slice(&clip.video);
+    }
+    Ok(VideoBatch {
+        batch: idx.len(),
+        frames,
+        pixels,
+    })
+}
+
+pub fn train_video(ctx: &RunContext) -> Result<()> {
+    let training = TrainingSettings::from_config(ctx.cfg)?;
+    let ds = Arc::new(open_dataset(ctx, Split::Training)?);
+    eprintln!("dforce: {} training clips", ds.len());
+    ctx.device.seed(ctx.settings.seed);
+    let device = ctx.device.clone().autodiff();
+    let mut model = build_model(ctx, &device)?;
+    if let Some(path) = &ctx.load {
+        model
+            .load_weights(&StateDict::load(path)?, &device)
+            .with_context(|| format!("load={}", path.display()))?;
+    }
+    let items = ds.len();
+    let build: BatchBuilder<Result<VideoBatch, dforce_core::CoreError>> =
+        Arc::new(move |idx: &[usize]| collate(&ds, idx));
+    let summary = train(
+        TrainJob {
+            run_dir: ctx.run_dir,
+            seed: ctx.settings.seed,
+            settings: &training,
+            reference_warmup: ctx.cfg.get_bool("algorithm.reference_compat.warmup")?,
+            config_yaml: ctx.cfg.to_yaml(),
+            resume: ctx.resume.clone(),
+            device,
+            quiet: !std::io::IsTerminal::is_terminal(&std::io::stderr()),
+        },
+        &mut model,
+        items,
+        build,
+    )?;
+    let steps = summary.steps - summary.first_step;
+    eprintln!(
+        "dforce: trained steps {}..{} ({steps} steps in {:.1} s, {:.3} steps/s); last loss {}; checkpoint {}",
+        summary.first_step,
+        summary.steps,
+        summary.seconds,
+        steps as f64 / summary.seconds.max(1e-9),
+        summary
+            .last_loss
+            .map_or("n/a".into(), |l| format!("{l:.6}")),
+        summary
+            .checkpoint
+            .as_ref()
+            .map_or("none".into(), |p| p.display().to_string()),
+    );
+    Ok(())
+}
+
+/// Rolls out `limit_batch` validation batches from their context frames, writes GIFs, the
+/// stability chart and per-frame PSNR/SSIM.
+pub fn validate_video(ctx: &RunContext, weights: &Path) -> Result<()> {
+    let cfg = ctx.cfg;
+    let ds = open_dataset(ctx, Split::Validation)?;
+    let device = ctx.device.clone();
+    let mut model = build_model(ctx, &device)?;
+    model
+        .load_weights(&StateDict::load(weights)?, &device)
+        .with_context(|| format!("load={}", weights.display()))?;
+    let batch_size = cfg.get_i64("experiment.validation.batch_size")?.max(1) as usize;
+    let limit = cfg
+        .get_opt_i64("experiment.validation.limit_batch")?
+        .filter(|&l| l > 0)
+        .unwrap_or(1) as usize;
+    let media = ctx.run_dir.join("media");
+    std::fs::create_dir_all(&media).with_context(|| format!("creating {}", media.display()))?;
+    let mut tb = EventWriter::create(ctx.run_dir).context("creating the TensorBoard event file")?;
+    let mut log = MetricsLog::open(&ctx.run_dir.join("metrics.jsonl"), None)
+        .context("opening metrics.jsonl")?;
+    let layout = model.layout.clone();
+    let shape = FrameShape {
+        channels: layout.channels,
+        height: layout.height,
+        width: layout.width,
+    };
+    let ctx_frames = layout.context_frames;
+    let (mut psnrs, mut ssims) = (Vec::<Vec<f64>>::new(), Vec::<Vec<f64>>::new());
+    let mut noise = SeededNoise::new(ctx.settings.seed);
+    let started = std::time::Instant::now();
+    let mut generated_frames = 0usize;
+    let mut sample = 0usize;
+    for bi in 0..limit {
+        let lo = bi * batch_size;
+        if lo >= ds.len() {
+            break;
+        }
+        let idx: Vec<usize> = (lo..(lo + batch_size).min(ds.len())).collect();
+        let batch = collate(&ds, &idx)?;
+        let gt = layout.tokens(&batch, &device)?;
+        let out = layout.rollout(
+            &model.diffusion,
+            &model.network,
+            gt.clone(),
+            &mut noise,
+            |_, _| {},
+        )?;
+        let pred = layout.frames(out).swap_dims(0, 1); // (B, T, C, H, W)
+        let truth = layout.frames(gt).swap_dims(0, 1);
+        let [b, t, ..] = pred.dims();
+        let pred: Vec<f32> = pred
+            .into_data()
+            .convert::<f32>()
+            .try_into_vec::<f32>()
+            .map_err(|e| anyhow::anyhow!("{e:?}"))?;
+        let truth: Vec<f32> = truth
+            .into_data()
+            .convert::<f32>()
+            .try_into_vec::<f32>()
+            .map_err(|e| anyhow::anyhow!("{e:?}"))?;
+        let clip = t * shape.len();
+        for s in 0..b {
+            let (p, g) = (
+                &pred[s * clip..(s + 1) * clip],
+                &truth[s * clip..(s + 1) * clip],
+            );
+            let gif = rollout_gif(p, g, t, shape, ctx_frames)?;
+            std::fs::write(media.join(format!("validation_video_{sample}.gif")), gif)?;
+            let frame = |x: &[f32], i: usize| x[i * shape.len()..(i + 1) * shape.len()].to_vec();
+            psnrs.push(
+                (ctx_frames..t)
+                    .map(|i| psnr(&frame(p, i), &frame(g, i)))
+                    .collect(),
+            );
+            ssims.push(
+                (ctx_frames..t)
+                    .map(|i| ssim(&frame(p, i), &frame(g, i), shape))
+                    .collect(),
+            );
+            if sample == 0 {
+                let (mp, mg) = (frame_means(p, t), frame_means(g, t));
+                let chart = line_chart(&[(&mp, [200, 30, 30]), (&mg, [30, 30, 200])], 640, 360);
+                let png = chart.write_png(&media.join("validation_stability.png"))?;
+                tb.image(
+                    "validation/stability",
+                    0,
+                    chart.width(),
+                    chart.height(),
+                    &png,
+                )?;
+            }
+            sample += 1;
+            generated_frames += t - ctx_frames;
+        }
+    }
+    if sample == 0 {
+        bail!("the validation split holds no clip");
+    }
+    let mean_over = |v: &[Vec<f64>]| {
+        let all: Vec<f64> = v
+            .iter()
+            .flatten()
+            .copied()
+            .filter(|x| x.is_finite())
+            .collect();
+        all.iter().sum::<f64>() / all.len().max(1) as f64
+    };
+    let per_frame = |v: &[Vec<f64>], i: usize| {
+        let col: Vec<f64> = v
+            .iter()
+            .filter_map(|r| r.get(i))
+            .copied()
+            .filter(|x| x.is_finite())
+            .collect();
+        col.iter().sum::<f64>() / col.len().max(1) as f64
+    };
+    let horizon = psnrs.iter().map(Vec::len).max().unwrap_or(0);
+    let psnr_curve: Vec<f64> = (0..horizon).map(|i| per_frame(&psnrs, i)).collect();
+    let ssim_curve: Vec<f64> = (0..horizon).map(|i| per_frame(&ssims, i)).collect();
+    let chart = line_chart(&[(&psnr_curve, [200, 30, 30])], 640, 360);
+    chart.write_png(&media.join("validation_psnr_per_frame.png"))?;
+    let secs = started.elapsed().as_secs_f64();
+    let values = std::collections::BTreeMap::from([
+        ("validation/psnr".to_string(), mean_over(&psnrs)),
+        ("validation/ssim".to_string(), mean_over(&ssims)),
+        (
+            "validation/frames_per_second".to_string(),
+            generated_frames as f64 / secs.max(1e-9),
+        ),
+    ]);
+    log.log(0, &values)?;
+    for (k, v) in &values {
+        tb.scalar(k, 0, *v as f32)?;
+    }
+    tb.flush()?;
+    let first = |c: &[f64], n: usize| c.iter().take(n).sum::<f64>() / c.len().min(n).max(1) as f64;
+    eprintln!(
+        "dforce: validation: {sample} clips, {generated_frames} frames generated in {secs:.1} s ({:.2} frames/s); \
+         PSNR {:.2} dB (first 4 frames {:.2}), SSIM {:.3} (first 4 {:.3}); GIFs in {}",
+        generated_frames as f64 / secs.max(1e-9),
+        values["validation/psnr"],
+        first(&psnr_curve, 4),
+        values["validation/ssim"],
+        first(&ssim_curve, 4),
+        media.display()
+    );
+    Ok(())
+}
