@@ -129,6 +129,28 @@ pub enum DataCommand {
         #[arg(long)]
         out: PathBuf,
     },
+    /// Render a first-person video world natively, written in the TECO-DMLab layout.
+    Video {
+        /// The world to render (maze3d: a procedurally generated 3D maze, DMLab's 3 actions).
+        #[arg(long, default_value = "maze3d")]
+        world: String,
+        #[arg(long, default_value_t = 1000)]
+        episodes: usize,
+        /// Frames per episode (TECO's DMLab: 300).
+        #[arg(long, default_value_t = 300)]
+        frames: usize,
+        /// Square frame size in pixels.
+        #[arg(long, default_value_t = 64)]
+        resolution: usize,
+        #[arg(long, default_value_t = 0)]
+        seed: u64,
+        /// Share of episodes written to validation/.
+        #[arg(long, default_value_t = 0.1)]
+        validation_fraction: f64,
+        /// Dataset root (gets training/, validation/, metadata.json).
+        #[arg(long)]
+        out: PathBuf,
+    },
 }
 
 #[derive(Debug, Subcommand)]

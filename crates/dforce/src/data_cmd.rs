@@ -62,6 +62,37 @@ pub fn data(cmd: DataCommand) -> Result<()> {
             );
             Ok(())
         }
+        DataCommand::Video {
+            world,
+            episodes,
+            frames,
+            resolution,
+            seed,
+            validation_fraction,
+            out,
+        } => {
+            if world != "maze3d" {
+                bail!("unknown world '{world}'; available: maze3d");
+            }
+            let report = dforce_video_data::generate_maze3d(
+                &out,
+                episodes,
+                frames,
+                resolution,
+                seed,
+                validation_fraction,
+            )?;
+            eprintln!(
+                "rendered {} frames ({} training + {} validation episodes) at {resolution}×{resolution} in {:.1} s ({:.0} frames/s); wrote {}",
+                report.frames,
+                report.training,
+                report.validation,
+                report.seconds,
+                report.frames as f64 / report.seconds.max(1e-9),
+                report.root.display()
+            );
+            Ok(())
+        }
     }
 }
 
