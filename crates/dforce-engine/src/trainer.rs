@@ -203,11 +203,15 @@ pub struct TrainJob<'a> {
     pub quiet: bool,
 }
 
+/// Periodic validation during training: called with the model and the step just taken.
+pub type Validator<'a, M> = &'a mut dyn FnMut(&mut M, u64) -> Result<(), TrainError>;
+
 /// Trains the planning model on maze2d windows.
 pub fn train_planning(
     job: TrainJob<'_>,
     model: &mut PlanningModel,
     data: Arc<Maze2dWindows>,
+    validator: Option<Validator<'_, PlanningModel>>,
 ) -> Result<TrainSummary, TrainError> {
     if data.is_empty() {
         return Err(TrainError::Invalid(format!(
@@ -219,7 +223,7 @@ pub fn train_planning(
     let items = data.len();
     let build: BatchBuilder<Result<PlanningBatch, dforce_core::CoreError>> =
         Arc::new(move |idx: &[usize]| data.batch(&layout, idx));
-    train(job, model, items, build)
+    train(job, model, items, build, validator)
 }
 
 /// Trains any [`TrainableModel`] on `items` dataset items, batched by `build` on worker threads.
@@ -228,6 +232,7 @@ pub fn train<M: TrainableModel>(
     model: &mut M,
     items: usize,
     build: BatchBuilder<Result<M::Batch, dforce_core::CoreError>>,
+    mut validator: Option<Validator<'_, M>>,
 ) -> Result<TrainSummary, TrainError> {
     let s = job.settings;
     if items == 0 {
@@ -373,6 +378,16 @@ pub fn train<M: TrainableModel>(
         bar.set_position(pos.global_step);
         bar.set_message(format!("loss {loss:.4}"));
 
+        let epoch_done = pos.data.batch >= plan.batches_per_epoch();
+        let validate_now = s
+            .val_every_n_step
+            .is_some_and(|n| pos.global_step.is_multiple_of(n))
+            || (epoch_done
+                && s.val_every_n_epoch
+                    .is_some_and(|n| (pos.data.epoch + 1).is_multiple_of(n)));
+        if validate_now && let Some(v) = validator.as_mut() {
+            bar.suspend(|| v(model, pos.global_step))?;
+        }
         let due = s
             .ckpt_every_n_train_steps
             .is_some_and(|n| pos.global_step.is_multiple_of(n))

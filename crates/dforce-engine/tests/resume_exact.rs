@@ -70,6 +70,7 @@ fn train(run_dir: &Path, max_steps: u64, resume: bool, data: Arc<Maze2dWindows>)
         },
         &mut model,
         data,
+        None,
     )
     .unwrap();
 }

@@ -4,6 +4,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use anyhow::{Context, Result, bail};
+use burn::module::Module;
 use burn::tensor::Device;
 use dforce_config::Value;
 use dforce_core::Diffusion;
@@ -11,7 +12,7 @@ use dforce_engine::maze2d_data::{Maze2dWindows, load_or_generate};
 use dforce_engine::networks;
 use dforce_engine::planning::PlanningLayout;
 use dforce_engine::planning_eval::{EvalOptions, ValidationJob, validate_planning};
-use dforce_engine::trainer::{PlanningModel, TrainJob, TrainableModel, train_planning};
+use dforce_engine::trainer::{PlanningModel, TrainError, TrainJob, TrainableModel, train_planning};
 use dforce_engine::{DiffusionSettings, RunSettings, Task, TrainingSettings, checkpoint};
 use dforce_nn::StateDict;
 
@@ -66,12 +67,6 @@ fn train_planning_task(ctx: &RunContext) -> Result<()> {
     let training = TrainingSettings::from_config(cfg)?;
     let diffusion_settings = DiffusionSettings::from_config(cfg)?;
     let layout = PlanningLayout::from_config(cfg)?;
-    if training.val_every_n_epoch.is_some() || training.val_every_n_step.is_some() {
-        eprintln!(
-            "dforce: note: periodic validation of the planner during training is not available yet; \
-             set experiment.validation.val_every_n_epoch=null to silence this"
-        );
-    }
     let save_dir = PathBuf::from(cfg.get_str("dataset.save_dir")?);
     let env_id = cfg.get_str("dataset.env_id")?;
     let steps = load_or_generate(&save_dir, env_id, ctx.settings.seed, &mut |m| {
@@ -103,6 +98,29 @@ fn train_planning_task(ctx: &RunContext) -> Result<()> {
     if let Some(path) = &ctx.resume {
         eprintln!("dforce: resuming from {}", path.display());
     }
+    // Periodic closed-loop evaluation (validation.val_every_n_step / val_every_n_epoch) on a
+    // plain-device snapshot of the weights being trained.
+    let options = EvalOptions::from_config(cfg, ctx.settings.seed)?;
+    let plain = ctx.device.clone();
+    let run_dir = ctx.run_dir.to_path_buf();
+    let mut validate = |m: &mut PlanningModel, step: u64| -> Result<(), TrainError> {
+        let snapshot = PlanningModel {
+            layout: m.layout.clone(),
+            diffusion: m.diffusion.clone(),
+            network: m.network.valid(),
+        };
+        let job = ValidationJob {
+            run_dir: &run_dir,
+            step,
+            options: options.clone(),
+            device: plain.clone(),
+            quiet: true,
+        };
+        let summary = validate_planning(job, &snapshot)
+            .map_err(|e| TrainError::Invalid(format!("validation: {e}")))?;
+        eprintln!("dforce: step {step}: {}", summary.one_line());
+        Ok(())
+    };
     let summary = train_planning(
         TrainJob {
             run_dir: ctx.run_dir,
@@ -116,6 +134,7 @@ fn train_planning_task(ctx: &RunContext) -> Result<()> {
         },
         &mut model,
         data,
+        Some(&mut validate),
     )?;
     let steps = summary.steps - summary.first_step;
     eprintln!(

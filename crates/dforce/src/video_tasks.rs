@@ -4,13 +4,14 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use anyhow::{Context, Result, bail};
+use burn::module::Module;
 use dforce_config::Value;
 use dforce_core::{Diffusion, SeededNoise};
 use dforce_engine::data_loader::BatchBuilder;
 use dforce_engine::metrics::MetricsLog;
 use dforce_engine::networks;
 use dforce_engine::tensorboard::EventWriter;
-use dforce_engine::trainer::{TrainJob, TrainableModel, train};
+use dforce_engine::trainer::{TrainError, TrainJob, TrainableModel, train};
 use dforce_engine::video::{VideoBatch, VideoLayout, VideoModel};
 use dforce_engine::video_media::{FrameShape, frame_means, line_chart, psnr, rollout_gif, ssim};
 use dforce_engine::{DiffusionSettings, TrainingSettings};
@@ -151,6 +152,15 @@ pub fn train_video(ctx: &RunContext) -> Result<()> {
         &mut model,
         items,
         build,
+        Some(&mut |m: &mut VideoModel, step: u64| {
+            let snapshot = VideoModel {
+                layout: m.layout.clone(),
+                diffusion: m.diffusion.clone(),
+                network: m.network.valid(),
+            };
+            validate_video_model(ctx, &snapshot, step)
+                .map_err(|e| TrainError::Invalid(format!("validation: {e:#}")))
+        }),
     )?;
     let steps = summary.steps - summary.first_step;
     eprintln!(
@@ -170,16 +180,23 @@ pub fn train_video(ctx: &RunContext) -> Result<()> {
     Ok(())
 }
 
-/// Rolls out `limit_batch` validation batches from their context frames, writes GIFs, the
-/// stability chart and per-frame PSNR/SSIM.
+/// The validation task: loads `weights` and rolls out (see [`validate_video_model`]).
 pub fn validate_video(ctx: &RunContext, weights: &Path) -> Result<()> {
+    let device = ctx.device.clone();
+    let mut model = build_model(ctx, &device)?;
+    let sd = StateDict::load(weights)?;
+    model
+        .load_weights(&sd, &device)
+        .with_context(|| format!("load={}", weights.display()))?;
+    validate_video_model(ctx, &model, sd.global_step.unwrap_or(0).max(0) as u64)
+}
+
+/// Rolls out `limit_batch` validation batches from their context frames, writes GIFs, the
+/// stability chart and per-frame PSNR/SSIM, logged at `step`.
+pub fn validate_video_model(ctx: &RunContext, model: &VideoModel, step: u64) -> Result<()> {
     let cfg = ctx.cfg;
     let ds = open_dataset(ctx, Split::Validation)?;
     let device = ctx.device.clone();
-    let mut model = build_model(ctx, &device)?;
-    model
-        .load_weights(&StateDict::load(weights)?, &device)
-        .with_context(|| format!("load={}", weights.display()))?;
     let batch_size = cfg.get_i64("experiment.validation.batch_size")?.max(1) as usize;
     let limit = cfg
         .get_opt_i64("experiment.validation.limit_batch")?
@@ -300,9 +317,9 @@ pub fn validate_video(ctx: &RunContext, weights: &Path) -> Result<()> {
             generated_frames as f64 / secs.max(1e-9),
         ),
     ]);
-    log.log(0, &values)?;
+    log.log(step, &values)?;
     for (k, v) in &values {
-        tb.scalar(k, 0, *v as f32)?;
+        tb.scalar(k, step, *v as f32)?;
     }
     tb.flush()?;
     let first = |c: &[f64], n: usize| c.iter().take(n).sum::<f64>() / c.len().min(n).max(1) as f64;
