@@ -5,6 +5,7 @@
 
 pub mod checkpoint;
 pub mod data_loader;
+pub mod distributed;
 pub mod maze2d_data;
 pub mod metrics;
 pub mod networks;

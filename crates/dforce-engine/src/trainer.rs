@@ -23,6 +23,7 @@ use thiserror::Error;
 
 use crate::checkpoint::{self, RunPosition};
 use crate::data_loader::{BatchBuilder, BatchPlan, DataPosition, Loader};
+use crate::distributed::GradientReducer;
 use crate::maze2d_data::Maze2dWindows;
 use crate::metrics::MetricsLog;
 use crate::optim::{AdamW, AdamWConfig, GradientBuffer, Warmup};
@@ -201,6 +202,8 @@ pub struct TrainJob<'a> {
     pub resume: Option<PathBuf>,
     pub device: Device,
     pub quiet: bool,
+    /// Combines gradients across data-parallel processes; `None` is a single process.
+    pub reducer: Option<&'a mut dyn crate::distributed::GradientReducer>,
 }
 
 /// Periodic validation during training: called with the model and the step just taken.
@@ -228,7 +231,7 @@ pub fn train_planning(
 
 /// Trains any [`TrainableModel`] on `items` dataset items, batched by `build` on worker threads.
 pub fn train<M: TrainableModel>(
-    job: TrainJob<'_>,
+    mut job: TrainJob<'_>,
     model: &mut M,
     items: usize,
     build: BatchBuilder<Result<M::Batch, dforce_core::CoreError>>,
@@ -347,6 +350,10 @@ pub fn train<M: TrainableModel>(
                 step: pos.global_step,
                 detail: format!(" of parameter '{}'", bad.param),
             });
+        }
+        match job.reducer.as_deref_mut() {
+            Some(r) => r.all_reduce_mean(&mut buffer)?,
+            None => crate::distributed::SingleProcess.all_reduce_mean(&mut buffer)?,
         }
         let grad_norm = if s.gradient_clip_val > 0.0 {
             Some(buffer.clip_total_norm(s.gradient_clip_val))

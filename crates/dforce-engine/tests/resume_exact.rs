@@ -67,6 +67,7 @@ fn train(run_dir: &Path, max_steps: u64, resume: bool, data: Arc<Maze2dWindows>)
             resume: resume.then(|| checkpoint::latest(run_dir).unwrap()),
             device,
             quiet: true,
+            reducer: None,
         },
         &mut model,
         data,

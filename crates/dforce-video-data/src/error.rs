@@ -9,8 +9,8 @@ use dforce_env::NpzError;
 pub const TECO_SOURCE_HINT: &str = "the TECO datasets are downloaded with the scripts of the TECO \
 GitHub repository (wilson1yan/teco: scripts/download/dmlab.sh and scripts/download/minecraft.sh, \
 as the reference README says); rename their `train` folder to `training` and `test` to \
-`validation`. For a native stand-in, generate a DMLab-layout maze world with \
-`dforce_video_data::generate_maze3d`";
+`validation`. For a native stand-in needing no download, use `dataset=video_maze3d` (generated on \
+first use) or `dforce data video --world maze3d --out DIR`";
 
 /// Errors opening or reading a video dataset, or generating one.
 #[derive(Debug, thiserror::Error)]

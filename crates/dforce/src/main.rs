@@ -3,6 +3,7 @@
 mod bench;
 mod ckpt;
 mod cli;
+mod cluster;
 mod config_dir;
 mod data_cmd;
 mod device;

@@ -7,7 +7,7 @@ use dforce_config::{Composed, Value, compose};
 use dforce_engine::RunSettings;
 
 use crate::cli::{CfgPart, RunArgs};
-use crate::{ckpt::group_digits, config_dir, device, network_spec::NetworkSpec, tasks};
+use crate::{ckpt::group_digits, cluster, config_dir, device, network_spec::NetworkSpec, tasks};
 
 pub fn main(args: &RunArgs) -> Result<()> {
     let dir = config_dir::find(args.config_dir.as_deref())?;
@@ -18,6 +18,17 @@ pub fn main(args: &RunArgs) -> Result<()> {
     let cfg = composed.job.resolved()?;
     if args.summary {
         return summary(&cfg, &composed);
+    }
+    if cluster::should_submit(&cfg) {
+        cluster::submit(&cfg, &args.overrides)?;
+        return Ok(());
+    }
+    let nodes = cfg.get_opt_i64("experiment.num_nodes")?.unwrap_or(1);
+    if nodes != 1 {
+        bail!(
+            "experiment.num_nodes={nodes}: multi-node training is not available yet (runs are single-process; \
+             the trainer's GradientReducer is where a data-parallel backend plugs in); use experiment.num_nodes=1"
+        );
     }
     run(&composed, &cfg)
 }

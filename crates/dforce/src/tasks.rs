@@ -131,6 +131,7 @@ fn train_planning_task(ctx: &RunContext) -> Result<()> {
             resume: ctx.resume.clone(),
             device,
             quiet: !std::io::IsTerminal::is_terminal(&std::io::stderr()),
+            reducer: None,
         },
         &mut model,
         data,

@@ -148,6 +148,7 @@ pub fn train_video(ctx: &RunContext) -> Result<()> {
             resume: ctx.resume.clone(),
             device,
             quiet: !std::io::IsTerminal::is_terminal(&std::io::stderr()),
+            reducer: None,
         },
         &mut model,
         items,
