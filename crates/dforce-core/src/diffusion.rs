@@ -143,6 +143,20 @@ impl Diffusion {
             .collect()
     }
 
+    /// Two per-token coefficient tensors gathered from `a` and `b` at the grid's levels.
+    fn coef_pair<const D: usize>(
+        &self,
+        a: &[f32],
+        b: &[f32],
+        grid: &LevelGrid,
+        device: &Device,
+    ) -> Result<(Tensor<D>, Tensor<D>), CoreError> {
+        Ok((
+            coef(self.gather(a, grid)?, grid, device),
+            coef(self.gather(b, grid)?, grid, device),
+        ))
+    }
+
     /// Clamped standard-normal noise, as every draw of the reference is.
     pub fn clamped_noise<const D: usize>(
         &self,
@@ -162,16 +176,12 @@ impl Diffusion {
         noise: Tensor<D>,
     ) -> Result<Tensor<D>, CoreError> {
         let device = x0.device();
-        let a: Tensor<D> = coef(
-            self.gather(&self.buffers.sqrt_alphas_cumprod, grid)?,
+        let (a, b) = self.coef_pair::<D>(
+            &self.buffers.sqrt_alphas_cumprod,
+            &self.buffers.sqrt_one_minus_alphas_cumprod,
             grid,
             &device,
-        );
-        let b: Tensor<D> = coef(
-            self.gather(&self.buffers.sqrt_one_minus_alphas_cumprod, grid)?,
-            grid,
-            &device,
-        );
+        )?;
         Ok(a * x0 + b * noise)
     }
 
@@ -183,16 +193,12 @@ impl Diffusion {
         eps: Tensor<D>,
     ) -> Result<Tensor<D>, CoreError> {
         let device = x_t.device();
-        let a: Tensor<D> = coef(
-            self.gather(&self.buffers.sqrt_recip_alphas_cumprod, grid)?,
+        let (a, b) = self.coef_pair::<D>(
+            &self.buffers.sqrt_recip_alphas_cumprod,
+            &self.buffers.sqrt_recipm1_alphas_cumprod,
             grid,
             &device,
-        );
-        let b: Tensor<D> = coef(
-            self.gather(&self.buffers.sqrt_recipm1_alphas_cumprod, grid)?,
-            grid,
-            &device,
-        );
+        )?;
         Ok(a * x_t - b * eps)
     }
 
@@ -204,16 +210,12 @@ impl Diffusion {
         x0: Tensor<D>,
     ) -> Result<Tensor<D>, CoreError> {
         let device = x_t.device();
-        let a: Tensor<D> = coef(
-            self.gather(&self.buffers.sqrt_recip_alphas_cumprod, grid)?,
+        let (a, b) = self.coef_pair::<D>(
+            &self.buffers.sqrt_recip_alphas_cumprod,
+            &self.buffers.sqrt_recipm1_alphas_cumprod,
             grid,
             &device,
-        );
-        let b: Tensor<D> = coef(
-            self.gather(&self.buffers.sqrt_recipm1_alphas_cumprod, grid)?,
-            grid,
-            &device,
-        );
+        )?;
         Ok((a * x_t - x0) / b)
     }
 
@@ -225,16 +227,12 @@ impl Diffusion {
         eps: Tensor<D>,
     ) -> Result<Tensor<D>, CoreError> {
         let device = x0.device();
-        let a: Tensor<D> = coef(
-            self.gather(&self.buffers.sqrt_alphas_cumprod, grid)?,
+        let (a, b) = self.coef_pair::<D>(
+            &self.buffers.sqrt_alphas_cumprod,
+            &self.buffers.sqrt_one_minus_alphas_cumprod,
             grid,
             &device,
-        );
-        let b: Tensor<D> = coef(
-            self.gather(&self.buffers.sqrt_one_minus_alphas_cumprod, grid)?,
-            grid,
-            &device,
-        );
+        )?;
         Ok(a * eps - b * x0)
     }
 
@@ -246,16 +244,12 @@ impl Diffusion {
         v: Tensor<D>,
     ) -> Result<Tensor<D>, CoreError> {
         let device = x_t.device();
-        let a: Tensor<D> = coef(
-            self.gather(&self.buffers.sqrt_alphas_cumprod, grid)?,
+        let (a, b) = self.coef_pair::<D>(
+            &self.buffers.sqrt_alphas_cumprod,
+            &self.buffers.sqrt_one_minus_alphas_cumprod,
             grid,
             &device,
-        );
-        let b: Tensor<D> = coef(
-            self.gather(&self.buffers.sqrt_one_minus_alphas_cumprod, grid)?,
-            grid,
-            &device,
-        );
+        )?;
         Ok(a * x_t - b * v)
     }
 

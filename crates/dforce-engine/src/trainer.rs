@@ -189,6 +189,24 @@ pub struct TrainSummary {
     pub checkpoint: Option<PathBuf>,
 }
 
+impl TrainSummary {
+    /// The one-line report printed at the end of a training task.
+    pub fn one_line(&self) -> String {
+        let steps = self.steps - self.first_step;
+        format!(
+            "trained steps {}..{} ({steps} steps in {:.1} s, {:.3} steps/s); last loss {}; checkpoint {}",
+            self.first_step,
+            self.steps,
+            self.seconds,
+            steps as f64 / self.seconds.max(1e-9),
+            self.last_loss.map_or("n/a".into(), |l| format!("{l:.6}")),
+            self.checkpoint
+                .as_ref()
+                .map_or("none".into(), |p| p.display().to_string()),
+        )
+    }
+}
+
 /// Options of one training task.
 pub struct TrainJob<'a> {
     pub run_dir: &'a Path,

@@ -137,21 +137,7 @@ fn train_planning_task(ctx: &RunContext) -> Result<()> {
         data,
         Some(&mut validate),
     )?;
-    let steps = summary.steps - summary.first_step;
-    eprintln!(
-        "dforce: trained steps {}..{} ({steps} steps in {:.1} s, {:.2} steps/s); last loss {}; checkpoint {}",
-        summary.first_step,
-        summary.steps,
-        summary.seconds,
-        steps as f64 / summary.seconds.max(1e-9),
-        summary
-            .last_loss
-            .map_or("n/a".into(), |l| format!("{l:.6}")),
-        summary
-            .checkpoint
-            .as_ref()
-            .map_or("none".into(), |p| p.display().to_string()),
-    );
+    eprintln!("dforce: {}", summary.one_line());
     Ok(())
 }
 

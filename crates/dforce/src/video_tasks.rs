@@ -163,21 +163,7 @@ pub fn train_video(ctx: &RunContext) -> Result<()> {
                 .map_err(|e| TrainError::Invalid(format!("validation: {e:#}")))
         }),
     )?;
-    let steps = summary.steps - summary.first_step;
-    eprintln!(
-        "dforce: trained steps {}..{} ({steps} steps in {:.1} s, {:.3} steps/s); last loss {}; checkpoint {}",
-        summary.first_step,
-        summary.steps,
-        summary.seconds,
-        steps as f64 / summary.seconds.max(1e-9),
-        summary
-            .last_loss
-            .map_or("n/a".into(), |l| format!("{l:.6}")),
-        summary
-            .checkpoint
-            .as_ref()
-            .map_or("none".into(), |p| p.display().to_string()),
-    );
+    eprintln!("dforce: {}", summary.one_line());
     Ok(())
 }
 
