@@ -1,6 +1,7 @@
 //! `dforce bench`: timings of the networks and of the planning training step on this machine,
 //! in the same shapes as `scripts/bench_reference.py` uses for the PyTorch reference.
 
+use std::io::Write;
 use std::time::Instant;
 
 use anyhow::Result;
@@ -54,9 +55,10 @@ pub fn run(cmd: BenchCommand) -> Result<()> {
         } => {
             let plain = Device::flex();
             let ad = plain.clone().autodiff();
-            println!(
+            writeln!(
+                std::io::stdout(),
                 "# dforce bench networks (burn flex CPU, {threads} threads); median seconds per call"
-            );
+            )?;
             let cfg = TransformerConfig {
                 x_dim: 60,
                 external_cond_dim: 0,
@@ -78,9 +80,10 @@ pub fn run(cmd: BenchCommand) -> Result<()> {
                 let y = net.forward(ramp([n, b, 60], &ad), levels(n, b, &ad), None);
                 let _ = y.square().mean().backward();
             });
-            println!(
+            writeln!(
+                std::io::stdout(),
                 "planning_transformer batch={b} tokens={n}: forward {fwd:.4} s, forward+backward {fwd_bwd:.4} s"
-            );
+            )?;
             if !skip_video {
                 let cfg = Unet3dConfig::minecraft();
                 let (n, b) = (10, video_batch);
@@ -96,9 +99,10 @@ pub fn run(cmd: BenchCommand) -> Result<()> {
                         let _ = y.square().mean().backward();
                     }
                 });
-                println!(
+                writeln!(
+                    std::io::stdout(),
                     "minecraft_unet3d batch={b} frames={n} 128x128: forward {fwd:.4} s, forward+backward {fwd_bwd:.4} s"
-                );
+                )?;
             }
             Ok(())
         }
@@ -155,11 +159,15 @@ pub fn run(cmd: BenchCommand) -> Result<()> {
                 step(k)?;
             }
             let s = t.elapsed().as_secs_f64() / steps.max(1) as f64;
-            println!("# dforce bench train-planning (burn flex CPU, {threads} threads)");
-            println!(
+            writeln!(
+                std::io::stdout(),
+                "# dforce bench train-planning (burn flex CPU, {threads} threads)"
+            )?;
+            writeln!(
+                std::io::stdout(),
                 "planning_train_step batch={batch} tokens={n}: {s:.4} s/step, {:.3} steps/s",
                 1.0 / s
-            );
+            )?;
             Ok(())
         }
     }

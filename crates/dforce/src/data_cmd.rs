@@ -29,7 +29,10 @@ pub fn data(cmd: DataCommand) -> Result<()> {
                 out.display()
             );
             let ours = DatasetStats::of(&data);
-            println!("statistic         generated                                   D4RL");
+            writeln!(
+                std::io::stdout(),
+                "statistic         generated                                   D4RL"
+            )?;
             let fmt = |v: &[f64]| {
                 v.iter()
                     .map(|x| format!("{x:>9.5}"))
@@ -40,26 +43,30 @@ pub fn data(cmd: DataCommand) -> Result<()> {
             let r = |f: fn(&DatasetStats) -> Vec<f64>| {
                 reference.as_ref().map_or("-".to_string(), |s| fmt(&f(s)))
             };
-            println!(
+            writeln!(
+                std::io::stdout(),
                 "obs mean     {:<44} {}",
                 fmt(&ours.obs_mean),
                 r(|s| s.obs_mean.to_vec())
-            );
-            println!(
+            )?;
+            writeln!(
+                std::io::stdout(),
                 "obs std      {:<44} {}",
                 fmt(&ours.obs_std),
                 r(|s| s.obs_std.to_vec())
-            );
-            println!(
+            )?;
+            writeln!(
+                std::io::stdout(),
                 "action std   {:<44} {}",
                 fmt(&ours.act_std),
                 r(|s| s.act_std.to_vec())
-            );
-            println!(
+            )?;
+            writeln!(
+                std::io::stdout(),
                 "reward mean  {:<44} {}",
                 fmt(&[ours.reward_mean]),
                 r(|s| vec![s.reward_mean])
-            );
+            )?;
             Ok(())
         }
         DataCommand::Video {

@@ -1,5 +1,6 @@
 //! A Hydra-style run: compose the config, make the run directory, run the tasks in order.
 
+use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
@@ -43,15 +44,19 @@ fn print_config(composed: &Composed, part: CfgPart, resolve: bool) -> Result<()>
     } else {
         tree.to_yaml()
     };
-    print!("{text}");
+    std::io::stdout().write_all(text.as_bytes())?;
     Ok(())
 }
 
 fn summary(cfg: &Value, composed: &Composed) -> Result<()> {
     let algorithm = composed.choices.get("algorithm").cloned().flatten();
     let spec = NetworkSpec::from_config(cfg, algorithm.as_deref())?;
-    println!("{}", spec.describe());
-    println!("trainable parameters: {}", group_digits(spec.num_params()));
+    writeln!(std::io::stdout(), "{}", spec.describe())?;
+    writeln!(
+        std::io::stdout(),
+        "trainable parameters: {}",
+        group_digits(spec.num_params())
+    )?;
     Ok(())
 }
 
