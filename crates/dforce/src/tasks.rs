@@ -48,15 +48,17 @@ pub fn resume_checkpoint(path: &Path) -> Result<PathBuf> {
 pub fn run_task(ctx: &RunContext, task: Task) -> Result<()> {
     match (ctx.algorithm.as_str(), task) {
         ("df_planning", Task::Training) => train_planning_task(ctx),
-        ("df_planning", Task::Validation) => validate_planning_task(ctx),
+        // The reference's test task crashes (spec §8 item 13); ours evaluates like validation.
+        ("df_planning", Task::Validation | Task::Test) => validate_planning_task(ctx),
         ("df_video", Task::Training) => crate::video_tasks::train_video(ctx),
-        // The reference's test task is its validation under another name (its own crashes).
-        ("df_video", Task::Validation | Task::Test) => {
-            crate::video_tasks::validate_video(ctx, &validation_weights(ctx)?)
+        ("df_video", Task::Validation) => {
+            crate::video_tasks::validate_video(ctx, &validation_weights(ctx)?, "validation")
+        }
+        ("df_video", Task::Test) => {
+            crate::video_tasks::validate_video(ctx, &validation_weights(ctx)?, "test")
         }
         (algo, task) => bail!(
-            "task '{}' of algorithm '{algo}' is not yet available in this version of dforce; \
-             planning training and validation, and video training, validation and test are",
+            "task '{}' of algorithm '{algo}' is not available; the algorithms are df_planning and df_video",
             task.name()
         ),
     }

@@ -159,7 +159,7 @@ pub fn train_video(ctx: &RunContext) -> Result<()> {
                 diffusion: m.diffusion.clone(),
                 network: m.network.valid(),
             };
-            validate_video_model(ctx, &snapshot, step)
+            validate_video_model(ctx, &snapshot, step, "validation")
                 .map_err(|e| TrainError::Invalid(format!("validation: {e:#}")))
         }),
     )?;
@@ -168,25 +168,39 @@ pub fn train_video(ctx: &RunContext) -> Result<()> {
 }
 
 /// The validation task: loads `weights` and rolls out (see [`validate_video_model`]).
-pub fn validate_video(ctx: &RunContext, weights: &Path) -> Result<()> {
+pub fn validate_video(ctx: &RunContext, weights: &Path, namespace: &str) -> Result<()> {
     let device = ctx.device.clone();
     let mut model = build_model(ctx, &device)?;
     let sd = StateDict::load(weights)?;
     model
         .load_weights(&sd, &device)
         .with_context(|| format!("load={}", weights.display()))?;
-    validate_video_model(ctx, &model, sd.global_step.unwrap_or(0).max(0) as u64)
+    validate_video_model(
+        ctx,
+        &model,
+        sd.global_step.unwrap_or(0).max(0) as u64,
+        namespace,
+    )
 }
 
 /// Rolls out `limit_batch` validation batches from their context frames, writes GIFs, the
 /// stability chart and per-frame PSNR/SSIM, logged at `step`.
-pub fn validate_video_model(ctx: &RunContext, model: &VideoModel, step: u64) -> Result<()> {
+/// `namespace` is `validation` or `test`: it picks `experiment.<namespace>.{batch_size,limit_batch}`
+/// and prefixes metrics and files.
+pub fn validate_video_model(
+    ctx: &RunContext,
+    model: &VideoModel,
+    step: u64,
+    namespace: &str,
+) -> Result<()> {
     let cfg = ctx.cfg;
     let ds = open_dataset(ctx, Split::Validation)?;
     let device = ctx.device.clone();
-    let batch_size = cfg.get_i64("experiment.validation.batch_size")?.max(1) as usize;
+    let batch_size = cfg
+        .get_i64(&format!("experiment.{namespace}.batch_size"))?
+        .max(1) as usize;
     let limit = cfg
-        .get_opt_i64("experiment.validation.limit_batch")?
+        .get_opt_i64(&format!("experiment.{namespace}.limit_batch"))?
         .filter(|&l| l > 0)
         .unwrap_or(1) as usize;
     let media = ctx.run_dir.join("media");
@@ -241,7 +255,21 @@ pub fn validate_video_model(ctx: &RunContext, model: &VideoModel, step: u64) -> 
                 &truth[s * clip..(s + 1) * clip],
             );
             let gif = rollout_gif(p, g, t, shape, ctx_frames)?;
-            std::fs::write(media.join(format!("validation_video_{sample}.gif")), gif)?;
+            std::fs::write(media.join(format!("{namespace}_video_{sample}.gif")), &gif)?;
+            if sample < 4 {
+                // TensorBoard's image plugin shows an encoded GIF as an animation.
+                let (gw, gh) = (
+                    u16::from_le_bytes([gif[6], gif[7]]),
+                    u16::from_le_bytes([gif[8], gif[9]]),
+                );
+                tb.image(
+                    &format!("{namespace}_vis/video_{sample}"),
+                    step,
+                    gw.into(),
+                    gh.into(),
+                    &gif,
+                )?;
+            }
             let frame = |x: &[f32], i: usize| x[i * shape.len()..(i + 1) * shape.len()].to_vec();
             psnrs.push(
                 (ctx_frames..t)
@@ -256,9 +284,9 @@ pub fn validate_video_model(ctx: &RunContext, model: &VideoModel, step: u64) -> 
             if sample == 0 {
                 let (mp, mg) = (frame_means(p, t), frame_means(g, t));
                 let chart = line_chart(&[(&mp, [200, 30, 30]), (&mg, [30, 30, 200])], 640, 360);
-                let png = chart.write_png(&media.join("validation_stability.png"))?;
+                let png = chart.write_png(&media.join(format!("{namespace}_stability.png")))?;
                 tb.image(
-                    "validation/stability",
+                    &format!("{namespace}/stability"),
                     0,
                     chart.width(),
                     chart.height(),
@@ -270,7 +298,7 @@ pub fn validate_video_model(ctx: &RunContext, model: &VideoModel, step: u64) -> 
         }
     }
     if sample == 0 {
-        bail!("the validation split holds no clip");
+        bail!("the validation split holds no clip (the test task reads it too)");
     }
     let mean_over = |v: &[Vec<f64>]| {
         let all: Vec<f64> = v
@@ -294,13 +322,13 @@ pub fn validate_video_model(ctx: &RunContext, model: &VideoModel, step: u64) -> 
     let psnr_curve: Vec<f64> = (0..horizon).map(|i| per_frame(&psnrs, i)).collect();
     let ssim_curve: Vec<f64> = (0..horizon).map(|i| per_frame(&ssims, i)).collect();
     let chart = line_chart(&[(&psnr_curve, [200, 30, 30])], 640, 360);
-    chart.write_png(&media.join("validation_psnr_per_frame.png"))?;
+    chart.write_png(&media.join(format!("{namespace}_psnr_per_frame.png")))?;
     let secs = started.elapsed().as_secs_f64();
     let values = std::collections::BTreeMap::from([
-        ("validation/psnr".to_string(), mean_over(&psnrs)),
-        ("validation/ssim".to_string(), mean_over(&ssims)),
+        (format!("{namespace}/psnr"), mean_over(&psnrs)),
+        (format!("{namespace}/ssim"), mean_over(&ssims)),
         (
-            "validation/frames_per_second".to_string(),
+            format!("{namespace}/frames_per_second"),
             generated_frames as f64 / secs.max(1e-9),
         ),
     ]);
@@ -311,12 +339,12 @@ pub fn validate_video_model(ctx: &RunContext, model: &VideoModel, step: u64) -> 
     tb.flush()?;
     let first = |c: &[f64], n: usize| c.iter().take(n).sum::<f64>() / c.len().min(n).max(1) as f64;
     eprintln!(
-        "dforce: validation: {sample} clips, {generated_frames} frames generated in {secs:.1} s ({:.2} frames/s); \
+        "dforce: {namespace}: {sample} clips, {generated_frames} frames generated in {secs:.1} s ({:.2} frames/s); \
          PSNR {:.2} dB (first 4 frames {:.2}), SSIM {:.3} (first 4 {:.3}); GIFs in {}",
         generated_frames as f64 / secs.max(1e-9),
-        values["validation/psnr"],
+        values[&format!("{namespace}/psnr")],
         first(&psnr_curve, 4),
-        values["validation/ssim"],
+        values[&format!("{namespace}/ssim")],
         first(&ssim_curve, 4),
         media.display()
     );
