@@ -44,6 +44,19 @@ fn levels(n: usize, b: usize, device: &Device) -> Tensor<2, Int> {
     Tensor::from_data(TensorData::new(data, [n, b]), device)
 }
 
+/// The default planning Transformer (`df_planning` on maze2d: 10 frames × (4 obs + 2 actions)).
+fn planning_default() -> TransformerConfig {
+    TransformerConfig {
+        x_dim: 60,
+        external_cond_dim: 0,
+        size: 128,
+        num_layers: 12,
+        nhead: 4,
+        dim_feedforward: 512,
+        causal: false,
+    }
+}
+
 pub fn run(cmd: BenchCommand) -> Result<()> {
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
     match cmd {
@@ -59,15 +72,7 @@ pub fn run(cmd: BenchCommand) -> Result<()> {
                 std::io::stdout(),
                 "# dforce bench networks (burn flex CPU, {threads} threads); median seconds per call"
             )?;
-            let cfg = TransformerConfig {
-                x_dim: 60,
-                external_cond_dim: 0,
-                size: 128,
-                num_layers: 12,
-                nhead: 4,
-                dim_feedforward: 512,
-                causal: false,
-            };
+            let cfg = planning_default();
             let (n, b) = (61, planning_batch);
             let net = cfg.init(&plain)?;
             let fwd = time(iters, || {
@@ -108,15 +113,7 @@ pub fn run(cmd: BenchCommand) -> Result<()> {
         }
         BenchCommand::TrainPlanning { batch, steps } => {
             let ad = Device::flex().autodiff();
-            let cfg = TransformerConfig {
-                x_dim: 60,
-                external_cond_dim: 0,
-                size: 128,
-                num_layers: 12,
-                nhead: 4,
-                dim_feedforward: 512,
-                causal: false,
-            };
+            let cfg = planning_default();
             let mut net = cfg.init(&ad)?;
             let diffusion = Diffusion::new(DiffusionConfig {
                 objective: Objective::PredX0,
