@@ -62,6 +62,17 @@ pub fn planning_transformer(
     })
 }
 
+/// `algorithm.external_cond_dim` of a video model: the condition width per raw frame.
+pub fn video_cond_dim(cfg: &Value) -> Result<usize, SettingsError> {
+    let key = "algorithm.external_cond_dim";
+    let v = cfg.get_i64(key).map_err(|e| missing(key, e))?;
+    usize::try_from(v).map_err(|_| SettingsError::Range {
+        key: key.into(),
+        got: v.to_string(),
+        reason: "it must be 0 (no condition) or the number of actions, e.g. 3 for DMLab".into(),
+    })
+}
+
 /// The video Unet3D of `algorithm=df_video` (a token is `frame_stack` frames of `x_shape`).
 pub fn video_unet(cfg: &Value) -> Result<Unet3dConfig, SettingsError> {
     let a = |k: &str| format!("{ARCH}.{k}");
@@ -95,9 +106,8 @@ pub fn video_unet(cfg: &Value) -> Result<Unet3dConfig, SettingsError> {
     } else {
         TimeEmbType::Sinusoidal
     };
-    c.external_cond_dim = cfg
-        .get_i64("algorithm.external_cond_dim")
-        .map_or(0, |v| v.max(0) as usize);
+    // Conditions are stacked with their frames: a token carries fs frames' conditions.
+    c.external_cond_dim = video_cond_dim(cfg)? * fs;
     c.norm = match cfg
         .get_opt_str(&a("frame_norm"))
         .ok()

@@ -133,6 +133,8 @@ pub struct EvalOptions {
     /// Steps executed between replans.
     pub open_loop_horizon: usize,
     pub guidance_scale: f64,
+    /// Per-episode guidance (default) or the reference's batch mean.
+    pub guidance_batch: crate::planning::GuidanceBatch,
     pub uncertainty_scale: f64,
     pub scheduling: dforce_core::SchedulingKind,
     pub trapezoid: dforce_core::TrapezoidMode,
@@ -223,6 +225,14 @@ impl EvalOptions {
             seed,
             open_loop_horizon: positive("algorithm.open_loop_horizon")?,
             guidance_scale,
+            guidance_batch: if optional_bool(
+                "algorithm.reference_compat.guidance_batch_mean",
+                false,
+            )? {
+                crate::planning::GuidanceBatch::ReferenceBatchMean
+            } else {
+                crate::planning::GuidanceBatch::PerEpisode
+            },
             uncertainty_scale,
             scheduling: diffusion.scheduling,
             trapezoid: diffusion.trapezoid,
@@ -491,6 +501,7 @@ pub fn run_closed_loop(
                 trapezoid: options.trapezoid,
                 uncertainty_scale: options.uncertainty_scale,
                 guidance_scale: options.guidance_scale,
+                guidance_batch: options.guidance_batch,
             },
             &mut noise,
             device,

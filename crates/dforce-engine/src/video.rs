@@ -32,14 +32,19 @@ pub struct VideoLayout {
     pub trapezoid: TrapezoidMode,
     pub mean: f32,
     pub std: f32,
+    /// External condition per raw frame (`external_cond_dim`, e.g. 3 one-hot DMLab actions);
+    /// 0 for an unconditioned model like the reference's.
+    pub cond_dim: usize,
 }
 
-/// A batch of clips: `(B, T, C, H, W)` in `[0, 1]`, row-major.
+/// A batch of clips: `(B, T, C, H, W)` in `[0, 1]`, row-major, and for conditioned models
+/// the per-frame condition `(B, T, cond_dim)` (empty when the model has none).
 #[derive(Debug, Clone)]
 pub struct VideoBatch {
     pub batch: usize,
     pub frames: usize,
     pub pixels: Vec<f32>,
+    pub cond: Vec<f32>,
 }
 
 impl VideoLayout {
@@ -78,6 +83,29 @@ impl VideoLayout {
         Ok(x.reshape([b, t / fs, fs * c, h, w]).swap_dims(0, 1))
     }
 
+    /// The condition of a batch as the network takes it, `(T/fs, B, fs·cond_dim)` (the
+    /// reference's `b (n fs) d → n b (fs d)`); `None` for an unconditioned model.
+    pub fn conditions(
+        &self,
+        batch: &VideoBatch,
+        device: &Device,
+    ) -> Result<Option<Tensor<3>>, CoreError> {
+        let (b, t, d, fs) = (batch.batch, batch.frames, self.cond_dim, self.frame_stack);
+        if d == 0 {
+            return Ok(None);
+        }
+        if batch.cond.len() != b * t * d {
+            return Err(CoreError::Invalid(format!(
+                "a conditioned model (external_cond_dim = {d}) needs {} condition values for {b}×{t} frames, got {}",
+                b * t * d,
+                batch.cond.len()
+            )));
+        }
+        let c: Tensor<3> =
+            Tensor::from_data(TensorData::new(batch.cond.clone(), [b, t, d]), device);
+        Ok(Some(c.reshape([b, t / fs, fs * d]).swap_dims(0, 1)))
+    }
+
     /// Tokens `(n, B, fs·C, H, W)` → frames in `[0, 1]`-space `(n·fs, B, C, H, W)`.
     pub fn frames(&self, tokens: Tensor<5>) -> Tensor<5> {
         let [n, b, _, h, w] = tokens.dims();
@@ -108,12 +136,15 @@ impl VideoLayout {
     }
 
     /// The reference's validation rollout: keep `context_frames` of `gt` (tokens `(N, B, …)`),
-    /// generate the rest chunk by chunk with a sliding window. Returns the tokens `(N, B, …)`.
+    /// generate the rest chunk by chunk with a sliding window. `cond` `(N, B, fs·cond_dim)`
+    /// conditions every token (e.g. the actions the agent took), the window slicing it like
+    /// the frames. Returns the tokens `(N, B, …)`.
     pub fn rollout<M: Denoiser<5>>(
         &self,
         diffusion: &Diffusion,
         model: &M,
         gt: Tensor<5>,
+        cond: Option<Tensor<3>>,
         noise: &mut impl NoiseSource,
         mut on_chunk: impl FnMut(usize, usize),
     ) -> Result<Tensor<5>, CoreError> {
@@ -129,6 +160,15 @@ impl VideoLayout {
         if n_ctx == 0 || n_ctx > n_total {
             return Err(CoreError::Invalid(format!(
                 "need 1..={n_total} context tokens, got {n_ctx}"
+            )));
+        }
+        if let Some(c) = &cond
+            && c.dims()[..2] != [n_total, b]
+        {
+            return Err(CoreError::Invalid(format!(
+                "the condition covers {:?} (tokens, batch), the rollout {:?}",
+                &c.dims()[..2],
+                [n_total, b]
             )));
         }
         let s = diffusion.config.sampling_timesteps;
@@ -157,6 +197,9 @@ impl VideoLayout {
             xs = Tensor::cat(vec![xs, chunk], 0);
             let start = (curr + horizon).saturating_sub(self.n_tokens);
             let window = curr + horizon - start;
+            let win_cond = cond
+                .as_ref()
+                .map(|c| c.clone().slice_dim(0, start..start + window));
             for m in 0..sched.rows - 1 {
                 let levels_of = |row: &[i64]| {
                     let mut per_token = vec![0i64; curr - start];
@@ -173,7 +216,7 @@ impl VideoLayout {
                 let stepped = diffusion.sample_step(
                     model,
                     win,
-                    None,
+                    win_cond.clone(),
                     StepLevels {
                         from: &from,
                         to: &to,
@@ -259,6 +302,7 @@ impl crate::trainer::TrainableModel for VideoModel {
         device: &Device,
     ) -> Result<Tensor<1>, crate::trainer::TrainError> {
         let x = self.layout.tokens(&batch, device)?;
+        let cond = self.layout.conditions(&batch, device)?;
         let [n, b, d, h, w] = x.dims();
         let levels = self
             .layout
@@ -268,7 +312,7 @@ impl crate::trainer::TrainableModel for VideoModel {
             .clamped_noise(noise, [n, b, d, h, w], device)?;
         let (_, loss) = self
             .diffusion
-            .training_loss(&self.network, x, &levels, None, eps)?;
+            .training_loss(&self.network, x, &levels, cond, eps)?;
         // Every frame is real (the reference ignores the dataset's masks): a plain mean.
         Ok(loss.mean())
     }
@@ -310,6 +354,7 @@ mod tests {
             trapezoid: TrapezoidMode::Correct,
             mean: 0.5,
             std: 0.5,
+            cond_dim: 0,
         };
         let diffusion = Diffusion::new(DiffusionConfig {
             objective: Objective::PredV,
@@ -332,6 +377,7 @@ mod tests {
             batch: 2,
             frames: 6,
             pixels: (0..48).map(|i| (i % 7) as f32 / 7.0).collect(),
+            cond: Vec::new(),
         };
         let gt = layout.tokens(&batch, &dev).unwrap();
         let model = Recorder(RefCell::new(Vec::new()));
@@ -341,6 +387,7 @@ mod tests {
                 &diffusion,
                 &model,
                 gt.clone(),
+                None,
                 &mut SeededNoise::new(0),
                 |c, h| chunks.push((c, h)),
             )

@@ -72,9 +72,32 @@ pub fn rollout_gif(
     shape: FrameShape,
     context: usize,
 ) -> Result<Vec<u8>, PlotError> {
+    let canvases = rollout_frames(pred, gt, frames, shape, context);
+    let frames: Vec<GifFrame<'_>> = canvases
+        .iter()
+        .map(|c| GifFrame {
+            canvas: c,
+            delay_cs: 12,
+        })
+        .collect();
+    encode_gif(&frames)
+}
+
+/// Frames per second of the rollout videos (the GIF's 12 cs per frame).
+pub const ROLLOUT_FPS: u32 = 8;
+
+/// The frames of a rollout video: prediction left, ground truth right (each enlarged to about
+/// 256 pixels high), context frames outlined in red. `pred` and `gt` are `(frames, C, H, W)`.
+pub fn rollout_frames(
+    pred: &[f32],
+    gt: &[f32],
+    frames: usize,
+    shape: FrameShape,
+    context: usize,
+) -> Vec<Canvas> {
     let n = shape.len();
     let scale = (256 / shape.height.max(1)).clamp(1, 4);
-    let canvases: Vec<Canvas> = (0..frames)
+    (0..frames)
         .map(|t| {
             side_by_side(
                 &pred[t * n..(t + 1) * n],
@@ -84,15 +107,7 @@ pub fn rollout_gif(
                 t < context,
             )
         })
-        .collect();
-    let frames: Vec<GifFrame<'_>> = canvases
-        .iter()
-        .map(|c| GifFrame {
-            canvas: c,
-            delay_cs: 12,
-        })
-        .collect();
-    encode_gif(&frames)
+        .collect()
 }
 
 /// PSNR (dB) of one frame, data range 1.

@@ -48,8 +48,8 @@ fn run(model: &Unet3d, device: &Device) -> Run {
         let cut = v.len() / FRAMES * (FRAMES - 1);
         (v[..cut].to_vec(), v[cut..].to_vec())
     };
-    let (p1, l1) = split(model.forward(x, levels(999)).unwrap());
-    let (p2, l2) = split(model.forward(x2, levels(250)).unwrap());
+    let (p1, l1) = split(model.forward(x, levels(999), None).unwrap());
+    let (p2, l2) = split(model.forward(x2, levels(250), None).unwrap());
     Run {
         past: [p1, p2],
         last: [l1, l2],

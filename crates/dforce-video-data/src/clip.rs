@@ -17,6 +17,12 @@ pub struct VideoClip {
     /// One-hot actions, shape `(frames, n_actions)`; all-zero rows where the file has no action
     /// for a frame (past its end).
     pub actions: Vec<f32>,
+    /// The actions that lead *into* each kept frame, for action-conditioned models (dforce;
+    /// the reference never conditions video): row `k ≥ 1` holds the fraction of each action
+    /// among the `frame_skip` raw steps from kept frame `k − 1` to kept frame `k` (one-hot when
+    /// `frame_skip` is 1). Row 0, and rows past the video's end, are zero: nothing known led
+    /// there. Shape `(frames, n_actions)`.
+    pub actions_in: Vec<f32>,
     /// `1` for real frames, `0` for zero padding past the end of a short video, shape `(frames,)`.
     pub nonterminal: Vec<f32>,
     /// Number of frames.

@@ -211,7 +211,9 @@ impl VideoDataset {
         }
         let n_actions = self.kind.n_actions();
         let mut actions_out = vec![0f32; frames * n_actions];
+        let mut actions_in = vec![0f32; frames * n_actions];
         let mut nonterminal = vec![0f32; frames];
+        let share = 1.0 / skip as f32;
         for k in 0..frames {
             let t = start + k * skip;
             if let Some(&a) = actions.get(t) {
@@ -219,11 +221,18 @@ impl VideoDataset {
             }
             if k < real {
                 nonterminal[k] = 1.0;
+                // `actions[t]` is taken after raw frame t and leads to t + 1.
+                if k > 0 {
+                    for &a in actions.get(t - skip..t).unwrap_or(&[]) {
+                        actions_in[k * n_actions + a] += share;
+                    }
+                }
             }
         }
         Ok(VideoClip {
             video: video_out,
             actions: actions_out,
+            actions_in,
             nonterminal,
             frames,
             channels: 3,

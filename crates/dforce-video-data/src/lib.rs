@@ -7,6 +7,8 @@
 //!   nonterminal mask), with typed errors that name the offending file.
 //! - [`generate_maze3d`]: a native, procedurally generated first-person 3D maze world rendered in
 //!   pure Rust and written in the TECO-DMLab layout, to learn video from without the TECO data.
+//! - `write_mp4` (feature `mp4`): RGB frames to an H.264 `.mp4` (OpenH264), readable by the
+//!   Minecraft decoding path and by any player.
 //!
 //! Where this differs from the reference, on purpose:
 //! - No global RNG reseed and no materialised list of every clip: [`ClipOrder::Reference`]
@@ -40,6 +42,8 @@ pub mod maze3d;
 pub mod metadata;
 #[cfg(feature = "mp4")]
 pub mod mp4;
+#[cfg(feature = "mp4")]
+pub mod mp4_writer;
 pub mod permutation;
 pub mod resize;
 pub mod source;
@@ -52,4 +56,6 @@ pub use error::VideoDataError;
 pub use kind::VideoKind;
 pub use maze3d::{Maze3dConfig, generate_maze3d, generate_maze3d_with};
 pub use metadata::Metadata;
+#[cfg(feature = "mp4")]
+pub use mp4_writer::write_mp4;
 pub use split::Split;

@@ -192,6 +192,16 @@ fn datasets_are_reproducible_across_thread_counts_and_load_as_dmlab() {
         f32::from(px(2, 5, 7, 2)) / 255.0
     );
     assert_eq!(clip.actions[3 + usize::from(ep.actions[2])], 1.0);
+    // Kept frame k (raw 2k) is reached by raw actions 2k − 2 and 2k − 1, half each; frame 0 by
+    // nothing known.
+    assert_eq!(&clip.actions_in[..3], &[0.0; 3]);
+    for k in 1..8 {
+        let mut expected = [0f32; 3];
+        for t in 2 * k - 2..2 * k {
+            expected[usize::from(ep.actions[t])] += 0.5;
+        }
+        assert_eq!(&clip.actions_in[k * 3..k * 3 + 3], &expected, "frame {k}");
+    }
 }
 
 #[test]

@@ -8,6 +8,8 @@ use anyhow::Result;
 use burn::tensor::{Device, Int, Tensor, TensorData};
 use dforce_core::{BetaSchedule, Diffusion, DiffusionConfig, LevelGrid, Objective, SeededNoise};
 use dforce_engine::optim::{AdamW, AdamWConfig, GradientBuffer};
+use dforce_engine::video::VideoLayout;
+use dforce_engine::{DiffusionSettings, networks};
 use dforce_nn::{TransformerConfig, Unet3dConfig};
 
 use crate::cli::BenchCommand;
@@ -95,12 +97,18 @@ pub fn run(cmd: BenchCommand) -> Result<()> {
                 let net = cfg.init(&plain)?;
                 let fwd = time(iters, || {
                     let _ = net
-                        .forward(ramp([n, b, 3, 128, 128], &plain), levels(n, b, &plain))
+                        .forward(
+                            ramp([n, b, 3, 128, 128], &plain),
+                            levels(n, b, &plain),
+                            None,
+                        )
                         .map(|y| y.into_data());
                 });
                 let net = cfg.init(&ad)?;
                 let fwd_bwd = time(iters, || {
-                    if let Ok(y) = net.forward(ramp([n, b, 3, 128, 128], &ad), levels(n, b, &ad)) {
+                    if let Ok(y) =
+                        net.forward(ramp([n, b, 3, 128, 128], &ad), levels(n, b, &ad), None)
+                    {
                         let _ = y.square().mean().backward();
                     }
                 });
@@ -111,6 +119,12 @@ pub fn run(cmd: BenchCommand) -> Result<()> {
             }
             Ok(())
         }
+        BenchCommand::SampleVideo {
+            frames,
+            sampling_timesteps,
+            batch,
+            device,
+        } => sample_video(frames, sampling_timesteps, batch, &device, threads),
         BenchCommand::TrainPlanning { batch, steps } => {
             let ad = Device::flex().autodiff();
             let cfg = planning_default();
@@ -168,4 +182,72 @@ pub fn run(cmd: BenchCommand) -> Result<()> {
             Ok(())
         }
     }
+}
+
+/// The reference's default Minecraft configuration, composed from the shipped config tree, rolled
+/// out like its validation step: frames/s of generated frames.
+fn sample_video(
+    frames: usize,
+    sampling_timesteps: usize,
+    batch: usize,
+    device: &str,
+    threads: usize,
+) -> Result<()> {
+    let dir = crate::config_dir::find(None)?;
+    let overrides = [
+        "algorithm=df_video".to_string(),
+        "dataset=video_minecraft".to_string(),
+        format!("algorithm.diffusion.sampling_timesteps={sampling_timesteps}"),
+    ];
+    let cfg = dforce_config::compose(&dir, &overrides)?.job.resolved()?;
+    let settings = DiffusionSettings::from_config(&cfg)?;
+    let unet = networks::video_unet(&cfg)?;
+    let (device, desc) = crate::device::select(device)?;
+    let network = unet.init(&device)?;
+    let fs = settings.frame_stack;
+    let res = cfg.get_i64("dataset.resolution")? as usize;
+    let layout = VideoLayout {
+        channels: unet.channels / fs,
+        height: res,
+        width: res,
+        frame_stack: fs,
+        n_tokens: cfg.get_i64("algorithm.n_frames")? as usize / fs,
+        context_frames: cfg.get_i64("algorithm.context_frames")? as usize,
+        chunk_size: cfg.get_i64("algorithm.chunk_size")?,
+        scheduling: settings.scheduling,
+        uncertainty_scale: settings.uncertainty_scale,
+        trapezoid: settings.trapezoid,
+        mean: 0.5,
+        std: 0.5,
+        cond_dim: 0,
+    };
+    let diffusion = Diffusion::new(settings.diffusion)?;
+    let total = layout.context_frames / fs + frames;
+    let gt = ramp([total, batch, unet.channels, res, res], &device);
+    let started = Instant::now();
+    let out = layout.rollout(
+        &diffusion,
+        &network,
+        gt,
+        None,
+        &mut SeededNoise::new(0),
+        |_, _| {},
+    )?;
+    // Reading the result waits for the device to finish.
+    let _ = out.into_data();
+    let secs = started.elapsed().as_secs_f64();
+    let generated = frames * batch;
+    writeln!(
+        std::io::stdout(),
+        "# dforce bench sample-video ({desc}, {threads} CPU threads)"
+    )?;
+    writeln!(
+        std::io::stdout(),
+        "minecraft_sampling batch={batch} context={} generated={frames} sampling_timesteps={sampling_timesteps}: \
+         {secs:.3} s, {:.5} frames/s ({:.4} s per frame per DDIM step)",
+        layout.context_frames,
+        generated as f64 / secs,
+        secs / (generated * sampling_timesteps).max(1) as f64
+    )?;
+    Ok(())
 }

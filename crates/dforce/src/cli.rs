@@ -85,6 +85,26 @@ pub enum Command {
     /// Time the networks and the training step (compare with scripts/bench_reference.py).
     #[command(subcommand)]
     Bench(BenchCommand),
+    /// The shipped models on built-in defaults: the maze2d planner's closed-loop episodes and
+    /// the 3D-maze video model's long rollouts, with pictures and GIFs.
+    Demo(DemoArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// Where the two runs go (`planner/`, `video/`).
+    #[arg(long, default_value = "outputs/demo")]
+    pub out: PathBuf,
+    /// Planner episodes, planned together.
+    #[arg(long, default_value_t = 16)]
+    pub episodes: usize,
+    /// Video clips rolled out.
+    #[arg(long, default_value_t = 2)]
+    pub clips: usize,
+    #[arg(long)]
+    pub skip_planner: bool,
+    #[arg(long)]
+    pub skip_video: bool,
 }
 
 #[derive(Debug, Subcommand)]
@@ -103,6 +123,23 @@ pub enum BenchCommand {
         /// Skip the (slow) video network.
         #[arg(long)]
         skip_video: bool,
+    },
+    /// Frames/s of the reference's default Minecraft sampler (df_video: Unet3D 128², window 10,
+    /// 2 context frames, autoregressive chunks of 1) on random weights; compare with
+    /// scripts/bench_sampling_reference.py (`scripts/bench_sampling.sh` runs both).
+    SampleVideo {
+        /// Frames generated after the context, per clip.
+        #[arg(long, default_value_t = 2)]
+        frames: usize,
+        /// DDIM steps per frame (the config's 100 makes a CPU run take an hour; time per frame
+        /// scales linearly with it, so ratios at a smaller value hold at 100).
+        #[arg(long, default_value_t = 100)]
+        sampling_timesteps: usize,
+        #[arg(long, default_value_t = 1)]
+        batch: usize,
+        /// cpu, auto, vulkan, wgpu, metal or cuda (GPU ones need their build feature).
+        #[arg(long, default_value = "cpu")]
+        device: String,
     },
     /// Steps/s of the default planning training step (loss, backward, AdamW).
     TrainPlanning {

@@ -6,6 +6,7 @@ mod cli;
 mod cluster;
 mod config_dir;
 mod data_cmd;
+mod demo;
 mod device;
 mod network_spec;
 mod run;
@@ -23,6 +24,7 @@ fn main() -> ExitCode {
         Some(cli::Command::Data(cmd)) => data_cmd::data(cmd),
         Some(cli::Command::Env(cmd)) => data_cmd::env(cmd),
         Some(cli::Command::Bench(cmd)) => bench::run(cmd),
+        Some(cli::Command::Demo(args)) => demo::run(args),
         None => run::main(&args.run),
     };
     match result {

@@ -60,17 +60,34 @@ fn summary(cfg: &Value, composed: &Composed) -> Result<()> {
     Ok(())
 }
 
+/// The algorithm whose tasks run: a file that extends `df_video` or `df_planning` (e.g. our
+/// `df_video_small`) runs as its base, recognised by the keys only that base defines.
+fn algorithm_family(choice: String, cfg: &Value) -> String {
+    if choice == "df_planning" || choice == "df_video" {
+        choice
+    } else if cfg.contains("algorithm.observation_mean") {
+        "df_planning".into()
+    } else if cfg.contains("algorithm.n_frames") {
+        "df_video".into()
+    } else {
+        choice
+    }
+}
+
 fn run(composed: &Composed, cfg: &Value) -> Result<()> {
     let settings = RunSettings::from_config(cfg)?;
     let device_name = cfg.get_opt_str("device")?.unwrap_or("auto");
     let (device, device_desc) = device::select(device_name)?;
     let run_dir = run_directory(composed)?;
-    let algorithm = composed
-        .choices
-        .get("algorithm")
-        .cloned()
-        .flatten()
-        .unwrap_or_default();
+    let algorithm = algorithm_family(
+        composed
+            .choices
+            .get("algorithm")
+            .cloned()
+            .flatten()
+            .unwrap_or_default(),
+        cfg,
+    );
     // Validate what the tasks need before anything is written.
     let resume = match cfg.get_opt_str("resume")? {
         Some(r) => Some(tasks::resume_checkpoint(Path::new(r))?),

@@ -97,7 +97,16 @@ fn build_model(ctx: &RunContext, device: &burn::tensor::Device) -> Result<VideoM
         trapezoid: settings.trapezoid,
         mean: stat("algorithm.data_mean")?,
         std: stat("algorithm.data_std")?,
+        cond_dim: networks::video_cond_dim(cfg)?,
     };
+    let actions = kind_of(cfg)?.n_actions();
+    if layout.cond_dim != 0 && layout.cond_dim != actions {
+        bail!(
+            "algorithm.external_cond_dim={} but {} has {actions} one-hot actions per frame: set it to {actions} (action-conditioned) or 0",
+            layout.cond_dim,
+            cfg.get_str("dataset.name")?
+        );
+    }
     let network = unet.init(device)?;
     Ok(VideoModel {
         layout,
@@ -106,8 +115,14 @@ fn build_model(ctx: &RunContext, device: &burn::tensor::Device) -> Result<VideoM
     })
 }
 
-fn collate(ds: &VideoDataset, idx: &[usize]) -> Result<VideoBatch, dforce_core::CoreError> {
+/// Clips `idx` as one batch; `conditioned` adds the actions leading into each frame.
+fn collate(
+    ds: &VideoDataset,
+    idx: &[usize],
+    conditioned: bool,
+) -> Result<VideoBatch, dforce_core::CoreError> {
     let mut pixels = Vec::new();
+    let mut cond = Vec::new();
     let mut frames = 0;
     for &i in idx {
         let clip = ds
@@ -115,11 +130,15 @@ fn collate(ds: &VideoDataset, idx: &[usize]) -> Result<VideoBatch, dforce_core::
             .map_err(|e| dforce_core::CoreError::Invalid(e.to_string()))?;
         frames = clip.frames;
         pixels.extend_from_slice(&clip.video);
+        if conditioned {
+            cond.extend_from_slice(&clip.actions_in);
+        }
     }
     Ok(VideoBatch {
         batch: idx.len(),
         frames,
         pixels,
+        cond,
     })
 }
 
@@ -136,8 +155,9 @@ pub fn train_video(ctx: &RunContext) -> Result<()> {
             .with_context(|| format!("load={}", path.display()))?;
     }
     let items = ds.len();
+    let conditioned = model.layout.cond_dim > 0;
     let build: BatchBuilder<Result<VideoBatch, dforce_core::CoreError>> =
-        Arc::new(move |idx: &[usize]| collate(&ds, idx));
+        Arc::new(move |idx: &[usize]| collate(&ds, idx, conditioned));
     let summary = train(
         TrainJob {
             run_dir: ctx.run_dir,
@@ -164,6 +184,48 @@ pub fn train_video(ctx: &RunContext) -> Result<()> {
         }),
     )?;
     eprintln!("dforce: {}", summary.one_line());
+    Ok(())
+}
+
+/// The rollout as an H.264 MP4 beside its GIF (same frames), when built with `--features mp4`.
+#[cfg(feature = "mp4")]
+fn write_mp4(
+    path: &Path,
+    pred: &[f32],
+    gt: &[f32],
+    frames: usize,
+    shape: FrameShape,
+    context: usize,
+) -> Result<()> {
+    let canvases = dforce_engine::video_media::rollout_frames(pred, gt, frames, shape, context);
+    let (w, h) = canvases
+        .first()
+        .map_or((0, 0), |c| (c.width() as usize, c.height() as usize));
+    let rgb: Vec<u8> = canvases
+        .iter()
+        .flat_map(|c| c.rgb().iter().copied())
+        .collect();
+    dforce_video_data::write_mp4(
+        path,
+        &rgb,
+        canvases.len(),
+        h,
+        w,
+        dforce_engine::video_media::ROLLOUT_FPS,
+    )
+    .with_context(|| format!("writing {}", path.display()))
+}
+
+/// Without the `mp4` feature rollouts are GIFs only (the encoder is C++ built from source).
+#[cfg(not(feature = "mp4"))]
+fn write_mp4(
+    _path: &Path,
+    _pred: &[f32],
+    _gt: &[f32],
+    _frames: usize,
+    _shape: FrameShape,
+    _context: usize,
+) -> Result<()> {
     Ok(())
 }
 
@@ -226,12 +288,14 @@ pub fn validate_video_model(
             break;
         }
         let idx: Vec<usize> = (lo..(lo + batch_size).min(ds.len())).collect();
-        let batch = collate(&ds, &idx)?;
+        let batch = collate(&ds, &idx, layout.cond_dim > 0)?;
         let gt = layout.tokens(&batch, &device)?;
+        let cond = layout.conditions(&batch, &device)?;
         let out = layout.rollout(
             &model.diffusion,
             &model.network,
             gt.clone(),
+            cond,
             &mut noise,
             |_, _| {},
         )?;
@@ -256,6 +320,14 @@ pub fn validate_video_model(
             );
             let gif = rollout_gif(p, g, t, shape, ctx_frames)?;
             std::fs::write(media.join(format!("{namespace}_video_{sample}.gif")), &gif)?;
+            write_mp4(
+                &media.join(format!("{namespace}_video_{sample}.mp4")),
+                p,
+                g,
+                t,
+                shape,
+                ctx_frames,
+            )?;
             if sample < 4 {
                 // TensorBoard's image plugin shows an encoded GIF as an animation.
                 let (gw, gh) = (
@@ -340,12 +412,17 @@ pub fn validate_video_model(
     let first = |c: &[f64], n: usize| c.iter().take(n).sum::<f64>() / c.len().min(n).max(1) as f64;
     eprintln!(
         "dforce: {namespace}: {sample} clips, {generated_frames} frames generated in {secs:.1} s ({:.2} frames/s); \
-         PSNR {:.2} dB (first 4 frames {:.2}), SSIM {:.3} (first 4 {:.3}); GIFs in {}",
+         PSNR {:.2} dB (first 4 frames {:.2}), SSIM {:.3} (first 4 {:.3}); {} in {}",
         generated_frames as f64 / secs.max(1e-9),
         values[&format!("{namespace}/psnr")],
         first(&psnr_curve, 4),
         values[&format!("{namespace}/ssim")],
         first(&ssim_curve, 4),
+        if cfg!(feature = "mp4") {
+            "GIFs and MP4s"
+        } else {
+            "GIFs"
+        },
         media.display()
     );
     Ok(())

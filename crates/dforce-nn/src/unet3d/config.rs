@@ -57,7 +57,9 @@ pub struct Unet3dConfig {
     pub dim_mults: Vec<usize>,
     /// Channels of one (stacked) token, in and out.
     pub channels: usize,
-    /// Must be 0: the reference raises `NotImplementedError` for external conditioning.
+    /// Width of the per-frame external condition (e.g. one-hot actions); 0 for none. The
+    /// reference raises `NotImplementedError` here; dforce embeds the condition with an MLP
+    /// and adds it to the noise-level embedding (see [`Unet3d::forward`]).
     pub external_cond_dim: usize,
     pub attn_heads: usize,
     pub attn_dim_head: usize,
@@ -217,12 +219,6 @@ impl Unet3dConfig {
     /// Rejects configurations the reference would reject or that cannot run, with the reason.
     pub fn validate(&self) -> Result<(), NnError> {
         let err = |m: String| Err(NnError::Config(m));
-        if self.external_cond_dim > 0 {
-            return err(format!(
-                "external_cond_dim = {}: the reference Unet3D does not implement external conditioning",
-                self.external_cond_dim
-            ));
-        }
         if self.dim == 0 || self.channels == 0 {
             return err(format!(
                 "dim ({}) and channels ({}) must be at least 1",
@@ -302,6 +298,9 @@ impl Unet3dConfig {
         let k = self.init_kernel_size;
         let mut total =
             timestep_embedding_params(dim, emb, emb) + self.channels * dim * k * k + dim;
+        if self.external_cond_dim > 0 {
+            total += timestep_embedding_params(self.external_cond_dim, emb, emb);
+        }
         if self.use_init_temporal_attn {
             total += temporal(dim);
         }
@@ -465,13 +464,6 @@ mod tests {
             (
                 Unet3dConfig { dim: 12, ..base() },
                 "divisible by resnet_block_groups",
-            ),
-            (
-                Unet3dConfig {
-                    external_cond_dim: 4,
-                    ..base()
-                },
-                "external conditioning",
             ),
             (
                 Unet3dConfig {

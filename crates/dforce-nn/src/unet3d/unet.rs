@@ -53,6 +53,10 @@ pub struct UpLevel {
 pub struct Unet3d {
     /// `noise_level_pos_embedding.1`: `Timesteps(dim)` features → `4·dim`.
     pub noise_level_emb: TimestepEmbedding,
+    /// dforce's action conditioning (`external_cond_embedding.*`, absent from the reference):
+    /// an MLP `cond → 4·dim → 4·dim` whose output is added to each frame's noise-level
+    /// embedding, so the condition reaches every ResNet through the same FiLM path.
+    pub external_cond_emb: Option<TimestepEmbedding>,
     pub init_conv: Conv2d,
     pub init_temporal_attn: Option<TemporalAttention>,
     pub down: Vec<DownLevel>,
@@ -104,6 +108,9 @@ impl Unet3d {
             .collect();
         Self {
             noise_level_emb: TimestepEmbedding::new(dim, c.emb_dim(), c.emb_dim(), device),
+            external_cond_emb: (c.external_cond_dim > 0).then(|| {
+                TimestepEmbedding::new(c.external_cond_dim, c.emb_dim(), c.emb_dim(), device)
+            }),
             init_conv: conv(c.channels, dim, c.init_kernel_size, 1, device),
             init_temporal_attn: c.use_init_temporal_attn.then(|| temporal(dim)),
             down,
@@ -145,6 +152,9 @@ impl Unet3d {
         let rotary = self.rotary.as_ref();
         self.noise_level_emb
             .visit_params(v, &format!("{p}noise_level_pos_embedding.1."));
+        if let Some(e) = self.external_cond_emb.as_mut() {
+            e.visit_params(v, &format!("{p}external_cond_embedding."));
+        }
         if let Some(r) = rotary {
             r.check_copy(v, &format!("{p}rotary_time_pos_embedding.freqs"));
         }
@@ -189,8 +199,14 @@ impl Unet3d {
         visit_conv(v, &mut self.out_conv, &format!("{p}out.1."));
     }
 
-    /// Checks that `x` `(n, B, C, H, W)` and `levels` `(n, B)` fit this network.
-    fn check_input(&self, x: [usize; 5], levels: [usize; 2]) -> Result<(), NnError> {
+    /// Checks that `x` `(n, B, C, H, W)`, `levels` `(n, B)` and the condition `(n, B, d)`
+    /// fit this network.
+    fn check_input(
+        &self,
+        x: [usize; 5],
+        levels: [usize; 2],
+        cond: Option<[usize; 3]>,
+    ) -> Result<(), NnError> {
         let [n, b, c, h, w] = x;
         let err = |m: String| Err(NnError::Input(m));
         if n == 0 || b == 0 || h == 0 || w == 0 {
@@ -208,6 +224,26 @@ impl Unet3d {
                 [n, b]
             ));
         }
+        let d = self.config.external_cond_dim;
+        match cond {
+            None if d > 0 => {
+                return err(format!(
+                    "the network is conditioned (external_cond_dim = {d}) but no condition was given"
+                ));
+            }
+            Some(shape) if d == 0 => {
+                return err(format!(
+                    "a condition of shape {shape:?} was given to a network without one (external_cond_dim = 0)"
+                ));
+            }
+            Some(shape) if shape != [n, b, d] => {
+                return err(format!(
+                    "the condition has shape {shape:?}, expected (tokens, batch, external_cond_dim) = {:?}",
+                    [n, b, d]
+                ));
+            }
+            _ => {}
+        }
         // 2^(levels−1); saturates (and so always fails) for absurd depths instead of overflowing.
         let factor = u32::try_from(self.down.len().saturating_sub(1))
             .ok()
@@ -221,19 +257,28 @@ impl Unet3d {
         Ok(())
     }
 
-    /// `x`: `(n, B, C, H, W)` time-major; `levels`: `(n, B)` real noise levels → `(n, B, C, H, W)`.
-    pub fn forward(&self, x: Tensor<5>, levels: Tensor<2, Int>) -> Result<Tensor<5>, NnError> {
+    /// `x`: `(n, B, C, H, W)` time-major; `levels`: `(n, B)` real noise levels; `cond`:
+    /// `(n, B, external_cond_dim)` when the network is conditioned → `(n, B, C, H, W)`.
+    pub fn forward(
+        &self,
+        x: Tensor<5>,
+        levels: Tensor<2, Int>,
+        cond: Option<Tensor<3>>,
+    ) -> Result<Tensor<5>, NnError> {
         let dims = x.dims();
-        self.check_input(dims, levels.dims())?;
+        self.check_input(dims, levels.dims(), cond.as_ref().map(|c| c.dims()))?;
         let [n, b, c, h, w] = dims;
         let device = x.device();
         let cfg = &self.config;
 
         // Per-frame noise-level embedding (n, B, 4·dim). Every ResNet's emb_layers opens with
         // SiLU, so it is applied once here rather than in each block.
-        let emb = self
+        let mut emb = self
             .noise_level_emb
             .forward(timestep_features(levels, cfg.dim, &device));
+        if let (Some(mlp), Some(cond)) = (&self.external_cond_emb, cond) {
+            emb = emb + mlp.forward(cond);
+        }
         let emb_act = silu(emb);
         let window = Window {
             frames: n,
@@ -293,14 +338,11 @@ impl Unet3d {
 
 impl Denoiser<5> for Unet3d {
     /// # Panics
-    /// With an external condition (the reference has none: a config asking for one fails at
-    /// [`Unet3dConfig::init`]) or an input that does not fit (see [`Unet3d::forward`]).
+    /// With an input or condition that does not fit (see [`Unet3d::forward`]); callers check
+    /// shapes against the config before sampling.
     fn denoise(&self, x: Tensor<5>, levels: Tensor<2, Int>, cond: Option<Tensor<3>>) -> Tensor<5> {
-        assert!(
-            cond.is_none(),
-            "Unet3d takes no external condition (external_cond_dim must be 0)"
-        );
-        self.forward(x, levels).unwrap_or_else(|e| panic!("{e}"))
+        self.forward(x, levels, cond)
+            .unwrap_or_else(|e| panic!("{e}"))
     }
 }
 
@@ -332,7 +374,7 @@ mod tests {
     #[test]
     fn forward_keeps_the_time_major_shape() {
         let (x, k) = input([3, 2, 3, 8, 8], [3, 2]);
-        assert_eq!(tiny().forward(x, k).unwrap().dims(), [3, 2, 3, 8, 8]);
+        assert_eq!(tiny().forward(x, k, None).unwrap().dims(), [3, 2, 3, 8, 8]);
     }
 
     #[test]
@@ -345,11 +387,110 @@ mod tests {
             ([0, 2, 3, 8, 8], [0, 2], "empty"),
         ] {
             let (x, k) = input(shape, levels);
-            let err = model.forward(x, k).unwrap_err();
+            let err = model.forward(x, k, None).unwrap_err();
             assert!(
                 matches!(err, NnError::Input(ref m) if m.contains(reason)),
                 "{shape:?}: {err}"
             );
         }
+    }
+
+    fn conditioned(norm: FrameNorm) -> Unet3d {
+        Unet3dConfig {
+            attn_heads: 2,
+            attn_dim_head: 8,
+            attn_factors: vec![2, 1],
+            external_cond_dim: 3,
+            norm,
+            ..Unet3dConfig::new(16, vec![1, 2], 3)
+        }
+        .init(&Device::flex())
+        .unwrap()
+    }
+
+    fn one_hot(actions: &[usize], device: &Device) -> Tensor<3> {
+        let mut v = vec![0f32; actions.len() * 3];
+        for (i, &a) in actions.iter().enumerate() {
+            v[i * 3 + a] = 1.0;
+        }
+        Tensor::from_data(
+            burn::tensor::TensorData::new(v, [actions.len(), 1, 3]),
+            device,
+        )
+    }
+
+    #[test]
+    fn the_condition_steers_its_frame_and_never_earlier_ones() {
+        let device = Device::flex();
+        let model = conditioned(FrameNorm::PerFrame);
+        let x: Tensor<5> = Tensor::random(
+            [3, 1, 3, 8, 8],
+            burn::tensor::Distribution::Normal(0.0, 1.0),
+            &device,
+        );
+        let k: Tensor<2, Int> = Tensor::from_data([[500i64], [500], [500]], &device);
+        let out = |actions: &[usize]| -> Vec<Vec<f32>> {
+            let y = model
+                .forward(x.clone(), k.clone(), Some(one_hot(actions, &device)))
+                .unwrap();
+            (0..3)
+                .map(|f| {
+                    y.clone()
+                        .slice_dim(0, f..f + 1)
+                        .into_data()
+                        .try_into_vec::<f32>()
+                        .unwrap()
+                })
+                .collect()
+        };
+        let a = out(&[0, 1, 2]);
+        let b = out(&[0, 1, 0]);
+        // Frames 0 and 1 are bit-identical (causal attention, per-frame norm); frame 2 moves.
+        assert_eq!(a[0], b[0]);
+        assert_eq!(a[1], b[1]);
+        let moved = a[2]
+            .iter()
+            .zip(&b[2])
+            .map(|(p, q)| (p - q).abs())
+            .fold(0f32, f32::max);
+        assert!(
+            moved > 1e-4,
+            "changing frame 2's action changed nothing ({moved})"
+        );
+    }
+
+    #[test]
+    fn a_conditioned_network_counts_saves_and_checks_its_condition() {
+        let device = Device::flex();
+        let mut model = conditioned(FrameNorm::AcrossFrames);
+        assert_eq!(model.config().num_params(), model.num_params());
+        let mut names = crate::params::StateDictCollector::default();
+        model.visit_params(&mut names, "m.");
+        let cond_keys: Vec<_> = names
+            .tensors
+            .keys()
+            .filter(|k| k.starts_with("m.external_cond_embedding."))
+            .collect();
+        assert_eq!(cond_keys.len(), 4, "{cond_keys:?}");
+        assert_eq!(
+            names.tensors["m.external_cond_embedding.linear_1.weight"].shape,
+            [64, 3]
+        );
+        let (x, k) = input([3, 1, 3, 8, 8], [3, 1]);
+        let err = model.forward(x.clone(), k.clone(), None).unwrap_err();
+        assert!(err.to_string().contains("no condition was given"), "{err}");
+        let wrong = Tensor::zeros([3, 1, 4], &device);
+        let err = model
+            .forward(x.clone(), k.clone(), Some(wrong))
+            .unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("expected (tokens, batch, external_cond_dim)"),
+            "{err}"
+        );
+        let err = tiny()
+            .forward(x, k, Some(Tensor::zeros([3, 1, 3], &device)))
+            .unwrap_err();
+        assert!(err.to_string().contains("without one"), "{err}");
     }
 }

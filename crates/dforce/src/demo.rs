@@ -1,0 +1,108 @@
+//! `dforce demo`: the README's main job. Runs the two shipped models on built-in defaults —
+//! the maze2d planner's closed-loop episodes and the 3D-maze video model's 8× rollouts — and
+//! says where their pictures are.
+
+use std::path::Path;
+
+use anyhow::{Context, Result};
+
+use crate::cli::DemoArgs;
+use crate::cli::RunArgs;
+
+/// The shipped planner: its config is `df_planning` on positions only, 4 layers.
+pub const PLANNER_CHECKPOINT: &str = "checkpoints/maze2d_medium_x_small.safetensors";
+/// The shipped video model (`algorithm=df_video_small dataset=video_maze3d_small`).
+pub const VIDEO_CHECKPOINT: &str = "checkpoints/maze3d_video_small.safetensors";
+
+/// Goal-guidance scale the shipped planner was evaluated with (per-episode guidance; see
+/// `algorithm.reference_compat.guidance_batch_mean`).
+pub const PLANNER_GUIDANCE: f64 = 24.0;
+
+/// Overrides of the planner demo: the README's "maze2d_medium_x" command with our checkpoint.
+pub fn planner_overrides(episodes: usize, out: &Path) -> Vec<String> {
+    [
+        "experiment=exp_planning",
+        "algorithm=df_planning",
+        "dataset=maze2d_medium",
+        "dataset.action_mean=[]",
+        "dataset.action_std=[]",
+        "dataset.observation_mean=[3.5092521,3.4765592]",
+        "dataset.observation_std=[1.3371079,1.52102]",
+        "algorithm.diffusion.architecture.num_layers=4",
+        "experiment.tasks=[validation]",
+        "+name=planner_demo",
+    ]
+    .into_iter()
+    .map(String::from)
+    .chain([
+        format!("algorithm.guidance_scale={PLANNER_GUIDANCE}"),
+        format!("experiment.validation.batch_size={episodes}"),
+        format!("load={PLANNER_CHECKPOINT}"),
+        format!("hydra.run.dir={}", out.join("planner").display()),
+    ])
+    .collect()
+}
+
+/// Overrides of the video demo: validation rollouts (8× the training clip) of the shipped model.
+pub fn video_overrides(clips: usize, out: &Path) -> Vec<String> {
+    [
+        "experiment=exp_video",
+        "algorithm=df_video_small",
+        "dataset=video_maze3d_small",
+        "experiment.tasks=[validation]",
+        "+name=video_demo",
+    ]
+    .into_iter()
+    .map(String::from)
+    .chain([
+        format!("experiment.validation.batch_size={clips}"),
+        format!("load={VIDEO_CHECKPOINT}"),
+        format!("hydra.run.dir={}", out.join("video").display()),
+    ])
+    .collect()
+}
+
+pub fn run(args: DemoArgs) -> Result<()> {
+    let out = args.out.as_path();
+    let started = std::time::Instant::now();
+    let run_one = |what: &str, overrides: Vec<String>| -> Result<()> {
+        eprintln!("dforce demo: {what}");
+        crate::run::main(&RunArgs {
+            cfg: None,
+            resolve: false,
+            summary: false,
+            config_dir: None,
+            overrides,
+        })
+        .with_context(|| format!("demo: {what}"))
+    };
+    if !args.skip_planner {
+        run_one(
+            "the maze2d-medium planner plans and replans to the goal",
+            planner_overrides(args.episodes, out),
+        )?;
+    }
+    if !args.skip_video {
+        run_one(
+            "the 3D-maze video model rolls out 8× its training length",
+            video_overrides(args.clips, out),
+        )?;
+    }
+    eprintln!(
+        "dforce demo: done in {:.0} s.",
+        started.elapsed().as_secs_f64()
+    );
+    if !args.skip_planner {
+        eprintln!(
+            "  planner pictures (plans, executed paths, MPC animation): {}",
+            out.join("planner/media").display()
+        );
+    }
+    if !args.skip_video {
+        eprintln!(
+            "  video rollouts (prediction | ground truth GIFs, PSNR and stability charts): {}",
+            out.join("video/media").display()
+        );
+    }
+    Ok(())
+}
