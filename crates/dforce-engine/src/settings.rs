@@ -307,15 +307,22 @@ fn schedule_with_kwargs(r: &Reader, name: &str) -> Result<BetaSchedule, Settings
 
 impl Reader<'_> {
     /// A positive integer, or `None` for null / −1 / 0 ("no limit", as Lightning reads them).
+    /// A cadence (every N steps or epochs): null, 0 or negative disables it.
+    fn opt_cadence(&self, key: &str) -> Result<Option<u64>, SettingsError> {
+        Ok(self.opt_limit(key)?.filter(|&n| n > 0))
+    }
+
+    /// A training limit (`max_steps`, `max_epochs`).
     fn opt_limit(&self, key: &str) -> Result<Option<u64>, SettingsError> {
         match self.value(key)? {
+            // Lightning: −1 (any negative) or null means no limit; 0 trains nothing.
             Value::Null => Ok(None),
-            Value::Int(i) if *i <= 0 => Ok(None),
+            Value::Int(i) if *i < 0 => Ok(None),
             Value::Int(i) => Ok(Some(*i as u64)),
             other => Err(SettingsError::Type {
                 key: key.into(),
                 got: describe(other),
-                expected: "a positive integer, or null".into(),
+                expected: "an integer (−1 or null for no limit)".into(),
             }),
         }
     }
@@ -398,16 +405,16 @@ impl TrainingSettings {
                 f64::INFINITY,
                 true,
             )?,
-            ckpt_every_n_train_steps: r.opt_limit(&t("checkpointing.every_n_train_steps"))?,
-            ckpt_every_n_epochs: r.opt_limit(&t("checkpointing.every_n_epochs"))?,
+            ckpt_every_n_train_steps: r.opt_cadence(&t("checkpointing.every_n_train_steps"))?,
+            ckpt_every_n_epochs: r.opt_cadence(&t("checkpointing.every_n_epochs"))?,
             ckpt_train_time_interval: r.opt_duration(&t("checkpointing.train_time_interval"))?,
             num_workers: r.int_at_least(&t("data.num_workers"), 0)? as usize,
             shuffle: r.boolean(&t("data.shuffle"))?,
             weight_decay: r.float_in("algorithm.weight_decay", 0.0, f64::INFINITY, true)?,
             warmup_steps: r.int_at_least("algorithm.warmup_steps", 0)? as u64,
             betas,
-            val_every_n_step: r.opt_limit("experiment.validation.val_every_n_step")?,
-            val_every_n_epoch: r.opt_limit("experiment.validation.val_every_n_epoch")?,
+            val_every_n_step: r.opt_cadence("experiment.validation.val_every_n_step")?,
+            val_every_n_epoch: r.opt_cadence("experiment.validation.val_every_n_epoch")?,
             debug: r.boolean("debug")?,
         })
     }
@@ -487,6 +494,29 @@ mod tests {
         .unwrap();
         assert_eq!(p.diffusion.diffusion.fused_snr_decay, None);
         assert_eq!(p.diffusion.scheduling, SchedulingKind::Pyramid);
+    }
+
+    #[test]
+    fn limits_follow_lightning_zero_trains_nothing_and_minus_one_is_unbounded() {
+        let t = |o: &[&str]| {
+            let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../configs");
+            let args: Vec<String> = o.iter().map(|s| s.to_string()).collect();
+            let cfg = compose(&dir, &args).unwrap().job.resolved().unwrap();
+            TrainingSettings::from_config(&cfg).unwrap()
+        };
+        let zero = t(&[
+            "experiment.training.max_steps=0",
+            "experiment.training.max_epochs=0",
+        ]);
+        assert_eq!((zero.max_steps, zero.max_epochs), (Some(0), Some(0)));
+        let unbounded = t(&[
+            "experiment.training.max_steps=-1",
+            "experiment.training.max_epochs=null",
+        ]);
+        assert_eq!((unbounded.max_steps, unbounded.max_epochs), (None, None));
+        // Cadences of 0 switch the cadence off.
+        let off = t(&["experiment.training.checkpointing.every_n_train_steps=0"]);
+        assert_eq!(off.ckpt_every_n_train_steps, None);
     }
 
     #[test]
