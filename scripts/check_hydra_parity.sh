@@ -137,6 +137,9 @@ check "4 minecraft full sequence" yaml \
 
 echo "== defaults and other groups"
 check "default" yaml +name=x
+check "shipped video model (a group option extending df_video)" yaml \
+  algorithm=df_video_small experiment=exp_video dataset=video_maze3d_small \
+  experiment.training.lr=3e-4 experiment.training.batch_size=8 +name=maze3d_video_small
 check "maze2d_umaze planning" yaml experiment=exp_planning algorithm=df_planning dataset=maze2d_umaze +name=u
 check "cluster=mit_vision (multi-line template)" json +name=x cluster=mit_vision
 check "cluster=mit_supercloud" json +name=x cluster=mit_supercloud

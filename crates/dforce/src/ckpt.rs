@@ -12,7 +12,11 @@ use crate::cli::CkptCommand;
 pub fn run(cmd: CkptCommand) -> Result<()> {
     match cmd {
         CkptCommand::Inspect { file } => inspect(&file),
-        CkptCommand::Convert { input, output } => convert(&input, &output),
+        CkptCommand::Convert {
+            input,
+            output,
+            weights_only,
+        } => convert(&input, &output, weights_only),
     }
 }
 
@@ -118,9 +122,12 @@ fn inspect(path: &std::path::Path) -> Result<()> {
     Ok(())
 }
 
-fn convert(input: &std::path::Path, output: &std::path::Path) -> Result<()> {
+fn convert(input: &std::path::Path, output: &std::path::Path, weights_only: bool) -> Result<()> {
     let mut out = std::io::stdout().lock();
-    let sd = StateDict::load(input)?;
+    let mut sd = StateDict::load(input)?;
+    if weights_only {
+        sd.tensors.retain(|name, _| !name.starts_with("optimizer."));
+    }
     let mut meta = sd.metadata.clone();
     meta.insert("format".into(), "dforce-state-dict".into());
     meta.insert("source".into(), input.display().to_string());

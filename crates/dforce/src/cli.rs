@@ -235,11 +235,16 @@ pub enum CkptCommand {
         /// A .ckpt (PyTorch Lightning) or .safetensors file.
         file: PathBuf,
     },
-    /// Convert an official Lightning .ckpt into a safetensors file with the same tensor names.
+    /// Convert an official Lightning .ckpt (or a dforce checkpoint) into a safetensors file with
+    /// the same tensor names.
     Convert {
-        /// The .ckpt to read.
+        /// The .ckpt or .safetensors to read.
         input: PathBuf,
         /// The .safetensors file to write (atomically).
         output: PathBuf,
+        /// Drop the optimizer moments (`optimizer.*`): a third of the size, enough to sample or
+        /// to start a new run with `load=`, not to `resume=`.
+        #[arg(long)]
+        weights_only: bool,
     },
 }

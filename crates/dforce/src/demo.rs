@@ -2,7 +2,7 @@
 //! the maze2d planner's closed-loop episodes and the 3D-maze video model's 8× rollouts — and
 //! says where their pictures are.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 
@@ -14,9 +14,21 @@ pub const PLANNER_CHECKPOINT: &str = "checkpoints/maze2d_medium_x_small.safetens
 /// The shipped video model (`algorithm=df_video_small dataset=video_maze3d_small`).
 pub const VIDEO_CHECKPOINT: &str = "checkpoints/maze3d_video_small.safetensors";
 
+/// A shipped checkpoint: `checkpoints/…` under the working directory, else in the source
+/// checkout this binary was built from (so the demo also runs from elsewhere).
+fn shipped(relative: &str) -> PathBuf {
+    let here = PathBuf::from(relative);
+    if here.is_file() {
+        return here;
+    }
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .join(relative)
+}
+
 /// Goal-guidance scale the shipped planner was evaluated with (per-episode guidance; see
 /// `algorithm.reference_compat.guidance_batch_mean`).
-pub const PLANNER_GUIDANCE: f64 = 24.0;
+pub const PLANNER_GUIDANCE: f64 = 32.0;
 
 /// Overrides of the planner demo: the README's "maze2d_medium_x" command with our checkpoint.
 pub fn planner_overrides(episodes: usize, out: &Path) -> Vec<String> {
@@ -37,7 +49,7 @@ pub fn planner_overrides(episodes: usize, out: &Path) -> Vec<String> {
     .chain([
         format!("algorithm.guidance_scale={PLANNER_GUIDANCE}"),
         format!("experiment.validation.batch_size={episodes}"),
-        format!("load={PLANNER_CHECKPOINT}"),
+        format!("load={}", shipped(PLANNER_CHECKPOINT).display()),
         format!("hydra.run.dir={}", out.join("planner").display()),
     ])
     .collect()
@@ -56,7 +68,7 @@ pub fn video_overrides(clips: usize, out: &Path) -> Vec<String> {
     .map(String::from)
     .chain([
         format!("experiment.validation.batch_size={clips}"),
-        format!("load={VIDEO_CHECKPOINT}"),
+        format!("load={}", shipped(VIDEO_CHECKPOINT).display()),
         format!("hydra.run.dir={}", out.join("video").display()),
     ])
     .collect()

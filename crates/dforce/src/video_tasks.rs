@@ -282,6 +282,8 @@ pub fn validate_video_model(
     let started = std::time::Instant::now();
     let mut generated_frames = 0usize;
     let mut sample = 0usize;
+    // Per clip: mean frame intensity over time, (prediction, ground truth).
+    let mut stability: Vec<(Vec<f64>, Vec<f64>)> = Vec::new();
     for bi in 0..limit {
         let lo = bi * batch_size;
         if lo >= ds.len() {
@@ -353,8 +355,8 @@ pub fn validate_video_model(
                     .map(|i| ssim(&frame(p, i), &frame(g, i), shape))
                     .collect(),
             );
+            let (mp, mg) = (frame_means(p, t), frame_means(g, t));
             if sample == 0 {
-                let (mp, mg) = (frame_means(p, t), frame_means(g, t));
                 let chart = line_chart(&[(&mp, [200, 30, 30]), (&mg, [30, 30, 200])], 640, 360);
                 let png = chart.write_png(&media.join(format!("{namespace}_stability.png")))?;
                 tb.image(
@@ -365,6 +367,7 @@ pub fn validate_video_model(
                     &png,
                 )?;
             }
+            stability.push((mp, mg));
             sample += 1;
             generated_frames += t - ctx_frames;
         }
@@ -410,14 +413,32 @@ pub fn validate_video_model(
     }
     tb.flush()?;
     let first = |c: &[f64], n: usize| c.iter().take(n).sum::<f64>() / c.len().min(n).max(1) as f64;
+    let last =
+        |c: &[f64], n: usize| c.iter().rev().take(n).sum::<f64>() / c.len().min(n).max(1) as f64;
+    // Drift shows as the gap between the rollout's and the ground truth's mean intensity late in
+    // the rollout (the stability chart draws both curves).
+    let drift = {
+        let n = horizon.min(8);
+        let (mut gap, mut count) = (0.0, 0usize);
+        for (p, g) in &stability {
+            for i in p.len().saturating_sub(n)..p.len() {
+                gap += (p[i] - g[i]).abs();
+                count += 1;
+            }
+        }
+        gap / count.max(1) as f64
+    };
     eprintln!(
         "dforce: {namespace}: {sample} clips, {generated_frames} frames generated in {secs:.1} s ({:.2} frames/s); \
-         PSNR {:.2} dB (first 4 frames {:.2}), SSIM {:.3} (first 4 {:.3}); {} in {}",
+         PSNR {:.2} dB (first 4 frames {:.2}, last 8 {:.2}), SSIM {:.3} (first 4 {:.3}, last 8 {:.3}); \
+         mean-intensity gap over the last 8 frames {drift:.3}; {} in {}",
         generated_frames as f64 / secs.max(1e-9),
         values[&format!("{namespace}/psnr")],
         first(&psnr_curve, 4),
+        last(&psnr_curve, 8),
         values[&format!("{namespace}/ssim")],
         first(&ssim_curve, 4),
+        last(&ssim_curve, 8),
         if cfg!(feature = "mp4") {
             "GIFs and MP4s"
         } else {

@@ -103,9 +103,57 @@ fn train_then_validate(dir: &Path, base: &[String]) -> PathBuf {
 #[test]
 fn dmlab_layout_written_by_numpy_trains_and_validates() {
     let (dir, root) = dataset("dmlab");
-    let val = train_then_validate(dir.path(), &tiny("video_dmlab", &root, 16, 3));
+    let base = tiny("video_dmlab", &root, 16, 3);
+    let val = train_then_validate(dir.path(), &base);
     let gif = std::fs::read(val.join("media/validation_video_0.gif")).unwrap();
     assert_eq!(&gif[..6], b"GIF89a");
+
+    // The weights alone (no optimizer moments, as shipped in checkpoints/) sample the same.
+    let ckpt = std::fs::read_dir(dir.path().join("train/checkpoints"))
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .path();
+    let weights = dir.path().join("weights.safetensors");
+    let out = Command::new(env!("CARGO_BIN_EXE_dforce"))
+        .args(["ckpt", "convert", "--weights-only"])
+        .arg(&ckpt)
+        .arg(&weights)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        std::fs::metadata(&weights).unwrap().len() * 2 < std::fs::metadata(&ckpt).unwrap().len()
+    );
+    let again = dir.path().join("val_weights");
+    let mut args = base.clone();
+    args.extend([
+        "experiment.tasks=[validation]".to_string(),
+        format!("load={}", weights.display()),
+        format!("hydra.run.dir={}", again.display()),
+    ]);
+    let out = dforce(&args);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let psnr = |run: &Path| {
+        let m = std::fs::read_to_string(run.join("metrics.jsonl")).unwrap();
+        m.split("\"validation/psnr\":")
+            .nth(1)
+            .unwrap()
+            .split([',', '}'])
+            .next()
+            .unwrap()
+            .to_string()
+    };
+    assert_eq!(psnr(&val), psnr(&again));
 }
 
 #[test]
