@@ -5,7 +5,7 @@
 # Needs: cargo; python3 with `tensorboard` for the reader check (skipped with a note if absent).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-cargo build -q -p dforce
+cargo build -q --workspace
 D="${CARGO_TARGET_DIR:-$PWD/target}/debug/dforce"
 export DFORCE_CONFIG_DIR="$PWD/configs"
 work=$(mktemp -d)

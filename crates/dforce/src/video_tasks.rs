@@ -281,6 +281,9 @@ pub fn validate_video_model(
     let mut noise = SeededNoise::new(ctx.settings.seed);
     let started = std::time::Instant::now();
     let mut generated_frames = 0usize;
+    let blind = cfg
+        .get_opt_bool("algorithm.sample_without_actions")?
+        .unwrap_or(false);
     let mut sample = 0usize;
     // Per clip: mean frame intensity over time, (prediction, ground truth).
     let mut stability: Vec<(Vec<f64>, Vec<f64>)> = Vec::new();
@@ -293,6 +296,11 @@ pub fn validate_video_model(
         let batch = collate(&ds, &idx, layout.cond_dim > 0)?;
         let gt = layout.tokens(&batch, &device)?;
         let cond = layout.conditions(&batch, &device)?;
+        let cond = if blind {
+            cond.map(|c| c.zeros_like())
+        } else {
+            cond
+        };
         let out = layout.rollout(
             &model.diffusion,
             &model.network,
