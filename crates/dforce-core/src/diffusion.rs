@@ -19,6 +19,21 @@ use crate::schedule::{BetaSchedule, DiffusionBuffers};
 /// `cond`: optional external condition `(tokens, batch, d)`. Returns the shape of `x`.
 pub trait Denoiser<const D: usize> {
     fn denoise(&self, x: Tensor<D>, levels: Tensor<2, Int>, cond: Option<Tensor<3>>) -> Tensor<D>;
+
+    /// The same prediction as [`Denoiser::denoise`], told that tokens `0..prefix.len()` are
+    /// the same as in every other call with `prefix` (see [`crate::prefix`]). A truly causal
+    /// network may compute those tokens once and reuse their state; the default ignores the
+    /// promise. Results equal `denoise`'s up to float summation order.
+    fn denoise_with_prefix(
+        &self,
+        x: Tensor<D>,
+        levels: Tensor<2, Int>,
+        cond: Option<Tensor<3>>,
+        prefix: &crate::prefix::FrozenPrefix,
+    ) -> Tensor<D> {
+        let _ = prefix;
+        self.denoise(x, levels, cond)
+    }
 }
 
 /// A guidance objective: receives the predicted x0 of the whole window and returns a scalar

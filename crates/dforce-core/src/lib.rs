@@ -10,6 +10,7 @@ pub mod levels;
 pub mod loss_weights;
 pub mod noise;
 pub mod objective;
+pub mod prefix;
 pub mod schedule;
 pub mod scheduling_matrix;
 
@@ -21,5 +22,6 @@ pub use levels::{LevelGrid, RealLevels};
 pub use loss_weights::LossWeighting;
 pub use noise::{NoiseSource, ReplayNoise, SeededNoise};
 pub use objective::Objective;
+pub use prefix::{FrozenPrefix, WithFrozenPrefix};
 pub use schedule::{BUFFER_NAMES, BetaSchedule, DiffusionBuffers};
 pub use scheduling_matrix::{SchedulingKind, SchedulingMatrix, TrapezoidMode};

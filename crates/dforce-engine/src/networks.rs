@@ -4,7 +4,9 @@ use dforce_config::Value;
 use dforce_nn::{FrameNorm, TimeEmbType, TransformerConfig, Unet3dConfig};
 
 use crate::planning::PlanningLayout;
+use crate::settings::DiffusionSettings;
 use crate::settings::SettingsError;
+use crate::video::VideoLayout;
 
 fn missing(key: &str, e: impl std::fmt::Display) -> SettingsError {
     SettingsError::Missing {
@@ -126,4 +128,69 @@ pub fn video_unet(cfg: &Value) -> Result<Unet3dConfig, SettingsError> {
         }
     };
     Ok(c)
+}
+
+fn nonneg(cfg: &Value, key: &str) -> Result<usize, SettingsError> {
+    let v = cfg.get_i64(key).map_err(|e| missing(key, e))?;
+    usize::try_from(v).map_err(|_| SettingsError::Range {
+        key: key.into(),
+        got: v.to_string(),
+        reason: "it must be a non-negative integer".into(),
+    })
+}
+
+/// The video algorithm's token layout and sampling settings from the composed config, for
+/// the network `unet` (from [`video_unet`]) and the diffusion `settings`: `dataset.resolution`,
+/// `algorithm.{n_frames, context_frames, chunk_size, data_mean, data_std, external_cond_dim}`
+/// and the optional `algorithm.context_cache` (default true). Errors name the key.
+pub fn video_layout(
+    cfg: &Value,
+    settings: &DiffusionSettings,
+    unet: &Unet3dConfig,
+) -> Result<VideoLayout, SettingsError> {
+    let fs = settings.frame_stack;
+    let res = positive(cfg, "dataset.resolution")?;
+    let n_frames = positive(cfg, "algorithm.n_frames")?;
+    if !n_frames.is_multiple_of(fs) {
+        return Err(SettingsError::Range {
+            key: "algorithm.n_frames".into(),
+            got: n_frames.to_string(),
+            reason: format!("it must be a multiple of algorithm.frame_stack ({fs})"),
+        });
+    }
+    let stat = |key: &str| -> Result<f32, SettingsError> {
+        let v = cfg.get_f64(key).map_err(|e| missing(key, e))?;
+        if v.is_finite() && (key.ends_with("mean") || v > 0.0) {
+            Ok(v as f32)
+        } else {
+            Err(SettingsError::Range {
+                key: key.into(),
+                got: v.to_string(),
+                reason: "video normalisation must be a finite number (std > 0), e.g. 0.5".into(),
+            })
+        }
+    };
+    let context_cache = if cfg.contains("algorithm.context_cache") {
+        boolean(cfg, "algorithm.context_cache")?
+    } else {
+        true
+    };
+    Ok(VideoLayout {
+        channels: unet.channels / fs,
+        height: res,
+        width: res,
+        frame_stack: fs,
+        n_tokens: n_frames / fs,
+        context_frames: nonneg(cfg, "algorithm.context_frames")?,
+        chunk_size: cfg
+            .get_i64("algorithm.chunk_size")
+            .map_err(|e| missing("algorithm.chunk_size", e))?,
+        scheduling: settings.scheduling,
+        uncertainty_scale: settings.uncertainty_scale,
+        trapezoid: settings.trapezoid,
+        mean: stat("algorithm.data_mean")?,
+        std: stat("algorithm.data_std")?,
+        cond_dim: video_cond_dim(cfg)?,
+        context_cache,
+    })
 }

@@ -8,8 +8,8 @@
 
 use burn::tensor::{Device, Int, Tensor, TensorData};
 use dforce_core::{
-    CoreError, Denoiser, Diffusion, LevelGrid, NoiseSource, SchedulingKind, SchedulingMatrix,
-    StepLevels, TrapezoidMode,
+    CoreError, Denoiser, Diffusion, FrozenPrefix, LevelGrid, NoiseSource, SchedulingKind,
+    SchedulingMatrix, StepLevels, TrapezoidMode, WithFrozenPrefix,
 };
 use rand::Rng;
 
@@ -35,6 +35,10 @@ pub struct VideoLayout {
     /// External condition per raw frame (`external_cond_dim`, e.g. 3 one-hot DMLab actions);
     /// 0 for an unconditioned model like the reference's.
     pub cond_dim: usize,
+    /// Context caching (`algorithm.context_cache`): a truly causal network computes the
+    /// window's clean context once per chunk instead of at every denoising step (see
+    /// `dforce_core::prefix`). Networks that are not truly causal always run the whole window.
+    pub context_cache: bool,
 }
 
 /// A batch of clips: `(B, T, C, H, W)` in `[0, 1]`, row-major, and for conditioned models
@@ -172,6 +176,7 @@ impl VideoLayout {
             )));
         }
         let s = diffusion.config.sampling_timesteps;
+        // Only the current window is stepped; finished tokens are appended once per chunk.
         let mut xs = gt.slice([0..n_ctx, 0..b, 0..d, 0..h, 0..w]);
         let mut curr = n_ctx;
         while curr < n_total {
@@ -194,12 +199,18 @@ impl VideoLayout {
                 self.trapezoid,
             )?;
             let chunk = diffusion.clamped_noise(noise, [horizon, b, d, h, w], &device)?;
-            xs = Tensor::cat(vec![xs, chunk], 0);
             let start = (curr + horizon).saturating_sub(self.n_tokens);
             let window = curr + horizon - start;
+            let mut win = Tensor::cat(vec![xs.clone().slice_dim(0, start..curr), chunk], 0);
             let win_cond = cond
                 .as_ref()
                 .map(|c| c.clone().slice_dim(0, start..start + window));
+            // The context tokens start..curr stay clean (sampling level 0) through the whole chunk.
+            let frozen = FrozenPrefix::new(if self.context_cache { curr - start } else { 0 });
+            let cached = WithFrozenPrefix {
+                model,
+                prefix: &frozen,
+            };
             for m in 0..sched.rows - 1 {
                 let levels_of = |row: &[i64]| {
                     let mut per_token = vec![0i64; curr - start];
@@ -210,11 +221,8 @@ impl VideoLayout {
                 if from == to {
                     continue;
                 }
-                let win = xs
-                    .clone()
-                    .slice([start..start + window, 0..b, 0..d, 0..h, 0..w]);
-                let stepped = diffusion.sample_step(
-                    model,
+                win = diffusion.sample_step(
+                    &cached,
                     win,
                     win_cond.clone(),
                     StepLevels {
@@ -224,8 +232,8 @@ impl VideoLayout {
                     None,
                     noise,
                 )?;
-                xs = xs.slice_assign([start..start + window, 0..b, 0..d, 0..h, 0..w], stepped);
             }
+            xs = Tensor::cat(vec![xs, win.slice_dim(0, curr - start..window)], 0);
             on_chunk(curr, horizon);
             curr += horizon;
         }
@@ -355,6 +363,7 @@ mod tests {
             mean: 0.5,
             std: 0.5,
             cond_dim: 0,
+            context_cache: true,
         };
         let diffusion = Diffusion::new(DiffusionConfig {
             objective: Objective::PredV,

@@ -3,6 +3,7 @@
 pub mod embedding;
 pub mod error;
 pub mod inspect;
+pub mod kv_cache;
 pub mod params;
 pub mod safetensors_io;
 pub mod state_dict;
@@ -11,6 +12,7 @@ pub mod unet3d;
 
 pub use error::NnError;
 pub use inspect::{CheckpointSummary, NetworkKind};
+pub use kv_cache::{KvCache, KvMode};
 pub use params::{
     ParamVisitor, StateDictCollector, visit_layer_norm, visit_linear, visit_linear_named,
 };

@@ -242,8 +242,18 @@ impl Transformer {
 
 /// True above the diagonal: key positions later than the query are hidden.
 pub fn causal_mask(n: usize, device: &Device) -> Tensor<2, Bool> {
-    let m: Vec<bool> = (0..n * n).map(|i| i % n > i / n).collect();
-    Tensor::from_data(TensorData::new(m, [n, n]), device)
+    causal_mask_after(0, n, device)
+}
+
+/// `(n, offset + n)`: the causal mask of `n` query tokens at positions `offset..offset + n`
+/// over keys at positions `0..offset + n` (a cached prefix of `offset` tokens, then their own);
+/// true where the key comes after the query.
+pub fn causal_mask_after(offset: usize, n: usize, device: &Device) -> Tensor<2, Bool> {
+    let keys = offset + n;
+    let m: Vec<bool> = (0..n * keys)
+        .map(|i| i % keys > offset + i / keys)
+        .collect();
+    Tensor::from_data(TensorData::new(m, [n, keys]), device)
 }
 
 impl Denoiser<3> for Transformer {

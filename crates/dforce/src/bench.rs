@@ -8,7 +8,6 @@ use anyhow::Result;
 use burn::tensor::{Device, Int, Tensor, TensorData};
 use dforce_core::{BetaSchedule, Diffusion, DiffusionConfig, LevelGrid, Objective, SeededNoise};
 use dforce_engine::optim::{AdamW, AdamWConfig, GradientBuffer};
-use dforce_engine::video::VideoLayout;
 use dforce_engine::{DiffusionSettings, networks};
 use dforce_nn::{TransformerConfig, Unet3dConfig};
 
@@ -205,22 +204,8 @@ fn sample_video(
     let (device, desc) = crate::device::select(device)?;
     let network = unet.init(&device)?;
     let fs = settings.frame_stack;
-    let res = cfg.get_i64("dataset.resolution")? as usize;
-    let layout = VideoLayout {
-        channels: unet.channels / fs,
-        height: res,
-        width: res,
-        frame_stack: fs,
-        n_tokens: cfg.get_i64("algorithm.n_frames")? as usize / fs,
-        context_frames: cfg.get_i64("algorithm.context_frames")? as usize,
-        chunk_size: cfg.get_i64("algorithm.chunk_size")?,
-        scheduling: settings.scheduling,
-        uncertainty_scale: settings.uncertainty_scale,
-        trapezoid: settings.trapezoid,
-        mean: 0.5,
-        std: 0.5,
-        cond_dim: 0,
-    };
+    let layout = networks::video_layout(&cfg, &settings, &unet)?;
+    let res = layout.height;
     let diffusion = Diffusion::new(settings.diffusion)?;
     let total = layout.context_frames / fs + frames;
     let gt = ramp([total, batch, unet.channels, res, res], &device);

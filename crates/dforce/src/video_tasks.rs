@@ -12,7 +12,7 @@ use dforce_engine::metrics::MetricsLog;
 use dforce_engine::networks;
 use dforce_engine::tensorboard::EventWriter;
 use dforce_engine::trainer::{TrainError, TrainJob, TrainableModel, train};
-use dforce_engine::video::{VideoBatch, VideoLayout, VideoModel};
+use dforce_engine::video::{VideoBatch, VideoModel};
 use dforce_engine::video_media::{FrameShape, frame_means, line_chart, psnr, rollout_gif, ssim};
 use dforce_engine::{DiffusionSettings, TrainingSettings};
 use dforce_nn::StateDict;
@@ -78,27 +78,7 @@ fn build_model(ctx: &RunContext, device: &burn::tensor::Device) -> Result<VideoM
     let cfg = ctx.cfg;
     let settings = DiffusionSettings::from_config(cfg)?;
     let unet = networks::video_unet(cfg)?;
-    let res = cfg.get_i64("dataset.resolution")? as usize;
-    let stat = |k: &str| -> Result<f32> {
-        cfg.get_f64(k)
-            .map(|v| v as f32)
-            .with_context(|| format!("{k}: video normalisation must be a number (e.g. 0.5)"))
-    };
-    let layout = VideoLayout {
-        channels: unet.channels / settings.frame_stack,
-        height: res,
-        width: res,
-        frame_stack: settings.frame_stack,
-        n_tokens: cfg.get_i64("algorithm.n_frames")? as usize / settings.frame_stack,
-        context_frames: cfg.get_i64("algorithm.context_frames")? as usize,
-        chunk_size: cfg.get_i64("algorithm.chunk_size")?,
-        scheduling: settings.scheduling,
-        uncertainty_scale: settings.uncertainty_scale,
-        trapezoid: settings.trapezoid,
-        mean: stat("algorithm.data_mean")?,
-        std: stat("algorithm.data_std")?,
-        cond_dim: networks::video_cond_dim(cfg)?,
-    };
+    let layout = networks::video_layout(cfg, &settings, &unet)?;
     let actions = kind_of(cfg)?.n_actions();
     if layout.cond_dim != 0 && layout.cond_dim != actions {
         bail!(

@@ -7,6 +7,7 @@ use burn::tensor::activation::softmax;
 use burn::tensor::{Bool, Device, Tensor};
 
 use super::rotary::RotaryTables;
+use crate::kv_cache::KvCache;
 use crate::params::ParamVisitor;
 use crate::params::{visit_layer_norm, visit_linear_named};
 
@@ -54,17 +55,19 @@ impl AttentionBlock {
     }
 
     /// `x`: `(N, L, C)`, N independent sequences of length L → same. `rotary` rotates q and k
-    /// over the L positions; `mask` `(L, L)` hides keys where true. Neither applies to linear
-    /// attention (the config never asks for it: the reference raises there).
+    /// over the L positions; `mask` `(L, P + L)` hides keys where true; `kv` supplies the keys
+    /// and values of P earlier (cached) positions, or records this pass's. None of them applies
+    /// to linear attention (the config never asks for it: the reference raises there).
     pub fn forward(
         &self,
         x: Tensor<3>,
         rotary: Option<&RotaryTables>,
         mask: Option<&Tensor<2, Bool>>,
+        kv: Option<&KvCache>,
     ) -> Tensor<3> {
         let a = self
             .attn
-            .forward(self.norm.forward(x.clone()), rotary, mask);
+            .forward(self.norm.forward(x.clone()), rotary, mask, kv);
         x + a
     }
 
@@ -90,6 +93,7 @@ impl Attention {
         x: Tensor<3>,
         rotary: Option<&RotaryTables>,
         mask: Option<&Tensor<2, Bool>>,
+        kv: Option<&KvCache>,
     ) -> Tensor<3> {
         let [n_seq, len, _] = x.dims();
         let (h, d) = (self.heads, self.dim_head);
@@ -105,7 +109,15 @@ impl Attention {
         let out = if self.linear {
             linear_attention(q, k, v, scale)
         } else {
-            softmax_attention(q, k, v, scale, rotary, mask)
+            let (q, k) = match rotary {
+                Some(r) => (r.apply(q), r.apply(k)),
+                None => (q, k),
+            };
+            let (k, v) = match kv {
+                Some(cache) => cache.attend(k, v),
+                None => (k, v),
+            };
+            softmax_attention(q, k, v, scale, mask)
         };
         self.to_out
             .forward(out.swap_dims(1, 2).reshape([n_seq, len, h * d]))
@@ -113,19 +125,14 @@ impl Attention {
 }
 
 /// `softmax(q·kᵀ·scale [masked]) · v`, as PyTorch SDPA with its default scale `1/√d`.
-/// q, k, v: `(N, h, L, d)` → `(N, h, L, d)`.
+/// q: `(N, h, L, d)`, k, v: `(N, h, S, d)`, mask `(L, S)` → `(N, h, L, d)`.
 fn softmax_attention(
     q: Tensor<4>,
     k: Tensor<4>,
     v: Tensor<4>,
     scale: f64,
-    rotary: Option<&RotaryTables>,
     mask: Option<&Tensor<2, Bool>>,
 ) -> Tensor<4> {
-    let (q, k) = match rotary {
-        Some(r) => (r.apply(q), r.apply(k)),
-        None => (q, k),
-    };
     let mut scores = q.matmul(k.swap_dims(2, 3)) * scale;
     if let Some(m) = mask {
         let dims = scores.dims();

@@ -46,10 +46,15 @@ impl RotaryEmbedding {
 
     /// Tables for positions `0..frames`; angles `p·f_j` in f32, as the reference's einsum.
     pub fn tables(&self, frames: usize, device: &Device) -> RotaryTables {
+        self.tables_from(0, frames, device)
+    }
+
+    /// Tables for positions `offset..offset + frames` (the frames after a cached prefix).
+    pub fn tables_from(&self, offset: usize, frames: usize, device: &Device) -> RotaryTables {
         let dh = 2 * self.freqs.len();
         let mut cos = Vec::with_capacity(frames * dh);
         let mut sin = Vec::with_capacity(frames * dh);
-        for p in 0..frames {
+        for p in offset..offset + frames {
             for &f in &self.freqs {
                 let angle = p as f32 * f;
                 let (s, c) = angle.sin_cos();

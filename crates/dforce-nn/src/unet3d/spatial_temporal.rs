@@ -27,7 +27,7 @@ impl SpatialAttention {
     /// `x`: `(n·B, C, H, W)` → same.
     pub fn forward(&self, x: Tensor<4>) -> Tensor<4> {
         let [_, _, h, w] = x.dims();
-        let y = self.block.forward(Window::to_spatial(x), None, None);
+        let y = self.block.forward(Window::to_spatial(x), None, None, None);
         Window::from_spatial(y, h, w)
     }
 
@@ -64,8 +64,9 @@ impl TemporalAttention {
         let device = x.device();
         let mut t = window.to_temporal(x); // (B·H·W, n, C)
         if let Some(time_pos) = &self.time_pos {
+            let (start, end) = (window.offset, window.offset + window.frames);
             let positions: Tensor<2, Int> =
-                Tensor::arange(0..window.frames as i64, &device).unsqueeze_dim(0);
+                Tensor::arange(start as i64..end as i64, &device).unsqueeze_dim(0);
             // (1, n, C), broadcast over the B·H·W sequences.
             t = t + time_pos.forward(timestep_features(positions, self.channels, &device));
         }
@@ -74,7 +75,9 @@ impl TemporalAttention {
         } else {
             None
         };
-        let y = self.block.forward(t, rotary, window.causal_mask.as_ref());
+        let y = self
+            .block
+            .forward(t, rotary, window.causal_mask.as_ref(), window.kv);
         window.from_temporal(y, h, w)
     }
 

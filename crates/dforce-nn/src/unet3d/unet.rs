@@ -12,9 +12,10 @@ use super::spatial_temporal::{SpatialAttention, TemporalAttention};
 use super::timestep::{TimestepEmbedding, timestep_features};
 use super::window::Window;
 use crate::error::NnError;
+use crate::kv_cache::KvCache;
 use crate::params::ParamVisitor;
-use crate::transformer::causal_mask;
-use dforce_core::Denoiser;
+use crate::transformer::causal_mask_after;
+use dforce_core::{Denoiser, FrozenPrefix};
 
 /// One down level (`down_blocks.{i}`): two ResNets, optional spatial + temporal attention
 /// (`.0.{0..3}`), and a Downsample (`.1`) unless it is the lowest level.
@@ -265,6 +266,32 @@ impl Unet3d {
         levels: Tensor<2, Int>,
         cond: Option<Tensor<3>>,
     ) -> Result<Tensor<5>, NnError> {
+        self.forward_cached(x, levels, cond, None)
+    }
+
+    /// Whether frame `i`'s output depends on frames `0..=i` alone: causal temporal attention
+    /// and per-frame GroupNorm. Only then can a frozen prefix be cached.
+    pub fn is_truly_causal(&self) -> bool {
+        self.config.is_causal && self.config.norm == FrameNorm::PerFrame
+    }
+
+    /// [`Unet3d::forward`] with context caching: with `kv` recording, `x` holds the frozen
+    /// prefix and every temporal attention stores its keys/values; with `kv` extending, `x`
+    /// holds the frames after the prefix (positions `p..p + n`), which attend to the stored
+    /// keys/values too. Errors as `forward`, and when `kv` is given to a network that is not
+    /// [truly causal](Unet3d::is_truly_causal).
+    pub fn forward_cached(
+        &self,
+        x: Tensor<5>,
+        levels: Tensor<2, Int>,
+        cond: Option<Tensor<3>>,
+        kv: Option<&KvCache>,
+    ) -> Result<Tensor<5>, NnError> {
+        if kv.is_some() && !self.is_truly_causal() {
+            return Err(NnError::Input(
+                "context caching needs a truly causal network (algorithm.causal=true and per-frame GroupNorm)".into(),
+            ));
+        }
         let dims = x.dims();
         self.check_input(dims, levels.dims(), cond.as_ref().map(|c| c.dims()))?;
         let [n, b, c, h, w] = dims;
@@ -280,12 +307,18 @@ impl Unet3d {
             emb = emb + mlp.forward(cond);
         }
         let emb_act = silu(emb);
+        let offset = kv.map_or(0, KvCache::offset);
         let window = Window {
             frames: n,
             batch: b,
             norm: cfg.norm,
-            rotary: self.rotary.as_ref().map(|r| r.tables(n, &device)),
-            causal_mask: cfg.is_causal.then(|| causal_mask(n, &device)),
+            offset,
+            rotary: self
+                .rotary
+                .as_ref()
+                .map(|r| r.tables_from(offset, n, &device)),
+            causal_mask: cfg.is_causal.then(|| causal_mask_after(offset, n, &device)),
+            kv,
         };
 
         let mut x0 = self.init_conv.forward(x.reshape([n * b, c, h, w]));
@@ -343,6 +376,55 @@ impl Denoiser<5> for Unet3d {
     fn denoise(&self, x: Tensor<5>, levels: Tensor<2, Int>, cond: Option<Tensor<3>>) -> Tensor<5> {
         self.forward(x, levels, cond)
             .unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    /// Truly causal networks run the frozen prefix once (recording every temporal attention's
+    /// keys/values and keeping its output) and every call after it over the remaining frames
+    /// only; others run the whole window.
+    fn denoise_with_prefix(
+        &self,
+        x: Tensor<5>,
+        levels: Tensor<2, Int>,
+        cond: Option<Tensor<3>>,
+        prefix: &FrozenPrefix,
+    ) -> Tensor<5> {
+        let n = x.dims()[0];
+        let p = prefix.len();
+        if !self.is_truly_causal() || p == 0 || p >= n {
+            return self.denoise(x, levels, cond);
+        }
+        let head = |t: Tensor<5>| t.slice_dim(0, 0..p);
+        let record = || {
+            let cache = KvCache::recording(p);
+            let out = self.forward_cached(
+                head(x.clone()),
+                levels.clone().slice_dim(0, 0..p),
+                cond.clone().map(|c| c.slice_dim(0, 0..p)),
+                Some(&cache),
+            );
+            cache.finish_recording();
+            (cache, out)
+        };
+        let tail = |(cache, out): &(KvCache, Result<Tensor<5>, NnError>)| {
+            cache.rewind();
+            let rest = self.forward_cached(
+                x.clone().slice_dim(0, p..n),
+                levels.clone().slice_dim(0, p..n),
+                cond.clone().map(|c| c.slice_dim(0, p..n)),
+                Some(cache),
+            );
+            match (out, rest) {
+                (Ok(out), Ok(rest)) => Ok(Tensor::cat(vec![out.clone(), rest], 0)),
+                (Err(e), _) => Err(e.to_string()),
+                (_, Err(e)) => Err(e.to_string()),
+            }
+        };
+        match prefix.state_or_init(record, tail) {
+            Some(Ok(out)) => out,
+            Some(Err(e)) => panic!("{e}"),
+            // Another network's state under this prefix: run the whole window.
+            None => self.denoise(x, levels, cond),
+        }
     }
 }
 
@@ -492,5 +574,106 @@ mod tests {
             .forward(x, k, Some(Tensor::zeros([3, 1, 3], &device)))
             .unwrap_err();
         assert!(err.to_string().contains("without one"), "{err}");
+    }
+}
+
+#[cfg(test)]
+mod context_cache_tests {
+    use burn::tensor::{Device, Int, Tensor, TensorData};
+
+    use super::*;
+
+    fn truly_causal(time_emb_type: TimeEmbType, cond: usize) -> Unet3d {
+        Unet3dConfig {
+            attn_heads: 2,
+            attn_dim_head: 8,
+            attn_factors: vec![2, 1],
+            external_cond_dim: cond,
+            norm: FrameNorm::PerFrame,
+            time_emb_type,
+            ..Unet3dConfig::new(16, vec![1, 2], 3)
+        }
+        .init(&Device::flex())
+        .unwrap()
+    }
+
+    fn ramp(shape: [usize; 5], device: &Device) -> Tensor<5> {
+        let n: usize = shape.iter().product();
+        let v: Vec<f32> = (0..n)
+            .map(|i| ((i * 7919 % 1000) as f32 / 500.0) - 1.0)
+            .collect();
+        Tensor::from_data(TensorData::new(v, shape), device)
+    }
+
+    fn max_abs_diff(a: Tensor<5>, b: Tensor<5>) -> f32 {
+        let a = a.into_data().try_to_vec::<f32>().unwrap();
+        let b = b.into_data().try_to_vec::<f32>().unwrap();
+        a.iter()
+            .zip(&b)
+            .map(|(x, y)| (x - y).abs())
+            .fold(0.0, f32::max)
+    }
+
+    /// Prefix once + the rest against the cache equals one pass over the window, for both
+    /// positional embeddings and with a condition.
+    #[test]
+    fn cached_prefix_plus_suffix_equals_the_whole_window() {
+        let device = Device::flex();
+        for (emb, cond_dim) in [(TimeEmbType::Rotary, 0), (TimeEmbType::Sinusoidal, 3)] {
+            let net = truly_causal(emb, cond_dim);
+            let (n, b) = (5, 2);
+            let x = ramp([n, b, 3, 8, 8], &device);
+            let levels: Tensor<2, Int> = Tensor::from_data(
+                TensorData::new((0..(n * b) as i64).map(|i| i * 37 % 100).collect(), [n, b]),
+                &device,
+            );
+            let cond = (cond_dim > 0).then(|| {
+                Tensor::<3>::from_data(
+                    TensorData::new(
+                        (0..n * b * cond_dim).map(|i| (i % 3) as f32).collect(),
+                        [n, b, cond_dim],
+                    ),
+                    &device,
+                )
+            });
+            let full = net
+                .forward(x.clone(), levels.clone(), cond.clone())
+                .unwrap();
+            let scale: f32 = full.clone().abs().max().into_scalar();
+            assert!(scale > 1e-3, "the network must not be trivially zero");
+            for p in 1..n {
+                let prefix = FrozenPrefix::new(p);
+                // Two calls through the same prefix: the second reuses the recorded state.
+                for _ in 0..2 {
+                    let out =
+                        net.denoise_with_prefix(x.clone(), levels.clone(), cond.clone(), &prefix);
+                    let d = max_abs_diff(out, full.clone());
+                    assert!(d < 1e-5, "{emb:?}, prefix {p}: max |Δ| = {d}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn networks_that_are_not_truly_causal_ignore_the_prefix_and_refuse_a_cache() {
+        let device = Device::flex();
+        let net = Unet3dConfig {
+            attn_heads: 2,
+            attn_dim_head: 8,
+            attn_factors: vec![2, 1],
+            ..Unet3dConfig::new(16, vec![1, 2], 3)
+        }
+        .init(&device)
+        .unwrap();
+        assert!(!net.is_truly_causal());
+        let x = ramp([4, 1, 3, 8, 8], &device);
+        let k: Tensor<2, Int> = Tensor::zeros([4, 1], &device);
+        let full = net.forward(x.clone(), k.clone(), None).unwrap();
+        let out = net.denoise_with_prefix(x.clone(), k.clone(), None, &FrozenPrefix::new(2));
+        assert_eq!(out.into_data(), full.into_data());
+        let err = net
+            .forward_cached(x, k, None, Some(&KvCache::recording(2)))
+            .unwrap_err();
+        assert!(err.to_string().contains("truly causal"), "{err}");
     }
 }

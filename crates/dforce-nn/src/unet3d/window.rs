@@ -11,25 +11,31 @@ use burn::tensor::{Bool, Tensor};
 
 use super::config::FrameNorm;
 use super::rotary::RotaryTables;
+use crate::kv_cache::KvCache;
 
 /// What every block needs to know about the current window besides its activations. Built
 /// once per forward call, so per-window tables (rotary angles, the causal mask) are shared by
 /// every temporal attention instead of being rebuilt in each.
 #[derive(Debug, Clone)]
-pub struct Window {
+pub struct Window<'a> {
     /// Frames (tokens) n.
     pub frames: usize,
     /// Batch size B.
     pub batch: usize,
     /// Which values GroupNorm pools its statistics over.
     pub norm: FrameNorm,
-    /// cos / sin tables of the positions `0..n`, when the temporal embedding is rotary.
+    /// Position of the first frame: 0, or the cached prefix's length in an extend pass.
+    pub offset: usize,
+    /// cos / sin tables of the positions `offset..offset + n`, when the temporal embedding is
+    /// rotary.
     pub rotary: Option<RotaryTables>,
-    /// `(n, n)`, true where a query frame must not see a key frame (later frames).
+    /// `(n, offset + n)`, true where a query frame must not see a key frame (later frames).
     pub causal_mask: Option<Tensor<2, Bool>>,
+    /// The frozen prefix's keys/values of every temporal attention (context caching).
+    pub kv: Option<&'a KvCache>,
 }
 
-impl Window {
+impl Window<'_> {
     /// `(n·B, C, H, W)` → `(n·B, H·W, C)`: one sequence of pixels per frame.
     pub fn to_spatial(x: Tensor<4>) -> Tensor<3> {
         let [nb, c, h, w] = x.dims();
