@@ -119,11 +119,29 @@ pub fn run(cmd: BenchCommand) -> Result<()> {
             Ok(())
         }
         BenchCommand::SampleVideo {
+            model,
             frames,
             sampling_timesteps,
+            chunk_size,
+            window,
+            no_context_cache,
             batch,
             device,
-        } => sample_video(frames, sampling_timesteps, batch, &device, threads),
+            json,
+        } => sample_video(
+            &SampleVideoArgs {
+                model,
+                frames,
+                sampling_timesteps,
+                chunk_size,
+                window,
+                context_cache: !no_context_cache,
+                batch,
+                json,
+            },
+            &device,
+            threads,
+        ),
         BenchCommand::TrainPlanning { batch, steps } => {
             let ad = Device::flex().autodiff();
             let cfg = planning_default();
@@ -183,38 +201,65 @@ pub fn run(cmd: BenchCommand) -> Result<()> {
     }
 }
 
-/// The reference's default Minecraft configuration, composed from the shipped config tree, rolled
-/// out like its validation step: frames/s of generated frames.
-fn sample_video(
+/// What `dforce bench sample-video` rolls out (see its `--help`).
+struct SampleVideoArgs {
+    model: String,
     frames: usize,
-    sampling_timesteps: usize,
+    sampling_timesteps: Option<usize>,
+    chunk_size: Option<i64>,
+    window: Option<usize>,
+    context_cache: bool,
     batch: usize,
-    device: &str,
-    threads: usize,
-) -> Result<()> {
+    json: bool,
+}
+
+/// A video configuration composed from the shipped config tree (the reference's default
+/// Minecraft one, or the shipped small model's), rolled out like its validation step on random
+/// weights: frames/s of generated frames.
+fn sample_video(args: &SampleVideoArgs, device: &str, threads: usize) -> Result<()> {
     let dir = crate::config_dir::find(None)?;
-    let overrides = [
-        "algorithm=df_video".to_string(),
-        "dataset=video_minecraft".to_string(),
-        format!("algorithm.diffusion.sampling_timesteps={sampling_timesteps}"),
-    ];
+    let mut overrides: Vec<String> = match args.model.as_str() {
+        "minecraft" => vec![
+            "algorithm=df_video".into(),
+            "dataset=video_minecraft".into(),
+        ],
+        "small" => vec![
+            "algorithm=df_video_small".into(),
+            "dataset=video_maze3d_small".into(),
+        ],
+        other => anyhow::bail!("--model {other}: expected `minecraft` or `small`"),
+    };
+    if let Some(s) = args.sampling_timesteps {
+        overrides.push(format!("algorithm.diffusion.sampling_timesteps={s}"));
+    }
+    if let Some(c) = args.chunk_size {
+        overrides.push(format!("algorithm.chunk_size={c}"));
+    }
+    if let Some(w) = args.window {
+        overrides.push(format!("dataset.n_frames={w}"));
+    }
+    overrides.push(format!("algorithm.context_cache={}", args.context_cache));
     let cfg = dforce_config::compose(&dir, &overrides)?.job.resolved()?;
     let settings = DiffusionSettings::from_config(&cfg)?;
     let unet = networks::video_unet(&cfg)?;
     let (device, desc) = crate::device::select(device)?;
     let network = unet.init(&device)?;
-    let fs = settings.frame_stack;
     let layout = networks::video_layout(&cfg, &settings, &unet)?;
     let res = layout.height;
+    let fs = layout.frame_stack;
+    let sampling_timesteps = settings.diffusion.sampling_timesteps;
+    let (frames, batch) = (args.frames, args.batch);
     let diffusion = Diffusion::new(settings.diffusion)?;
     let total = layout.context_frames / fs + frames;
     let gt = ramp([total, batch, unet.channels, res, res], &device);
+    let cond = (unet.external_cond_dim > 0)
+        .then(|| Tensor::<3>::zeros([total, batch, unet.external_cond_dim], &device));
     let started = Instant::now();
     let out = layout.rollout(
         &diffusion,
         &network,
         gt,
-        None,
+        cond,
         &mut SeededNoise::new(0),
         |_, _| {},
     )?;
@@ -222,16 +267,34 @@ fn sample_video(
     let _ = out.into_data();
     let secs = started.elapsed().as_secs_f64();
     let generated = frames * batch;
+    let fps = generated as f64 / secs;
+    let mut stdout = std::io::stdout();
+    if args.json {
+        writeln!(
+            stdout,
+            "{}",
+            serde_json::json!({
+                "model": args.model, "window": layout.n_tokens * fs, "chunk_size": layout.chunk_size,
+                "sampling_timesteps": sampling_timesteps, "context_cache": layout.context_cache,
+                "truly_causal": unet.norm == dforce_nn::FrameNorm::PerFrame && unet.is_causal,
+                "frames": generated, "seconds": secs, "frames_per_s": fps,
+            })
+        )?;
+        return Ok(());
+    }
     writeln!(
-        std::io::stdout(),
+        stdout,
         "# dforce bench sample-video ({desc}, {threads} CPU threads)"
     )?;
     writeln!(
-        std::io::stdout(),
-        "minecraft_sampling batch={batch} context={} generated={frames} sampling_timesteps={sampling_timesteps}: \
-         {secs:.3} s, {:.5} frames/s ({:.4} s per frame per DDIM step)",
+        stdout,
+        "{}_sampling batch={batch} context={} window={} chunk={} generated={frames} sampling_timesteps={sampling_timesteps} context_cache={}: \
+         {secs:.3} s, {fps:.5} frames/s ({:.4} s per frame per DDIM step)",
+        args.model,
         layout.context_frames,
-        generated as f64 / secs,
+        layout.n_tokens * fs,
+        layout.chunk_size,
+        layout.context_cache,
         secs / (generated * sampling_timesteps).max(1) as f64
     )?;
     Ok(())

@@ -124,22 +124,41 @@ pub enum BenchCommand {
         #[arg(long)]
         skip_video: bool,
     },
-    /// Frames/s of the reference's default Minecraft sampler (df_video: Unet3D 128², window 10,
-    /// 2 context frames, autoregressive chunks of 1) on random weights; compare with
-    /// scripts/bench_sampling_reference.py (`scripts/bench_sampling.sh` runs both).
+    /// Frames/s of a video sampler on random weights, rolled out like the reference's validation
+    /// step: `--model minecraft` is the reference's default (df_video: Unet3D 128², window 10,
+    /// 2 context frames, autoregressive chunks of 1); `--model small` is the shipped small video
+    /// model's configuration (df_video_small on video_maze3d_small: 32², window 8, pyramid chunks
+    /// of 4, 20 DDIM steps, truly causal, so context caching applies). `scripts/bench_compare.py`
+    /// runs the reference on the same shapes.
     SampleVideo {
+        /// `minecraft` or `small`.
+        #[arg(long, default_value = "minecraft")]
+        model: String,
         /// Frames generated after the context, per clip.
         #[arg(long, default_value_t = 2)]
         frames: usize,
-        /// DDIM steps per frame (the config's 100 makes a CPU run take an hour; time per frame
-        /// scales linearly with it, so ratios at a smaller value hold at 100).
-        #[arg(long, default_value_t = 100)]
-        sampling_timesteps: usize,
+        /// DDIM steps per frame (default: the config's — 100 for minecraft, which makes a CPU run
+        /// take an hour; time per frame scales linearly with it, so ratios at a smaller value
+        /// hold at 100).
+        #[arg(long)]
+        sampling_timesteps: Option<usize>,
+        /// Tokens generated together (default: the config's `algorithm.chunk_size`).
+        #[arg(long)]
+        chunk_size: Option<i64>,
+        /// The sliding window in frames (`dataset.n_frames`; default: the config's).
+        #[arg(long)]
+        window: Option<usize>,
+        /// Run the whole window at every step, as the reference does.
+        #[arg(long)]
+        no_context_cache: bool,
         #[arg(long, default_value_t = 1)]
         batch: usize,
         /// cpu, auto, vulkan, wgpu, metal or cuda (GPU ones need their build feature).
         #[arg(long, default_value = "cpu")]
         device: String,
+        /// Print one JSON object instead of the text line.
+        #[arg(long)]
+        json: bool,
     },
     /// Steps/s of the default planning training step (loss, backward, AdamW).
     TrainPlanning {
