@@ -189,7 +189,7 @@ fn float_to_int(f: f64) -> Result<i64, String> {
     }
     let t = f.trunc();
     // 2^63 is exactly representable; everything in [-2^63, 2^63) fits in an i64.
-    if t >= -9_223_372_036_854_775_808.0 && t < 9_223_372_036_854_775_808.0 {
+    if (-9_223_372_036_854_775_808.0..9_223_372_036_854_775_808.0).contains(&t) {
         Ok(t as i64)
     } else {
         Err(format!(
