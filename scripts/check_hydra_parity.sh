@@ -5,7 +5,11 @@
 # and from dforce-config (its compose_json example) are compared as parsed JSON: same keys in
 # the same order, same types (Hydra keeps `3` an int, so must we), equal values. Where noted,
 # the `OmegaConf.to_yaml` text is compared byte for byte as well. A final group of command
-# lines must fail in both implementations; both error messages are shown.
+# lines must fail in both implementations; both error messages are shown. The `--run` group
+# starts a real Hydra run of the reference's entry point (hydra_oracle.py --run) and the start
+# of a dforce run (compose_json --run) in the same empty directory and compares the run
+# directory, the working directory, the saved files, the environment, the job name and the
+# resolved job config.
 #
 # Needs: python3 with hydra-core==1.3.2 (pip install hydra-core==1.3.2) and cargo.
 # Usage: scripts/check_hydra_parity.sh            (exit status 0 when everything matches)
@@ -17,7 +21,7 @@ TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT
 
 cargo build -q -p dforce-config --example compose_json
-OURS="${CARGO_TARGET_DIR:-target}/debug/examples/compose_json"
+OURS="$(cd "${CARGO_TARGET_DIR:-target}" && pwd)/debug/examples/compose_json"
 
 pass=0
 fail=0
@@ -95,6 +99,54 @@ check() {
     pass=$((pass + 1))
   else
     echo "FAIL $name"
+    fail=$((fail + 1))
+  fi
+}
+
+# check_run NAME OVERRIDES...: a real Hydra run and the start of a dforce run must agree.
+check_run() {
+  local name=$1
+  shift
+  local work="$TMP/work" cfg
+  cfg=$(cd "$CONFIG_DIR" && pwd)
+  rm -rf "$work" && mkdir -p "$work"
+  if ! (cd "$work" && python3 "$OLDPWD/scripts/hydra_oracle.py" --run "$cfg" "$@") >"$TMP/hydra.json" 2>"$TMP/hydra.err"; then
+    echo "FAIL $name: Hydra failed: $(cut -c1-300 "$TMP/hydra.err")"
+    fail=$((fail + 1))
+    return
+  fi
+  rm -rf "$work" && mkdir -p "$work"
+  if ! (cd "$work" && "$OURS" --run "$cfg" "$@") >"$TMP/ours.json" 2>"$TMP/ours.err"; then
+    echo "FAIL $name: dforce-config failed: $(cat "$TMP/ours.err")"
+    fail=$((fail + 1))
+    return
+  fi
+  if compare_json "$TMP/hydra.json" "$TMP/ours.json"; then
+    echo "ok   $name (run: $(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(d["run_dir"], "cwd", d["cwd"], "saved", len(d["saved"]))' "$TMP/ours.json"))"
+    pass=$((pass + 1))
+  else
+    echo "FAIL $name"
+    fail=$((fail + 1))
+  fi
+}
+
+# check_run_error NAME OVERRIDES...: both must refuse to run.
+check_run_error() {
+  local name=$1
+  shift
+  local work="$TMP/work" cfg h o
+  cfg=$(cd "$CONFIG_DIR" && pwd)
+  rm -rf "$work" && mkdir -p "$work"
+  if (cd "$work" && python3 "$OLDPWD/scripts/hydra_oracle.py" --run "$cfg" "$@") >/dev/null 2>"$TMP/hydra.err"; then h=ok; else h=error; fi
+  rm -rf "$work" && mkdir -p "$work"
+  if (cd "$work" && "$OURS" --run "$cfg" "$@") >/dev/null 2>"$TMP/ours.err"; then o=ok; else o=error; fi
+  if [ $h = error ] && [ $o = error ]; then
+    echo "ok   $name (both refuse)"
+    echo "       hydra: $(cut -c1-200 "$TMP/hydra.err")"
+    echo "       ours:  $(cat "$TMP/ours.err")"
+    pass=$((pass + 1))
+  else
+    echo "FAIL $name: hydra=$h ours=$o"
     fail=$((fail + 1))
   fi
 }
@@ -190,6 +242,68 @@ check_error "list into mapping" +name=x "algorithm.diffusion=[1]"
 check_error "null group selection" +name=x cluster=null
 check_error "interpolation to missing key" "+name=\${nope}"
 check_error "hydra key typo" +name=x hydra.run.dri=out
+
+echo "== override grammar functions (Hydra 1.3.2 casts, sort, shuffle)"
+check "casts" yaml +name=x "+a=int(3.7)" "+b=int(-3.7)" "+c=int('3')" "+d=int(true)" "+e=float(3)" \
+  "+f=float('1e-3')" "+g=float(true)" "+h=str(3.0)" "+i=str(1e20)" "+j=str(true)" "+k=bool(0)" \
+  "+l=bool('TRUE')" "+m=bool(null)" "+n=bool(nan)" "+o=int(value=2.5)" "+p=str(abc)" \
+  "experiment.training.lr=float('3e-4')" "algorithm.chunk_size=int(' 1_0 ')" "+q=float(' 1_0.5 ')"
+check "casts of containers" yaml +name=x "+a=str([1,2.5,true])" "+b=str({a: 1, b: [2]})" \
+  "+c=[int(1.5), str(2)]" "+d={a: int(1.5), b: [bool(1)]}" "+e=int([1.5, '2'])" "+f=float({x: 1})"
+check "sort and shuffle of one value" yaml +name=x "+a=sort([3,1,2])" "+b=sort([3,1,2],reverse=true)" \
+  "+c=sort(3)" "+d=sort(list=[b,a])" "+e=shuffle(5)" "+f=sort([1.5, true, 0])" "+g=sort([b, a, C])" \
+  "+h=shuffle([7])" "+i=sort([])"
+check_error "int of a decimal string" +name=x "+a=int('3.7')"
+check_error "int of null" +name=x "+a=int(null)"
+check_error "int of nan" +name=x "+a=int(nan)"
+check_error "int of inf" +name=x "+a=int(inf)"
+check_error "str of null" +name=x "+a=str(null)"
+check_error "bool of yes" +name=x "+a=bool('yes')"
+check_error "float of text" +name=x "+a=float(abc)"
+check_error "sort of mixed types" +name=x "+a=sort([a,1])"
+check_error "json_str is not in Hydra 1.3.2" +name=x "+a=json_str({a: 1})"
+check_error "unknown function" +name=x "+a=nope(1)"
+check_error "choice sweep" +name=x "+a=choice(1,2)"
+check_error "choice of one" +name=x "+a=choice(1)"
+check_error "range sweep" +name=x "+a=range(3)"
+check_error "interval sweep" +name=x "+a=interval(0,1)"
+check_error "cast of several values" +name=x "+a=int(1,2)"
+check_error "sort of several values" +name=x "+a=sort(3,1)"
+check_error "shuffle of several values" +name=x "+a=shuffle(3,1)"
+check_error "sorted range" +name=x "+a=sort(range(3))"
+check_error "positional after keyword" +name=x "+a=sort(reverse=true,[1])"
+
+echo "== resolvers that ship with OmegaConf and Hydra"
+check "oc.decode, oc.create, oc.select, oc.env" yaml +name=x "+a=\${oc.decode:'[1,2]'}" \
+  "+b=\${oc.decode:'123'}" "+c=\${oc.decode:null}" "+d=\${oc.decode:'abc'}" "+e=\${oc.create:[1,2]}" \
+  "+f=\${oc.select:nope,5}" "+g=\${oc.select:seed}" "+h=\${oc.env:DFORCE_PARITY_UNSET,dflt}" \
+  "+i=\${oc.decode:'2.5e-3'}" "+j=\${oc.decode:'true'}"
+check "oc.deprecated, oc.dict.keys, oc.dict.values" yaml +name=x "+a=\${oc.deprecated:seed}" \
+  "+b=\${oc.dict.keys:experiment.training}" "+c=\${oc.dict.values:wandb}" \
+  "+d=\${oc.dict.values:algorithm.diffusion}" "+e=n\${oc.dict.keys:wandb}"
+check "now (year and a literal)" json +name=x "+a=\${now:%Y}" "+b=y\${now:%%}"
+check_error "oc.decode of an int" +name=x "+a=\${oc.decode:123}"
+check_error "oc.deprecated of a missing key" +name=x "+a=\${oc.deprecated:nope}"
+check_error "oc.dict.keys of a scalar" +name=x "+a=\${oc.dict.keys:seed}"
+check_error "oc.dict.keys of a missing key" +name=x "+a=\${oc.dict.keys:nope}"
+check_error "hydra resolver outside a run (HydraConfig not set)" +name=x "+a=\${hydra:job.name}"
+
+echo "== Hydra's settings in a run (--run: a real Hydra run against the start of a dforce run)"
+check_run "run.dir from the job config (issue 12)" +name=abc "hydra.run.dir=runs/\${name}_\${seed}"
+check_run "chdir, env_set, job name, output_subdir" +name=abc "hydra.run.dir=out/\${now:%Y}/\${hydra:job.name}" \
+  hydra.job.chdir=true "+hydra.job.env_set.DFORCE_PARITY_FOO=\${hydra:job.name}x" "+s=\${oc.env:DFORCE_PARITY_FOO}" \
+  hydra.output_subdir=meta hydra.job.name=exp
+check_run "no saved configs (output_subdir=null), chdir=false" +name=x hydra.run.dir=o hydra.output_subdir=null hydra.job.chdir=false
+check_run "hydra resolver in the job config" +name=abc seed=3 hydra.run.dir=r hydra.job.config.override_dirname.kv_sep=_ \
+  "hydra.job.config.override_dirname.exclude_keys=[seed,d]" \
+  "+tag=\${hydra:job.name}/\${hydra:runtime.choices.algorithm}/\${hydra:job.id}/\${hydra:nope}" \
+  "+d=\${hydra:job.override_dirname}" "+o=\${hydra:runtime.output_dir}"
+check_run "override_dirname with item_sep" +name=abc algorithm=df_planning dataset=maze2d_umaze experiment=exp_planning \
+  hydra.run.dir=r hydra.job.config.override_dirname.item_sep=/ "hydra.job.config.override_dirname.exclude_keys=[dir]" \
+  "+dir=\${hydra:job.override_dirname}"
+check_run "sweep settings are ignored in a single run" +name=x hydra.run.dir=r hydra.sweep.dir=s hydra.sweep.subdir=t
+check_run_error "env_set cannot see the job config" +name=x hydra.run.dir=r "+hydra.job.env_set.A=\${name}"
+check_run_error "override_dirname that refers to itself" +name=x hydra.run.dir=r "+d=\${hydra:job.override_dirname}"
 
 echo "hydra-parity: $pass passed, $fail failed"
 [ "$fail" = 0 ]

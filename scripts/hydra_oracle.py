@@ -2,6 +2,16 @@
 """Hydra oracle: print the job config that Hydra 1.3.2 composes, resolved, as one line of JSON.
 
 Usage: hydra_oracle.py [--yaml] CONFIG_DIR [OVERRIDES...]
+       hydra_oracle.py --run CONFIG_DIR [OVERRIDES...]
+
+With --run, Hydra really runs a job, in the current directory, as the reference's `main.py`
+would (`@hydra.main(config_path=CONFIG_DIR, config_name="config", version_base=None)` in a
+file named main.py, so the job is named `main`): Hydra makes the run directory, saves its
+configs, changes directory if asked and sets the environment. The task function prints one
+line of JSON: the run directory and the working directory (relative to where the run
+started), the files saved in the run directory (Hydra's `<job>.log` left out: dforce writes
+no Python log), the `hydra.job.env_set` variables as the job sees them, `hydra.job.name`,
+`hydra.job.override_dirname`, and the resolved job config.
 
 Composes `config.yaml` of CONFIG_DIR with Hydra's compose API and `version_base=None`, as the
 reference's `main.py` does, then prints `OmegaConf.to_container(cfg, resolve=True)` as JSON
@@ -18,7 +28,69 @@ import sys
 import warnings
 
 
+RUN_APP = r"""
+import json, os, sys
+import hydra
+from hydra.core.hydra_config import HydraConfig
+from omegaconf import OmegaConf
+
+START = os.getcwd()
+
+
+@hydra.main(config_path=os.environ["ORACLE_CONFIG_DIR"], config_name="config", version_base=None)
+def main(cfg):
+    hc = HydraConfig.get()
+    out_dir = hc.runtime.output_dir
+    saved = []
+    for root, _, files in os.walk(out_dir):
+        for f in files:
+            if not f.endswith(".log"):
+                saved.append(os.path.relpath(os.path.join(root, f), out_dir))
+    result = {
+        "run_dir": os.path.relpath(out_dir, START),
+        "cwd": os.path.relpath(os.getcwd(), START),
+        "saved": sorted(saved),
+        "env": {k: os.environ.get(k) for k in hc.job.env_set},
+        "job_name": hc.job.name,
+        "override_dirname": hc.job.override_dirname,
+        "job": OmegaConf.to_container(cfg, resolve=True),
+    }
+    with open(os.environ["ORACLE_OUT"], "w") as f:
+        f.write(json.dumps(result) + "\n")
+
+
+if __name__ == "__main__":
+    main()
+"""
+
+
+def run_app(config_dir, overrides):
+    """Runs RUN_APP as main.py in the current directory; prints its JSON line."""
+    import subprocess
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as tmp:
+        app = os.path.join(tmp, "main.py")
+        out = os.path.join(tmp, "out.json")
+        with open(app, "w") as f:
+            f.write(RUN_APP)
+        env = dict(os.environ, ORACLE_CONFIG_DIR=config_dir, ORACLE_OUT=out, HYDRA_FULL_ERROR="0")
+        proc = subprocess.run([sys.executable, app, *overrides], env=env, capture_output=True, text=True)
+        if proc.returncode != 0 or not os.path.exists(out):
+            message = " ".join((proc.stderr or proc.stdout).split())
+            print(f"error: {message}", file=sys.stderr)
+            return 1
+        with open(out) as f:
+            sys.stdout.write(f.read())
+    return 0
+
+
 def main(argv):
+    if argv and argv[0] == "--run":
+        if len(argv) < 2:
+            print(__doc__, file=sys.stderr)
+            return 2
+        return run_app(os.path.abspath(argv[1]), argv[2:])
     as_yaml = bool(argv) and argv[0] == "--yaml"
     if as_yaml:
         argv = argv[1:]
@@ -38,7 +110,7 @@ def main(argv):
     # Hydra warns when a primary config omits `_self_`; that is expected for the reference tree.
     warnings.simplefilter("ignore", UserWarning)
     try:
-        with initialize_config_dir(config_dir=config_dir, version_base=None):
+        with initialize_config_dir(config_dir=config_dir, version_base=None, job_name="main"):
             cfg = compose(config_name="config", overrides=overrides)
             if as_yaml:
                 sys.stdout.write(OmegaConf.to_yaml(cfg, resolve=True))

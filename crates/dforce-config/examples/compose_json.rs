@@ -3,35 +3,119 @@
 //!
 //! Usage: `cargo run -q -p dforce-config --example compose_json -- CONFIG_DIR [OVERRIDES...]`
 //! Add `--yaml` before CONFIG_DIR to print the resolved config as YAML instead.
+//! With `--run` before CONFIG_DIR it starts a run in the current directory as `dforce` does
+//! (run directory, saved configs, `hydra.job.chdir`, `hydra.job.env_set`) and prints what
+//! `scripts/hydra_oracle.py --run` prints for a real Hydra run (without running any task).
 //! Errors go to stderr with exit code 1.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+
+use dforce_config::{ConfigError, Value};
 
 fn main() -> ExitCode {
     let mut args: Vec<String> = std::env::args().skip(1).collect();
-    let yaml = args.first().is_some_and(|a| a == "--yaml");
-    if yaml {
+    let mode = match args.first().map(String::as_str) {
+        Some("--yaml") => "yaml",
+        Some("--run") => "run",
+        _ => "json",
+    };
+    if mode != "json" {
         args.remove(0);
     }
     let Some(dir) = args.first().cloned() else {
-        eprintln!("usage: compose_json [--yaml] CONFIG_DIR [OVERRIDES...]");
+        eprintln!("usage: compose_json [--yaml|--run] CONFIG_DIR [OVERRIDES...]");
         return ExitCode::from(2);
     };
-    let result =
-        dforce_config::compose(&PathBuf::from(dir), &args[1..]).and_then(|c| c.job.resolved());
+    let dir = PathBuf::from(dir);
+    let result = match mode {
+        "run" => start_run(&dir, &args[1..]),
+        _ => dforce_config::compose(&dir, &args[1..])
+            .and_then(|c| c.job.resolved())
+            .map(|cfg| {
+                if mode == "yaml" {
+                    cfg.to_yaml()
+                } else {
+                    format!("{}\n", cfg.to_json())
+                }
+            }),
+    };
     match result {
-        Ok(cfg) if yaml => {
-            print!("{}", cfg.to_yaml());
-            ExitCode::SUCCESS
-        }
-        Ok(cfg) => {
-            println!("{}", cfg.to_json());
+        Ok(text) => {
+            print!("{text}");
             ExitCode::SUCCESS
         }
         Err(e) => {
             eprintln!("error: {e}");
             ExitCode::FAILURE
+        }
+    }
+}
+
+/// The steps of `dforce`'s run (crates/dforce/src/run.rs) up to the task, then the report.
+fn start_run(dir: &Path, overrides: &[String]) -> Result<String, ConfigError> {
+    let io = |path: &Path, e: std::io::Error| ConfigError::Io {
+        path: path.display().to_string(),
+        reason: e.to_string(),
+    };
+    let start = std::env::current_dir().map_err(|e| io(Path::new("."), e))?;
+    let mut composed = dforce_config::compose(dir, overrides)?;
+    let hydra = composed.hydra_run()?;
+    for (name, value) in &hydra.env_set {
+        // SAFETY: this example is single-threaded.
+        unsafe { std::env::set_var(name, value) };
+    }
+    let run_dir = std::path::absolute(&hydra.run_dir).map_err(|e| io(&hydra.run_dir, e))?;
+    std::fs::create_dir_all(&run_dir).map_err(|e| io(&run_dir, e))?;
+    if let Some(sub) = &hydra.output_subdir {
+        composed.save_hydra_files(&run_dir.join(sub))?;
+    }
+    if hydra.chdir {
+        std::env::set_current_dir(&run_dir).map_err(|e| io(&run_dir, e))?;
+    }
+    let job = composed.resolve_job()?;
+    let mut saved = Vec::new();
+    list_files(&run_dir, &run_dir, &mut saved);
+    saved.sort();
+    let cwd = std::env::current_dir().map_err(|e| io(Path::new("."), e))?;
+    let rel = |p: &Path| {
+        let r = p.strip_prefix(&start).unwrap_or(p).display().to_string();
+        if r.is_empty() { ".".to_string() } else { r }
+    };
+    let mut env = dforce_config::Map::new();
+    for (name, _) in &hydra.env_set {
+        env.insert(
+            name.clone(),
+            std::env::var(name).map_or(Value::Null, Value::String),
+        );
+    }
+    let mut out = dforce_config::Map::new();
+    out.insert("run_dir", Value::String(rel(&run_dir)));
+    out.insert("cwd", Value::String(rel(&cwd)));
+    out.insert(
+        "saved",
+        Value::List(saved.into_iter().map(Value::String).collect()),
+    );
+    out.insert("env", Value::Map(env));
+    out.insert("job_name", Value::String(hydra.job_name.clone()));
+    out.insert(
+        "override_dirname",
+        composed.resolve_hydra_key("hydra.job.override_dirname")?,
+    );
+    out.insert("job", job);
+    Ok(format!("{}\n", Value::Map(out).to_json()))
+}
+
+fn list_files(root: &Path, dir: &Path, out: &mut Vec<String>) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            list_files(root, &path, out);
+        } else if let Ok(rel) = path.strip_prefix(root) {
+            out.push(rel.display().to_string());
         }
     }
 }

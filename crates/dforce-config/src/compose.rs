@@ -30,13 +30,10 @@ pub struct Composed {
     /// The job config (what Hydra passes to the task function), not yet resolved.
     pub job: Value,
     /// The `hydra` node: Hydra's defaults for the keys we model, with `hydra.*` overrides
-    /// and any `hydra:` keys of the config files applied. Not resolved (`${now:...}`).
+    /// and any `hydra:` keys of the config files applied, and the values Hydra computes
+    /// (`job.name`, `job.override_dirname`, `runtime.choices`, ...). Not resolved
+    /// (`${now:...}`, `${name}`): see [`Composed::hydra_run`].
     pub hydra: Value,
-    /// `hydra.run.dir` when set on the command line or in the configs; `None` means
-    /// Hydra's default `outputs/<date>/<time>`.
-    pub hydra_run_dir: Option<String>,
-    /// `hydra.job.chdir` (`None` when null, which Hydra 1.3 treats as false).
-    pub hydra_job_chdir: Option<bool>,
     /// The option selected for every config group (`None` when the group is `null`),
     /// like `hydra.runtime.choices`; e.g. `"algorithm" -> Some("df_video")`.
     pub choices: BTreeMap<String, Option<String>>,
@@ -68,6 +65,7 @@ pub fn compose_named(
     let mut hydra_overrides = Vec::new();
     let mut hydra_choices = Vec::new();
     let mut task_inputs = Vec::new();
+    let mut task_keys = Vec::new();
     let mut hydra_inputs = Vec::new();
     for o in parsed {
         if o.key == "hydra" || o.key.starts_with("hydra.") || o.key.starts_with("hydra/") {
@@ -76,11 +74,13 @@ pub fn compose_named(
                 let value = o.value.clone().unwrap_or(Value::Null);
                 hydra_choices.push((o.key.clone(), hydra::check_group(&o.key, &value, &o.input)?));
             } else {
+                hydra::check_settable(&o.key, &o.input)?;
                 hydra_overrides.push(o);
             }
             continue;
         }
         task_inputs.push(o.input.clone());
+        task_keys.push((o.key.clone(), o.input.clone()));
         let is_dict = matches!(o.value, Some(Value::Map(_)));
         if !is_dict && repo.group_exists(&o.key) {
             add_group_override(&mut groups, &o)?;
@@ -118,6 +118,7 @@ pub fn compose_named(
     // A `hydra:` node in the configs configures Hydra, not the job.
     let mut hydra_root = hydra::skeleton();
     if let Some(h) = merged.remove("hydra") {
+        hydra::check_config_node(&h, config_name)?;
         let mut wrapper = Map::new();
         wrapper.insert("hydra", h);
         if let Value::Map(root) = &mut hydra_root {
@@ -137,30 +138,131 @@ pub fn compose_named(
         apply_override(&mut hydra_root, o)?;
     }
 
-    let hydra_node = hydra_root.get("hydra").cloned().unwrap_or(Value::Null);
-    let default_run_dir = hydra::skeleton().get("hydra.run.dir").cloned().ok();
-    let run_dir = hydra_node.get("run.dir").ok().cloned();
-    let hydra_run_dir = match run_dir {
-        Some(d) if Some(&d) != default_run_dir.as_ref() => Some(pyfmt::py_str(&d)),
-        _ => None,
-    };
-    let hydra_job_chdir = match hydra_node.get("job.chdir") {
-        Ok(Value::Bool(b)) => Some(*b),
-        _ => None,
-    };
+    let mut hydra_node = hydra_root.get("hydra").cloned().unwrap_or(Value::Null);
     let mut choices = selection.choices;
     for (g, o) in hydra_choices {
         choices.insert(g, Some(o));
     }
+    hydra::fill_computed(
+        &mut hydra_node,
+        config_name,
+        &choices,
+        &task_keys,
+        &hydra_inputs,
+    );
     Ok(Composed {
         job,
         hydra: hydra_node,
-        hydra_run_dir,
-        hydra_job_chdir,
         choices,
         task_overrides: task_inputs,
         hydra_overrides: hydra_inputs,
     })
+}
+
+impl Composed {
+    /// The job config and the Hydra node under one root, as Hydra holds them while running.
+    fn full_root(&self) -> Value {
+        let mut root = match &self.job {
+            Value::Map(m) => m.clone(),
+            _ => Map::new(),
+        };
+        root.insert("hydra", self.hydra.clone());
+        Value::Map(root)
+    }
+
+    /// The job config with every interpolation resolved, including Hydra's resolvers:
+    /// `${hydra:job.name}` reads the Hydra node, `${now:%Y-%m-%d}` the local time. This is
+    /// what the task function of a Hydra app sees; use it rather than `job.resolved()` in a run.
+    pub fn resolve_job(&self) -> Result<Value, ConfigError> {
+        crate::interpolation::resolve_job_with_hydra(&self.full_root())
+    }
+
+    /// One `hydra.*` key resolved against the whole config, as `${hydra:...}` would read it
+    /// at this point of the run (e.g. `hydra.job.override_dirname`).
+    pub fn resolve_hydra_key(&self, key: &str) -> Result<Value, ConfigError> {
+        crate::interpolation::resolve_key_with_hydra(&self.full_root(), key)
+    }
+
+    /// The Hydra node with its interpolations resolved against the whole config (what
+    /// `--cfg hydra --resolve` prints). Values Hydra sets only while running stay `???`.
+    /// As in Hydra's `--cfg hydra --resolve`, an interpolation to a value that is still
+    /// `???` (`sweep.subdir: ${hydra.job.num}`) prints as `???`.
+    pub fn resolve_hydra(&self) -> Result<Value, ConfigError> {
+        fn walk(root: &Value, node: &Value, key: &str) -> Result<Value, ConfigError> {
+            match node {
+                Value::Map(m) => {
+                    let mut out = Map::new();
+                    for (k, child) in m.iter() {
+                        out.insert(k, walk(root, child, &format!("{key}.{k}"))?);
+                    }
+                    Ok(Value::Map(out))
+                }
+                Value::List(items) => items
+                    .iter()
+                    .enumerate()
+                    .map(|(i, child)| walk(root, child, &format!("{key}.{i}")))
+                    .collect::<Result<_, _>>()
+                    .map(Value::List),
+                leaf if leaf.is_interpolation() => {
+                    match crate::interpolation::resolve_key_with_hydra(root, key) {
+                        Err(ConfigError::InterpolationToMissing { .. }) => Ok(Value::Missing),
+                        other => other,
+                    }
+                }
+                leaf => Ok(leaf.clone()),
+            }
+        }
+        walk(&self.full_root(), &self.hydra, "hydra")
+    }
+
+    /// Hydra's settings for a single run, resolved against the job config as Hydra does
+    /// (`hydra.run.dir=runs/${name}_${seed}` gives `runs/abc_0`). Like Hydra's `run_job`, it
+    /// records the run directory's absolute path as `hydra.runtime.output_dir` before reading
+    /// the other settings. Errors for settings that dforce refuses (see [`crate::HydraRun`]).
+    pub fn hydra_run(&mut self) -> Result<hydra::HydraRun, ConfigError> {
+        let root = self.full_root();
+        let run_dir =
+            hydra::run_dir(&|key| crate::interpolation::resolve_key_with_hydra(&root, key))?;
+        self.set_output_dir(&run_dir);
+        let root = self.full_root();
+        let mut only = Map::new();
+        only.insert("hydra", self.hydra.clone());
+        let hydra_only = Value::Map(only);
+        let mut run = hydra::run_settings(
+            &self.hydra,
+            run_dir,
+            &|key| crate::interpolation::resolve_key_with_hydra(&root, key),
+            &|key| crate::interpolation::resolve_key_with_hydra(&hydra_only, key),
+        )?;
+        for group in ["hydra/job_logging", "hydra/hydra_logging"] {
+            if let Some(Some(option)) = self.choices.get(group)
+                && (option == "default" || option == "stdout")
+            {
+                run.notes.push(format!(
+                    "{group}={option} configures Python's logging; dforce prints its messages to stderr and writes no {}.log",
+                    run.job_name
+                ));
+            }
+        }
+        Ok(run)
+    }
+
+    /// Records the run's output directory as `hydra.runtime.output_dir` (Hydra stores the
+    /// absolute path), so that `${hydra:runtime.output_dir}` resolves.
+    pub fn set_output_dir(&mut self, dir: &Path) {
+        let abs = std::path::absolute(dir).unwrap_or_else(|_| dir.to_path_buf());
+        if let Value::Map(h) = &mut self.hydra
+            && let Some(Value::Map(runtime)) = h.get_mut("runtime")
+        {
+            runtime.insert("output_dir", Value::String(abs.display().to_string()));
+        }
+    }
+
+    /// Saves `config.yaml`, `hydra.yaml` and `overrides.yaml` into `dir`, as Hydra does in
+    /// `<run dir>/<hydra.output_subdir>`.
+    pub fn save_hydra_files(&self, dir: &Path) -> Result<(), ConfigError> {
+        hydra::save_configs(dir, &self.job, &self.hydra, &self.task_overrides)
+    }
 }
 
 /// Routes `group=option`, `+group=option` and `~group[=option]`.

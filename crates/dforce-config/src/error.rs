@@ -69,6 +69,17 @@ pub enum ConfigError {
         reason: String,
     },
 
+    /// A grammar function in an override (`int(...)`, `sort(...)`) failed, as it does in Hydra.
+    #[error("Could not evaluate '{call}' in override '{input}': {reason}")]
+    OverrideFunction {
+        /// The override as typed.
+        input: String,
+        /// The function call.
+        call: String,
+        /// Hydra's reason (Python exception type and message).
+        reason: String,
+    },
+
     /// `key=value` for a key that does not exist.
     #[error(
         "Could not override '{key}': no such key.{suggestion} (use '+{key}=...' to add a new key)"

@@ -2,11 +2,25 @@
 //!
 //! Hydra composes its own config next to the job's and deletes it from what the job sees;
 //! `hydra.run.dir=...` or `hydra.job.chdir=true` on the command line only change the
-//! former. We keep a skeleton of the Hydra keys a user may set (with Hydra 1.3's defaults
-//! under `version_base=None`), apply `hydra.*` overrides to it with the usual rules (so a
-//! typo such as `hydra.run.dri` is reported with a suggestion), and hand it to the caller.
-//! Hydra's own config groups (`hydra/job_logging=disabled`, ...) are accepted for the
-//! logging groups and recorded in the choices; they have no further effect here.
+//! former. We keep a skeleton of the Hydra keys that a single run uses (with Hydra 1.3's
+//! defaults under `version_base=None`), apply `hydra.*` overrides to it with the usual rules,
+//! fill in what Hydra computes itself (`job.name`, `job.override_dirname`, `runtime.choices`,
+//! ... as in `hydra/_internal/config_loader_impl.py`), and resolve it against the job config
+//! (so `hydra.run.dir=runs/${name}_${seed}` names `runs/abc_0`, as in Hydra).
+//!
+//! Every Hydra setting is either applied as Hydra 1.3 applies it in a single run
+//! ([`HydraRun`]: `run.dir`, `output_subdir`, `job.chdir`, `job.name`, `job.env_set`,
+//! `job.env_copy`, `job.config.override_dirname.*`; `sweep.*` is only read by `--multirun`, so
+//! a single run ignores it as Hydra does and says so) or refused with a message: other Hydra
+//! keys (launchers, sweepers, help, logging configs, ...) when set, `hydra.mode=MULTIRUN`,
+//! `hydra.verbose`, `hydra.searchpath`. Hydra's own config groups (`hydra/job_logging=...`)
+//! are accepted for the logging groups and recorded in the choices: dforce writes no Python
+//! log file, so `disabled`/`none` are what it does anyway; `default`/`stdout` are noted.
+
+use std::path::{Path, PathBuf};
+
+use crate::map::Map;
+use crate::pyfmt::py_str;
 
 use crate::error::ConfigError;
 use crate::override_parser::Override;
@@ -27,8 +41,12 @@ hydra:
   mode: null
   searchpath: []
   job:
-    name: null
+    name: ???
     chdir: null
+    override_dirname: ???
+    id: ???
+    num: ???
+    config_name: ???
     env_set: {}
     env_copy: []
     config:
@@ -36,7 +54,373 @@ hydra:
         kv_sep: '='
         item_sep: ','
         exclude_keys: []
+  runtime:
+    version: ???
+    version_base: ???
+    cwd: ???
+    output_dir: ???
+    choices: {}
+  overrides:
+    hydra: []
+    task: []
 "#;
+
+/// The job name Hydra gives a run of the reference: `@hydra.main` names the job after the file
+/// of the task function, `main.py`.
+pub const DEFAULT_JOB_NAME: &str = "main";
+
+/// Hydra settings that a user may set for a single run (exact keys, or prefixes ending in `.`).
+const SETTABLE: [&str; 13] = [
+    "hydra.run.dir",
+    "hydra.sweep.dir",
+    "hydra.sweep.subdir",
+    "hydra.output_subdir",
+    "hydra.verbose",
+    "hydra.mode",
+    "hydra.searchpath",
+    "hydra.job.name",
+    "hydra.job.chdir",
+    "hydra.job.env_set.",
+    "hydra.job.env_copy",
+    "hydra.job.config.override_dirname.",
+    "hydra.job.config.override_dirname",
+];
+
+/// Groups of settings that may be set as a whole with a mapping (`hydra.run={dir: x}`).
+const GROUP_KEYS: [&str; 6] = [
+    "hydra",
+    "hydra.run",
+    "hydra.sweep",
+    "hydra.job",
+    "hydra.job.env_set",
+    "hydra.job.config",
+];
+
+/// Refuses a `hydra.*` key that a single run does not use or that Hydra computes itself.
+pub fn check_settable(key: &str, input: &str) -> Result<(), ConfigError> {
+    let ok = GROUP_KEYS.contains(&key)
+        || SETTABLE.iter().any(|s| match s.strip_suffix('.') {
+            Some(prefix) => key.starts_with(s) && key.len() > prefix.len() + 1,
+            None => key == *s,
+        });
+    if ok {
+        return Ok(());
+    }
+    let names: Vec<&str> = SETTABLE.iter().map(|s| s.trim_end_matches('.')).collect();
+    let computed = [
+        "hydra.job.override_dirname",
+        "hydra.job.id",
+        "hydra.job.num",
+        "hydra.job.config_name",
+        "hydra.runtime",
+        "hydra.overrides",
+    ];
+    let reason = if computed
+        .iter()
+        .any(|c| key == *c || key.starts_with(&format!("{c}.")))
+    {
+        format!("'{key}' is computed by Hydra for each run; it cannot be set")
+    } else {
+        format!(
+            "'{key}' is not a Hydra setting that dforce applies (it runs one job in this process, with no launcher, sweeper, callbacks or Python logging).{} Supported: {}",
+            DidYouMean(closest(key, names.iter().copied())),
+            names.join(", ")
+        )
+    };
+    Err(ConfigError::UnsupportedOverride {
+        input: crate::pyfmt::one_line(input),
+        reason,
+    })
+}
+
+/// Every leaf key under `prefix` in `v` (mappings only; lists and scalars are leaves).
+fn leaf_keys(v: &Value, prefix: &str, out: &mut Vec<String>) {
+    match v {
+        Value::Map(m) if !m.is_empty() && prefix != "hydra.job.env_set" => {
+            for (k, child) in m.iter() {
+                leaf_keys(child, &format!("{prefix}.{k}"), out);
+            }
+        }
+        _ => out.push(prefix.to_string()),
+    }
+}
+
+/// Checks the `hydra:` node of the config files: only settable keys.
+pub fn check_config_node(node: &Value, file: &str) -> Result<(), ConfigError> {
+    let mut keys = Vec::new();
+    leaf_keys(node, "hydra", &mut keys);
+    for key in keys {
+        check_settable(&key, &key).map_err(|e| match e {
+            ConfigError::UnsupportedOverride { reason, .. } => ConfigError::InvalidConfig {
+                file: file.to_string(),
+                reason,
+            },
+            other => other,
+        })?;
+    }
+    Ok(())
+}
+
+/// Fills in what Hydra computes when it loads the config (`config_loader_impl.py`,
+/// `load_configuration`): the override lists, `runtime.choices`, the versions, `runtime.cwd`,
+/// `job.name` (unless set), `job.override_dirname` and `job.config_name`.
+pub fn fill_computed(
+    hydra: &mut Value,
+    config_name: &str,
+    choices: &std::collections::BTreeMap<String, Option<String>>,
+    task: &[(String, String)],
+    hydra_inputs: &[String],
+) {
+    let Value::Map(h) = hydra else {
+        return;
+    };
+    let strings = |v: &[String]| Value::List(v.iter().cloned().map(Value::String).collect());
+    let task_inputs: Vec<String> = task.iter().map(|(_, input)| input.clone()).collect();
+    let mut overrides = Map::new();
+    overrides.insert("hydra", strings(hydra_inputs));
+    overrides.insert("task", strings(&task_inputs));
+    h.insert("overrides", Value::Map(overrides));
+
+    let mut choice_map = Map::new();
+    for (g, o) in choices {
+        choice_map.insert(g.clone(), o.clone().map_or(Value::Null, Value::String));
+    }
+    if let Some(Value::Map(runtime)) = h.get_mut("runtime") {
+        runtime.insert("version", Value::from("1.3.2"));
+        runtime.insert("version_base", Value::from("1.3"));
+        let cwd = std::env::current_dir()
+            .map(|d| d.display().to_string())
+            .unwrap_or_default();
+        runtime.insert("cwd", Value::String(cwd));
+        runtime.insert("choices", Value::Map(choice_map));
+    }
+    if let Some(Value::Map(job)) = h.get_mut("job") {
+        if matches!(job.get("name"), Some(Value::Missing) | None) {
+            job.insert("name", Value::from(DEFAULT_JOB_NAME));
+        }
+        let dirname_cfg = job
+            .get("config")
+            .and_then(|c| c.child("override_dirname"))
+            .cloned()
+            .unwrap_or(Value::Null);
+        let text = |k: &str, default: &str| match dirname_cfg.child(k) {
+            Some(v) => py_str(v),
+            None => default.to_string(),
+        };
+        let (kv_sep, item_sep) = (text("kv_sep", "="), text("item_sep", ","));
+        let exclude: Vec<String> = match dirname_cfg.child("exclude_keys") {
+            Some(Value::List(l)) => l.iter().map(py_str).collect(),
+            _ => Vec::new(),
+        };
+        job.insert(
+            "override_dirname",
+            Value::String(override_dirname(task, &exclude, &item_sep, &kv_sep)),
+        );
+        job.insert("config_name", Value::from(config_name));
+    }
+}
+
+/// Hydra's `get_overrides_dirname`: the task overrides whose key (or group) is not excluded,
+/// as typed, sorted, joined with `item_sep`, every `=` replaced by `kv_sep`.
+/// `task` holds (key or group, override as typed).
+pub fn override_dirname(
+    task: &[(String, String)],
+    exclude: &[String],
+    item_sep: &str,
+    kv_sep: &str,
+) -> String {
+    let mut lines: Vec<&str> = task
+        .iter()
+        .filter(|(key, _)| !exclude.contains(key))
+        .map(|(_, input)| input.as_str())
+        .collect();
+    // Python sorts str by code point, as Rust's str ordering does.
+    lines.sort_unstable();
+    lines.join(item_sep).replace('=', kv_sep)
+}
+
+/// Hydra's settings for one run, resolved against the job config.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HydraRun {
+    /// `hydra.run.dir`, resolved (`outputs/${now:%Y-%m-%d}/${now:%H-%M-%S}` by default), as
+    /// written: relative paths are relative to the directory dforce was started in. Hydra
+    /// creates it and records its absolute path as `hydra.runtime.output_dir`.
+    pub run_dir: PathBuf,
+    /// `hydra.output_subdir` (`.hydra`), where `config.yaml`, `hydra.yaml` and
+    /// `overrides.yaml` are saved; `None` (null) saves nothing.
+    pub output_subdir: Option<String>,
+    /// `hydra.job.chdir`: change the working directory to the run directory before the job
+    /// (null is false under `version_base=None`, as in Hydra 1.2+).
+    pub chdir: bool,
+    /// `hydra.job.name` (`main` unless set).
+    pub job_name: String,
+    /// `hydra.job.env_set` plus the variables named in `hydra.job.env_copy` (with their
+    /// current values): set in the environment while the job runs.
+    pub env_set: Vec<(String, String)>,
+    /// Settings that Hydra itself ignores in a single run, as messages to show the user.
+    pub notes: Vec<String>,
+}
+
+/// `hydra.run.dir`, resolved against the whole config by `resolve`.
+pub fn run_dir(
+    resolve: &dyn Fn(&str) -> Result<Value, ConfigError>,
+) -> Result<PathBuf, ConfigError> {
+    let refuse = |why: &str| ConfigError::UnsupportedOverride {
+        input: "hydra.run.dir".to_string(),
+        reason: why.to_string(),
+    };
+    let dir = match resolve("hydra.run.dir")? {
+        Value::Null | Value::Missing => None,
+        v => Some(PathBuf::from(py_str(&v))),
+    };
+    match dir {
+        Some(d) if !d.as_os_str().is_empty() => Ok(d),
+        _ => Err(refuse(
+            "the run directory needs a path, e.g. hydra.run.dir=outputs/my_run",
+        )),
+    }
+}
+
+/// Reads and checks the other settings, once `hydra.runtime.output_dir` is known (as in
+/// Hydra's `run_job`). `resolve` resolves one `hydra.*` key against the whole config;
+/// `resolve_hydra_only` against the Hydra node alone, which is how Hydra reads
+/// `hydra.job.env_set` (from its copy of the Hydra config: `${name}` there fails in Hydra).
+pub fn run_settings(
+    hydra: &Value,
+    run_dir: PathBuf,
+    resolve: &dyn Fn(&str) -> Result<Value, ConfigError>,
+    resolve_hydra_only: &dyn Fn(&str) -> Result<Value, ConfigError>,
+) -> Result<HydraRun, ConfigError> {
+    let refuse = |key: &str, value: &Value, why: &str| ConfigError::UnsupportedOverride {
+        input: format!("{key}={}", py_str(value)),
+        reason: why.to_string(),
+    };
+    let mode = resolve("hydra.mode")?;
+    match &mode {
+        Value::Null => {}
+        Value::String(m) if m == "RUN" => {}
+        other => {
+            return Err(refuse(
+                "hydra.mode",
+                other,
+                "dforce runs a single job (hydra.mode=RUN or null); for a sweep run one command line per value",
+            ));
+        }
+    }
+    let verbose = resolve("hydra.verbose")?;
+    if verbose != Value::Bool(false) {
+        return Err(refuse(
+            "hydra.verbose",
+            &verbose,
+            "hydra.verbose sets Python logger levels to DEBUG; dforce has no Python loggers and prints all its messages anyway: remove it",
+        ));
+    }
+    let searchpath = resolve("hydra.searchpath")?;
+    if !matches!(&searchpath, Value::List(l) if l.is_empty()) {
+        return Err(refuse(
+            "hydra.searchpath",
+            &searchpath,
+            "dforce reads configs from one directory; pass it with --config-dir (or copy the extra configs into configs/)",
+        ));
+    }
+    let defaults = skeleton();
+    let mut notes = Vec::new();
+    for key in ["hydra.sweep.dir", "hydra.sweep.subdir"] {
+        if hydra.get(&key["hydra.".len()..]).ok() != defaults.get(key).ok() {
+            notes.push(format!(
+                "{key} is only used by --multirun; a single run ignores it, as Hydra does"
+            ));
+        }
+    }
+    let output_subdir = match resolve("hydra.output_subdir")? {
+        Value::Null => None,
+        v => Some(py_str(&v)),
+    };
+    let chdir = match resolve("hydra.job.chdir")? {
+        Value::Null => false,
+        Value::Bool(b) => b,
+        other => {
+            return Err(refuse(
+                "hydra.job.chdir",
+                &other,
+                "hydra.job.chdir takes true, false or null",
+            ));
+        }
+    };
+    let job_name = py_str(&resolve("hydra.job.name")?);
+    let mut env_set = Vec::new();
+    if let Value::Map(m) = resolve_hydra_only("hydra.job.env_set")? {
+        for (k, v) in m.iter() {
+            match v {
+                Value::Null | Value::Missing | Value::List(_) | Value::Map(_) => {
+                    return Err(refuse(
+                        &format!("hydra.job.env_set.{k}"),
+                        v,
+                        "environment variables take a string value",
+                    ));
+                }
+                other => env_set.push((k.to_string(), py_str(other))),
+            }
+        }
+    }
+    if let Value::List(names) = resolve("hydra.job.env_copy")? {
+        for name in names {
+            let name = py_str(&name);
+            match std::env::var(&name) {
+                Ok(v) => {
+                    env_set.retain(|(k, _)| *k != name);
+                    env_set.push((name, v));
+                }
+                Err(_) => {
+                    return Err(refuse(
+                        "hydra.job.env_copy",
+                        &Value::String(name.clone()),
+                        &format!(
+                            "environment variable '{name}' is not set (Hydra fails with KeyError too); set it or remove it from the list"
+                        ),
+                    ));
+                }
+            }
+        }
+    }
+    Ok(HydraRun {
+        run_dir,
+        output_subdir,
+        chdir,
+        job_name,
+        env_set,
+        notes,
+    })
+}
+
+/// Writes Hydra's saved configs into `dir` (the run directory's `output_subdir`):
+/// `config.yaml` (the job config, unresolved), `hydra.yaml` (the Hydra config) and
+/// `overrides.yaml` (the task overrides), as `hydra/core/utils.py` `run_job` does.
+pub fn save_configs(
+    dir: &Path,
+    job: &Value,
+    hydra: &Value,
+    task_overrides: &[String],
+) -> Result<(), ConfigError> {
+    std::fs::create_dir_all(dir).map_err(|e| ConfigError::Io {
+        path: dir.display().to_string(),
+        reason: e.to_string(),
+    })?;
+    let write = |name: &str, text: String| {
+        let path = dir.join(name);
+        std::fs::write(&path, text).map_err(|e| ConfigError::Io {
+            path: path.display().to_string(),
+            reason: e.to_string(),
+        })
+    };
+    write("config.yaml", job.to_yaml())?;
+    let mut wrapper = Map::new();
+    wrapper.insert("hydra", hydra.clone());
+    write("hydra.yaml", Value::Map(wrapper).to_yaml())?;
+    let overrides = Value::List(task_overrides.iter().cloned().map(Value::String).collect());
+    write("overrides.yaml", overrides.to_yaml())?;
+    Ok(())
+}
 
 /// Hydra's config groups that may be selected from the command line, with their options.
 const GROUPS: [(&str, &[&str]); 2] = [

@@ -25,12 +25,43 @@ impl Value {
     /// root of a composed config: absolute interpolations are looked up from `self`.
     /// Errors name the key holding the interpolation and the interpolation itself.
     pub fn resolved(&self) -> Result<Value, ConfigError> {
-        let mut resolver = Resolver {
-            root: self,
-            cache: HashMap::new(),
-            stack: Vec::new(),
-        };
+        let mut resolver = Resolver::new(self, false);
         resolver.resolve(self, &[])
+    }
+}
+
+/// Resolves a job config together with its Hydra config: `root` holds the job's keys and a
+/// `hydra` node (Hydra's config, with the runtime values filled in). Returns the job's keys,
+/// resolved, without `hydra`. As in Hydra, `${hydra:job.name}` reads the Hydra node while a
+/// plain `${hydra.job.name}` in the job config does not exist.
+pub(crate) fn resolve_job_with_hydra(root: &Value) -> Result<Value, ConfigError> {
+    let mut resolver = Resolver::new(root, true);
+    let mut out = crate::map::Map::new();
+    if let Value::Map(m) = root {
+        for (k, child) in m.iter() {
+            if k != "hydra" {
+                let v = resolver.resolve(child, &[k.to_string()])?;
+                out.insert(k, v);
+            }
+        }
+    }
+    Ok(Value::Map(out))
+}
+
+/// Resolves the node at the dotted `key` of `root` (job keys plus `hydra`), as Hydra resolves
+/// `hydra.run.dir` against the whole config.
+pub(crate) fn resolve_key_with_hydra(root: &Value, key: &str) -> Result<Value, ConfigError> {
+    let path = split_key(key).ok_or_else(|| ConfigError::InvalidKey {
+        key: key.to_string(),
+        reason: "not a dotted key".to_string(),
+    })?;
+    let mut resolver = Resolver::new(root, true);
+    match lookup(root, &path) {
+        Ok(_) => resolver.node(&path),
+        Err(_) => Err(ConfigError::NotFound {
+            key: key.to_string(),
+            suggestion: DidYouMean(suggest_key(root, key)),
+        }),
     }
 }
 
@@ -182,13 +213,24 @@ const MAX_CHAIN: usize = 200;
 
 struct Resolver<'a> {
     root: &'a Value,
+    /// True when `root` carries the Hydra node and `${hydra:...}` may read it.
+    with_hydra: bool,
     /// Fully resolved nodes by dotted path, so shared targets are resolved once.
     cache: HashMap<String, Value>,
     /// Paths of string nodes being resolved, innermost last, for cycle detection.
     stack: Vec<String>,
 }
 
-impl Resolver<'_> {
+impl<'a> Resolver<'a> {
+    fn new(root: &'a Value, with_hydra: bool) -> Self {
+        Resolver {
+            root,
+            with_hydra,
+            cache: HashMap::new(),
+            stack: Vec::new(),
+        }
+    }
+
     /// Resolves `v`, which lives at `path`.
     fn resolve(&mut self, v: &Value, path: &[String]) -> Result<Value, ConfigError> {
         match v {
@@ -358,7 +400,15 @@ impl Resolver<'_> {
         path: &[String],
     ) -> Result<Value, ConfigError> {
         let target_key = join_key(target);
-        match lookup(self.root, target) {
+        let hidden = self.with_hydra
+            && target.first().is_some_and(|s| s == "hydra")
+            && path.first().is_none_or(|s| s != "hydra");
+        let found = if hidden {
+            Err(0)
+        } else {
+            lookup(self.root, target)
+        };
+        match found {
             Err(_) => Err(ConfigError::InterpolationKeyMissing {
                 key: join_key(path),
                 interpolation: raw.to_string(),
@@ -374,7 +424,8 @@ impl Resolver<'_> {
         }
     }
 
-    /// Runs a resolver. Only OmegaConf's `oc.env` and `oc.select` are provided.
+    /// Runs a resolver: OmegaConf's `oc.env`, `oc.select`, `oc.decode`, `oc.create`,
+    /// `oc.deprecated`, `oc.dict.keys`, `oc.dict.values`, and Hydra's `now` and `hydra`.
     fn call(
         &mut self,
         name: &str,
@@ -388,12 +439,13 @@ impl Resolver<'_> {
             reason,
         };
         let args = split_args(args);
+        let text = |v: Value| match v {
+            Value::String(s) => s,
+            other => pyfmt::py_str(&other),
+        };
         match (name, args.as_slice()) {
             ("oc.env", [var, rest @ ..]) if rest.len() <= 1 => {
-                let var = match self.argument(var, path)? {
-                    Value::String(s) => s,
-                    other => pyfmt::py_str(&other),
-                };
+                let var = text(self.argument(var, path)?);
                 match std::env::var(&var) {
                     Ok(v) => Ok(Value::String(v)),
                     Err(_) => match rest.first() {
@@ -408,10 +460,7 @@ impl Resolver<'_> {
                 }
             }
             ("oc.select", [key, rest @ ..]) if rest.len() <= 1 => {
-                let key = match self.argument(key, path)? {
-                    Value::String(s) => s,
-                    other => pyfmt::py_str(&other),
-                };
+                let key = text(self.argument(key, path)?);
                 let target = target_path(&key, path).map_err(invalid)?;
                 match lookup(self.root, &target) {
                     Ok(Value::Missing) | Err(_) => match rest.first() {
@@ -421,12 +470,141 @@ impl Resolver<'_> {
                     Ok(_) => self.lookup_target(&target, raw, path),
                 }
             }
-            ("oc.env" | "oc.select", _) => Err(invalid(format!(
-                "'{name}' takes a key and an optional default, e.g. '${{{name}:KEY,DEFAULT}}'"
+            ("oc.decode", [arg]) => match self.argument(arg, path)? {
+                Value::Null => Ok(Value::Null),
+                Value::String(s) => {
+                    let decoded = decode_element(&s).map_err(invalid)?;
+                    self.resolve_strings(decoded, path)
+                }
+                other => Err(invalid(format!(
+                    "`oc.decode` can only take strings or None as input, but `{}` is of type {} (quote it: '${{oc.decode:\'...\'}}')",
+                    pyfmt::py_str(&other),
+                    other.type_name()
+                ))),
+            },
+            ("oc.create", [arg]) => match self.argument(arg, path)? {
+                Value::String(s) => {
+                    let parsed = crate::yaml::parse_yaml_str(&s, "oc.create").map_err(|e| {
+                        invalid(format!("`oc.create` could not read its YAML argument: {e}"))
+                    })?;
+                    self.resolve_strings(parsed, path)
+                }
+                v @ (Value::Map(_) | Value::List(_)) => Ok(v),
+                other => Err(invalid(format!(
+                    "`oc.create` makes a config from a dictionary, a list or YAML text, not {} {}",
+                    other.type_name(),
+                    pyfmt::py_str(&other)
+                ))),
+            },
+            ("oc.deprecated", [key, rest @ ..]) if rest.len() <= 1 => {
+                let new_key = text(self.argument(key, path)?);
+                let target = target_path(&new_key, path).map_err(&invalid)?;
+                if lookup(self.root, &target).is_err() {
+                    return Err(invalid(format!(
+                        "In oc.deprecated resolver at '{}': Key not found: '{new_key}'",
+                        join_key(path)
+                    )));
+                }
+                let message = match rest.first() {
+                    Some(m) => text(self.argument(m, path)?)
+                        .replace("$OLD_KEY", &join_key(path))
+                        .replace("$NEW_KEY", &new_key),
+                    None => format!(
+                        "'{}' is deprecated. Change your code and config to use '{new_key}'",
+                        join_key(path)
+                    ),
+                };
+                // OmegaConf emits a UserWarning; it is not an error.
+                eprintln!("warning: {}", pyfmt::one_line(&message));
+                self.lookup_target(&target, raw, path)
+            }
+            ("oc.dict.keys" | "oc.dict.values", [key]) => {
+                let key = match self.argument(key, path)? {
+                    Value::String(s) => s,
+                    other => {
+                        return Err(invalid(format!(
+                            "`{name}` requires a string as input, but obtained `{}` of type: {}",
+                            pyfmt::py_str(&other),
+                            other.type_name()
+                        )));
+                    }
+                };
+                let target = target_path(&key, path).map_err(&invalid)?;
+                let keys: Vec<String> = match lookup(self.root, &target) {
+                    Err(_) => return Err(invalid(format!("Key not found: '{key}'"))),
+                    Ok(Value::Map(m)) => m.keys().map(str::to_string).collect(),
+                    Ok(other) => {
+                        return Err(invalid(format!(
+                            "`{name}` cannot be applied to objects of type: {} (give the key of a mapping)",
+                            other.type_name()
+                        )));
+                    }
+                };
+                if name == "oc.dict.keys" {
+                    return Ok(Value::List(keys.into_iter().map(Value::String).collect()));
+                }
+                keys.iter()
+                    .map(|k| self.lookup_target(&extend(&target, k), raw, path))
+                    .collect::<Result<_, _>>()
+                    .map(Value::List)
+            }
+            ("now", [pattern]) => {
+                let pattern = text(self.argument(pattern, path)?);
+                crate::strftime::now_cached(&pattern)
+                    .map(Value::String)
+                    .map_err(invalid)
+            }
+            ("hydra", [key]) => {
+                if !self.with_hydra {
+                    return Err(invalid(
+                        "the Hydra config is not available here (HydraConfig was not set); it is available in a run and through Composed::resolve_job".to_string(),
+                    ));
+                }
+                let key = text(self.argument(key, path)?);
+                let target = target_path(&format!("hydra.{key}"), &[]).map_err(&invalid)?;
+                // `OmegaConf.select` gives None for a key that does not exist.
+                match lookup(self.root, &target) {
+                    Err(_) | Ok(Value::Missing) => Ok(Value::Null),
+                    Ok(_) => self.node(&target),
+                }
+            }
+            (
+                "oc.env" | "oc.select" | "oc.deprecated" | "oc.decode" | "oc.create"
+                | "oc.dict.keys" | "oc.dict.values" | "now" | "hydra",
+                _,
+            ) => Err(invalid(format!(
+                "wrong number of arguments for '{name}': {}",
+                match name {
+                    "oc.env" | "oc.select" | "oc.deprecated" => format!(
+                        "it takes a key and an optional second argument, e.g. '${{{name}:KEY,DEFAULT}}'"
+                    ),
+                    "now" => "it takes one strftime pattern, e.g. '${now:%Y-%m-%d}'".to_string(),
+                    _ => format!("it takes one argument, e.g. '${{{name}:ARG}}'"),
+                }
             ))),
             _ => Err(invalid(format!(
-                "unknown resolver '{name}' (supported: oc.env, oc.select); to use a literal '${{', escape it as '\\${{'"
+                "unknown resolver '{name}' (supported: oc.env, oc.select, oc.decode, oc.create, oc.deprecated, oc.dict.keys, oc.dict.values, now, hydra); to use a literal '${{', escape it as '\\${{'"
             ))),
+        }
+    }
+
+    /// Resolves the interpolations inside a value made by a resolver, as if it lived at `path`.
+    fn resolve_strings(&mut self, v: Value, path: &[String]) -> Result<Value, ConfigError> {
+        match v {
+            Value::String(s) if has_interpolation(&s) => self.string_in_place(&s, path),
+            Value::List(items) => items
+                .into_iter()
+                .map(|x| self.resolve_strings(x, path))
+                .collect::<Result<_, _>>()
+                .map(Value::List),
+            Value::Map(m) => {
+                let mut out = crate::map::Map::new();
+                for (k, x) in m.iter() {
+                    out.insert(k, self.resolve_strings(x.clone(), path)?);
+                }
+                Ok(Value::Map(out))
+            }
+            other => Ok(other),
         }
     }
 
@@ -436,13 +614,38 @@ impl Resolver<'_> {
             .iter()
             .find_map(|q| arg.strip_prefix(*q).and_then(|rest| rest.strip_suffix(*q)));
         if let Some(inner) = unquoted {
-            return self.string_in_place(inner, path);
+            // A quoted argument is a string even when it is one interpolation ('${x}').
+            return Ok(match self.string_in_place(inner, path)? {
+                Value::String(s) => Value::String(s),
+                other => Value::String(pyfmt::py_str(&other)),
+            });
+        }
+        if arg.starts_with('[') || arg.starts_with('{') {
+            let v = decode_element(arg).map_err(|reason| ConfigError::InterpolationInvalid {
+                key: join_key(path),
+                interpolation: arg.to_string(),
+                reason,
+            })?;
+            return self.resolve_strings(v, path);
         }
         if has_interpolation(arg) {
             return self.string_in_place(arg, path);
         }
         Ok(resolve_plain(arg).unwrap_or_else(|_| Value::String(arg.to_string())))
     }
+}
+
+/// Parses text as one element of OmegaConf's grammar (what `oc.decode` does): an int, float,
+/// bool, null, quoted or unquoted string, list or dictionary. Hydra's override grammar, which
+/// we implement, types these elements the same way.
+fn decode_element(text: &str) -> Result<Value, String> {
+    let o = crate::override_parser::parse_override(&format!("x={text}"))
+        .map_err(|e| format!("could not decode {}: {e}", pyfmt::str_repr(text)))?;
+    Ok(match o.value {
+        Some(Value::Missing) => Value::String("???".to_string()),
+        Some(v) => v,
+        None => Value::String(String::new()),
+    })
 }
 
 fn extend(path: &[String], seg: &str) -> Vec<String> {
@@ -625,8 +828,70 @@ mod tests {
         assert_eq!(v.child("e"), Some(&Value::from("/tmp/x")));
         let e = resolve("a: ${oc.env:DFORCE_CONFIG_UNSET_VAR}\n").unwrap_err();
         assert!(e.to_string().contains("DFORCE_CONFIG_UNSET_VAR"), "{e}");
-        let e = resolve("a: ${now:%Y}\n").unwrap_err();
-        assert!(e.to_string().contains("unknown resolver 'now'"), "{e}");
+        let e = resolve("a: ${nope:%Y}\n").unwrap_err();
+        assert!(e.to_string().contains("unknown resolver 'nope'"), "{e}");
+    }
+
+    #[test]
+    fn resolvers_that_ship_with_omegaconf_and_hydra() {
+        // Expected values: OmegaConf 2.3 / Hydra 1.3.2 (the parity script checks the same
+        // lines against Hydra itself).
+        let v = resolve(concat!(
+            "seed: 0\n",
+            "w: {entity: null, project: df, mode: online}\n",
+            "a: ${oc.decode:'[1,2]'}\n",
+            "b: ${oc.decode:'123'}\n",
+            "c: ${oc.decode:null}\n",
+            "d: ${oc.decode:'${seed}'}\n",
+            "e: ${oc.create:[1,2]}\n",
+            "f: \"${oc.create:{x: 1}}\"\n",
+            "g: ${oc.deprecated:seed}\n",
+            "h: ${oc.dict.keys:w}\n",
+            "i: ${oc.dict.values:w}\n",
+            "j: \"y${now:%%}\"\n",
+        ))
+        .unwrap();
+        let ints = |v: &[i64]| Value::List(v.iter().map(|x| Value::Int(*x)).collect());
+        assert_eq!(v.child("a"), Some(&ints(&[1, 2])));
+        assert_eq!(v.child("b"), Some(&Value::Int(123)));
+        assert_eq!(v.child("c"), Some(&Value::Null));
+        assert_eq!(v.child("d"), Some(&Value::Int(0)));
+        assert_eq!(v.child("e"), Some(&ints(&[1, 2])));
+        assert_eq!(
+            v.child("f").and_then(|f| f.child("x")),
+            Some(&Value::Int(1))
+        );
+        assert_eq!(v.child("g"), Some(&Value::Int(0)));
+        assert_eq!(
+            v.child("h"),
+            Some(&Value::List(vec![
+                Value::from("entity"),
+                Value::from("project"),
+                Value::from("mode")
+            ]))
+        );
+        assert_eq!(
+            v.child("i"),
+            Some(&Value::List(vec![
+                Value::Null,
+                Value::from("df"),
+                Value::from("online")
+            ]))
+        );
+        assert_eq!(v.child("j"), Some(&Value::from("y%")));
+        for (yaml, needle) in [
+            ("a: ${oc.decode:123}\n", "can only take strings or None"),
+            ("a: ${oc.dict.keys:nope}\n", "Key not found: 'nope'"),
+            (
+                "s: 1\na: ${oc.dict.keys:s}\n",
+                "cannot be applied to objects of type: int",
+            ),
+            ("a: ${oc.deprecated:nope}\n", "Key not found: 'nope'"),
+            ("a: ${hydra:job.name}\n", "HydraConfig was not set"),
+        ] {
+            let e = resolve(yaml).unwrap_err().to_string();
+            assert!(e.contains(needle), "{yaml}: {e}");
+        }
     }
 
     #[test]

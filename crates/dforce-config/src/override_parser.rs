@@ -5,12 +5,14 @@
 //! int 3, `1e-3` and `.5` are floats, `true`/`TRUE` are booleans but `yes` is the string
 //! "yes", `010` is the string "010", `16-mixed` is a string. The lexer below reproduces the
 //! tokens of Hydra's `OverrideLexer.g4` in value mode (longest match, earlier rule on ties)
-//! so that every value gets the same type it gets in Hydra. Sweeps (`a=1,2`) and grammar
-//! functions (`choice(...)`, `range(...)`, `int(...)`) are rejected: they belong to
-//! `--multirun`, which this crate does not implement.
+//! so that every value gets the same type it gets in Hydra. Grammar functions are evaluated
+//! as Hydra does (`int(3.7)` is 3, `sort([3,1])` is `[1, 3]`; see `override_functions`).
+//! Sweeps (`a=1,2`, `choice(...)`, `range(...)`, `interval(...)`) are rejected: they belong
+//! to `--multirun`, which this crate does not implement.
 
 use crate::error::ConfigError;
 use crate::map::Map;
+use crate::override_functions::{self, Evaluated};
 use crate::pyfmt;
 use crate::value::Value;
 
@@ -455,7 +457,15 @@ fn parse_value(input: &str, chars: &[char], start: usize) -> Result<Value, Confi
         depth: 0,
         end: chars.len(),
     };
-    let value = p.element()?;
+    let value = match p.element_or_sweep()? {
+        Evaluated::Value(v) => v,
+        Evaluated::Sweep => {
+            return Err(ConfigError::UnsupportedOverride {
+                input: pyfmt::one_line(input),
+                reason: "this value is a sweep (choice, range, interval, or a function of several values), which needs --multirun; dforce runs one job per command line: run it once per value".to_string(),
+            });
+        }
+    };
     match p.peek() {
         None => Ok(value),
         Some(t) if t.tok == Tok::Comma => Err(ConfigError::UnsupportedOverride {
@@ -517,7 +527,29 @@ impl ValueParser<'_> {
         }
     }
 
+    /// An element inside a list, a dictionary or the whole value: sweeps are refused.
     fn element(&mut self) -> Result<Value, ConfigError> {
+        let start = self.peek().map(|t| t.pos);
+        match self.element_or_sweep()? {
+            Evaluated::Value(v) => Ok(v),
+            Evaluated::Sweep => {
+                let start = start.unwrap_or(self.end);
+                let end = self.peek().map_or(self.end, |t| t.pos);
+                let chars: Vec<char> = self.input.chars().collect();
+                let call: String = chars[start..end].iter().collect();
+                Err(ConfigError::UnsupportedOverride {
+                    input: pyfmt::one_line(self.input),
+                    reason: format!(
+                        "'{}' is a sweep, which needs --multirun (not supported by dforce: run one command line per value); for a list write key=[a,b]",
+                        call.trim()
+                    ),
+                })
+            }
+        }
+    }
+
+    /// An element, or a grammar function call (which may be a sweep).
+    fn element_or_sweep(&mut self) -> Result<Evaluated, ConfigError> {
         let Some(t) = self.peek().cloned() else {
             return Err(self.eof("a value", ""));
         };
@@ -529,35 +561,88 @@ impl ValueParser<'_> {
                 "",
             ));
         }
+        let is_function = t.tok == Tok::Id
+            && self
+                .tokens
+                .get(self.i + 1)
+                .is_some_and(|n| n.tok == Tok::POpen);
+        if is_function && self.depth >= MAX_DEPTH {
+            return Err(syntax_error(
+                self.input,
+                t.pos,
+                format!("functions nest deeper than {MAX_DEPTH} levels"),
+                "",
+            ));
+        }
+        let nested = |p: &mut Self, f: fn(&mut Self) -> Result<Evaluated, ConfigError>| {
+            p.depth += 1;
+            let v = f(p);
+            p.depth -= 1;
+            v
+        };
         match t.tok {
-            Tok::BracketOpen => {
-                self.depth += 1;
-                let v = self.list();
-                self.depth -= 1;
-                v
+            Tok::BracketOpen => nested(self, |p| p.list().map(Evaluated::Value)),
+            Tok::BraceOpen => nested(self, |p| p.dict().map(Evaluated::Value)),
+            _ if is_function => nested(self, Self::function),
+            _ => self.primitive(false).map(Evaluated::Value),
+        }
+    }
+
+    /// `name(arg, ..., key=arg, ...)`, evaluated as Hydra's grammar functions.
+    fn function(&mut self) -> Result<Evaluated, ConfigError> {
+        let start = self.tokens[self.i].pos;
+        let name = self.tokens[self.i].text.clone();
+        self.i += 2; // name (
+        let mut args = Vec::new();
+        let mut kwargs: Vec<(String, Evaluated)> = Vec::new();
+        loop {
+            match self.peek() {
+                Some(t) if t.tok == Tok::PClose => {
+                    self.i += 1;
+                    break;
+                }
+                None => return Err(self.eof("')'", "Close the function call with ')'.")),
+                _ => {}
             }
-            Tok::BraceOpen => {
-                self.depth += 1;
-                let v = self.dict();
-                self.depth -= 1;
-                v
-            }
-            Tok::Id
-                if self
+            let named = self.peek().is_some_and(|t| t.tok == Tok::Id)
+                && self
                     .tokens
                     .get(self.i + 1)
-                    .is_some_and(|n| n.tok == Tok::POpen) =>
-            {
-                Err(ConfigError::UnsupportedOverride {
-                    input: pyfmt::one_line(self.input),
-                    reason: format!(
-                        "grammar functions such as '{}(...)' (sweeps, casts) are not supported; quote the value to pass it as a string",
-                        t.text
-                    ),
-                })
+                    .is_some_and(|t| t.tok == Tok::Equal);
+            if named {
+                let arg_name = self.tokens[self.i].text.clone();
+                self.i += 2;
+                let value = self.element_or_sweep()?;
+                kwargs.push((arg_name, value));
+            } else {
+                if !kwargs.is_empty() {
+                    let pos = self.peek().map_or(self.end, |t| t.pos);
+                    return Err(syntax_error(
+                        self.input,
+                        pos,
+                        "positional argument follows keyword argument".to_string(),
+                        "",
+                    ));
+                }
+                args.push(self.element_or_sweep()?);
             }
-            _ => self.primitive(false),
+            match self.peek().cloned() {
+                Some(t) if t.tok == Tok::Comma => self.i += 1,
+                Some(t) if t.tok == Tok::PClose => {}
+                Some(t) => return Err(self.unexpected(&t, "',' or ')'")),
+                None => return Err(self.eof("',' or ')'", "Close the function call with ')'.")),
+            }
         }
+        let end = self.peek().map_or(self.end, |t| t.pos);
+        let chars: Vec<char> = self.input.chars().collect();
+        let call: String = chars[start..end].iter().collect();
+        override_functions::eval(&name, args, kwargs).map_err(|reason| {
+            ConfigError::OverrideFunction {
+                input: pyfmt::one_line(self.input),
+                call: pyfmt::one_line(call.trim()),
+                reason: pyfmt::one_line(&reason),
+            }
+        })
     }
 
     fn list(&mut self) -> Result<Value, ConfigError> {
@@ -904,7 +989,62 @@ mod tests {
         let e = parse_override("a=1,2").unwrap_err().to_string();
         assert!(e.contains("key=[a,b]"), "{e}");
         let e = parse_override("a=choice(1,2)").unwrap_err().to_string();
-        assert!(e.contains("choice(...)"), "{e}");
+        assert!(e.contains("--multirun"), "{e}");
+        let e = parse_override("a=[range(3)]").unwrap_err().to_string();
+        assert!(e.contains("'range(3)' is a sweep"), "{e}");
+        let e = parse_override("a=json_str({a: 1})")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("Unknown function 'json_str'"), "{e}");
+    }
+
+    #[test]
+    fn grammar_functions_evaluate_as_in_hydra() {
+        // Expected values: Hydra 1.3.2 (`compose(overrides=[...])`), see scripts/check_hydra_parity.sh.
+        assert_eq!(value("a=int(3.7)"), Value::Int(3));
+        assert_eq!(value("a=int(-3.7)"), Value::Int(-3));
+        assert_eq!(value("a=int('3')"), Value::Int(3));
+        assert_eq!(value("a=int(value=2.5)"), Value::Int(2));
+        assert_eq!(value("a=float(3)"), Value::Float(3.0));
+        assert_eq!(value("a=str(3.0)"), Value::from("3.0"));
+        assert_eq!(value("a=str(1e20)"), Value::from("1e+20"));
+        assert_eq!(value("a=str(true)"), Value::from("true"));
+        assert_eq!(value("a=bool('TRUE')"), Value::Bool(true));
+        assert_eq!(value("a=bool(null)"), Value::Bool(false));
+        assert_eq!(
+            value("a=sort([3,1,2],reverse=true)"),
+            list(vec![Value::Int(3), Value::Int(2), Value::Int(1)])
+        );
+        assert_eq!(value("a=sort(3)"), Value::Int(3));
+        assert_eq!(value("a=shuffle(5)"), list(vec![Value::Int(5)]));
+        assert_eq!(
+            value("a=[int(1.5), str(2)]"),
+            list(vec![Value::Int(1), Value::from("2")])
+        );
+        for (input, needle) in [
+            (
+                "a=int('3.7')",
+                "invalid literal for int() with base 10: '3.7'",
+            ),
+            ("a=int(nan)", "cannot convert float NaN to integer"),
+            ("a=int(null)", "cannot cast null"),
+            ("a=bool('yes')", "Cannot cast 'yes' to bool"),
+            ("a=sort([a,1])", "'<' not supported between instances of"),
+            ("a=int(1,b=2)", "unexpected keyword argument 'b'"),
+        ] {
+            let e = parse_override(input).unwrap_err().to_string();
+            assert!(e.contains(needle), "{input}: {e}");
+        }
+        for sweep in [
+            "a=int(1,2)",
+            "a=sort(3,1)",
+            "a=range(3)",
+            "a=interval(0,1)",
+            "a=choice(1)",
+        ] {
+            let e = parse_override(sweep).unwrap_err().to_string();
+            assert!(e.contains("--multirun"), "{sweep}: {e}");
+        }
     }
 
     #[test]

@@ -12,7 +12,7 @@ fn configs() -> PathBuf {
 fn run(overrides: &[&str]) -> (Composed, Value) {
     let overrides: Vec<String> = overrides.iter().map(|s| s.to_string()).collect();
     let composed = compose(&configs(), &overrides).unwrap_or_else(|e| panic!("{e}"));
-    let resolved = composed.job.resolved().unwrap_or_else(|e| panic!("{e}"));
+    let resolved = composed.resolve_job().unwrap_or_else(|e| panic!("{e}"));
     (composed, resolved)
 }
 
@@ -32,7 +32,7 @@ fn assert_yaml_round_trip(cfg: &Value) {
 
 #[test]
 fn default_composition() {
-    let (composed, cfg) = run(&["+name=x"]);
+    let (mut composed, cfg) = run(&["+name=x"]);
     let top: Vec<&str> = cfg.as_map().unwrap().keys().collect();
     assert_eq!(
         top,
@@ -54,7 +54,13 @@ fn default_composition() {
     assert_eq!(choice("dataset").as_deref(), Some("video_minecraft"));
     assert_eq!(choice("algorithm").as_deref(), Some("df_video"));
     assert_eq!(composed.choices.get("cluster"), Some(&None));
-    assert_eq!(composed.hydra_run_dir, None);
+    let hydra = composed.hydra_run().unwrap();
+    let run_dir = hydra.run_dir.display().to_string();
+    // Hydra's default `outputs/${now:%Y-%m-%d}/${now:%H-%M-%S}`.
+    assert!(
+        run_dir.starts_with("outputs/") && run_dir.len() == "outputs/2024-01-01/00-00-00".len(),
+        "{run_dir}"
+    );
 
     assert_eq!(cfg.get_i64("seed").unwrap(), 0);
     assert!(!cfg.get_bool("debug").unwrap());
@@ -388,15 +394,16 @@ fn cluster_selection_from_null_default() {
 
 #[test]
 fn hydra_overrides_are_separated() {
-    let (composed, cfg) = run(&[
+    let (mut composed, cfg) = run(&[
         "+name=x",
         "hydra.run.dir=outputs/custom",
         "hydra.job.chdir=true",
         "hydra/job_logging=disabled",
     ]);
     assert!(!cfg.contains("hydra"));
-    assert_eq!(composed.hydra_run_dir.as_deref(), Some("outputs/custom"));
-    assert_eq!(composed.hydra_job_chdir, Some(true));
+    let hydra = composed.hydra_run().unwrap();
+    assert_eq!(hydra.run_dir, PathBuf::from("outputs/custom"));
+    assert!(hydra.chdir);
     assert_eq!(
         composed.choices.get("hydra/job_logging"),
         Some(&Some("disabled".to_string()))
@@ -450,4 +457,99 @@ fn every_dataset_resolves_with_every_matching_algorithm() {
             assert_yaml_round_trip(&cfg);
         }
     }
+}
+
+/// Hydra 1.3.2 runs of the reference (`scripts/hydra_oracle.py --run`, checked in CI by
+/// scripts/check_hydra_parity.sh) give these settings.
+#[test]
+fn hydra_settings_resolve_against_the_job_config() {
+    let (mut composed, _) = run(&[
+        "+name=abc",
+        "hydra.run.dir=runs/${name}_${seed}",
+        "+hydra.job.env_set.DFORCE_TEST_FOO=${hydra:job.name}x",
+        "hydra.job.chdir=true",
+        "hydra.output_subdir=null",
+    ]);
+    let hydra = composed.hydra_run().unwrap();
+    assert_eq!(hydra.run_dir, PathBuf::from("runs/abc_0"));
+    assert!(hydra.chdir);
+    assert_eq!(hydra.output_subdir, None);
+    assert_eq!(hydra.job_name, "main");
+    assert_eq!(
+        hydra.env_set,
+        [("DFORCE_TEST_FOO".to_string(), "mainx".to_string())]
+    );
+    assert_eq!(
+        composed
+            .resolve_hydra_key("hydra.job.override_dirname")
+            .unwrap(),
+        Value::from("+name=abc")
+    );
+    let (mut composed, _) = run(&[
+        "+name=abc",
+        "seed=3",
+        "hydra.job.name=job",
+        "hydra.job.config.override_dirname.kv_sep=_",
+        "hydra.job.config.override_dirname.exclude_keys=[seed,d]",
+        "+tag=${hydra:job.name}/${hydra:runtime.choices.algorithm}/${hydra:job.id}",
+        "+d=${hydra:job.override_dirname}",
+    ]);
+    let hydra = composed.hydra_run().unwrap();
+    assert_eq!(hydra.job_name, "job");
+    let job = composed.resolve_job().unwrap();
+    assert_eq!(job.get_str("tag").unwrap(), "job/df_video/None");
+    assert_eq!(
+        job.get_str("d").unwrap(),
+        "+name_abc,+tag_job/df_video/None"
+    );
+    // A plain `${hydra.job.name}` does not exist in the job config, as in Hydra.
+    let overrides = vec!["+name=x".to_string(), "+e=${hydra.job.name}".to_string()];
+    let composed = compose(&configs(), &overrides).unwrap();
+    assert!(composed.resolve_job().is_err());
+}
+
+#[test]
+fn hydra_settings_dforce_does_not_apply_are_refused() {
+    for (input, needle) in [
+        (
+            "hydra.launcher.n_jobs=2",
+            "not a Hydra setting that dforce applies",
+        ),
+        (
+            "hydra.job_logging.root.level=DEBUG",
+            "not a Hydra setting that dforce applies",
+        ),
+        ("hydra.run.dri=out", "Did you mean 'hydra.run.dir'?"),
+        ("hydra.job.override_dirname=x", "computed by Hydra"),
+        ("+hydra.foo=1", "not a Hydra setting"),
+    ] {
+        let overrides = vec!["+name=x".to_string(), input.to_string()];
+        let e = compose(&configs(), &overrides).unwrap_err().to_string();
+        assert!(e.contains(needle), "{input}: {e}");
+    }
+    for (input, needle) in [
+        ("hydra.verbose=true", "Python logger"),
+        ("hydra.mode=MULTIRUN", "single job"),
+        ("hydra.searchpath=[pkg://x]", "--config-dir"),
+        (
+            "hydra.job.env_copy=[DFORCE_SURELY_UNSET_VAR]",
+            "DFORCE_SURELY_UNSET_VAR",
+        ),
+        ("+hydra.job.env_set.A=${name}", "Could not resolve"),
+    ] {
+        let overrides = vec!["+name=x".to_string(), input.to_string()];
+        let mut composed = compose(&configs(), &overrides).unwrap();
+        let e = composed.hydra_run().unwrap_err().to_string();
+        assert!(e.contains(needle), "{input}: {e}");
+    }
+    let overrides = vec!["+name=x".to_string(), "hydra.sweep.dir=s".to_string()];
+    let hydra = compose(&configs(), &overrides)
+        .unwrap()
+        .hydra_run()
+        .unwrap();
+    assert!(
+        hydra.notes[0].contains("only used by --multirun"),
+        "{:?}",
+        hydra.notes
+    );
 }

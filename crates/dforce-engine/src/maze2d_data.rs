@@ -95,7 +95,7 @@ pub fn load_or_generate(
             path.display()
         ));
         let data = dforce_env::data::generate(env_id, steps, seed)
-            .map_err(|e| format!("generating {env_id}: {e}"))?;
+            .map_err(|e| format!("generating {env_id}: {}", dforce_core::error_chain(&e)))?;
         std::fs::create_dir_all(save_dir)
             .map_err(|e| format!("creating {}: {e}", save_dir.display()))?;
         // Write under a temporary name and rename, so an interrupted run never leaves half a file.
@@ -104,14 +104,24 @@ pub fn load_or_generate(
             d4rl_file_name(env_id),
             std::process::id()
         ));
-        dforce_env::data::write_d4rl(&data, &tmp)
-            .map_err(|e| format!("writing {}: {e}", tmp.display()))?;
+        dforce_env::data::write_d4rl(&data, &tmp).map_err(|e| {
+            format!(
+                "writing {}: {}",
+                tmp.display(),
+                dforce_core::error_chain(&e)
+            )
+        })?;
         std::fs::rename(&tmp, &path)
             .map_err(|e| format!("moving {} into place: {e}", tmp.display()))?;
         announce(&format!("wrote {}", path.display()));
     }
-    let data = dforce_env::data::read_d4rl(&path)
-        .map_err(|e| format!("reading {}: {e}", path.display()))?;
+    let data = dforce_env::data::read_d4rl(&path).map_err(|e| {
+        format!(
+            "reading {}: {}",
+            path.display(),
+            dforce_core::error_chain(&e)
+        )
+    })?;
     Ok(OfflineSteps {
         observations: data.observations,
         actions: data.actions,

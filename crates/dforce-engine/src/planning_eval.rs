@@ -55,15 +55,15 @@ use crate::trainer::PlanningModel;
 
 #[derive(Debug, Error)]
 pub enum EvalError {
-    #[error("{0}")]
+    #[error(transparent)]
     Core(#[from] dforce_core::CoreError),
-    #[error("{0}")]
+    #[error(transparent)]
     Env(#[from] dforce_env::EnvError),
-    #[error("{0}")]
+    #[error(transparent)]
     Plot(#[from] PlotError),
-    #[error("{0}")]
+    #[error(transparent)]
     Settings(#[from] SettingsError),
-    #[error("{what}: {source}")]
+    #[error("{what}")]
     Io {
         what: String,
         source: std::io::Error,

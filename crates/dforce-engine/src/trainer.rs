@@ -33,11 +33,11 @@ use crate::tensorboard::EventWriter;
 
 #[derive(Debug, Error)]
 pub enum TrainError {
-    #[error("{0}")]
+    #[error(transparent)]
     Core(#[from] dforce_core::CoreError),
-    #[error("{0}")]
+    #[error(transparent)]
     Nn(#[from] dforce_nn::NnError),
-    #[error("{what}: {source}")]
+    #[error("{what}")]
     Io {
         what: String,
         source: std::io::Error,

@@ -23,7 +23,7 @@ pub enum EnvError {
 #[derive(Debug, thiserror::Error)]
 pub enum NpzError {
     /// The file could not be read.
-    #[error("{path}: {source}")]
+    #[error("{path}")]
     Io {
         /// File.
         path: PathBuf,
@@ -31,7 +31,7 @@ pub enum NpzError {
         source: std::io::Error,
     },
     /// The file is not a readable zip archive.
-    #[error("{path}: not a readable npz (zip) archive: {source}")]
+    #[error("{path}: not a readable npz (zip) archive")]
     Zip {
         /// File.
         path: PathBuf,
@@ -78,7 +78,7 @@ pub enum NpzError {
 #[derive(Debug, thiserror::Error)]
 pub enum Hdf5Error {
     /// The file could not be read or written.
-    #[error("{path}: {source}")]
+    #[error("{path}")]
     Io {
         /// File.
         path: PathBuf,

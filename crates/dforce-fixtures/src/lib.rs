@@ -22,12 +22,12 @@ pub enum FixtureError {
     MissingDir(PathBuf),
     #[error("fixture directory {0} holds no manifest.json: it is empty or not a fixture set")]
     NoManifest(PathBuf),
-    #[error("cannot read {path}: {source}")]
+    #[error("cannot read {path}")]
     Io {
         path: PathBuf,
         source: std::io::Error,
     },
-    #[error("{path} is not valid JSON: {source}")]
+    #[error("{path} is not valid JSON")]
     Json {
         path: PathBuf,
         source: serde_json::Error,

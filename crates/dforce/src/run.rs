@@ -1,10 +1,17 @@
 //! A Hydra-style run: compose the config, make the run directory, run the tasks in order.
+//!
+//! Hydra's own settings are applied as Hydra 1.3's `run_job` applies them (see
+//! `dforce_config::HydraRun`): `hydra.run.dir` is resolved against the job config,
+//! `hydra.output_subdir` receives `config.yaml`/`hydra.yaml`/`overrides.yaml`,
+//! `hydra.job.env_set`/`env_copy` are set in the environment before the job config is
+//! resolved, and `hydra.job.chdir=true` changes into the run directory before the job reads
+//! any path. Settings dforce does not apply are refused when the config is composed.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
-use dforce_config::{Composed, Value, compose};
+use dforce_config::{Composed, HydraRun, Value, compose};
 use dforce_engine::RunSettings;
 
 use crate::cli::{CfgPart, RunArgs};
@@ -12,11 +19,19 @@ use crate::{ckpt::group_digits, cluster, config_dir, device, network_spec::Netwo
 
 pub fn main(args: &RunArgs) -> Result<()> {
     let dir = config_dir::find(args.config_dir.as_deref())?;
-    let composed = compose(&dir, &args.overrides)?;
+    let mut composed = compose(&dir, &args.overrides)?;
     if let Some(part) = args.cfg {
         return print_config(&composed, part, args.resolve);
     }
-    let cfg = composed.job.resolved()?;
+    let hydra = composed.hydra_run()?;
+    for note in &hydra.notes {
+        eprintln!("dforce: note: {note}");
+    }
+    for (name, value) in &hydra.env_set {
+        // SAFETY: no other thread exists yet: the config is composed before any work starts.
+        unsafe { std::env::set_var(name, value) };
+    }
+    let cfg = composed.resolve_job()?;
     if args.summary {
         return summary(&cfg, &composed);
     }
@@ -31,7 +46,7 @@ pub fn main(args: &RunArgs) -> Result<()> {
              the trainer's GradientReducer is where a data-parallel backend plugs in); use experiment.num_nodes=1"
         );
     }
-    run(&composed, &cfg)
+    run(&composed, &hydra, &cfg)
 }
 
 fn print_config(composed: &Composed, part: CfgPart, resolve: bool) -> Result<()> {
@@ -40,7 +55,10 @@ fn print_config(composed: &Composed, part: CfgPart, resolve: bool) -> Result<()>
         CfgPart::Hydra => &composed.hydra,
     };
     let text = if resolve {
-        tree.resolved()?.to_yaml()
+        match part {
+            CfgPart::Job => composed.resolve_job()?.to_yaml(),
+            CfgPart::Hydra => composed.resolve_hydra()?.to_yaml(),
+        }
     } else {
         tree.to_yaml()
     };
@@ -74,11 +92,14 @@ fn algorithm_family(choice: String, cfg: &Value) -> String {
     }
 }
 
-fn run(composed: &Composed, cfg: &Value) -> Result<()> {
+fn run(composed: &Composed, hydra: &HydraRun, cfg: &Value) -> Result<()> {
     let settings = RunSettings::from_config(cfg)?;
     let device_name = cfg.get_opt_str("device")?.unwrap_or("auto");
     let (device, device_desc) = device::select(device_name)?;
-    let run_dir = run_directory(composed)?;
+    // Hydra records the absolute path; with `hydra.job.chdir=true` relative paths would
+    // otherwise point into the run directory itself.
+    let run_dir = std::path::absolute(&hydra.run_dir)
+        .with_context(|| format!("resolving run directory {}", hydra.run_dir.display()))?;
     let algorithm = algorithm_family(
         composed
             .choices
@@ -88,18 +109,36 @@ fn run(composed: &Composed, cfg: &Value) -> Result<()> {
             .unwrap_or_default(),
         cfg,
     );
-    // Validate what the tasks need before anything is written.
-    let resume = match cfg.get_opt_str("resume")? {
-        Some(r) => Some(tasks::resume_checkpoint(Path::new(r))?),
-        None => None,
+    // Validate what the tasks need before anything is written; with `hydra.job.chdir=true`
+    // relative paths are read from the run directory (as the reference's code would), so
+    // they are checked once it is the working directory.
+    let inputs = || -> Result<_> {
+        let resume = match cfg.get_opt_str("resume")? {
+            Some(r) => Some(tasks::resume_checkpoint(Path::new(r))?),
+            None => None,
+        };
+        let load = cfg.get_opt_str("load")?.map(PathBuf::from);
+        if resume.is_some() && load.is_some() {
+            bail!(
+                "resume= and load= cannot be combined: resume continues a run, load starts a new one from weights"
+            );
+        }
+        Ok((resume, load))
     };
-    let load = cfg.get_opt_str("load")?.map(PathBuf::from);
-    if resume.is_some() && load.is_some() {
-        bail!(
-            "resume= and load= cannot be combined: resume continues a run, load starts a new one from weights"
-        );
+    let early = if hydra.chdir { None } else { Some(inputs()?) };
+    write_run_files(&run_dir, hydra, composed, cfg)?;
+    if hydra.chdir {
+        std::env::set_current_dir(&run_dir).with_context(|| {
+            format!(
+                "changing into the run directory {} (hydra.job.chdir=true)",
+                run_dir.display()
+            )
+        })?;
     }
-    write_run_files(&run_dir, composed, cfg)?;
+    let (resume, load) = match early {
+        Some(checked) => checked,
+        None => inputs()?,
+    };
     eprintln!("dforce: run directory {}", run_dir.display());
     eprintln!("dforce: device {device_desc}; seed {}", settings.seed);
     let ctx = tasks::RunContext {
@@ -118,41 +157,21 @@ fn run(composed: &Composed, cfg: &Value) -> Result<()> {
     Ok(())
 }
 
-/// `hydra.run.dir`, else Hydra's default `outputs/YYYY-MM-DD/HH-MM-SS` in local time.
-fn run_directory(composed: &Composed) -> Result<PathBuf> {
-    if let Some(dir) = &composed.hydra_run_dir {
-        return Ok(PathBuf::from(dir));
-    }
-    let now = time::OffsetDateTime::now_local().unwrap_or_else(|_| time::OffsetDateTime::now_utc());
-    let date = now.format(time::macros::format_description!("[year]-[month]-[day]"))?;
-    let clock = now.format(time::macros::format_description!(
-        "[hour]-[minute]-[second]"
-    ))?;
-    Ok(Path::new("outputs").join(date).join(clock))
-}
-
-/// Hydra's `.hydra/{config,overrides}.yaml`, plus the fully resolved config that the run uses.
-fn write_run_files(run_dir: &Path, composed: &Composed, cfg: &Value) -> Result<()> {
-    let hydra_dir = run_dir.join(".hydra");
-    std::fs::create_dir_all(&hydra_dir)
+/// Hydra's saved configs in `<run dir>/<hydra.output_subdir>` (none when it is null), plus
+/// the fully resolved config that the run uses (`config.resolved.yaml`, dforce's own).
+/// Hydra's `<job name>.log` is not written: dforce has no Python logging to capture.
+fn write_run_files(
+    run_dir: &Path,
+    hydra: &HydraRun,
+    composed: &Composed,
+    cfg: &Value,
+) -> Result<()> {
+    std::fs::create_dir_all(run_dir)
         .with_context(|| format!("creating run directory {}", run_dir.display()))?;
-    let write = |path: PathBuf, text: String| {
-        std::fs::write(&path, text).with_context(|| format!("writing {}", path.display()))
-    };
-    write(hydra_dir.join("config.yaml"), composed.job.to_yaml())?;
-    let overrides: String = composed
-        .task_overrides
-        .iter()
-        .map(|o| format!("- {o}\n"))
-        .collect();
-    write(
-        hydra_dir.join("overrides.yaml"),
-        if overrides.is_empty() {
-            "[]\n".into()
-        } else {
-            overrides
-        },
-    )?;
-    write(run_dir.join("config.resolved.yaml"), cfg.to_yaml())?;
+    if let Some(sub) = &hydra.output_subdir {
+        composed.save_hydra_files(&run_dir.join(sub))?;
+    }
+    let path = run_dir.join("config.resolved.yaml");
+    std::fs::write(&path, cfg.to_yaml()).with_context(|| format!("writing {}", path.display()))?;
     Ok(())
 }

@@ -94,7 +94,7 @@ fn train_planning_task(ctx: &RunContext) -> Result<()> {
         let sd = StateDict::load(path)?;
         model
             .load_weights(&sd, &device)
-            .with_context(|| format!("load={}", path.display()))?;
+            .map_err(|e| weights_error(e, &sd, path, &format!("load={}", path.display())))?;
         eprintln!("dforce: loaded weights from {}", path.display());
     }
     if let Some(path) = &ctx.resume {
@@ -118,8 +118,9 @@ fn train_planning_task(ctx: &RunContext) -> Result<()> {
             device: plain.clone(),
             quiet: true,
         };
-        let summary = validate_planning(job, &snapshot)
-            .map_err(|e| TrainError::Invalid(format!("validation: {e}")))?;
+        let summary = validate_planning(job, &snapshot).map_err(|e| {
+            TrainError::Invalid(format!("validation: {}", dforce_core::error_chain(&e)))
+        })?;
         eprintln!("dforce: step {step}: {}", summary.one_line());
         Ok(())
     };
@@ -141,6 +142,16 @@ fn train_planning_task(ctx: &RunContext) -> Result<()> {
     )?;
     eprintln!("dforce: {}", summary.one_line());
     Ok(())
+}
+
+/// A checkpoint that does not fit the network: the cause once, then what to do about it
+/// (`ckpt::mismatch_hint`).
+fn weights_error(e: TrainError, sd: &StateDict, path: &Path, what: &str) -> anyhow::Error {
+    let hint = match &e {
+        TrainError::Nn(dforce_nn::NnError::Mismatch { .. }) => crate::ckpt::mismatch_hint(sd, path),
+        _ => String::new(),
+    };
+    anyhow::anyhow!("{what}: {}{hint}", dforce_core::error_chain(&e))
 }
 
 /// Which weights the validation task evaluates: after a training task in the same run, the
@@ -194,9 +205,10 @@ fn validate_planning_task(ctx: &RunContext) -> Result<()> {
     let network = networks::planning_transformer(cfg, &layout)?;
     let mut model = PlanningModel::new(layout, diffusion, &network, &ctx.device)?;
     let sd = StateDict::load(&weights)?;
-    model
-        .load_weights(&sd, &ctx.device)
-        .with_context(|| format!("loading the planner's weights from {}", weights.display()))?;
+    model.load_weights(&sd, &ctx.device).map_err(|e| {
+        let what = format!("loading the planner's weights from {}", weights.display());
+        weights_error(e, &sd, &weights, &what)
+    })?;
     warn_on_statistics_mismatch(&sd, &model.layout);
     let step = sd.global_step.unwrap_or(0).max(0) as u64;
     eprintln!(

@@ -107,7 +107,7 @@ fn collate(
     for &i in idx {
         let clip = ds
             .item(i)
-            .map_err(|e| dforce_core::CoreError::Invalid(e.to_string()))?;
+            .map_err(|e| dforce_core::CoreError::Invalid(dforce_core::error_chain(&e)))?;
         frames = clip.frames;
         pixels.extend_from_slice(&clip.video);
         if conditioned {

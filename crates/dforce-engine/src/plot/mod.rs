@@ -22,13 +22,13 @@ pub use raster::{Canvas, Rgb};
 
 #[derive(Debug, Error)]
 pub enum PlotError {
-    #[error("encoding a PNG: {0}")]
+    #[error("encoding a PNG")]
     Png(#[from] png::EncodingError),
-    #[error("decoding a PNG: {0}")]
+    #[error("decoding a PNG")]
     PngDecode(#[from] png::DecodingError),
-    #[error("encoding a GIF: {0}")]
+    #[error("encoding a GIF")]
     Gif(#[from] gif::EncodingError),
-    #[error("{path}: {source}")]
+    #[error("{path}")]
     Io {
         path: PathBuf,
         source: std::io::Error,

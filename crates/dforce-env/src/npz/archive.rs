@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use zip::ZipArchive;
 use zip::read::ZipFile;
 
-use super::npy::{NpyArray, NpyHeader, parse_npy, read_npy_header};
+use super::npy::{NpyArray, NpyHeader, fortran_to_c, parse_npy, read_npy_header};
 use crate::error::NpzError;
 
 /// An open `.npz` file.
@@ -82,7 +82,8 @@ impl NpzFile {
         })
     }
 
-    /// Reads the raw payload bytes (as stored: numpy byte order, C order) of `rows` along the
+    /// Reads the raw payload bytes (numpy's byte order as stored, in C order: a Fortran-order
+    /// array is read whole and reordered) of `rows` along the
     /// first axis of array `key`, with its header. Decompression stops after the last requested
     /// row, so a short clip from the start of a long video costs little.
     pub fn read_rows(
@@ -98,9 +99,6 @@ impl NpzFile {
         };
         let mut member = self.member(key)?;
         let header = read_npy_header(&mut member).map_err(&bad)?;
-        if header.fortran_order && header.shape.len() > 1 {
-            return Err(bad("fortran_order arrays are not supported".into()));
-        }
         let Some((&len, rest)) = header.shape.split_first() else {
             return Err(bad("a scalar has no rows".into()));
         };
@@ -114,6 +112,28 @@ impl NpzFile {
             .iter()
             .try_fold(header.item_size().map_err(&bad)?, |a, &d| a.checked_mul(d))
             .ok_or_else(|| bad("shape overflows".into()))?;
+        if header.fortran_order && header.shape.len() > 1 {
+            // Rows of a Fortran-order array are strided through the whole payload: read it
+            // all, reorder to C order, and cut the rows out.
+            let total = row_bytes
+                .checked_mul(len)
+                .ok_or_else(|| bad("shape overflows".into()))?;
+            let mut all = Vec::with_capacity(total.min(1 << 30));
+            (&mut member)
+                .take(total as u64)
+                .read_to_end(&mut all)
+                .map_err(|e| bad(format!("cannot decompress member: {e}")))?;
+            if all.len() < total {
+                return Err(bad(format!(
+                    "truncated data: {} bytes, need {total}",
+                    all.len()
+                )));
+            }
+            let item = header.item_size().map_err(&bad)?;
+            let c_order = fortran_to_c(&all, &header.shape, item).map_err(&bad)?;
+            let bytes = c_order[rows.start * row_bytes..rows.end * row_bytes].to_vec();
+            return Ok((header, bytes));
+        }
         let skip = (rows.start as u64) * (row_bytes as u64);
         let skipped = std::io::copy(&mut (&mut member).take(skip), &mut std::io::sink())
             .map_err(|e| bad(format!("cannot decompress member: {e}")))?;

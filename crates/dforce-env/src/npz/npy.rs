@@ -1,13 +1,18 @@
-//! A small `.npy` parser (format versions 1–3): the header dict (`descr`, `fortran_order`,
-//! `shape`) and little/big-endian numeric, bool and fixed-width unicode payloads. Every
-//! malformed input is reported as a reason string; nothing here panics on bad bytes.
+//! A small `.npy` parser (format versions 1.0, 2.0 and 3.0): the header dict (`descr`,
+//! `fortran_order`, `shape`) and the payloads numpy's `save`/`savez`/`savez_compressed` write
+//! for real numbers and text: float16/32/64, int8..64, uint8..64, bool and fixed-width
+//! unicode, in either byte order, in C or Fortran order (what `np.save` writes for a
+//! transposed array; converted to C order here), 0-d and empty arrays. Complex, long double,
+//! datetime, bytes, object (pickled) and structured dtypes are refused with a message saying
+//! so. Every malformed input is reported as a reason string; nothing here panics on bad bytes.
+//! Tested against files written by numpy itself (`scripts/make_npy_fixtures.py`).
 
 /// Element data of an array, converted to native types.
 #[derive(Debug, Clone, PartialEq)]
 pub enum NpyData {
     /// `f8`.
     F64(Vec<f64>),
-    /// `f4`.
+    /// `f4`, and `f2` (float16) widened exactly.
     F32(Vec<f32>),
     /// `i8`, `i4`, `i2`, `i1` widened.
     Int(Vec<i64>),
@@ -110,7 +115,13 @@ pub fn parse_npy_header(bytes: &[u8]) -> Result<(NpyHeader, usize), String> {
         .ok_or("truncated header")?;
     let header =
         std::str::from_utf8(&bytes[header_start..header_end]).map_err(|_| "header is not UTF-8")?;
-    let descr = dict_str_value(header, "descr").ok_or("header has no 'descr'")?;
+    let descr = dict_str_value(header, "descr").ok_or_else(|| {
+        if dict_raw_value(header, "descr").is_some_and(|d| d.starts_with('[')) {
+            "structured dtypes (records with named fields) are not supported; save each field as its own array".to_string()
+        } else {
+            "header has no 'descr'".to_string()
+        }
+    })?;
     let fortran = dict_raw_value(header, "fortran_order").ok_or("header has no 'fortran_order'")?;
     let shape = parse_shape(dict_raw_value(header, "shape").ok_or("header has no 'shape'")?)?;
     let header = NpyHeader {
@@ -175,31 +186,116 @@ pub fn encode_npy_header(descr: &str, shape: &[usize]) -> Vec<u8> {
     out
 }
 
-/// Parses a whole `.npy` byte buffer.
+/// Parses a whole `.npy` byte buffer. Fortran-order payloads are returned in C order.
 pub fn parse_npy(bytes: &[u8]) -> Result<NpyArray, String> {
     let (header, header_end) = parse_npy_header(bytes)?;
-    if header.fortran_order && header.shape.len() > 1 {
-        return Err("fortran_order arrays are not supported".into());
-    }
     let count = header.count().ok_or("shape overflows")?;
+    let item = header.item_size()?;
+    let need = count.checked_mul(item).ok_or("array too large")?;
     let payload = &bytes[header_end..];
-    let data = decode(&header.descr, count, payload)?;
+    if payload.len() < need {
+        return Err(format!(
+            "truncated data: {} bytes, need {need}",
+            payload.len()
+        ));
+    }
+    let payload = &payload[..need];
+    let data = if header.fortran_order && header.shape.len() > 1 {
+        decode(
+            &header.descr,
+            count,
+            &fortran_to_c(payload, &header.shape, item)?,
+        )?
+    } else {
+        decode(&header.descr, count, payload)?
+    };
     Ok(NpyArray {
         shape: header.shape,
         data,
     })
 }
 
-/// Splits a dtype string into byte order (`<`, `>`, `|` or `=`), type code and width.
+/// Reorders the items (`item` bytes each) of a Fortran-order (column-major) payload of `shape`
+/// into C (row-major) order. Errors if `payload` is shorter than the product of `shape` items.
+pub fn fortran_to_c(payload: &[u8], shape: &[usize], item: usize) -> Result<Vec<u8>, String> {
+    let count = shape
+        .iter()
+        .try_fold(1usize, |a, &d| a.checked_mul(d))
+        .ok_or("shape overflows")?;
+    let need = count.checked_mul(item).ok_or("array too large")?;
+    if payload.len() < need {
+        return Err(format!(
+            "truncated data: {} bytes, need {need}",
+            payload.len()
+        ));
+    }
+    let mut out = Vec::with_capacity(need);
+    if count == 0 || item == 0 {
+        return Ok(out);
+    }
+    // Fortran strides (in items): the first axis varies fastest.
+    let mut strides = Vec::with_capacity(shape.len());
+    let mut stride = 1usize;
+    for &d in shape {
+        strides.push(stride);
+        stride *= d;
+    }
+    // Walk the C-order multi-index like an odometer (last axis fastest).
+    let mut index = vec![0usize; shape.len()];
+    let mut offset = 0usize;
+    for _ in 0..count {
+        out.extend_from_slice(&payload[offset * item..(offset + 1) * item]);
+        for axis in (0..shape.len()).rev() {
+            index[axis] += 1;
+            offset += strides[axis];
+            if index[axis] < shape[axis] {
+                break;
+            }
+            offset -= strides[axis] * shape[axis];
+            index[axis] = 0;
+        }
+    }
+    Ok(out)
+}
+
+/// Splits a dtype string into byte order (`<`, `>`, `|` or `=`), type code and width, and
+/// refuses the dtypes this reader does not convert, naming what they are.
 fn split_descr(descr: &str) -> Result<(char, &str, usize), String> {
     let (order, kind) = match descr.chars().next() {
         Some(c @ ('<' | '>' | '|' | '=')) => (c, &descr[1..]),
         _ => ('=', descr),
     };
+    if !kind.is_char_boundary(kind.len().min(1)) {
+        return Err(format!("unsupported dtype {descr:?}"));
+    }
     let (code, width) = kind.split_at(kind.len().min(1));
+    let refused = match code {
+        "c" => Some("complex numbers"),
+        "M" | "m" => Some("dates and times"),
+        "O" => Some("Python objects (pickled)"),
+        "S" | "a" => Some("byte strings"),
+        "V" => Some("raw or structured records"),
+        _ => None,
+    };
+    if let Some(what) = refused {
+        return Err(format!(
+            "dtype {descr:?} holds {what}, which dforce does not read; save a real-valued (float, int, uint, bool) or unicode array"
+        ));
+    }
     let width: usize = width
         .parse()
         .map_err(|_| format!("unsupported dtype {descr:?}"))?;
+    if code == "f" && !matches!(width, 2 | 4 | 8) {
+        return Err(format!(
+            "dtype {descr:?} is a {}-bit float (numpy's long double), which dforce does not read; save it as float64",
+            width * 8
+        ));
+    }
+    if order == '=' && width > 1 && cfg!(target_endian = "big") {
+        return Err(format!(
+            "dtype {descr:?} has the writer's native byte order; numpy writes '<' or '>'"
+        ));
+    }
     Ok((order, code, width))
 }
 
@@ -275,6 +371,14 @@ fn decode(descr: &str, count: usize, payload: &[u8]) -> Result<NpyData, String> 
         ("f", 8) => NpyData::F64(
             p.chunks_exact(8)
                 .map(|c| f64::from_le_bytes(chunk(c)))
+                .collect(),
+        ),
+        ("f", 2) => NpyData::F32(
+            p.chunks_exact(2)
+                .map(|c| {
+                    let b = chunk(c);
+                    half::f16::from_bits(u16::from_le_bytes([b[0], b[1]])).to_f32()
+                })
                 .collect(),
         ),
         ("f", 4) => NpyData::F32(

@@ -1,0 +1,446 @@
+//! Hydra 1.3's override grammar functions: the casts `int`, `float`, `str`, `bool`, the list
+//! functions `sort` and `shuffle`, and the sweeps `choice`, `range`, `interval`, `tag`, `glob`.
+//!
+//! Semantics follow `hydra/_internal/grammar/grammar_functions.py` of Hydra 1.3.2:
+//! - a cast applies to a scalar with Python's `int()`/`float()`/`str()`/`bool()` rules
+//!   (`int(3.7)` is 3, `int('3.7')` fails, `str(true)` is `true`, `bool('yes')` fails), to each
+//!   item of a list and to each value of a dictionary; quoted strings are cast as their text;
+//! - a cast of several values (`int(1,2)`) is a sweep, like `choice`;
+//! - `sort(list)` sorts (`reverse=true` descends), `sort(x)` of one scalar is `x`;
+//!   `shuffle(list)` returns the list in a random order, `shuffle(x)` is `[x]`;
+//! - `choice`, `range`, `interval`, `tag`, `glob` and any function of a sweep make a sweep,
+//!   which needs `--multirun`: the caller refuses it.
+//!
+//! Hydra 1.3.2 has no `json_str` (it arrived in a later Hydra); like Hydra 1.3.2 we refuse it
+//! as an unknown function.
+
+use crate::map::Map;
+use crate::pyfmt;
+use crate::value::Value;
+
+/// A function argument or result: one value, or a sweep (only valid with `--multirun`).
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Evaluated {
+    /// A plain value.
+    Value(Value),
+    /// A sweep (`choice(1,2)`, `range(3)`, `int(1,2)`, ...).
+    Sweep,
+}
+
+/// The functions Hydra 1.3.2 registers, sorted as Hydra lists them.
+pub(crate) const FUNCTIONS: [&str; 11] = [
+    "bool", "choice", "float", "glob", "int", "interval", "range", "shuffle", "sort", "str", "tag",
+];
+
+/// Evaluates `name(args..., kwargs...)`. Errors are Hydra's reason, e.g.
+/// `ValueError: invalid literal for int() with base 10: '3.7'`.
+pub(crate) fn eval(
+    name: &str,
+    args: Vec<Evaluated>,
+    kwargs: Vec<(String, Evaluated)>,
+) -> Result<Evaluated, String> {
+    match name {
+        "int" | "float" | "str" | "bool" => {
+            let cast = match name {
+                "int" => Cast::Int,
+                "float" => Cast::Float,
+                "str" => Cast::Str,
+                _ => Cast::Bool,
+            };
+            let value = normalize_cast_args(name, args, kwargs)?;
+            match value {
+                Evaluated::Sweep => Ok(Evaluated::Sweep),
+                Evaluated::Value(v) => cast.apply(&v).map(Evaluated::Value),
+            }
+        }
+        "choice" | "range" | "interval" | "tag" | "glob" => {
+            if args.is_empty() && kwargs.is_empty() {
+                return Err(format!("ValueError: {name}() needs at least one argument"));
+            }
+            Ok(Evaluated::Sweep)
+        }
+        "sort" => sort(args, kwargs),
+        "shuffle" => shuffle(args, kwargs),
+        _ => Err(format!(
+            "HydraException: Unknown function '{name}'. Available: {}",
+            FUNCTIONS.join(",")
+        )),
+    }
+}
+
+/// `_normalize_cast_value`: one positional argument or `value=`; several positional
+/// arguments are a simple choice sweep.
+fn normalize_cast_args(
+    name: &str,
+    args: Vec<Evaluated>,
+    kwargs: Vec<(String, Evaluated)>,
+) -> Result<Evaluated, String> {
+    let mut value = None;
+    for (k, v) in kwargs {
+        if k != "value" {
+            return Err(format!(
+                "TypeError: {name}() got an unexpected keyword argument '{k}' (it takes one value, or value=...)"
+            ));
+        }
+        value = Some(v);
+    }
+    match (args.len(), value) {
+        (0, Some(v)) => Ok(v),
+        (_, Some(_)) => Err("TypeError: cannot use both position and named arguments".into()),
+        (0, None) => Err("TypeError: No positional args or value specified".into()),
+        (1, None) => Ok(args.into_iter().next().unwrap_or(Evaluated::Sweep)),
+        _ => Ok(Evaluated::Sweep),
+    }
+}
+
+#[derive(Clone, Copy)]
+enum Cast {
+    Int,
+    Float,
+    Str,
+    Bool,
+}
+
+impl Cast {
+    fn name(self) -> &'static str {
+        match self {
+            Cast::Int => "int",
+            Cast::Float => "float",
+            Cast::Str => "str",
+            Cast::Bool => "bool",
+        }
+    }
+
+    fn apply(self, v: &Value) -> Result<Value, String> {
+        match v {
+            Value::List(items) => items
+                .iter()
+                .map(|x| self.apply(x))
+                .collect::<Result<_, _>>()
+                .map(Value::List),
+            Value::Map(m) => {
+                let mut out = Map::new();
+                for (k, x) in m.iter() {
+                    out.insert(k, self.apply(x)?);
+                }
+                Ok(Value::Map(out))
+            }
+            Value::Missing => self.scalar(&Value::String("???".into())),
+            other => self.scalar(other),
+        }
+    }
+
+    fn scalar(self, v: &Value) -> Result<Value, String> {
+        // Hydra asserts the value is an int, float, bool or str (except for bool(), which
+        // takes Python's truth value of None).
+        if matches!(v, Value::Null) && !matches!(self, Cast::Bool) {
+            return Err(format!(
+                "AssertionError: {}() cannot cast null (give a number, a boolean or a string)",
+                self.name()
+            ));
+        }
+        match (self, v) {
+            (Cast::Int, Value::Int(i)) => Ok(Value::Int(*i)),
+            (Cast::Int, Value::Bool(b)) => Ok(Value::Int(i64::from(*b))),
+            (Cast::Int, Value::Float(f)) => float_to_int(*f).map(Value::Int),
+            (Cast::Int, Value::String(s)) => python_int(s).map(Value::Int).ok_or_else(|| {
+                format!(
+                    "ValueError: invalid literal for int() with base 10: {}",
+                    pyfmt::str_repr(s)
+                )
+            }),
+            // i64 values are exact in Python; converting to f64 rounds as Python's float(int).
+            (Cast::Float, Value::Int(i)) => Ok(Value::Float(*i as f64)),
+            (Cast::Float, Value::Bool(b)) => Ok(Value::Float(if *b { 1.0 } else { 0.0 })),
+            (Cast::Float, Value::Float(f)) => Ok(Value::Float(*f)),
+            (Cast::Float, Value::String(s)) => python_float(s).map(Value::Float).ok_or_else(|| {
+                format!(
+                    "ValueError: could not convert string to float: {}",
+                    pyfmt::str_repr(s)
+                )
+            }),
+            (Cast::Str, Value::Bool(b)) => Ok(Value::String(b.to_string())),
+            (Cast::Str, other) => Ok(Value::String(pyfmt::py_str(other))),
+            (Cast::Bool, Value::String(s)) => match s.to_lowercase().as_str() {
+                "false" => Ok(Value::Bool(false)),
+                "true" => Ok(Value::Bool(true)),
+                _ => Err(format!("ValueError: Cannot cast '{s}' to bool")),
+            },
+            (Cast::Bool, Value::Null) => Ok(Value::Bool(false)),
+            (Cast::Bool, Value::Int(i)) => Ok(Value::Bool(*i != 0)),
+            (Cast::Bool, Value::Float(f)) => Ok(Value::Bool(*f != 0.0)),
+            (Cast::Bool, Value::Bool(b)) => Ok(Value::Bool(*b)),
+            (_, other) => Err(format!(
+                "TypeError: {}() cannot cast {}",
+                self.name(),
+                other.type_name()
+            )),
+        }
+    }
+}
+
+/// Python's `int(float)`: truncation toward zero.
+fn float_to_int(f: f64) -> Result<i64, String> {
+    if f.is_nan() {
+        return Err("ValueError: cannot convert float NaN to integer".into());
+    }
+    if f.is_infinite() {
+        return Err("OverflowError: cannot convert float infinity to integer".into());
+    }
+    let t = f.trunc();
+    // 2^63 is exactly representable; everything in [-2^63, 2^63) fits in an i64.
+    if (-9_223_372_036_854_775_808.0..9_223_372_036_854_775_808.0).contains(&t) {
+        Ok(t as i64)
+    } else {
+        Err(format!(
+            "OverflowError: int({}) does not fit in 64 bits",
+            pyfmt::float_repr(f)
+        ))
+    }
+}
+
+/// Digits with single underscores between them (Python's numeric literal rule); returns the
+/// digits without underscores, or `None`.
+fn digits_with_underscores(s: &str) -> Option<String> {
+    if s.is_empty() || s.starts_with('_') || s.ends_with('_') || s.contains("__") {
+        return None;
+    }
+    if !s.chars().all(|c| c.is_ascii_digit() || c == '_') {
+        return None;
+    }
+    Some(s.replace('_', ""))
+}
+
+/// Python's `int(str)` in base 10: surrounding whitespace, an optional sign, digits with
+/// single underscores between them. `None` when Python raises `ValueError` (or the value does
+/// not fit in 64 bits).
+pub(crate) fn python_int(s: &str) -> Option<i64> {
+    let t = s.trim();
+    let (neg, body) = match t.strip_prefix('-') {
+        Some(b) => (true, b),
+        None => (false, t.strip_prefix('+').unwrap_or(t)),
+    };
+    let digits = digits_with_underscores(body)?;
+    let text = if neg { format!("-{digits}") } else { digits };
+    text.parse().ok()
+}
+
+/// Python's `float(str)`: surrounding whitespace, sign, `inf`/`infinity`/`nan` in any case,
+/// decimal and exponent forms with underscores only between digits.
+pub(crate) fn python_float(s: &str) -> Option<f64> {
+    let t = s.trim();
+    let (sign, body) = match t.strip_prefix('-') {
+        Some(b) => (-1.0, b),
+        None => (1.0, t.strip_prefix('+').unwrap_or(t)),
+    };
+    let lower = body.to_ascii_lowercase();
+    if lower == "inf" || lower == "infinity" {
+        return Some(sign * f64::INFINITY);
+    }
+    if lower == "nan" {
+        return Some(f64::NAN);
+    }
+    let (mantissa, exponent) = match lower.split_once('e') {
+        Some((m, e)) => (m, Some(e)),
+        None => (lower.as_str(), None),
+    };
+    let (int_part, frac) = match mantissa.split_once('.') {
+        Some((i, f)) => (i, Some(f)),
+        None => (mantissa, None),
+    };
+    let int_digits = if int_part.is_empty() {
+        String::new()
+    } else {
+        digits_with_underscores(int_part)?
+    };
+    let frac_digits = match frac {
+        Some("") | None => String::new(),
+        Some(f) => digits_with_underscores(f)?,
+    };
+    if int_digits.is_empty() && frac_digits.is_empty() {
+        return None;
+    }
+    let mut text = format!("{int_digits}.{frac_digits}");
+    if let Some(e) = exponent {
+        let (esign, edigits) = match e.strip_prefix('-') {
+            Some(d) => ("-", d),
+            None => ("", e.strip_prefix('+').unwrap_or(e)),
+        };
+        text.push_str(&format!("e{esign}{}", digits_with_underscores(edigits)?));
+    }
+    if text.starts_with('.') {
+        text.insert(0, '0');
+    }
+    text.parse::<f64>().ok().map(|f| sign * f)
+}
+
+/// Splits `sort`/`shuffle` arguments: the keyword `list=` or `sweep=` replaces the positional
+/// arguments.
+fn list_function_input(
+    name: &str,
+    args: Vec<Evaluated>,
+    kwargs: Vec<(String, Evaluated)>,
+) -> Result<(Vec<Evaluated>, bool), String> {
+    let mut args = args;
+    let mut reverse = false;
+    for (k, v) in kwargs {
+        match (k.as_str(), v) {
+            ("list" | "sweep", v) => args = vec![v],
+            ("reverse", Evaluated::Value(Value::Bool(b))) if name == "sort" => reverse = b,
+            ("reverse", _) if name == "sort" => {
+                return Err("TypeError: sort(reverse=...) takes true or false".into());
+            }
+            (other, _) => {
+                return Err(format!(
+                    "TypeError: {name}() got an unexpected keyword argument '{other}'"
+                ));
+            }
+        }
+    }
+    Ok((args, reverse))
+}
+
+fn sort(args: Vec<Evaluated>, kwargs: Vec<(String, Evaluated)>) -> Result<Evaluated, String> {
+    let (args, reverse) = list_function_input("sort", args, kwargs)?;
+    match args.as_slice() {
+        [] => Err("ValueError: empty sort input".into()),
+        [Evaluated::Sweep] => Ok(Evaluated::Sweep),
+        [Evaluated::Value(Value::List(items))] => {
+            let mut sorted = items.clone();
+            let mut error = None;
+            sorted.sort_by(|a, b| {
+                let ord = python_cmp(a, b).unwrap_or_else(|e| {
+                    error.get_or_insert(e);
+                    std::cmp::Ordering::Equal
+                });
+                if reverse { ord.reverse() } else { ord }
+            });
+            match error {
+                Some(e) => Err(e),
+                None => Ok(Evaluated::Value(Value::List(sorted))),
+            }
+        }
+        [single @ Evaluated::Value(_)] => Ok(single.clone()),
+        several => {
+            let scalar = |e: &Evaluated| {
+                matches!(
+                    e,
+                    Evaluated::Value(Value::Int(_) | Value::Float(_) | Value::Bool(_))
+                        | Evaluated::Value(Value::String(_))
+                )
+            };
+            if several.iter().all(scalar) {
+                Ok(Evaluated::Sweep)
+            } else {
+                Err("TypeError: sort() of several values takes only numbers, booleans and strings (write a list: sort([a,b]))".into())
+            }
+        }
+    }
+}
+
+/// Python's `<` between two values that `sorted` compares.
+fn python_cmp(a: &Value, b: &Value) -> Result<std::cmp::Ordering, String> {
+    let number = |v: &Value| match v {
+        Value::Int(i) => Some(*i as f64),
+        Value::Float(f) => Some(*f),
+        Value::Bool(b) => Some(if *b { 1.0 } else { 0.0 }),
+        _ => None,
+    };
+    let python_type = |v: &Value| match v {
+        Value::Null => "NoneType",
+        Value::Bool(_) => "bool",
+        Value::Int(_) => "int",
+        Value::Float(_) => "float",
+        Value::String(_) | Value::Missing => "str",
+        Value::List(_) => "list",
+        Value::Map(_) => "dict",
+    };
+    match (a, b) {
+        (Value::Int(x), Value::Int(y)) => Ok(x.cmp(y)),
+        (Value::String(x), Value::String(y)) => Ok(x.chars().cmp(y.chars())),
+        _ => match (number(a), number(b)) {
+            // NaN compares as neither smaller nor larger, as in Python.
+            (Some(x), Some(y)) => Ok(x.partial_cmp(&y).unwrap_or(std::cmp::Ordering::Equal)),
+            _ => Err(format!(
+                "TypeError: '<' not supported between instances of '{}' and '{}'",
+                python_type(b),
+                python_type(a)
+            )),
+        },
+    }
+}
+
+fn shuffle(args: Vec<Evaluated>, kwargs: Vec<(String, Evaluated)>) -> Result<Evaluated, String> {
+    let (args, _) = list_function_input("shuffle", args, kwargs)?;
+    match args.as_slice() {
+        [] => Err("ValueError: empty shuffle input".into()),
+        [Evaluated::Sweep] => Ok(Evaluated::Sweep),
+        [Evaluated::Value(Value::List(items))] => {
+            let mut out = items.clone();
+            shuffle_in_place(&mut out);
+            Ok(Evaluated::Value(Value::List(out)))
+        }
+        [Evaluated::Value(v)] => Ok(Evaluated::Value(Value::List(vec![v.clone()]))),
+        _ => Ok(Evaluated::Sweep),
+    }
+}
+
+/// Fisher-Yates with the operating system's per-process random keys (std's `RandomState`), as
+/// Python's `random.shuffle` uses an unseeded generator.
+fn shuffle_in_place(items: &mut [Value]) {
+    use std::hash::{BuildHasher, Hasher};
+    let state = std::collections::hash_map::RandomState::new();
+    for i in (1..items.len()).rev() {
+        let mut h = state.build_hasher();
+        h.write_usize(i);
+        // Modulo bias is below 2^-50 for any list that fits in memory.
+        let j = (h.finish() % (i as u64 + 1)) as usize;
+        items.swap(i, j);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn v(x: impl Into<Value>) -> Evaluated {
+        Evaluated::Value(x.into())
+    }
+
+    #[test]
+    fn python_number_parsing() {
+        // Expected values: Python 3's int() and float().
+        assert_eq!(python_int(" 1_000 "), Some(1000));
+        assert_eq!(python_int("-010"), Some(-10));
+        assert_eq!(python_int("1__0"), None);
+        assert_eq!(python_int("3.7"), None);
+        assert_eq!(python_int(""), None);
+        assert_eq!(python_float("1e-3"), Some(0.001));
+        assert_eq!(python_float(" -Infinity"), Some(f64::NEG_INFINITY));
+        assert_eq!(python_float("1_0.5"), Some(10.5));
+        assert_eq!(python_float(".5"), Some(0.5));
+        assert_eq!(python_float("5."), Some(5.0));
+        assert_eq!(python_float("."), None);
+        assert_eq!(python_float("1e"), None);
+        assert_eq!(python_float("abc"), None);
+    }
+
+    #[test]
+    fn shuffle_is_a_permutation() {
+        let items: Vec<Value> = (0..50).map(Value::Int).collect();
+        let Ok(Evaluated::Value(Value::List(out))) =
+            eval("shuffle", vec![v(items.clone())], vec![])
+        else {
+            panic!("shuffle of a list is a list")
+        };
+        let mut sorted: Vec<i64> = out
+            .iter()
+            .map(|x| match x {
+                Value::Int(i) => *i,
+                _ => -1,
+            })
+            .collect();
+        sorted.sort_unstable();
+        assert_eq!(sorted, (0..50).collect::<Vec<_>>());
+    }
+}

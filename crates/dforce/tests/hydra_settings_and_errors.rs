@@ -1,0 +1,153 @@
+//! Issue 12 through the binary: Hydra's own settings act as in a Hydra 1.3 run (expected
+//! values from `scripts/hydra_oracle.py --run`, which runs Hydra 1.3.2), and a checkpoint that
+//! does not fit the network is reported once, with what to do about it.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use burn::tensor::Device;
+use dforce_config::compose;
+use dforce_core::Diffusion;
+use dforce_engine::DiffusionSettings;
+use dforce_engine::checkpoint::{self, RunPosition};
+use dforce_engine::data_loader::DataPosition;
+use dforce_engine::planning::PlanningLayout;
+use dforce_engine::trainer::{PlanningModel, TrainableModel};
+
+fn configs() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../configs")
+}
+
+fn dforce(cwd: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_dforce"))
+        .current_dir(cwd)
+        .arg("--config-dir")
+        .arg(configs())
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+/// `dforce … +name=abc 'hydra.run.dir=runs/${name}_${seed}'`: Hydra 1.3.2 makes `runs/abc_0`
+/// with `.hydra/{config,hydra,overrides}.yaml` in it.
+#[test]
+fn run_dir_is_resolved_against_the_job_config() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dforce(
+        dir.path(),
+        &[
+            "+name=abc",
+            "hydra.run.dir=runs/${name}_${seed}",
+            "experiment.tasks=[]",
+            "device=cpu",
+        ],
+    );
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{err}");
+    let run = dir.path().join("runs/abc_0");
+    for f in ["config.yaml", "hydra.yaml", "overrides.yaml"] {
+        assert!(run.join(".hydra").join(f).is_file(), "{f}: {err}");
+    }
+    assert!(!dir.path().join("runs/${name}_${seed}").exists());
+    let overrides = std::fs::read_to_string(run.join(".hydra/overrides.yaml")).unwrap();
+    assert!(overrides.contains("- +name=abc"), "{overrides}");
+}
+
+/// `hydra.output_subdir=null` saves no configs; `hydra.job.chdir=true` makes relative paths
+/// of the job relative to the run directory (Hydra changes the working directory).
+#[test]
+fn output_subdir_and_chdir() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dforce(
+        dir.path(),
+        &[
+            "+name=x",
+            "hydra.run.dir=r",
+            "hydra.output_subdir=null",
+            "hydra.job.chdir=true",
+            "experiment.tasks=[]",
+            "device=cpu",
+        ],
+    );
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{err}");
+    assert!(dir.path().join("r/config.resolved.yaml").is_file(), "{err}");
+    assert!(!dir.path().join("r/.hydra").exists());
+}
+
+#[test]
+fn hydra_settings_dforce_does_not_apply_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dforce(
+        dir.path(),
+        &["+name=x", "hydra.launcher.n_jobs=2", "experiment.tasks=[]"],
+    );
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("not a Hydra setting that dforce applies"),
+        "{err}"
+    );
+}
+
+const TINY: &[&str] = &[
+    "experiment=exp_planning",
+    "algorithm=df_planning",
+    "dataset=maze2d_umaze",
+    "algorithm.diffusion.architecture.num_layers=1",
+    "algorithm.diffusion.architecture.dim_feedforward=16",
+    "algorithm.diffusion.sampling_timesteps=10",
+    "algorithm.open_loop_horizon=5",
+    "experiment.validation.batch_size=2",
+    "+experiment.validation.max_steps=10",
+    "experiment.tasks=[validation]",
+    "device=cpu",
+    "+name=v",
+];
+
+/// A checkpoint of a network of another size: the "wrong shape" block once (it was printed
+/// twice), and the overrides that fit the weights.
+#[test]
+fn checkpoint_of_another_size_is_reported_once_with_a_hint() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut overrides: Vec<String> = TINY.iter().map(|s| s.to_string()).collect();
+    overrides.push("algorithm.diffusion.architecture.network_size=16".into());
+    let cfg = compose(&configs(), &overrides)
+        .unwrap()
+        .job
+        .resolved()
+        .unwrap();
+    let device = Device::flex();
+    let layout = PlanningLayout::from_config(&cfg).unwrap();
+    let network = dforce_engine::networks::planning_transformer(&cfg, &layout).unwrap();
+    let mut model = PlanningModel::new(
+        layout,
+        Diffusion::new(DiffusionSettings::from_config(&cfg).unwrap().diffusion).unwrap(),
+        &network,
+        &device,
+    )
+    .unwrap();
+    let train_dir = dir.path().join("train");
+    let pos = RunPosition {
+        global_step: 7,
+        data: DataPosition::default(),
+    };
+    checkpoint::save(&train_dir, &pos, &model.state_tensors(), BTreeMap::new()).unwrap();
+
+    let load = format!("load={}", train_dir.display());
+    let mut args: Vec<&str> = TINY.to_vec();
+    args.push("algorithm.diffusion.architecture.network_size=32");
+    args.push(&load);
+    args.push("hydra.run.dir=v");
+    let out = dforce(dir.path(), &args);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(err.matches("wrong shape").count(), 1, "{err}");
+    assert_eq!(err.matches("does not fit this model").count(), 1, "{err}");
+    assert!(err.contains("hint:"), "{err}");
+    assert!(
+        err.contains("algorithm.diffusion.architecture.network_size=16"),
+        "{err}"
+    );
+}
