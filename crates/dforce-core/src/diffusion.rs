@@ -474,11 +474,17 @@ impl Diffusion {
                 (x0, eps)
             }
         };
-        let z = self.clamped_noise(noise, dims_of(&x_orig), &device)?;
         let sqrt_a_next: Tensor<D> = coef(a_next.iter().map(|v| v.sqrt()).collect(), curr, &device);
-        let x_pred = x_start * sqrt_a_next
-            + pred_noise * coef::<D>(c, curr, &device)
-            + coef::<D>(sigma, curr, &device) * z;
+        let x_pred = x_start * sqrt_a_next + pred_noise * coef::<D>(c, curr, &device);
+        // σ = 0 everywhere (η = 0, the default): σ·z adds exact zeros, so the draw is skipped
+        // (kept aligned in the noise stream) and the two full-window ops with it.
+        let x_pred = if sigma.iter().all(|&s| s == 0.0) {
+            noise.skip_standard_normal(dims_of(&x_orig), &device)?;
+            x_pred
+        } else {
+            let z = self.clamped_noise(noise, dims_of(&x_orig), &device)?;
+            x_pred + coef::<D>(sigma, curr, &device) * z
+        };
         let unchanged = (0..n).map(|i| curr.levels[i] == next.levels[i]).collect();
         Ok(x_pred.mask_where(token_mask(unchanged, curr, &x_orig), x_orig))
     }

@@ -19,6 +19,19 @@ pub trait NoiseSource {
         shape: [usize; D],
         device: &Device,
     ) -> Result<Tensor<D>, CoreError>;
+
+    /// Consumes the draw that `standard_normal(shape)` would make, without building a tensor:
+    /// for a step whose noise is multiplied by σ = 0 everywhere (DDIM with η = 0). Replayed
+    /// draws stay aligned with a reference that drew anyway (torch draws even at σ = 0), and a
+    /// seeded stream advances as if it had drawn, so every later draw — and so every rollout of a
+    /// seed — is what it would be had the step drawn. The default draws and drops the tensor.
+    fn skip_standard_normal<const D: usize>(
+        &mut self,
+        shape: [usize; D],
+        device: &Device,
+    ) -> Result<(), CoreError> {
+        self.standard_normal(shape, device).map(|_| ())
+    }
 }
 
 /// Seeded host-side generator (ChaCha8 + ziggurat normals): identical streams on every backend
@@ -73,6 +86,20 @@ impl NoiseSource for SeededNoise {
             .collect();
         Ok(Tensor::from_data(TensorData::new(values, shape), device))
     }
+
+    /// Advances the generator exactly as `standard_normal` would (the normal sampler takes a
+    /// variable number of words per draw), with no tensor and no device work.
+    fn skip_standard_normal<const D: usize>(
+        &mut self,
+        shape: [usize; D],
+        _device: &Device,
+    ) -> Result<(), CoreError> {
+        let n: usize = shape.iter().product();
+        for _ in 0..n {
+            let _: f32 = StandardNormal.sample(&mut self.rng);
+        }
+        Ok(())
+    }
 }
 
 /// Replays recorded draws in order; running out, or a shape mismatch, is an error.
@@ -114,5 +141,36 @@ impl NoiseSource for ReplayNoise {
             )));
         }
         Ok(Tensor::from_data(TensorData::new(values, shape), device))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn values(t: Tensor<2>) -> Vec<f32> {
+        t.into_data().try_to_vec::<f32>().unwrap()
+    }
+
+    /// Skipping a draw leaves every later draw as it would have been.
+    #[test]
+    fn a_skipped_draw_keeps_the_stream_aligned() {
+        let device = Device::flex();
+        let mut drawn = SeededNoise::new(3);
+        let mut skipped = SeededNoise::new(3);
+        let _ = drawn.standard_normal([5, 7], &device).unwrap();
+        skipped.skip_standard_normal([5, 7], &device).unwrap();
+        assert_eq!(drawn.state(), skipped.state());
+        assert_eq!(
+            values(drawn.standard_normal([2, 3], &device).unwrap()),
+            values(skipped.standard_normal([2, 3], &device).unwrap())
+        );
+
+        let mut replay = ReplayNoise::new();
+        replay.push(vec![1, 2], vec![0.5, -0.5]);
+        replay.push(vec![1, 1], vec![2.0]);
+        replay.skip_standard_normal([1, 2], &device).unwrap();
+        assert_eq!(values(replay.standard_normal([1, 1], &device).unwrap()), [2.0]);
+        assert!(replay.skip_standard_normal([1, 1], &device).is_err());
     }
 }

@@ -60,10 +60,18 @@ impl GradientBuffer {
     }
 
     /// `√Σ‖g‖²` over all parameters (what `clip_grad_norm_` measures).
+    ///
+    /// Each parameter's `‖g‖²` is reduced on the device; the per-parameter sums come back in one
+    /// transfer (one host sync per step, not one per parameter) and are added in f64.
     pub fn total_norm(&self) -> f64 {
-        self.grads
-            .values()
-            .map(|g| g.clone().square().sum().into_scalar::<f32>() as f64)
+        let sums: Vec<Tensor<1>> = self.grads.values().map(|g| g.clone().square().sum()).collect();
+        if sums.is_empty() {
+            return 0.0;
+        }
+        Tensor::cat(sums, 0)
+            .into_data()
+            .iter::<f32>()
+            .map(f64::from)
             .sum::<f64>()
             .sqrt()
     }
