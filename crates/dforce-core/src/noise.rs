@@ -170,7 +170,10 @@ mod tests {
         replay.push(vec![1, 2], vec![0.5, -0.5]);
         replay.push(vec![1, 1], vec![2.0]);
         replay.skip_standard_normal([1, 2], &device).unwrap();
-        assert_eq!(values(replay.standard_normal([1, 1], &device).unwrap()), [2.0]);
+        assert_eq!(
+            values(replay.standard_normal([1, 1], &device).unwrap()),
+            [2.0]
+        );
         assert!(replay.skip_standard_normal([1, 1], &device).is_err());
     }
 }

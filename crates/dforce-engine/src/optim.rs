@@ -64,7 +64,11 @@ impl GradientBuffer {
     /// Each parameter's `‖g‖²` is reduced on the device; the per-parameter sums come back in one
     /// transfer (one host sync per step, not one per parameter) and are added in f64.
     pub fn total_norm(&self) -> f64 {
-        let sums: Vec<Tensor<1>> = self.grads.values().map(|g| g.clone().square().sum()).collect();
+        let sums: Vec<Tensor<1>> = self
+            .grads
+            .values()
+            .map(|g| g.clone().square().sum())
+            .collect();
         if sums.is_empty() {
             return 0.0;
         }

@@ -161,9 +161,11 @@ impl VideoLayout {
             )));
         }
         let n_ctx = self.context_frames / self.frame_stack;
-        if n_ctx == 0 || n_ctx > n_total {
+        if n_ctx > n_total {
             return Err(CoreError::Invalid(format!(
-                "need 1..={n_total} context tokens, got {n_ctx}"
+                "algorithm.context_frames={} is {n_ctx} tokens, more than the {n_total} tokens rolled out; use 0..={}",
+                self.context_frames,
+                n_total * self.frame_stack
             )));
         }
         if let Some(c) = &cond
@@ -177,7 +179,8 @@ impl VideoLayout {
         }
         let s = diffusion.config.sampling_timesteps;
         // Only the current window is stepped; finished tokens are appended once per chunk.
-        let mut xs = gt.slice([0..n_ctx, 0..b, 0..d, 0..h, 0..w]);
+        // With no context (context_frames = 0) the first chunk is generated from noise alone.
+        let mut xs = (n_ctx > 0).then(|| gt.slice([0..n_ctx, 0..b, 0..d, 0..h, 0..w]));
         let mut curr = n_ctx;
         while curr < n_total {
             let horizon = if self.chunk_size > 0 {
@@ -201,7 +204,12 @@ impl VideoLayout {
             let chunk = diffusion.clamped_noise(noise, [horizon, b, d, h, w], &device)?;
             let start = (curr + horizon).saturating_sub(self.n_tokens);
             let window = curr + horizon - start;
-            let mut win = Tensor::cat(vec![xs.clone().slice_dim(0, start..curr), chunk], 0);
+            let mut win = match &xs {
+                Some(done) if curr > start => {
+                    Tensor::cat(vec![done.clone().slice_dim(0, start..curr), chunk], 0)
+                }
+                _ => chunk,
+            };
             let win_cond = cond
                 .as_ref()
                 .map(|c| c.clone().slice_dim(0, start..start + window));
@@ -233,11 +241,16 @@ impl VideoLayout {
                     noise,
                 )?;
             }
-            xs = Tensor::cat(vec![xs, win.slice_dim(0, curr - start..window)], 0);
+            let generated = win.slice_dim(0, curr - start..window);
+            xs = Some(match xs {
+                Some(done) => Tensor::cat(vec![done, generated], 0),
+                None => generated,
+            });
             on_chunk(curr, horizon);
             curr += horizon;
         }
-        Ok(xs)
+        // n_total ≥ 1 tokens (checked by the shape above) were either context or generated.
+        xs.ok_or_else(|| CoreError::Invalid("a rollout of 0 tokens".into()))
     }
 }
 
@@ -406,11 +419,48 @@ mod tests {
         // Context is returned bit-for-bit; the window never exceeds the training length.
         assert_eq!(
             out.clone().slice_dim(0, 0..2).into_data(),
-            gt.slice_dim(0, 0..2).into_data()
+            gt.clone().slice_dim(0, 0..2).into_data()
         );
         assert!(model.0.borrow().iter().all(|&n| n <= 3));
         assert_eq!(model.0.borrow().len(), 4 * 4, "4 chunks × S=4 steps");
         let frames = layout.frames(out);
         assert_eq!(frames.dims(), [6, 2, 1, 2, 2]);
+
+        // No context at all: every token is generated from noise, as the reference allows.
+        let none = VideoLayout {
+            context_frames: 0,
+            ..layout.clone()
+        };
+        let mut chunks = Vec::new();
+        let out = none
+            .rollout(
+                &diffusion,
+                &model,
+                gt.clone(),
+                None,
+                &mut SeededNoise::new(0),
+                |c, h| chunks.push((c, h)),
+            )
+            .unwrap();
+        assert_eq!(out.dims(), gt.dims());
+        assert_eq!(chunks[0], (0, 1));
+        let too_many = VideoLayout {
+            context_frames: 7,
+            ..layout
+        };
+        let err = too_many
+            .rollout(
+                &diffusion,
+                &model,
+                gt,
+                None,
+                &mut SeededNoise::new(0),
+                |_, _| {},
+            )
+            .unwrap_err();
+        assert!(
+            err.to_string().contains("algorithm.context_frames=7"),
+            "{err}"
+        );
     }
 }
