@@ -8,9 +8,10 @@ use dforce_config::{Composed, Value, compose};
 use dforce_engine::RunSettings;
 
 use crate::cli::{CfgPart, RunArgs};
+use crate::parallel::Parallel;
 use crate::{ckpt::group_digits, cluster, config_dir, device, network_spec::NetworkSpec, tasks};
 
-pub fn main(args: &RunArgs) -> Result<()> {
+pub fn main(args: &RunArgs, parallel: &Parallel) -> Result<()> {
     let dir = config_dir::find(args.config_dir.as_deref())?;
     let composed = compose(&dir, &args.overrides)?;
     if let Some(part) = args.cfg {
@@ -20,18 +21,16 @@ pub fn main(args: &RunArgs) -> Result<()> {
     if args.summary {
         return summary(&cfg, &composed);
     }
-    if cluster::should_submit(&cfg) {
+    if cluster::should_submit(&cfg) && parallel.is_root() {
         cluster::submit(&cfg, &args.overrides)?;
         return Ok(());
     }
-    let nodes = cfg.get_opt_i64("experiment.num_nodes")?.unwrap_or(1);
-    if nodes != 1 {
-        bail!(
-            "experiment.num_nodes={nodes}: multi-node training is not available yet (runs are single-process; \
-             the trainer's GradientReducer is where a data-parallel backend plugs in); use experiment.num_nodes=1"
-        );
+    if cluster::should_submit(&cfg) {
+        return Ok(()); // rank 0 submitted the job
     }
-    run(&composed, &cfg)
+    let nodes = cfg.get_opt_i64("experiment.num_nodes")?.unwrap_or(1);
+    parallel.check_nodes(nodes)?;
+    run(&composed, &cfg, parallel)
 }
 
 fn print_config(composed: &Composed, part: CfgPart, resolve: bool) -> Result<()> {
@@ -74,10 +73,11 @@ fn algorithm_family(choice: String, cfg: &Value) -> String {
     }
 }
 
-fn run(composed: &Composed, cfg: &Value) -> Result<()> {
+fn run(composed: &Composed, cfg: &Value, parallel: &Parallel) -> Result<()> {
     let settings = RunSettings::from_config(cfg)?;
     let device_name = cfg.get_opt_str("device")?.unwrap_or("auto");
-    let (device, device_desc) = device::select(device_name)?;
+    let topology = parallel.topology();
+    let (device, device_desc) = device::select_local(device_name, topology.local_rank)?;
     let run_dir = run_directory(composed)?;
     let algorithm = algorithm_family(
         composed
@@ -99,9 +99,18 @@ fn run(composed: &Composed, cfg: &Value) -> Result<()> {
             "resume= and load= cannot be combined: resume continues a run, load starts a new one from weights"
         );
     }
-    write_run_files(&run_dir, composed, cfg)?;
-    eprintln!("dforce: run directory {}", run_dir.display());
-    eprintln!("dforce: device {device_desc}; seed {}", settings.seed);
+    if parallel.is_root() {
+        write_run_files(&run_dir, composed, cfg)?;
+    }
+    say!("dforce: run directory {}", run_dir.display());
+    say!("dforce: device {device_desc}; seed {}", settings.seed);
+    if topology.world_size > 1 {
+        say!(
+            "dforce: data-parallel over {} ranks ({} per node); batch_size and accumulate_grad_batches are per rank",
+            topology.world_size,
+            topology.local_size
+        );
+    }
     let ctx = tasks::RunContext {
         cfg,
         settings: &settings,
@@ -110,9 +119,10 @@ fn run(composed: &Composed, cfg: &Value) -> Result<()> {
         resume,
         load,
         algorithm,
+        parallel,
     };
     for task in &settings.tasks {
-        eprintln!("dforce: task '{}'", task.name());
+        say!("dforce: task '{}'", task.name());
         tasks::run_task(&ctx, *task)?;
     }
     Ok(())
