@@ -1,8 +1,9 @@
 //! Data-parallel training: the seam between the trainer and a collective backend.
 //!
 //! Each process (rank) computes gradients on its own micro-batches; before the optimiser step
-//! the trainer hands the accumulated gradients to a [`GradientReducer`], which averages them
-//! over all ranks (Lightning DDP's all-reduce mean, after accumulation and before clipping).
+//! the trainer hands the accumulated gradients to a [`GradientReducer`], which combines them
+//! over all ranks into the mean gradient of the global batch (Lightning DDP's all-reduce
+//! average, after accumulation and before clipping).
 //! A single process uses [`SingleProcess`]; the `mpi` feature adds [`mpi::MpiReducer`]
 //! (rsmpi over the system MPI library). A GPU cluster would add an NCCL implementation of the
 //! same trait.
@@ -29,11 +30,14 @@ pub trait GradientReducer {
     fn world_size(&self) -> usize;
     /// This process's index in `0..world_size`.
     fn rank(&self) -> usize;
-    /// Replaces every gradient with its mean over all processes (one all-reduce of one
-    /// contiguous f32 buffer holding the gradients in parameter-name order).
-    fn all_reduce_mean(&mut self, grads: &mut GradientBuffer) -> Result<(), TrainError>;
+    /// Replaces every gradient with its sum over all processes (one all-reduce of one
+    /// contiguous f32 buffer holding the gradients in parameter-name order). The trainer scales
+    /// every micro-batch loss by `1 / (accumulation × world size)`, so the sum is the mean
+    /// gradient of the global batch: DDP's average, computed as one process accumulating
+    /// `accumulation × world size` micro-batches would (for two ranks, bit for bit).
+    fn all_reduce_sum(&mut self, grads: &mut GradientBuffer) -> Result<(), TrainError>;
     /// Replaces `values` with their element-wise sum over all processes (the per-step status).
-    fn all_reduce_sum(&mut self, values: &mut [f64]) -> Result<(), TrainError>;
+    fn all_reduce_status(&mut self, values: &mut [f64]) -> Result<(), TrainError>;
     /// Overwrites `values` (same length on every rank) with rank 0's.
     fn broadcast_from_root(&mut self, values: &mut [f32]) -> Result<(), TrainError>;
     /// Every rank's `value`, in rank order.
@@ -53,11 +57,11 @@ impl GradientReducer for SingleProcess {
         0
     }
 
-    fn all_reduce_mean(&mut self, _grads: &mut GradientBuffer) -> Result<(), TrainError> {
+    fn all_reduce_sum(&mut self, _grads: &mut GradientBuffer) -> Result<(), TrainError> {
         Ok(())
     }
 
-    fn all_reduce_sum(&mut self, _values: &mut [f64]) -> Result<(), TrainError> {
+    fn all_reduce_status(&mut self, _values: &mut [f64]) -> Result<(), TrainError> {
         Ok(())
     }
 

@@ -109,9 +109,9 @@ impl GradientBuffer {
         out
     }
 
-    /// Replaces the gradients with `values × scale`, `values` laid out as [`Self::flatten`] made
-    /// it. Errors (with both lengths) when the buffer does not match.
-    pub fn assign_flat(&mut self, values: &[f32], scale: f32) -> Result<(), String> {
+    /// Replaces the gradients with `values`, laid out as [`Self::flatten`] made them. Errors
+    /// (with both lengths) when the buffer does not match.
+    pub fn assign_flat(&mut self, values: &[f32]) -> Result<(), String> {
         let total: usize = self.grads.values().map(|g| g.dims()[0]).sum();
         if total != values.len() {
             return Err(format!(
@@ -122,7 +122,7 @@ impl GradientBuffer {
         let mut at = 0;
         for g in self.grads.values_mut() {
             let n = g.dims()[0];
-            let chunk: Vec<f32> = values[at..at + n].iter().map(|v| v * scale).collect();
+            let chunk = values[at..at + n].to_vec();
             at += n;
             *g = Tensor::from_data(TensorData::new(chunk, [n]), &g.device());
         }

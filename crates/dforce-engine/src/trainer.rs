@@ -8,7 +8,8 @@
 //!
 //! Data-parallel runs ([`GradientReducer`] with several ranks) shard every step: rank `r` of `W`
 //! with accumulation `A` computes global micro-batches `r·A .. r·A + A − 1` of the step's `A·W`
-//! (data and streams alike, see [`Shard`]), the gradients are averaged over ranks, and one small
+//! (data and streams alike, see [`Shard`]), each micro-batch loss is scaled by `1/(A·W)` and the
+//! gradients are summed over ranks (their mean over the global batch, as DDP averages), and one small
 //! all-reduce of the step's status (stop flag, loss sum) makes every rank stop at the same step.
 //! Rank 0 alone writes metrics, TensorBoard, the progress bar, validation media and checkpoints.
 
@@ -315,17 +316,22 @@ pub fn train<M: TrainableModel>(
         optim.load_state_tensors(&sd.tensors, pos.global_step, &job.device);
     }
     if world > 1 {
-        // Every rank starts from rank 0's weights (fresh, `load=` or `resume=`).
-        let mut flat = FlattenParams::default();
-        model.visit_params(&mut flat);
-        reducer.broadcast_from_root(&mut flat.values)?;
-        let mut assign = AssignParams::new(&flat.values);
-        model.visit_params(&mut assign);
-        if assign.remaining() != 0 {
-            return Err(TrainError::Invalid(format!(
-                "rank 0's weights ({} values) do not fit this rank's network",
-                flat.values.len()
-            )));
+        // Every rank starts from rank 0's weights (fresh, `load=` or `resume=`). Ranks that
+        // already hold them (same seed, same file) keep their parameters untouched: rebuilding
+        // them as fresh leaves would untie parameters the network shares at step 0.
+        let mut own = FlattenParams::default();
+        model.visit_params(&mut own);
+        let mut root_values = own.values.clone();
+        reducer.broadcast_from_root(&mut root_values)?;
+        if root_values != own.values {
+            let mut assign = AssignParams::new(&root_values);
+            model.visit_params(&mut assign);
+            if assign.remaining() != 0 {
+                return Err(TrainError::Invalid(format!(
+                    "rank 0's weights ({} values) do not fit this rank's network",
+                    root_values.len()
+                )));
+            }
         }
     }
     if root {
@@ -417,13 +423,15 @@ pub fn train<M: TrainableModel>(
                 });
             }
             loss_sum += value;
-            let grads = (loss / accum as f64).backward();
+            // Scaled by the global micro-batch count, so that the sum over ranks is the mean
+            // gradient of the global batch, bit for bit what one process accumulating A·W sums.
+            let grads = (loss / shard.per_step() as f64).backward();
             model.visit_params(&mut buffer.accumulate(&grads));
         }
         // The step's status over all ranks: any rank stopping stops all; the loss sum.
         let mut status = [if stop { 1.0 } else { 0.0 }, loss_sum];
         if world > 1 {
-            reducer.all_reduce_sum(&mut status)?;
+            reducer.all_reduce_status(&mut status)?;
         }
         if status[0] > 0.0 {
             break;
@@ -431,7 +439,7 @@ pub fn train<M: TrainableModel>(
         if world > 1 {
             bytes_reduced_per_step = 4 * buffer.flat_len() as u64;
         }
-        reducer.all_reduce_mean(&mut buffer)?;
+        reducer.all_reduce_sum(&mut buffer)?;
         if s.debug
             && let Some(bad) = buffer.first_non_finite()
         {

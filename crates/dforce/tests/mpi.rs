@@ -173,6 +173,10 @@ fn planning(data: &Path) -> Vec<String> {
         "experiment.validation.val_every_n_epoch=null",
         "experiment.validation.val_every_n_step=null",
         "seed=3",
+        // Full-size steps from the start: weights then move by ~1e-3 per step, so agreement
+        // within 1e-6 means the same update, not merely small ones.
+        "algorithm.warmup_steps=0",
+        "experiment.training.lr=1e-3",
     ]
     .into_iter()
     .map(String::from)
@@ -225,6 +229,8 @@ fn video_unet3d_on_two_ranks_equals_one_process_accumulating_two() {
         "experiment.training.batch_size=1",
         "experiment.validation.val_every_n_step=null",
         "seed=5",
+        "algorithm.warmup_steps=0",
+        "experiment.training.lr=1e-3",
     ]
     .into_iter()
     .map(String::from)

@@ -73,7 +73,7 @@ impl MpiJob {
     }
 }
 
-/// All-reduce mean of the flattened gradients over `MPI_COMM_WORLD`.
+/// All-reduce (sum) of the flattened gradients over `MPI_COMM_WORLD`.
 pub struct MpiReducer<'a> {
     world: &'a SimpleCommunicator,
     topology: Topology,
@@ -89,18 +89,18 @@ impl GradientReducer for MpiReducer<'_> {
         self.topology.rank
     }
 
-    fn all_reduce_mean(&mut self, grads: &mut GradientBuffer) -> Result<(), TrainError> {
+    fn all_reduce_sum(&mut self, grads: &mut GradientBuffer) -> Result<(), TrainError> {
         let local = grads.flatten();
         self.scratch.clear();
         self.scratch.resize(local.len(), 0.0);
         self.world
             .all_reduce_into(&local[..], &mut self.scratch[..], SystemOperation::sum());
         grads
-            .assign_flat(&self.scratch, 1.0 / self.topology.world_size as f32)
+            .assign_flat(&self.scratch)
             .map_err(TrainError::Invalid)
     }
 
-    fn all_reduce_sum(&mut self, values: &mut [f64]) -> Result<(), TrainError> {
+    fn all_reduce_status(&mut self, values: &mut [f64]) -> Result<(), TrainError> {
         let local = values.to_vec();
         self.world
             .all_reduce_into(&local[..], values, SystemOperation::sum());
