@@ -10,11 +10,11 @@
 //!
 //! Besides the gradients, the trainer uses the reducer for three small collectives: the
 //! per-step status (stop flags and the loss sum, so every rank decides to stop at the same
-//! step), rank 0's weights broadcast at the start of training (after `load=` / `resume=`), and
-//! a digest of every rank's final weights, checked to be identical.
+//! step), rank 0's weights broadcast and compared with every rank's at the first step (fresh,
+//! `load=` or `resume=`), and a digest of every rank's final weights, checked to be identical.
 
 use burn::module::Param;
-use burn::tensor::{Tensor, TensorData};
+use burn::tensor::Tensor;
 use dforce_nn::ParamVisitor;
 
 use crate::optim::GradientBuffer;
@@ -189,48 +189,6 @@ impl ParamVisitor for FlattenParams {
 
     fn param_transposed(&mut self, param: &mut Param<Tensor<2>>, _name: &str) {
         self.push(param);
-    }
-}
-
-/// Writes a buffer made by [`FlattenParams`] (same network, same visit order) back into the
-/// parameters, as trainable autodiff leaves.
-pub struct AssignParams<'a> {
-    values: &'a [f32],
-    at: usize,
-}
-
-impl<'a> AssignParams<'a> {
-    pub fn new(values: &'a [f32]) -> Self {
-        Self { values, at: 0 }
-    }
-
-    /// Values not consumed by the walk (0 when the buffer matched the network).
-    pub fn remaining(&self) -> usize {
-        self.values.len() - self.at
-    }
-
-    fn assign<const D: usize>(&mut self, param: &mut Param<Tensor<D>>) {
-        let value = param.val().inner();
-        let shape = value.dims();
-        let n = value.shape().num_elements();
-        let end = (self.at + n).min(self.values.len());
-        let chunk = self.values[self.at..end].to_vec();
-        self.at = end;
-        if chunk.len() != n {
-            return; // a length mismatch is reported through `remaining` by the caller
-        }
-        let t: Tensor<D> = Tensor::from_data(TensorData::new(chunk, shape), &value.device());
-        *param = Param::initialized(param.id, t.autodiff().require_grad());
-    }
-}
-
-impl ParamVisitor for AssignParams<'_> {
-    fn param<const D: usize>(&mut self, param: &mut Param<Tensor<D>>, _name: &str) {
-        self.assign(param);
-    }
-
-    fn param_transposed(&mut self, param: &mut Param<Tensor<2>>, _name: &str) {
-        self.assign(param);
     }
 }
 

@@ -30,9 +30,7 @@ use thiserror::Error;
 
 use crate::checkpoint::{self, RunPosition};
 use crate::data_loader::{BatchBuilder, BatchPlan, DataPosition, Loader};
-use crate::distributed::{
-    AssignParams, FlattenParams, GradientReducer, Shard, SingleProcess, digest,
-};
+use crate::distributed::{FlattenParams, GradientReducer, Shard, SingleProcess, digest};
 use crate::maze2d_data::Maze2dWindows;
 use crate::metrics::MetricsLog;
 use crate::optim::{AdamW, AdamWConfig, GradientBuffer, Warmup};
@@ -315,25 +313,12 @@ pub fn train<M: TrainableModel>(
         })?;
         optim.load_state_tensors(&sd.tensors, pos.global_step, &job.device);
     }
-    if world > 1 {
-        // Every rank starts from rank 0's weights (fresh, `load=` or `resume=`). Ranks that
-        // already hold them (same seed, same file) keep their parameters untouched: rebuilding
-        // them as fresh leaves would untie parameters the network shares at step 0.
-        let mut own = FlattenParams::default();
-        model.visit_params(&mut own);
-        let mut root_values = own.values.clone();
-        reducer.broadcast_from_root(&mut root_values)?;
-        if root_values != own.values {
-            let mut assign = AssignParams::new(&root_values);
-            model.visit_params(&mut assign);
-            if assign.remaining() != 0 {
-                return Err(TrainError::Invalid(format!(
-                    "rank 0's weights ({} values) do not fit this rank's network",
-                    root_values.len()
-                )));
-            }
-        }
-    }
+    // Every rank must start from rank 0's weights: all ranks build them from the same seed, or
+    // read them from the same `load=` / `resume=` file. They are broadcast from rank 0 and
+    // compared after the first forward pass, not before: burn initialises parameters lazily, on
+    // first use, so reading them now would change the order in which they draw from the seeded
+    // generator (and so the weights) against a single process.
+    let mut weights_agreed = world == 1;
     if root {
         std::fs::create_dir_all(job.run_dir)
             .map_err(io(format!("creating {}", job.run_dir.display())))?;
@@ -435,6 +420,10 @@ pub fn train<M: TrainableModel>(
         }
         if status[0] > 0.0 {
             break;
+        }
+        if !weights_agreed {
+            check_root_weights(reducer, model)?;
+            weights_agreed = true;
         }
         if world > 1 {
             bytes_reduced_per_step = 4 * buffer.flat_len() as u64;
@@ -558,6 +547,31 @@ pub fn train<M: TrainableModel>(
         weight_digest,
         bytes_reduced_per_step,
     })
+}
+
+/// Broadcasts rank 0's weights and fails, naming the rank, where this rank's differ.
+fn check_root_weights<M: TrainableModel>(
+    reducer: &mut dyn GradientReducer,
+    model: &mut M,
+) -> Result<(), TrainError> {
+    let mut own = FlattenParams::default();
+    model.visit_params(&mut own);
+    let mut root_values = own.values.clone();
+    reducer.broadcast_from_root(&mut root_values)?;
+    if root_values != own.values {
+        let differ = root_values
+            .iter()
+            .zip(&own.values)
+            .filter(|(a, b)| a.to_bits() != b.to_bits())
+            .count();
+        return Err(TrainError::Invalid(format!(
+            "rank {}'s initial weights differ from rank 0's in {differ} of {} values; every rank \
+             must build them from the same seed or read the same load=/resume= file",
+            reducer.rank(),
+            own.values.len()
+        )));
+    }
+    Ok(())
 }
 
 fn save<M: TrainableModel>(

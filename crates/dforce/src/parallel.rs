@@ -124,7 +124,10 @@ impl Parallel {
     pub fn fail(&self, e: &anyhow::Error) -> std::process::ExitCode {
         let t = self.topology;
         if t.world_size > 1 {
-            eprintln!("error: rank {} of {}: {e:#}", t.rank, t.world_size);
+            // One write, so that the launcher forwards the whole line even when another rank's
+            // abort ends this process right after.
+            let line = format!("error: rank {} of {}: {e:#}\n", t.rank, t.world_size);
+            let _ = std::io::Write::write_all(&mut std::io::stderr().lock(), line.as_bytes());
             #[cfg(feature = "mpi")]
             if let Some(job) = &self.job {
                 job.abort(1);
