@@ -130,6 +130,9 @@ impl Parallel {
             let _ = std::io::Write::write_all(&mut std::io::stderr().lock(), line.as_bytes());
             #[cfg(feature = "mpi")]
             if let Some(job) = &self.job {
+                // Give the launcher a moment to forward the line (and those of other ranks
+                // failing at the same time) before the abort tears the job down.
+                std::thread::sleep(std::time::Duration::from_millis(500));
                 job.abort(1);
             }
         } else {

@@ -369,3 +369,30 @@ fn killing_one_rank_ends_the_job_within_seconds_and_the_newest_checkpoint_loads(
             .any(|k| k.starts_with("diffusion_model.model."))
     );
 }
+
+#[test]
+fn a_two_rank_run_resumed_on_two_ranks_continues_exactly() {
+    let dir = tempfile::tempdir().unwrap();
+    let base = with(
+        &planning(&dir.path().join("maze")),
+        &["experiment.training.checkpointing.every_n_train_steps=3".into()],
+    );
+    let (a, b) = (dir.path().join("a"), dir.path().join("b"));
+    let at = |steps: u64, run_dir: &Path| {
+        vec![
+            format!("experiment.training.max_steps={steps}"),
+            format!("hydra.run.dir={}", run_dir.display()),
+        ]
+    };
+    ok(&run(2, &with(&base, &at(6, &b))));
+    ok(&run(2, &with(&base, &at(3, &a))));
+    let mut resumed = at(6, &a);
+    resumed.push(format!("resume={}", a.display()));
+    let err = ok(&run(2, &with(&base, &resumed)));
+    assert!(err.contains("trained steps 3..6"), "{err}");
+    assert_eq!(losses(&a), losses(&b));
+    let worst = max_weight_diff(&the_checkpoint(&a), &the_checkpoint(&b), "diffusion_model.");
+    assert_eq!(worst, 0.0, "resumed weights differ by {worst}");
+    let sd = StateDict::load(&the_checkpoint(&a)).unwrap();
+    assert_eq!(sd.metadata.get("world_size").map(String::as_str), Some("2"));
+}
