@@ -4,6 +4,9 @@
 //! is always the same items, whichever worker builds it, so a run can stop anywhere and resume
 //! from `(epoch, batch)` with the very same data. Workers build batches round-robin and the
 //! consumer takes them in order; each worker holds at most `prefetch` finished batches.
+//!
+//! In a data-parallel run each rank builds only its [`Shard`] of every step's batches (the
+//! order is the same on every rank, so the shards partition it exactly).
 
 use std::sync::Arc;
 use std::sync::mpsc::{Receiver, sync_channel};
@@ -12,6 +15,8 @@ use std::thread::JoinHandle;
 use rand::SeedableRng;
 use rand::seq::SliceRandom;
 use rand_chacha::ChaCha8Rng;
+
+use crate::distributed::Shard;
 
 /// Where in the data stream a run stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -51,7 +56,8 @@ impl BatchPlan {
 /// Builds the batch of the given item indices (shared by the worker threads).
 pub type BatchBuilder<B> = Arc<dyn Fn(&[usize]) -> B + Send + Sync>;
 
-/// A stream of batches from `start` on, built by `workers` threads.
+/// A stream of batches from `start` on, built by `workers` threads. `start` must be a step
+/// boundary of `shard` (the position of a checkpoint, or the beginning).
 pub struct Loader<B> {
     receivers: Vec<Receiver<(DataPosition, B)>>,
     next: usize,
@@ -62,6 +68,7 @@ impl<B: Send + 'static> Loader<B> {
     pub fn start(
         plan: BatchPlan,
         start: DataPosition,
+        shard: Shard,
         workers: usize,
         prefetch: usize,
         build: BatchBuilder<B>,
@@ -76,7 +83,8 @@ impl<B: Send + 'static> Loader<B> {
                 let mut pos = start;
                 let mut order = plan.order(pos.epoch);
                 let per_epoch = plan.batches_per_epoch();
-                let mut k = 0usize;
+                let mut k = 0usize; // batches of this shard so far
+                let mut j = 0u64; // batches of the global order so far
                 loop {
                     if pos.batch >= per_epoch {
                         pos = DataPosition {
@@ -85,15 +93,18 @@ impl<B: Send + 'static> Loader<B> {
                         };
                         order = plan.order(pos.epoch);
                     }
-                    if k % workers == w {
-                        let lo = pos.batch as usize * plan.batch_size;
-                        let hi = (lo + plan.batch_size).min(plan.items);
-                        let batch = build(&order[lo..hi]);
-                        if tx.send((pos, batch)).is_err() {
-                            return; // the consumer is gone
+                    if shard.takes(j) {
+                        if k % workers == w {
+                            let lo = pos.batch as usize * plan.batch_size;
+                            let hi = (lo + plan.batch_size).min(plan.items);
+                            let batch = build(&order[lo..hi]);
+                            if tx.send((pos, batch)).is_err() {
+                                return; // the consumer is gone
+                            }
                         }
+                        k += 1;
                     }
-                    k += 1;
+                    j += 1;
                     pos.batch += 1;
                 }
             }));
@@ -128,6 +139,49 @@ impl<B> Drop for Loader<B> {
 mod tests {
     use super::*;
 
+    const ONE: Shard = Shard {
+        world_size: 1,
+        rank: 0,
+        accumulate: 1,
+    };
+
+    #[test]
+    fn shards_of_two_ranks_interleave_into_the_single_process_order() {
+        let plan = BatchPlan {
+            items: 11,
+            batch_size: 2,
+            shuffle: true,
+            seed: 3,
+        };
+        let build: BatchBuilder<Vec<usize>> = Arc::new(|i: &[usize]| i.to_vec());
+        let start = DataPosition { epoch: 1, batch: 2 };
+        let single = Shard {
+            world_size: 1,
+            rank: 0,
+            accumulate: 4,
+        };
+        let mut one = Loader::start(plan, start, single, 3, 2, build.clone());
+        let reference: Vec<_> = (0..16).map(|_| one.next_batch().unwrap()).collect();
+        let mut ranks: Vec<_> = (0..2)
+            .map(|rank| {
+                let shard = Shard {
+                    world_size: 2,
+                    rank,
+                    accumulate: 2,
+                };
+                Loader::start(plan, start, shard, 2, 1, build.clone())
+            })
+            .collect();
+        let mut merged = Vec::new();
+        for _step in 0..4 {
+            for r in ranks.iter_mut() {
+                merged.push(r.next_batch().unwrap());
+                merged.push(r.next_batch().unwrap());
+            }
+        }
+        assert_eq!(merged, reference);
+    }
+
     #[test]
     fn resuming_mid_epoch_yields_the_same_batches() {
         let plan = BatchPlan {
@@ -137,9 +191,9 @@ mod tests {
             seed: 7,
         };
         let build: BatchBuilder<Vec<usize>> = Arc::new(|i: &[usize]| i.to_vec());
-        let mut full = Loader::start(plan, DataPosition::default(), 2, 2, build.clone());
+        let mut full = Loader::start(plan, DataPosition::default(), ONE, 2, 2, build.clone());
         let all: Vec<_> = (0..9).map(|_| full.next_batch().unwrap()).collect();
-        let mut resumed = Loader::start(plan, all[5].0, 3, 1, build);
+        let mut resumed = Loader::start(plan, all[5].0, ONE, 3, 1, build);
         let rest: Vec<_> = (0..4).map(|_| resumed.next_batch().unwrap()).collect();
         assert_eq!(rest, all[5..9].to_vec());
         assert_eq!(all[3].0, DataPosition { epoch: 0, batch: 3 });

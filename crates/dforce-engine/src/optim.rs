@@ -104,6 +104,43 @@ impl GradientBuffer {
         })
     }
 
+    /// Gradient values held (the length of [`Self::flatten`]).
+    pub fn flat_len(&self) -> usize {
+        self.grads.values().map(|g| g.dims()[0]).sum()
+    }
+
+    /// Every gradient, flattened in parameter-name order and concatenated into one buffer (what
+    /// a data-parallel reducer all-reduces in one collective).
+    pub fn flatten(&self) -> Vec<f32> {
+        let total = self.grads.values().map(|g| g.dims()[0]).sum();
+        let mut out = Vec::with_capacity(total);
+        for g in self.grads.values() {
+            let data = g.clone().into_data().convert::<f32>();
+            out.extend_from_slice(data.as_slice::<f32>().unwrap_or_default());
+        }
+        out
+    }
+
+    /// Replaces the gradients with `values`, laid out as [`Self::flatten`] made them. Errors
+    /// (with both lengths) when the buffer does not match.
+    pub fn assign_flat(&mut self, values: &[f32]) -> Result<(), String> {
+        let total: usize = self.grads.values().map(|g| g.dims()[0]).sum();
+        if total != values.len() {
+            return Err(format!(
+                "gradient buffer of {} values does not match the {total} gradient values of this process",
+                values.len()
+            ));
+        }
+        let mut at = 0;
+        for g in self.grads.values_mut() {
+            let n = g.dims()[0];
+            let chunk = values[at..at + n].to_vec();
+            at += n;
+            *g = Tensor::from_data(TensorData::new(chunk, [n]), &g.device());
+        }
+        Ok(())
+    }
+
     pub fn clear(&mut self) {
         self.grads.clear();
         self.micro_batches = 0;

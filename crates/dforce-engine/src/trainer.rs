@@ -5,6 +5,13 @@
 //! (noise levels, diffusion noise, terminal masks) comes from streams derived from
 //! `(seed, s, micro-batch)`, and the data order from `(seed, epoch)`, so a run resumed from a
 //! checkpoint computes exactly the losses an uninterrupted run would.
+//!
+//! Data-parallel runs ([`GradientReducer`] with several ranks) shard every step: rank `r` of `W`
+//! with accumulation `A` computes global micro-batches `r·A .. r·A + A − 1` of the step's `A·W`
+//! (data and streams alike, see [`Shard`]), each micro-batch loss is scaled by `1/(A·W)` and the
+//! gradients are summed over ranks (their mean over the global batch, as DDP averages), and one small
+//! all-reduce of the step's status (stop flag, loss sum) makes every rank stop at the same step.
+//! Rank 0 alone writes metrics, TensorBoard, the progress bar, validation media and checkpoints.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -23,7 +30,7 @@ use thiserror::Error;
 
 use crate::checkpoint::{self, RunPosition};
 use crate::data_loader::{BatchBuilder, BatchPlan, DataPosition, Loader};
-use crate::distributed::GradientReducer;
+use crate::distributed::{FlattenParams, GradientReducer, Shard, SingleProcess, digest};
 use crate::maze2d_data::Maze2dWindows;
 use crate::metrics::MetricsLog;
 use crate::optim::{AdamW, AdamWConfig, GradientBuffer, Warmup};
@@ -187,13 +194,19 @@ pub struct TrainSummary {
     pub last_loss: Option<f64>,
     pub seconds: f64,
     pub checkpoint: Option<PathBuf>,
+    /// Processes that trained together (1 for a single process).
+    pub world_size: usize,
+    /// In a data-parallel run: the digest of the final weights, checked identical on every rank.
+    pub weight_digest: Option<u64>,
+    /// Bytes of gradients each rank all-reduces per optimiser step (0 for a single process).
+    pub bytes_reduced_per_step: u64,
 }
 
 impl TrainSummary {
     /// The one-line report printed at the end of a training task.
     pub fn one_line(&self) -> String {
         let steps = self.steps - self.first_step;
-        format!(
+        let mut line = format!(
             "trained steps {}..{} ({steps} steps in {:.1} s, {:.3} steps/s); last loss {}; checkpoint {}",
             self.first_step,
             self.steps,
@@ -203,7 +216,14 @@ impl TrainSummary {
             self.checkpoint
                 .as_ref()
                 .map_or("none".into(), |p| p.display().to_string()),
-        )
+        );
+        if let Some(d) = self.weight_digest {
+            line.push_str(&format!(
+                "; {} ranks, {} bytes all-reduced per step, final weights identical on all ranks (digest {d:016x})",
+                self.world_size, self.bytes_reduced_per_step
+            ));
+        }
+        line
     }
 }
 
@@ -220,7 +240,8 @@ pub struct TrainJob<'a> {
     pub resume: Option<PathBuf>,
     pub device: Device,
     pub quiet: bool,
-    /// Combines gradients across data-parallel processes; `None` is a single process.
+    /// Combines gradients across data-parallel processes; `None` is a single process. With
+    /// several ranks, `settings.accumulate_grad_batches` and `batch_size` are per rank.
     pub reducer: Option<&'a mut dyn crate::distributed::GradientReducer>,
 }
 
@@ -259,6 +280,18 @@ pub fn train<M: TrainableModel>(
     if items == 0 {
         return Err(TrainError::Invalid("the training set is empty".into()));
     }
+    let mut single = SingleProcess;
+    let reducer: &mut dyn GradientReducer = match job.reducer.take() {
+        Some(r) => r,
+        None => &mut single,
+    };
+    let world = reducer.world_size();
+    let root = reducer.rank() == 0;
+    let shard = Shard {
+        world_size: world,
+        rank: reducer.rank(),
+        accumulate: s.accumulate_grad_batches,
+    };
     let mut optim = AdamW::new(AdamWConfig {
         beta1: s.betas.0,
         beta2: s.betas.1,
@@ -280,9 +313,17 @@ pub fn train<M: TrainableModel>(
         })?;
         optim.load_state_tensors(&sd.tensors, pos.global_step, &job.device);
     }
-    std::fs::create_dir_all(job.run_dir)
-        .map_err(io(format!("creating {}", job.run_dir.display())))?;
-    checkpoint::remove_stale_temp_files(job.run_dir);
+    // Every rank must start from rank 0's weights: all ranks build them from the same seed, or
+    // read them from the same `load=` / `resume=` file. They are broadcast from rank 0 and
+    // compared after the first forward pass, not before: burn initialises parameters lazily, on
+    // first use, so reading them now would change the order in which they draw from the seeded
+    // generator (and so the weights) against a single process.
+    let mut weights_agreed = world == 1;
+    if root {
+        std::fs::create_dir_all(job.run_dir)
+            .map_err(io(format!("creating {}", job.run_dir.display())))?;
+        checkpoint::remove_stale_temp_files(job.run_dir);
+    }
     let first_step = pos.global_step;
     let warmup = Warmup {
         base_lr: s.lr,
@@ -295,17 +336,24 @@ pub fn train<M: TrainableModel>(
         shuffle: s.shuffle,
         seed: job.seed,
     };
-    let mut loader = Loader::start(plan, pos.data, s.num_workers.clamp(1, 4), 2, build);
+    let mut loader = Loader::start(plan, pos.data, shard, s.num_workers.clamp(1, 4), 2, build);
+    let per_epoch = plan.batches_per_epoch();
+    let start_batch = pos.data.epoch * per_epoch + pos.data.batch;
 
-    let mut metrics = MetricsLog::open(
-        &job.run_dir.join("metrics.jsonl"),
-        job.resume.as_ref().map(|_| first_step),
-    )
-    .map_err(io("opening metrics.jsonl"))?;
-    let mut tb =
-        EventWriter::create(job.run_dir).map_err(io("creating the TensorBoard event file"))?;
+    let (mut metrics, mut tb) = if root {
+        let metrics = MetricsLog::open(
+            &job.run_dir.join("metrics.jsonl"),
+            job.resume.as_ref().map(|_| first_step),
+        )
+        .map_err(io("opening metrics.jsonl"))?;
+        let tb =
+            EventWriter::create(job.run_dir).map_err(io("creating the TensorBoard event file"))?;
+        (Some(metrics), Some(tb))
+    } else {
+        (None, None)
+    };
     let total = s.max_steps.unwrap_or(0);
-    let bar = if job.quiet {
+    let bar = if job.quiet || !root {
         ProgressBar::hidden()
     } else {
         ProgressBar::new(total)
@@ -323,23 +371,30 @@ pub fn train<M: TrainableModel>(
     let mut last_loss = None;
     let mut last_path = None;
     let mut buffer = GradientBuffer::default();
+    let mut bytes_reduced_per_step = 0;
     let accum = s.accumulate_grad_batches;
-    'training: loop {
-        if s.max_steps.is_some_and(|m| pos.global_step >= m)
-            || s.max_time.is_some_and(|t| started.elapsed() >= t)
-        {
+    loop {
+        // max_steps is the same on every rank; the other stop conditions are decided together
+        // below, so that all ranks take the same steps.
+        if s.max_steps.is_some_and(|m| pos.global_step >= m) {
             break;
         }
+        let mut stop = s.max_time.is_some_and(|t| started.elapsed() >= t);
         let mut loss_sum = 0.0f64;
         for micro in 0..accum {
+            if stop {
+                break;
+            }
             let Some((at, batch)) = loader.next_batch() else {
-                break 'training;
+                stop = true;
+                break;
             };
             if s.max_epochs.is_some_and(|m| at.epoch >= m) {
-                break 'training;
+                stop = true;
+                break;
             }
             let batch = batch?;
-            let stream = pos.global_step * accum as u64 + micro as u64;
+            let stream = pos.global_step * shard.per_step() + shard.global_micro(micro);
             let mut rng = ChaCha8Rng::seed_from_u64(job.seed);
             rng.set_stream(2 * stream);
             let mut noise = SeededNoise::for_stream(job.seed, 2 * stream + 1);
@@ -353,13 +408,27 @@ pub fn train<M: TrainableModel>(
                 });
             }
             loss_sum += value;
-            let grads = (loss / accum as f64).backward();
+            // Scaled by the global micro-batch count, so that the sum over ranks is the mean
+            // gradient of the global batch, bit for bit what one process accumulating A·W sums.
+            let grads = (loss / shard.per_step() as f64).backward();
             model.visit_params(&mut buffer.accumulate(&grads));
-            pos.data = DataPosition {
-                epoch: at.epoch,
-                batch: at.batch + 1,
-            };
         }
+        // The step's status over all ranks: any rank stopping stops all; the loss sum.
+        let mut status = [if stop { 1.0 } else { 0.0 }, loss_sum];
+        if world > 1 {
+            reducer.all_reduce_status(&mut status)?;
+        }
+        if status[0] > 0.0 {
+            break;
+        }
+        if !weights_agreed {
+            check_root_weights(reducer, model)?;
+            weights_agreed = true;
+        }
+        if world > 1 {
+            bytes_reduced_per_step = 4 * buffer.flat_len() as u64;
+        }
+        reducer.all_reduce_sum(&mut buffer)?;
         if s.debug
             && let Some(bad) = buffer.first_non_finite()
         {
@@ -368,10 +437,6 @@ pub fn train<M: TrainableModel>(
                 step: pos.global_step,
                 detail: format!(" of parameter '{}'", bad.param),
             });
-        }
-        match job.reducer.as_deref_mut() {
-            Some(r) => r.all_reduce_mean(&mut buffer)?,
-            None => crate::distributed::SingleProcess.all_reduce_mean(&mut buffer)?,
         }
         let grad_norm = if s.gradient_clip_val > 0.0 {
             Some(buffer.clip_total_norm(s.gradient_clip_val))
@@ -382,8 +447,17 @@ pub fn train<M: TrainableModel>(
         model.visit_params(&mut optim.step(lr, &buffer));
         buffer.clear();
         pos.global_step += 1;
-        let loss = loss_sum / accum as f64;
+        // The position after this step's last global batch (a step boundary on every rank).
+        let last = start_batch + (pos.global_step - first_step) * shard.per_step() - 1;
+        pos.data = DataPosition {
+            epoch: last / per_epoch,
+            batch: last % per_epoch + 1,
+        };
+        let loss = status[1] / shard.per_step() as f64;
         last_loss = Some(loss);
+        if !root {
+            continue;
+        }
 
         let mut values = BTreeMap::from([
             ("training/loss".to_string(), loss),
@@ -393,12 +467,16 @@ pub fn train<M: TrainableModel>(
             values.insert("training/grad_norm".into(), g);
         }
         values.insert("training/epoch".into(), pos.data.epoch as f64);
-        metrics
-            .log(pos.global_step, &values)
-            .map_err(io("writing metrics.jsonl"))?;
-        for (k, v) in &values {
-            tb.scalar(k, pos.global_step, *v as f32)
-                .map_err(io("writing the TensorBoard event file"))?;
+        if let Some(metrics) = metrics.as_mut() {
+            metrics
+                .log(pos.global_step, &values)
+                .map_err(io("writing metrics.jsonl"))?;
+        }
+        if let Some(tb) = tb.as_mut() {
+            for (k, v) in &values {
+                tb.scalar(k, pos.global_step, *v as f32)
+                    .map_err(io("writing the TensorBoard event file"))?;
+            }
         }
         bar.set_position(pos.global_step);
         bar.set_message(format!("loss {loss:.4}"));
@@ -425,28 +503,75 @@ pub fn train<M: TrainableModel>(
                     (pos.data.epoch + 1).is_multiple_of(n)
                 });
         if due {
-            last_path = Some(save(&job, model, &optim, &pos)?);
+            last_path = Some(save(&job, model, &optim, &pos, world)?);
             last_ckpt_time = Instant::now();
         }
     }
     // Like Lightning, finish with a checkpoint of the final state.
-    if pos.global_step > first_step
+    if root
+        && pos.global_step > first_step
         && last_path
             .as_ref()
             .is_none_or(|p| *p != checkpoint::path_for(job.run_dir, &pos))
     {
-        last_path = Some(save(&job, model, &optim, &pos)?);
+        last_path = Some(save(&job, model, &optim, &pos, world)?);
     }
-    tb.flush()
-        .map_err(io("writing the TensorBoard event file"))?;
+    if let Some(tb) = tb.as_mut() {
+        tb.flush()
+            .map_err(io("writing the TensorBoard event file"))?;
+    }
     bar.finish_and_clear();
+    let weight_digest = if world > 1 {
+        // Every rank must hold the very same weights after the same number of steps.
+        let steps = reducer.all_gather(pos.global_step)?;
+        let mut flat = FlattenParams::default();
+        model.visit_params(&mut flat);
+        let d = digest(&flat.values);
+        let digests = reducer.all_gather(d)?;
+        if steps.iter().any(|&x| x != pos.global_step) || digests.iter().any(|&x| x != d) {
+            return Err(TrainError::Invalid(format!(
+                "data-parallel ranks diverged: steps by rank {steps:?}, weight digests by rank {digests:016x?}"
+            )));
+        }
+        Some(d)
+    } else {
+        None
+    };
     Ok(TrainSummary {
         steps: pos.global_step,
         first_step,
         last_loss,
         seconds: started.elapsed().as_secs_f64(),
         checkpoint: last_path,
+        world_size: world,
+        weight_digest,
+        bytes_reduced_per_step,
     })
+}
+
+/// Broadcasts rank 0's weights and fails, naming the rank, where this rank's differ.
+fn check_root_weights<M: TrainableModel>(
+    reducer: &mut dyn GradientReducer,
+    model: &mut M,
+) -> Result<(), TrainError> {
+    let mut own = FlattenParams::default();
+    model.visit_params(&mut own);
+    let mut root_values = own.values.clone();
+    reducer.broadcast_from_root(&mut root_values)?;
+    if root_values != own.values {
+        let differ = root_values
+            .iter()
+            .zip(&own.values)
+            .filter(|(a, b)| a.to_bits() != b.to_bits())
+            .count();
+        return Err(TrainError::Invalid(format!(
+            "rank {}'s initial weights differ from rank 0's in {differ} of {} values; every rank \
+             must build them from the same seed or read the same load=/resume= file",
+            reducer.rank(),
+            own.values.len()
+        )));
+    }
+    Ok(())
 }
 
 fn save<M: TrainableModel>(
@@ -454,6 +579,7 @@ fn save<M: TrainableModel>(
     model: &mut M,
     optim: &AdamW,
     pos: &RunPosition,
+    world_size: usize,
 ) -> Result<PathBuf, TrainError> {
     let mut tensors = model.state_tensors();
     tensors.extend(optim.state_tensors());
@@ -466,6 +592,7 @@ fn save<M: TrainableModel>(
             "chacha8 streams derived from (seed, step, micro-batch)".to_string(),
         ),
         ("config".to_string(), job.config_yaml.clone()),
+        ("world_size".to_string(), world_size.to_string()),
     ]);
     Ok(checkpoint::save(job.run_dir, pos, &tensors, metadata)?)
 }

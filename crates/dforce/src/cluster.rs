@@ -5,6 +5,10 @@
 //! `slurm_logs/<date>-<name>/job.slurm` and submitted with `sbatch` when it is available. The
 //! reference's templates launch `python -m main`; the script launches this `dforce` instead.
 //! On the compute node `+_on_compute_node=True` makes the same command line run locally.
+//!
+//! With the `mpi` feature, a job of several nodes (`experiment.num_nodes`) or several GPUs per
+//! node (`cluster.params.num_gpus`) launches one rank per GPU: the script asks for
+//! `--nodes`/`--ntasks-per-node` and starts dforce with `srun`.
 
 use std::path::{Path, PathBuf};
 
@@ -64,7 +68,14 @@ pub fn submit(cfg: &Value, overrides: &[String]) -> Result<PathBuf> {
         );
     }
     let exe = std::env::current_exe().context("locating the dforce executable")?;
-    script = script.replace("python -m main", &exe.display().to_string());
+    let nodes = cfg.get_opt_i64("experiment.num_nodes")?.unwrap_or(1);
+    let gpus = cfg
+        .get_opt_i64("cluster.params.num_gpus")
+        .ok()
+        .flatten()
+        .unwrap_or(1);
+    let launch = data_parallel_launch(&mut script, nodes, gpus)?;
+    script = script.replace("python -m main", &format!("{launch}{}", exe.display()));
     let path = log_dir.join("job.slurm");
     std::fs::write(&path, &script).with_context(|| format!("writing {}", path.display()))?;
     #[cfg(unix)]
@@ -88,6 +99,37 @@ pub fn submit(cfg: &Value, overrides: &[String]) -> Result<PathBuf> {
     Ok(path)
 }
 
+/// For a data-parallel job (`nodes > 1` or `gpus > 1` per node, `mpi` builds only), asks Slurm
+/// for one task per GPU on every node and returns the `srun` prefix that starts them; otherwise
+/// leaves the script alone and returns an empty prefix.
+fn data_parallel_launch(script: &mut String, nodes: i64, gpus: i64) -> Result<String> {
+    if nodes < 1 || gpus < 1 {
+        bail!(
+            "experiment.num_nodes={nodes} and cluster.params.num_gpus={gpus}: both must be at least 1"
+        );
+    }
+    if nodes == 1 && gpus == 1 {
+        return Ok(String::new());
+    }
+    if !cfg!(feature = "mpi") {
+        if nodes > 1 {
+            bail!(
+                "experiment.num_nodes={nodes}: this dforce was built without MPI; rebuild with \
+                 `cargo build --release --features mpi` to train on several nodes, or use experiment.num_nodes=1"
+            );
+        }
+        return Ok(String::new()); // one process on one GPU, as before
+    }
+    let request = format!("#SBATCH --nodes={nodes}\n#SBATCH --ntasks-per-node={gpus}\n");
+    match script.find("#SBATCH") {
+        Some(at) => script.insert_str(at, &request),
+        None => {
+            bail!("cluster.launch_template has no #SBATCH line to add --nodes/--ntasks-per-node to")
+        }
+    }
+    Ok(format!("srun --nodes={nodes} --ntasks-per-node={gpus} "))
+}
+
 /// The first ancestor of the working directory holding `.git` (the reference's project root).
 fn project_root() -> Result<PathBuf> {
     let cwd = std::env::current_dir()?;
@@ -96,4 +138,39 @@ fn project_root() -> Result<PathBuf> {
         .find(|d| d.join(".git").exists())
         .map(Path::to_path_buf)
         .unwrap_or(cwd))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn one_node_one_gpu_leaves_the_template_alone() {
+        let mut s = "#!/bin/bash\n#SBATCH -J x\npython -m main a=b\n".to_string();
+        let before = s.clone();
+        assert_eq!(data_parallel_launch(&mut s, 1, 1).unwrap(), "");
+        assert_eq!(s, before);
+        assert!(data_parallel_launch(&mut s, 0, 1).is_err());
+    }
+
+    #[cfg(feature = "mpi")]
+    #[test]
+    fn several_nodes_launch_one_rank_per_gpu_with_srun() {
+        let mut s = "#!/bin/bash\n#SBATCH -J x\npython -m main a=b\n".to_string();
+        let prefix = data_parallel_launch(&mut s, 2, 4).unwrap();
+        assert_eq!(prefix, "srun --nodes=2 --ntasks-per-node=4 ");
+        assert_eq!(
+            s,
+            "#!/bin/bash\n#SBATCH --nodes=2\n#SBATCH --ntasks-per-node=4\n#SBATCH -J x\npython -m main a=b\n"
+        );
+    }
+
+    #[cfg(not(feature = "mpi"))]
+    #[test]
+    fn several_nodes_without_mpi_are_refused_with_the_rebuild_command() {
+        let mut s = "#SBATCH -J x\n".to_string();
+        let e = data_parallel_launch(&mut s, 2, 1).unwrap_err().to_string();
+        assert!(e.contains("--features mpi"), "{e}");
+        assert_eq!(data_parallel_launch(&mut s, 1, 4).unwrap(), "");
+    }
 }

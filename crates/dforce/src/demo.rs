@@ -79,13 +79,16 @@ pub fn run(args: DemoArgs) -> Result<()> {
     let started = std::time::Instant::now();
     let run_one = |what: &str, overrides: Vec<String>| -> Result<()> {
         eprintln!("dforce demo: {what}");
-        crate::run::main(&RunArgs {
-            cfg: None,
-            resolve: false,
-            summary: false,
-            config_dir: None,
-            overrides,
-        })
+        crate::run::main(
+            &RunArgs {
+                cfg: None,
+                resolve: false,
+                summary: false,
+                config_dir: None,
+                overrides,
+            },
+            &crate::parallel::Parallel::single(),
+        )
         .with_context(|| format!("demo: {what}"))
     };
     if !args.skip_planner {

@@ -19,6 +19,20 @@ pub fn select(name: &str) -> Result<(Device, String)> {
     }
 }
 
+/// Like [`select`], for the rank with `local_rank` on its node: CUDA takes GPU `local_rank`
+/// (one rank per GPU, as Lightning DDP places them).
+pub fn select_local(name: &str, local_rank: usize) -> Result<(Device, String)> {
+    #[cfg(feature = "cuda")]
+    if name == "cuda" || name == "auto" {
+        return Ok((
+            Device::cuda(local_rank),
+            format!("CUDA GPU {local_rank} (local rank {local_rank})"),
+        ));
+    }
+    let _ = local_rank;
+    select(name)
+}
+
 /// The first GPU backend compiled in, else the CPU.
 fn auto() -> (Device, String) {
     for pick in [cuda, vulkan, metal, wgpu] {

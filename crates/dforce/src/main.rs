@@ -1,5 +1,7 @@
 //! `dforce`: Diffusion Forcing in Rust. Hydra-style command lines, one binary for every domain.
 
+#[macro_use]
+mod parallel;
 mod bench;
 mod ckpt;
 mod cli;
@@ -19,13 +21,22 @@ use clap::Parser;
 
 fn main() -> ExitCode {
     let args = cli::Cli::parse();
+    // Only a run joins an MPI job; the other commands are single-process tools.
+    let job = if args.command.is_none() {
+        match parallel::Parallel::init() {
+            Ok(j) => j,
+            Err(e) => return parallel::Parallel::single().fail(&e),
+        }
+    } else {
+        parallel::Parallel::single()
+    };
     let result = match args.command {
         Some(cli::Command::Ckpt(cmd)) => ckpt::run(cmd),
         Some(cli::Command::Data(cmd)) => data_cmd::data(cmd),
         Some(cli::Command::Env(cmd)) => data_cmd::env(cmd),
         Some(cli::Command::Bench(cmd)) => bench::run(cmd),
         Some(cli::Command::Demo(args)) => demo::run(args),
-        None => run::main(&args.run),
+        None => run::main(&args.run, &job),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -36,10 +47,8 @@ fn main() -> ExitCode {
         {
             ExitCode::SUCCESS
         }
-        Err(e) => {
-            // One readable line per cause: "error: what went wrong: why".
-            eprintln!("error: {e:#}");
-            ExitCode::FAILURE
-        }
+        // One readable line per cause: "error: what went wrong: why" (naming the rank in a
+        // job of several, which then ends every rank).
+        Err(e) => job.fail(&e),
     }
 }

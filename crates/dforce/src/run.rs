@@ -15,9 +15,10 @@ use dforce_config::{Composed, HydraRun, Value, compose};
 use dforce_engine::RunSettings;
 
 use crate::cli::{CfgPart, RunArgs};
+use crate::parallel::Parallel;
 use crate::{ckpt::group_digits, cluster, config_dir, device, network_spec::NetworkSpec, tasks};
 
-pub fn main(args: &RunArgs) -> Result<()> {
+pub fn main(args: &RunArgs, parallel: &Parallel) -> Result<()> {
     let dir = config_dir::find(args.config_dir.as_deref())?;
     let mut composed = compose(&dir, &args.overrides)?;
     if let Some(part) = args.cfg {
@@ -25,7 +26,7 @@ pub fn main(args: &RunArgs) -> Result<()> {
     }
     let hydra = composed.hydra_run()?;
     for note in &hydra.notes {
-        eprintln!("dforce: note: {note}");
+        say!("dforce: note: {note}");
     }
     for (name, value) in &hydra.env_set {
         // SAFETY: no other thread exists yet: the config is composed before any work starts.
@@ -35,18 +36,16 @@ pub fn main(args: &RunArgs) -> Result<()> {
     if args.summary {
         return summary(&cfg, &composed);
     }
-    if cluster::should_submit(&cfg) {
+    if cluster::should_submit(&cfg) && parallel.is_root() {
         cluster::submit(&cfg, &args.overrides)?;
         return Ok(());
     }
-    let nodes = cfg.get_opt_i64("experiment.num_nodes")?.unwrap_or(1);
-    if nodes != 1 {
-        bail!(
-            "experiment.num_nodes={nodes}: multi-node training is not available yet (runs are single-process; \
-             the trainer's GradientReducer is where a data-parallel backend plugs in); use experiment.num_nodes=1"
-        );
+    if cluster::should_submit(&cfg) {
+        return Ok(()); // rank 0 submitted the job
     }
-    run(&composed, &hydra, &cfg)
+    let nodes = cfg.get_opt_i64("experiment.num_nodes")?.unwrap_or(1);
+    parallel.check_nodes(nodes)?;
+    run(&composed, &hydra, &cfg, parallel)
 }
 
 fn print_config(composed: &Composed, part: CfgPart, resolve: bool) -> Result<()> {
@@ -92,10 +91,11 @@ fn algorithm_family(choice: String, cfg: &Value) -> String {
     }
 }
 
-fn run(composed: &Composed, hydra: &HydraRun, cfg: &Value) -> Result<()> {
+fn run(composed: &Composed, hydra: &HydraRun, cfg: &Value, parallel: &Parallel) -> Result<()> {
     let settings = RunSettings::from_config(cfg)?;
     let device_name = cfg.get_opt_str("device")?.unwrap_or("auto");
-    let (device, device_desc) = device::select(device_name)?;
+    let topology = parallel.topology();
+    let (device, device_desc) = device::select_local(device_name, topology.local_rank)?;
     // Hydra records the absolute path; with `hydra.job.chdir=true` relative paths would
     // otherwise point into the run directory itself.
     let run_dir = std::path::absolute(&hydra.run_dir)
@@ -126,7 +126,13 @@ fn run(composed: &Composed, hydra: &HydraRun, cfg: &Value) -> Result<()> {
         Ok((resume, load))
     };
     let early = if hydra.chdir { None } else { Some(inputs()?) };
-    write_run_files(&run_dir, hydra, composed, cfg)?;
+    if parallel.is_root() {
+        write_run_files(&run_dir, hydra, composed, cfg)?;
+    } else if hydra.chdir {
+        // Rank 0 writes the run files; the others only need the directory to exist.
+        std::fs::create_dir_all(&run_dir)
+            .with_context(|| format!("creating the run directory {}", run_dir.display()))?;
+    }
     if hydra.chdir {
         std::env::set_current_dir(&run_dir).with_context(|| {
             format!(
@@ -139,8 +145,15 @@ fn run(composed: &Composed, hydra: &HydraRun, cfg: &Value) -> Result<()> {
         Some(checked) => checked,
         None => inputs()?,
     };
-    eprintln!("dforce: run directory {}", run_dir.display());
-    eprintln!("dforce: device {device_desc}; seed {}", settings.seed);
+    say!("dforce: run directory {}", run_dir.display());
+    say!("dforce: device {device_desc}; seed {}", settings.seed);
+    if topology.world_size > 1 {
+        say!(
+            "dforce: data-parallel over {} ranks ({} per node); batch_size and accumulate_grad_batches are per rank",
+            topology.world_size,
+            topology.local_size
+        );
+    }
     let ctx = tasks::RunContext {
         cfg,
         settings: &settings,
@@ -149,9 +162,10 @@ fn run(composed: &Composed, hydra: &HydraRun, cfg: &Value) -> Result<()> {
         resume,
         load,
         algorithm,
+        parallel,
     };
     for task in &settings.tasks {
-        eprintln!("dforce: task '{}'", task.name());
+        say!("dforce: task '{}'", task.name());
         tasks::run_task(&ctx, *task)?;
     }
     Ok(())

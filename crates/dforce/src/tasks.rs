@@ -24,6 +24,8 @@ pub struct RunContext<'a> {
     pub resume: Option<PathBuf>,
     pub load: Option<PathBuf>,
     pub algorithm: String,
+    /// The data-parallel job (a single process unless launched by MPI).
+    pub parallel: &'a crate::parallel::Parallel,
 }
 
 /// `resume=` names a run directory (its newest checkpoint) or a checkpoint file.
@@ -46,6 +48,10 @@ pub fn resume_checkpoint(path: &Path) -> Result<PathBuf> {
 }
 
 pub fn run_task(ctx: &RunContext, task: Task) -> Result<()> {
+    if task != Task::Training && !ctx.parallel.is_root() {
+        // Evaluation is not sharded: rank 0 runs it alone.
+        return Ok(());
+    }
     match (ctx.algorithm.as_str(), task) {
         ("df_planning", Task::Training) => train_planning_task(ctx),
         // The reference's test task crashes (spec §8 item 13); ours evaluates like validation.
@@ -65,21 +71,26 @@ pub fn run_task(ctx: &RunContext, task: Task) -> Result<()> {
 }
 
 fn train_planning_task(ctx: &RunContext) -> Result<()> {
+    // Declared first: the training job borrows it for as long as the validator.
+    let mut reducer = ctx.parallel.reducer();
     let cfg = ctx.cfg;
     let training = TrainingSettings::from_config(cfg)?;
     let diffusion_settings = DiffusionSettings::from_config(cfg)?;
     let layout = PlanningLayout::from_config(cfg)?;
     let save_dir = PathBuf::from(cfg.get_str("dataset.save_dir")?);
     let env_id = cfg.get_str("dataset.env_id")?;
-    let steps = load_or_generate(&save_dir, env_id, ctx.settings.seed, &mut |m| {
-        eprintln!("dforce: {m}")
-    })
-    .map_err(anyhow::Error::msg)?;
+    // Rank 0 generates a missing dataset before the others read it.
+    let steps = ctx.parallel.root_first(|| {
+        load_or_generate(&save_dir, env_id, ctx.settings.seed, &mut |m| {
+            say!("dforce: {m}")
+        })
+        .map_err(anyhow::Error::msg)
+    })?;
     let data = Arc::new(Maze2dWindows {
         steps,
         window: layout.episode_len + 1,
     });
-    eprintln!(
+    say!(
         "dforce: {} training windows of {} steps",
         data.len(),
         data.window
@@ -95,10 +106,10 @@ fn train_planning_task(ctx: &RunContext) -> Result<()> {
         model
             .load_weights(&sd, &device)
             .map_err(|e| weights_error(e, &sd, path, &format!("load={}", path.display())))?;
-        eprintln!("dforce: loaded weights from {}", path.display());
+        say!("dforce: loaded weights from {}", path.display());
     }
     if let Some(path) = &ctx.resume {
-        eprintln!("dforce: resuming from {}", path.display());
+        say!("dforce: resuming from {}", path.display());
     }
     // Periodic closed-loop evaluation (validation.val_every_n_step / val_every_n_epoch) on a
     // plain-device snapshot of the weights being trained.
@@ -121,7 +132,7 @@ fn train_planning_task(ctx: &RunContext) -> Result<()> {
         let summary = validate_planning(job, &snapshot).map_err(|e| {
             TrainError::Invalid(format!("validation: {}", dforce_core::error_chain(&e)))
         })?;
-        eprintln!("dforce: step {step}: {}", summary.one_line());
+        say!("dforce: step {step}: {}", summary.one_line());
         Ok(())
     };
     let summary = train_planning(
@@ -134,13 +145,16 @@ fn train_planning_task(ctx: &RunContext) -> Result<()> {
             resume: ctx.resume.clone(),
             device,
             quiet: !std::io::IsTerminal::is_terminal(&std::io::stderr()),
-            reducer: None,
+            // (re-borrowed as a shorter-lived trait object)
+            reducer: reducer
+                .as_deref_mut()
+                .map(|r| r as &mut dyn dforce_engine::distributed::GradientReducer),
         },
         &mut model,
         data,
         Some(&mut validate),
     )?;
-    eprintln!("dforce: {}", summary.one_line());
+    say!("dforce: {}", summary.one_line());
     Ok(())
 }
 
@@ -211,7 +225,7 @@ fn validate_planning_task(ctx: &RunContext) -> Result<()> {
     })?;
     warn_on_statistics_mismatch(&sd, &model.layout);
     let step = sd.global_step.unwrap_or(0).max(0) as u64;
-    eprintln!(
+    say!(
         "dforce: evaluating {} (step {step}) in {}: {} episodes, guidance_scale {}",
         weights.display(),
         options.env_id,
@@ -228,7 +242,7 @@ fn validate_planning_task(ctx: &RunContext) -> Result<()> {
         },
         &model,
     )?;
-    eprintln!("dforce: {}", summary.one_line());
+    say!("dforce: {}", summary.one_line());
     Ok(())
 }
 
@@ -245,10 +259,11 @@ fn warn_on_statistics_mismatch(sd: &StateDict, layout: &PlanningLayout) {
                 .zip(ours.iter())
                 .any(|(a, b)| (a - b).abs() > 1e-4 * (1.0 + b.abs()));
         if differs {
-            eprintln!(
+            say!(
                 "dforce: warning: the checkpoint's {name} {:?} differs from the config's {:?}; \
                  is dataset= the maze (and observation/action layout) it was trained on?",
-                t.data, ours
+                t.data,
+                ours
             );
         }
     }

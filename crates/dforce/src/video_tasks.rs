@@ -60,14 +60,16 @@ fn open_dataset(ctx: &RunContext, split: Split) -> Result<VideoDataset> {
             g("seed")? as u64,
         );
         let res = cfg.get_i64("dataset.resolution")? as usize;
-        eprintln!(
+        say!(
             "dforce: dataset {} not found: rendering {episodes} episodes × {frames} frames of the native 3D maze at {res}×{res}",
             root.display()
         );
         let report = generate_maze3d(&root, episodes, frames, res, seed, 0.1)?;
-        eprintln!(
+        say!(
             "dforce: wrote {} training and {} validation episodes in {:.1} s",
-            report.training, report.validation, report.seconds
+            report.training,
+            report.validation,
+            report.seconds
         );
     }
     VideoDataset::open(kind_of(cfg)?, &root, split, dataset_config(cfg)?)
@@ -123,9 +125,15 @@ fn collate(
 }
 
 pub fn train_video(ctx: &RunContext) -> Result<()> {
+    // Declared first: the training job borrows it for as long as the validator.
+    let mut reducer = ctx.parallel.reducer();
     let training = TrainingSettings::from_config(ctx.cfg)?;
-    let ds = Arc::new(open_dataset(ctx, Split::Training)?);
-    eprintln!("dforce: {} training clips", ds.len());
+    // Rank 0 renders a missing dataset before the others read it.
+    let ds = Arc::new(
+        ctx.parallel
+            .root_first(|| open_dataset(ctx, Split::Training))?,
+    );
+    say!("dforce: {} training clips", ds.len());
     ctx.device.seed(ctx.settings.seed);
     let device = ctx.device.clone().autodiff();
     let mut model = build_model(ctx, &device)?;
@@ -148,7 +156,10 @@ pub fn train_video(ctx: &RunContext) -> Result<()> {
             resume: ctx.resume.clone(),
             device,
             quiet: !std::io::IsTerminal::is_terminal(&std::io::stderr()),
-            reducer: None,
+            // (re-borrowed as a shorter-lived trait object)
+            reducer: reducer
+                .as_deref_mut()
+                .map(|r| r as &mut dyn dforce_engine::distributed::GradientReducer),
         },
         &mut model,
         items,
@@ -163,7 +174,7 @@ pub fn train_video(ctx: &RunContext) -> Result<()> {
                 .map_err(|e| TrainError::Invalid(format!("validation: {e:#}")))
         }),
     )?;
-    eprintln!("dforce: {}", summary.one_line());
+    say!("dforce: {}", summary.one_line());
     Ok(())
 }
 
@@ -416,7 +427,7 @@ pub fn validate_video_model(
         }
         gap / count.max(1) as f64
     };
-    eprintln!(
+    say!(
         "dforce: {namespace}: {sample} clips, {generated_frames} frames generated in {secs:.1} s ({:.2} frames/s); \
          PSNR {:.2} dB (first 4 frames {:.2}, last 8 {:.2}), SSIM {:.3} (first 4 {:.3}, last 8 {:.3}); \
          mean-intensity gap over the last 8 frames {drift:.3}; {} in {}",
