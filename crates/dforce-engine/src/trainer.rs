@@ -311,6 +311,7 @@ pub fn train<M: TrainableModel>(
                 path.display()
             ))
         })?;
+        check_resumable(&sd, pos.global_step, world)?;
         optim.load_state_tensors(&sd.tensors, pos.global_step, &job.device);
     }
     // Every rank must start from rank 0's weights: all ranks build them from the same seed, or
@@ -574,6 +575,34 @@ fn check_root_weights<M: TrainableModel>(
     Ok(())
 }
 
+/// A `resume=` checkpoint must hold the optimiser's moments (a weights-only file would restart
+/// AdamW's moments at zero while keeping the step count, so bias correction would be off) and
+/// come from a run with the same number of ranks (the global batch is `W·A` micro-batches, and
+/// the data position and noise streams are counted in them).
+fn check_resumable(sd: &StateDict, step: u64, world: usize) -> Result<(), TrainError> {
+    let has_moments = sd
+        .tensors
+        .keys()
+        .any(|k| k.starts_with("optimizer.") && k.ends_with(".exp_avg"));
+    if step > 0 && !has_moments {
+        return Err(TrainError::Invalid(format!(
+            "{} holds weights and a step count ({step}) but no optimiser state: resume= would restart \
+             AdamW's moments at zero with bias correction off; start a new run from its weights with load= instead",
+            sd.path.display()
+        )));
+    }
+    if let Some(saved) = sd.metadata.get("world_size")
+        && saved.parse::<usize>().ok() != Some(world)
+    {
+        return Err(TrainError::Invalid(format!(
+            "{} was written by a run over {saved} ranks and this run has {world}: an exact resume needs the \
+             same number of ranks (e.g. mpiexec -n {saved}); or start a new run from its weights with load=",
+            sd.path.display()
+        )));
+    }
+    Ok(())
+}
+
 fn save<M: TrainableModel>(
     job: &TrainJob<'_>,
     model: &mut M,
@@ -595,4 +624,44 @@ fn save<M: TrainableModel>(
         ("world_size".to_string(), world_size.to_string()),
     ]);
     Ok(checkpoint::save(job.run_dir, pos, &tensors, metadata)?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use dforce_nn::CheckpointFormat;
+
+    fn checkpoint(moments: bool, world: Option<&str>) -> StateDict {
+        let t = |n: usize| HostTensor {
+            shape: vec![n],
+            data: vec![0.0; n],
+        };
+        let mut tensors = BTreeMap::from([("m.out.weight".to_string(), t(4))]);
+        if moments {
+            tensors.insert("optimizer.m.out.weight.exp_avg".into(), t(4));
+            tensors.insert("optimizer.m.out.weight.exp_avg_sq".into(), t(4));
+        }
+        StateDict {
+            path: PathBuf::from("ckpt.safetensors"),
+            format: CheckpointFormat::SafeTensors,
+            tensors,
+            global_step: Some(10),
+            epoch: Some(0),
+            non_float: BTreeMap::new(),
+            metadata: world
+                .map(|w| BTreeMap::from([("world_size".to_string(), w.to_string())]))
+                .unwrap_or_default(),
+        }
+    }
+
+    #[test]
+    fn resume_refuses_weights_only_files_and_another_world_size() {
+        assert!(check_resumable(&checkpoint(true, Some("2")), 10, 2).is_ok());
+        // Older checkpoints say nothing about ranks: single-process runs resume them.
+        assert!(check_resumable(&checkpoint(true, None), 10, 1).is_ok());
+        let err = check_resumable(&checkpoint(false, Some("1")), 10, 1).unwrap_err();
+        assert!(err.to_string().contains("load="), "{err}");
+        let err = check_resumable(&checkpoint(true, Some("2")), 10, 1).unwrap_err();
+        assert!(err.to_string().contains("2 ranks"), "{err}");
+    }
 }
