@@ -65,6 +65,13 @@ for delay in 1.3 2.1 2.9; do
      algorithm.diffusion.architecture.network_size=128 algorithm.diffusion.architecture.num_layers=4 \
      hydra.run.dir=K +name=k >/dev/null 2>&1 &
   pid=$!
+  # The kill lands while checkpoints are being written: wait (at most 120 s, on a loaded
+  # machine) for this run's first one, then kill after the delay.
+  for _ in $(seq 1200); do
+    [ -n "$(ls K/checkpoints/*.safetensors 2>/dev/null)" ] && break
+    kill -0 "$pid" 2>/dev/null || break
+    sleep 0.1
+  done
   sleep "$delay"
   kill -9 "$pid" 2>/dev/null || true
   wait "$pid" 2>/dev/null || true
