@@ -20,6 +20,7 @@ use dforce_nn::ParamVisitor;
 use crate::optim::GradientBuffer;
 use crate::trainer::TrainError;
 
+pub mod job;
 #[cfg(feature = "mpi")]
 pub mod mpi;
 

@@ -15,14 +15,11 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 use std::time::Instant;
 
-use burn::tensor::{Device, Tensor, TensorData};
+use burn::tensor::{Device, Tensor};
 use dforce_core::{BUFFER_NAMES, Diffusion, SeededNoise};
-use dforce_nn::{
-    HostTensor, StateDict, StateDictCollector, Transformer, TransformerConfig, WeightLoader,
-};
+use dforce_nn::{HostTensor, StateDict};
 use indicatif::{ProgressBar, ProgressStyle};
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
@@ -31,10 +28,8 @@ use thiserror::Error;
 use crate::checkpoint::{self, RunPosition};
 use crate::data_loader::{BatchBuilder, BatchPlan, DataPosition, Loader};
 use crate::distributed::{FlattenParams, GradientReducer, Shard, SingleProcess, digest};
-use crate::maze2d_data::Maze2dWindows;
 use crate::metrics::MetricsLog;
 use crate::optim::{AdamW, AdamWConfig, GradientBuffer, Warmup};
-use crate::planning::{PlanningBatch, PlanningLayout, reweight_loss};
 use crate::settings::TrainingSettings;
 use crate::tensorboard::EventWriter;
 
@@ -84,92 +79,6 @@ pub trait TrainableModel {
         noise: &mut SeededNoise,
         device: &Device,
     ) -> Result<Tensor<1>, TrainError>;
-}
-
-/// The planning model with everything a checkpoint holds besides the optimiser.
-pub struct PlanningModel {
-    pub layout: PlanningLayout,
-    pub diffusion: Diffusion,
-    pub network: Transformer,
-}
-
-/// State-dict prefix of the planning network (Lightning's `diffusion_model.model.`).
-pub const PLANNING_PREFIX: &str = "diffusion_model.model.";
-
-impl PlanningModel {
-    /// Builds the network on `device` (seeded by the caller).
-    pub fn new(
-        layout: PlanningLayout,
-        diffusion: Diffusion,
-        config: &TransformerConfig,
-        device: &Device,
-    ) -> Result<Self, TrainError> {
-        let network = config.init(device)?;
-        Ok(Self {
-            layout,
-            diffusion,
-            network,
-        })
-    }
-}
-
-impl TrainableModel for PlanningModel {
-    type Batch = PlanningBatch;
-    const ALGORITHM: &'static str = "df_planning";
-
-    fn visit_params(&mut self, v: &mut impl dforce_nn::ParamVisitor) {
-        self.network.visit_params(v, PLANNING_PREFIX);
-    }
-
-    /// Network, `data_mean/std` and the diffusion buffers.
-    fn state_tensors(&mut self) -> BTreeMap<String, HostTensor> {
-        let mut c = StateDictCollector::default();
-        self.network.visit_params(&mut c, PLANNING_PREFIX);
-        let mut t = c.tensors;
-        let n = self.layout.mean.len();
-        t.insert(
-            "data_mean".into(),
-            HostTensor {
-                shape: vec![n],
-                data: self.layout.mean.clone(),
-            },
-        );
-        t.insert(
-            "data_std".into(),
-            HostTensor {
-                shape: vec![n],
-                data: self.layout.std.clone(),
-            },
-        );
-        insert_buffers(&mut t, &self.diffusion);
-        t
-    }
-
-    fn load_weights(&mut self, sd: &StateDict, device: &Device) -> Result<(), TrainError> {
-        let mut loader = WeightLoader::new(sd, device);
-        self.network.load(&mut loader, PLANNING_PREFIX);
-        loader.finish(PLANNING_PREFIX)?;
-        Ok(())
-    }
-
-    fn training_loss(
-        &self,
-        batch: PlanningBatch,
-        rng: &mut ChaCha8Rng,
-        noise: &mut SeededNoise,
-        device: &Device,
-    ) -> Result<Tensor<1>, TrainError> {
-        let draw = self
-            .layout
-            .training_draw(&batch, self.diffusion.config.timesteps, rng);
-        let (n, b, d) = (self.layout.n_tokens, batch.batch, self.layout.token_dim());
-        let x: Tensor<3> = Tensor::from_data(TensorData::new(batch.tokens, [n, b, d]), device);
-        let eps = self.diffusion.clamped_noise(noise, [n, b, d], device)?;
-        let (_, loss) = self
-            .diffusion
-            .training_loss(&self.network, x, &draw.levels, None, eps)?;
-        Ok(reweight_loss(loss, &draw.weights, self.layout.frame_stack))
-    }
 }
 
 /// The 14 `diffusion_model.<buffer>` entries of a Lightning state_dict.
@@ -247,26 +156,6 @@ pub struct TrainJob<'a> {
 
 /// Periodic validation during training: called with the model and the step just taken.
 pub type Validator<'a, M> = &'a mut dyn FnMut(&mut M, u64) -> Result<(), TrainError>;
-
-/// Trains the planning model on maze2d windows.
-pub fn train_planning(
-    job: TrainJob<'_>,
-    model: &mut PlanningModel,
-    data: Arc<Maze2dWindows>,
-    validator: Option<Validator<'_, PlanningModel>>,
-) -> Result<TrainSummary, TrainError> {
-    if data.is_empty() {
-        return Err(TrainError::Invalid(format!(
-            "the dataset holds fewer steps than one window of {} (episode_len + 1)",
-            data.window
-        )));
-    }
-    let layout = model.layout.clone();
-    let items = data.len();
-    let build: BatchBuilder<Result<PlanningBatch, dforce_core::CoreError>> =
-        Arc::new(move |idx: &[usize]| data.batch(&layout, idx));
-    train(job, model, items, build, validator)
-}
 
 /// Trains any [`TrainableModel`] on `items` dataset items, batched by `build` on worker threads.
 pub fn train<M: TrainableModel>(

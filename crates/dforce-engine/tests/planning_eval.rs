@@ -7,12 +7,11 @@ use burn::tensor::Device;
 use dforce_config::compose;
 use dforce_core::Diffusion;
 use dforce_engine::DiffusionSettings;
-use dforce_engine::planning::PlanningLayout;
-use dforce_engine::planning_eval::{
-    Controller, EvalOptions, ValidationJob, run_closed_loop, validate_planning,
+use dforce_engine::planning::{
+    Controller, EvalOptions, PlanningLayout, PlanningModel, ValidationJob, run_closed_loop,
+    validate_planning,
 };
 use dforce_engine::plot::decode_png;
-use dforce_engine::trainer::PlanningModel;
 
 fn config(extra: &[&str]) -> dforce_config::Value {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../configs");

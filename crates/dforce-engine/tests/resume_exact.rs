@@ -6,9 +6,9 @@ use std::sync::Arc;
 use burn::tensor::Device;
 use dforce_config::compose;
 use dforce_core::Diffusion;
-use dforce_engine::maze2d_data::{Maze2dWindows, OfflineSteps};
-use dforce_engine::planning::PlanningLayout;
-use dforce_engine::trainer::{PlanningModel, TrainJob, train_planning};
+use dforce_engine::algorithm::TrainingData;
+use dforce_engine::planning::{Maze2dWindows, OfflineSteps, PlanningLayout, PlanningModel};
+use dforce_engine::trainer::{self, TrainJob};
 use dforce_engine::{DiffusionSettings, TrainingSettings, checkpoint};
 
 fn config(max_steps: u64) -> dforce_config::Value {
@@ -57,7 +57,8 @@ fn train(run_dir: &Path, max_steps: u64, resume: bool, data: Arc<Maze2dWindows>)
     let network = dforce_engine::networks::planning_transformer(&cfg, &layout).unwrap();
     let mut model = PlanningModel::new(layout, diffusion, &network, &device).unwrap();
     let settings = TrainingSettings::from_config(&cfg).unwrap();
-    train_planning(
+    let TrainingData { items, build } = data.training_data(&model.layout).unwrap();
+    trainer::train(
         TrainJob {
             run_dir,
             seed: 5,
@@ -70,7 +71,8 @@ fn train(run_dir: &Path, max_steps: u64, resume: bool, data: Arc<Maze2dWindows>)
             reducer: None,
         },
         &mut model,
-        data,
+        items,
+        build,
         None,
     )
     .unwrap();

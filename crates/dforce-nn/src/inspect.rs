@@ -139,3 +139,61 @@ impl CheckpointSummary {
         }
     }
 }
+
+/// What to do about a checkpoint that does not fit the network built from the config: the
+/// architecture its weights imply (what `dforce ckpt inspect` prints) as config overrides,
+/// and the wrapper prefix to strip when the tensor names carry one (`_orig_mod.` from
+/// `torch.compile`, `module.` from `DistributedDataParallel`). Empty when there is nothing
+/// to suggest. Each hint is a line starting with `\n  hint: `.
+pub fn mismatch_hint(sd: &StateDict, path: &std::path::Path) -> String {
+    let summary = CheckpointSummary::of(sd);
+    let mut hints = Vec::new();
+    match &summary.network {
+        NetworkKind::Transformer {
+            size,
+            num_layers,
+            dim_feedforward,
+            ..
+        } => hints.push(format!(
+            "the weights are a planning Transformer with algorithm.diffusion.architecture.network_size={size} \
+             algorithm.diffusion.architecture.num_layers={num_layers} \
+             algorithm.diffusion.architecture.dim_feedforward={dim_feedforward}; pass these overrides \
+             (and the dataset the weights were trained on: `dforce ckpt inspect {}` shows it all)",
+            path.display()
+        )),
+        NetworkKind::Unet3d {
+            dim,
+            levels,
+            attn_dim_head,
+            ..
+        } => hints.push(format!(
+            "the weights are a video Unet3D with algorithm.diffusion.architecture.network_size={dim} \
+             and {levels} levels (len(algorithm.diffusion.architecture.dim_mults)){}; pass matching \
+             overrides (`dforce ckpt inspect {}` shows them all)",
+            attn_dim_head
+                .map(|d| format!(" and algorithm.diffusion.architecture.attn_dim_head={d}"))
+                .unwrap_or_default(),
+            path.display()
+        )),
+        NetworkKind::Unknown => hints.push(format!(
+            "the tensor names fit neither the planning Transformer nor the video Unet3D: is {} a Diffusion Forcing checkpoint? (`dforce ckpt inspect` lists its tensors)",
+            path.display()
+        )),
+    }
+    for (wrapper, by) in [
+        ("_orig_mod.", "torch.compile"),
+        ("module.", "DistributedDataParallel"),
+    ] {
+        let wrapped = sd
+            .tensors
+            .keys()
+            .any(|k| k.starts_with(wrapper) || k.contains(&format!(".{wrapper}")));
+        if wrapped {
+            hints.push(format!(
+                "the tensor names contain '{wrapper}' (added by {by}): strip it from every name, e.g. in Python \
+                 `sd = {{k.replace('{wrapper}', ''): v for k, v in sd.items()}}`, and save the checkpoint again"
+            ));
+        }
+    }
+    hints.iter().map(|h| format!("\n  hint: {h}")).collect()
+}

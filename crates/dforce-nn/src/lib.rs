@@ -11,7 +11,7 @@ pub mod transformer;
 pub mod unet3d;
 
 pub use error::NnError;
-pub use inspect::{CheckpointSummary, NetworkKind};
+pub use inspect::{CheckpointSummary, NetworkKind, mismatch_hint};
 pub use kv_cache::{KvCache, KvMode};
 pub use params::{
     ParamVisitor, StateDictCollector, visit_layer_norm, visit_linear, visit_linear_named,

@@ -87,7 +87,7 @@ pub fn run(args: DemoArgs) -> Result<()> {
                 config_dir: None,
                 overrides,
             },
-            &crate::parallel::Parallel::single(),
+            &dforce_engine::distributed::job::Parallel::single(),
         )
         .with_context(|| format!("demo: {what}"))
     };

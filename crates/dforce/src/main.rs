@@ -1,7 +1,5 @@
 //! `dforce`: Diffusion Forcing in Rust. Hydra-style command lines, one binary for every domain.
 
-#[macro_use]
-mod parallel;
 mod bench;
 mod ckpt;
 mod cli;
@@ -12,23 +10,22 @@ mod demo;
 mod device;
 mod network_spec;
 mod run;
-mod tasks;
-mod video_tasks;
 
 use std::process::ExitCode;
 
 use clap::Parser;
+use dforce_engine::distributed::job::Parallel;
 
 fn main() -> ExitCode {
     let args = cli::Cli::parse();
     // Only a run joins an MPI job; the other commands are single-process tools.
     let job = if args.command.is_none() {
-        match parallel::Parallel::init() {
+        match Parallel::init() {
             Ok(j) => j,
-            Err(e) => return parallel::Parallel::single().fail(&e),
+            Err(e) => return Parallel::single().fail(&e),
         }
     } else {
-        parallel::Parallel::single()
+        Parallel::single()
     };
     let result = match args.command {
         Some(cli::Command::Ckpt(cmd)) => ckpt::run(cmd),
@@ -49,6 +46,6 @@ fn main() -> ExitCode {
         }
         // One readable line per cause: "error: what went wrong: why" (naming the rank in a
         // job of several, which then ends every rank).
-        Err(e) => job.fail(&e),
+        Err(e) => job.fail(&format!("{e:#}")),
     }
 }

@@ -2,8 +2,9 @@
 
 use anyhow::Result;
 use dforce_config::Value;
+use dforce_engine::algorithm::{Algorithm, registry};
 use dforce_engine::networks;
-use dforce_engine::planning::PlanningLayout;
+use dforce_engine::planning::{Planning, PlanningLayout};
 use dforce_nn::{TimeEmbType, TransformerConfig, Unet3dConfig};
 
 /// The network of a configuration.
@@ -14,16 +15,15 @@ pub enum NetworkSpec {
 }
 
 impl NetworkSpec {
-    /// Builds the spec from a resolved job config, by the algorithm's shape rules.
-    /// `algorithm` is the selected option of the `algorithm` group (e.g. `df_planning`).
-    pub fn from_config(cfg: &Value, algorithm: Option<&str>) -> Result<Self> {
-        let is_planning =
-            algorithm == Some("df_planning") || cfg.contains("algorithm.observation_mean");
-        Ok(if is_planning {
-            let layout = PlanningLayout::from_config(cfg)?;
-            Self::Transformer(networks::planning_transformer(cfg, &layout)?)
-        } else {
-            Self::Unet3d(networks::video_unet(cfg)?)
+    /// Builds the spec from a resolved job config (with `algorithm._name` set), by the shape
+    /// rules of the algorithm that runs it ([`registry::implementation`]).
+    pub fn from_config(cfg: &Value) -> Result<Self> {
+        Ok(match registry::implementation(cfg)? {
+            Planning::NAME => {
+                let layout = PlanningLayout::from_config(cfg)?;
+                Self::Transformer(networks::planning_transformer(cfg, &layout)?)
+            }
+            _ => Self::Unet3d(networks::video_unet(cfg)?),
         })
     }
 

@@ -13,10 +13,14 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result, bail};
 use dforce_config::{Composed, HydraRun, Value, compose};
 use dforce_engine::RunSettings;
+use dforce_engine::algorithm::registry;
+use dforce_engine::algorithm::tasks::resume_checkpoint;
+use dforce_engine::algorithm::{TaskContext, TaskError};
+use dforce_engine::distributed::job::Parallel;
+use dforce_engine::say;
 
 use crate::cli::{CfgPart, RunArgs};
-use crate::parallel::Parallel;
-use crate::{ckpt::group_digits, cluster, config_dir, device, network_spec::NetworkSpec, tasks};
+use crate::{ckpt::group_digits, cluster, config_dir, device, network_spec::NetworkSpec};
 
 pub fn main(args: &RunArgs, parallel: &Parallel) -> Result<()> {
     let dir = config_dir::find(args.config_dir.as_deref())?;
@@ -32,9 +36,10 @@ pub fn main(args: &RunArgs, parallel: &Parallel) -> Result<()> {
         // SAFETY: no other thread exists yet: the config is composed before any work starts.
         unsafe { std::env::set_var(name, value) };
     }
-    let cfg = composed.resolve_job()?;
+    let mut cfg = composed.resolve_job()?;
+    set_algorithm_name(&mut cfg, &composed);
     if args.summary {
-        return summary(&cfg, &composed);
+        return summary(&cfg);
     }
     if cluster::should_submit(&cfg) && parallel.is_root() {
         cluster::submit(&cfg, &args.overrides)?;
@@ -44,8 +49,26 @@ pub fn main(args: &RunArgs, parallel: &Parallel) -> Result<()> {
         return Ok(()); // rank 0 submitted the job
     }
     let nodes = cfg.get_opt_i64("experiment.num_nodes")?.unwrap_or(1);
-    parallel.check_nodes(nodes)?;
+    parallel.check_nodes(nodes).map_err(anyhow::Error::msg)?;
     run(&composed, &hydra, &cfg, parallel)
+}
+
+/// The reference's `main.py` sets `algorithm._name` to the `algorithm` group's choice; so does
+/// dforce, before the run files are written (a value the config sets itself is kept).
+fn set_algorithm_name(cfg: &mut Value, composed: &Composed) {
+    let Some(choice) = composed.choices.get("algorithm").cloned().flatten() else {
+        return;
+    };
+    if let Some(Value::Map(algorithm)) = cfg.child_mut("algorithm")
+        && !algorithm.contains_key("_name")
+    {
+        algorithm.insert("_name", Value::String(choice));
+    }
+}
+
+/// A task's error as one `anyhow` chain: each cause once, in order.
+fn task_error(e: TaskError) -> anyhow::Error {
+    anyhow::Error::new(e)
 }
 
 fn print_config(composed: &Composed, part: CfgPart, resolve: bool) -> Result<()> {
@@ -65,9 +88,8 @@ fn print_config(composed: &Composed, part: CfgPart, resolve: bool) -> Result<()>
     Ok(())
 }
 
-fn summary(cfg: &Value, composed: &Composed) -> Result<()> {
-    let algorithm = composed.choices.get("algorithm").cloned().flatten();
-    let spec = NetworkSpec::from_config(cfg, algorithm.as_deref())?;
+fn summary(cfg: &Value) -> Result<()> {
+    let spec = NetworkSpec::from_config(cfg)?;
     writeln!(std::io::stdout(), "{}", spec.describe())?;
     writeln!(
         std::io::stdout(),
@@ -75,20 +97,6 @@ fn summary(cfg: &Value, composed: &Composed) -> Result<()> {
         group_digits(spec.num_params())
     )?;
     Ok(())
-}
-
-/// The algorithm whose tasks run: a file that extends `df_video` or `df_planning` (e.g. our
-/// `df_video_small`) runs as its base, recognised by the keys only that base defines.
-fn algorithm_family(choice: String, cfg: &Value) -> String {
-    if choice == "df_planning" || choice == "df_video" {
-        choice
-    } else if cfg.contains("algorithm.observation_mean") {
-        "df_planning".into()
-    } else if cfg.contains("algorithm.n_frames") {
-        "df_video".into()
-    } else {
-        choice
-    }
 }
 
 fn run(composed: &Composed, hydra: &HydraRun, cfg: &Value, parallel: &Parallel) -> Result<()> {
@@ -100,21 +108,13 @@ fn run(composed: &Composed, hydra: &HydraRun, cfg: &Value, parallel: &Parallel) 
     // otherwise point into the run directory itself.
     let run_dir = std::path::absolute(&hydra.run_dir)
         .with_context(|| format!("resolving run directory {}", hydra.run_dir.display()))?;
-    let algorithm = algorithm_family(
-        composed
-            .choices
-            .get("algorithm")
-            .cloned()
-            .flatten()
-            .unwrap_or_default(),
-        cfg,
-    );
+    let algorithm = registry::implementation(cfg).map_err(task_error)?;
     // Validate what the tasks need before anything is written; with `hydra.job.chdir=true`
     // relative paths are read from the run directory (as the reference's code would), so
     // they are checked once it is the working directory.
     let inputs = || -> Result<_> {
         let resume = match cfg.get_opt_str("resume")? {
-            Some(r) => Some(tasks::resume_checkpoint(Path::new(r))?),
+            Some(r) => Some(resume_checkpoint(Path::new(r)).map_err(task_error)?),
             None => None,
         };
         let load = cfg.get_opt_str("load")?.map(PathBuf::from);
@@ -154,19 +154,18 @@ fn run(composed: &Composed, hydra: &HydraRun, cfg: &Value, parallel: &Parallel) 
             topology.local_size
         );
     }
-    let ctx = tasks::RunContext {
+    let ctx = TaskContext {
         cfg,
         settings: &settings,
         run_dir: &run_dir,
         device,
         resume,
         load,
-        algorithm,
         parallel,
     };
     for task in &settings.tasks {
         say!("dforce: task '{}'", task.name());
-        tasks::run_task(&ctx, *task)?;
+        registry::run_task(algorithm, &ctx, *task).map_err(task_error)?;
     }
     Ok(())
 }

@@ -12,8 +12,8 @@ use dforce_core::Diffusion;
 use dforce_engine::DiffusionSettings;
 use dforce_engine::checkpoint::{self, RunPosition};
 use dforce_engine::data_loader::DataPosition;
-use dforce_engine::planning::PlanningLayout;
-use dforce_engine::trainer::{PlanningModel, TrainableModel};
+use dforce_engine::planning::{PlanningLayout, PlanningModel};
+use dforce_engine::trainer::TrainableModel;
 
 fn configs() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../configs")

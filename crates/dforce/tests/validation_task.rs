@@ -11,8 +11,8 @@ use dforce_core::Diffusion;
 use dforce_engine::DiffusionSettings;
 use dforce_engine::checkpoint::{self, RunPosition};
 use dforce_engine::data_loader::DataPosition;
-use dforce_engine::planning::PlanningLayout;
-use dforce_engine::trainer::{PlanningModel, TrainableModel};
+use dforce_engine::planning::{PlanningLayout, PlanningModel};
+use dforce_engine::trainer::TrainableModel;
 
 const TINY: &[&str] = &[
     "experiment=exp_planning",

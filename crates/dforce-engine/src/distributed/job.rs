@@ -1,36 +1,17 @@
 //! The data-parallel job this process belongs to: one process, or one rank of an MPI job
-//! (built with `--features mpi` and launched by `mpiexec` / `srun`).
+//! (built with the `mpi` feature and launched by `mpiexec` / `srun`).
 //!
-//! Rank 0 alone writes run files and prints progress; other ranks are quiet except for errors.
-//! An error on any rank ends the whole job (`MPI_Abort`) with a message naming the rank, so no
-//! rank is left waiting in a collective.
+//! Rank 0 alone writes run files and prints progress ([`crate::say!`]); other ranks are quiet
+//! except for errors. An error on any rank ends the whole job (`MPI_Abort`) with a message
+//! naming the rank, so no rank is left waiting in a collective.
 
-use std::sync::atomic::{AtomicBool, Ordering};
-
-use anyhow::Result;
-use dforce_engine::distributed::{GradientReducer, Topology};
-
-static QUIET: AtomicBool = AtomicBool::new(false);
-
-/// Whether this process stays quiet (a rank other than 0).
-pub fn quiet() -> bool {
-    QUIET.load(Ordering::Relaxed)
-}
-
-/// Prints a progress line on stderr, on rank 0 only.
-macro_rules! say {
-    ($($t:tt)*) => {
-        if !$crate::parallel::quiet() {
-            eprintln!($($t)*);
-        }
-    };
-}
+use super::{GradientReducer, Topology};
 
 /// This process's place in the job, and the collectives the tasks need.
 pub struct Parallel {
     topology: Topology,
     #[cfg(feature = "mpi")]
-    job: Option<dforce_engine::distributed::mpi::MpiJob>,
+    job: Option<super::mpi::MpiJob>,
 }
 
 impl Parallel {
@@ -45,13 +26,15 @@ impl Parallel {
 
     /// Joins the MPI job when built with `mpi` (a process started without a launcher is a
     /// job of one); otherwise a single process.
-    pub fn init() -> Result<Self> {
+    ///
+    /// # Errors
+    /// MPI could not be initialised (the message says why).
+    pub fn init() -> Result<Self, String> {
         #[cfg(feature = "mpi")]
         {
-            let job = dforce_engine::distributed::mpi::MpiJob::init()
-                .map_err(|e| anyhow::anyhow!("starting MPI: {e}"))?;
+            let job = super::mpi::MpiJob::init().map_err(|e| format!("starting MPI: {e}"))?;
             let topology = job.topology();
-            QUIET.store(topology.rank != 0, Ordering::Relaxed);
+            crate::console::set_quiet(topology.rank != 0);
             Ok(Self {
                 topology,
                 job: Some(job),
@@ -61,27 +44,30 @@ impl Parallel {
         Ok(Self::single())
     }
 
+    /// World size, rank and local rank of this process.
     pub fn topology(&self) -> Topology {
         self.topology
     }
 
+    /// Whether this is rank 0 (the one that writes run files and evaluates).
     pub fn is_root(&self) -> bool {
         self.topology.rank == 0
     }
 
     /// Checks `experiment.num_nodes` against the launched job.
-    pub fn check_nodes(&self, num_nodes: i64) -> Result<()> {
+    ///
+    /// # Errors
+    /// Several nodes without MPI, or a world that is not `num_nodes × processes per node`.
+    pub fn check_nodes(&self, num_nodes: i64) -> Result<(), String> {
         #[cfg(not(feature = "mpi"))]
         if num_nodes != 1 {
-            anyhow::bail!(
+            return Err(format!(
                 "experiment.num_nodes={num_nodes}: this dforce was built without MPI and trains in one process; \
                  rebuild with `cargo build --release --features mpi` (needs an MPI library, e.g. Debian's \
                  libmpich-dev) and launch with mpiexec/srun, or use experiment.num_nodes=1"
-            );
+            ));
         }
-        self.topology
-            .check_nodes(num_nodes)
-            .map_err(anyhow::Error::msg)
+        self.topology.check_nodes(num_nodes)
     }
 
     /// The gradient reducer over all ranks; `None` for a single process.
@@ -105,7 +91,10 @@ impl Parallel {
 
     /// Runs `f` on rank 0 first, then on the other ranks (e.g. generating a dataset that the
     /// others then read).
-    pub fn root_first<T>(&self, f: impl FnOnce() -> Result<T>) -> Result<T> {
+    ///
+    /// # Errors
+    /// Whatever `f` returns on this rank.
+    pub fn root_first<T, E>(&self, f: impl FnOnce() -> Result<T, E>) -> Result<T, E> {
         if self.is_root() {
             let out = f();
             // A failure on rank 0 ends the job through `fail`, so the others never wait here.
@@ -119,9 +108,10 @@ impl Parallel {
         }
     }
 
-    /// Reports `e` and ends the process; in a job of several ranks, ends all of them
-    /// (`MPI_Abort`), naming the rank that failed.
-    pub fn fail(&self, e: &anyhow::Error) -> std::process::ExitCode {
+    /// Reports `e` (with `{:#}`, so an `anyhow` chain prints whole) and returns the failure
+    /// exit code; in a job of several ranks, ends all of them (`MPI_Abort`), naming the rank
+    /// that failed.
+    pub fn fail(&self, e: &dyn std::fmt::Display) -> std::process::ExitCode {
         let t = self.topology;
         if t.world_size > 1 {
             // One write, so that the launcher forwards the whole line even when another rank's

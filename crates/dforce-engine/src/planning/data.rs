@@ -2,7 +2,10 @@
 //! the D4RL stream (no episode segmentation, no split; the last step of a window is marked
 //! terminal).
 
-use crate::planning::{PlanningBatch, PlanningLayout, RawWindows};
+use std::sync::Arc;
+
+use super::layout::{PlanningBatch, PlanningLayout, RawWindows};
+use crate::algorithm::{TaskError, TrainingData};
 
 /// The D4RL arrays the planner trains on.
 #[derive(Debug, Clone, Default)]
@@ -17,6 +20,30 @@ pub struct OfflineSteps {
 pub struct Maze2dWindows {
     pub steps: OfflineSteps,
     pub window: usize,
+}
+
+impl Maze2dWindows {
+    /// The trainer's view of the windows: their count and a builder of [`PlanningBatch`]es in
+    /// `layout`.
+    ///
+    /// # Errors
+    /// Fewer steps than one window (`episode_len + 1`).
+    pub fn training_data(
+        self: Arc<Self>,
+        layout: &PlanningLayout,
+    ) -> Result<TrainingData<PlanningBatch>, TaskError> {
+        if self.is_empty() {
+            return Err(TaskError::Invalid(format!(
+                "the dataset holds fewer steps than one window of {} (episode_len + 1)",
+                self.window
+            )));
+        }
+        let layout = layout.clone();
+        Ok(TrainingData {
+            items: self.len(),
+            build: Arc::new(move |idx: &[usize]| self.batch(&layout, idx)),
+        })
+    }
 }
 
 impl Maze2dWindows {

@@ -1,10 +1,4 @@
-//! Diffusion Forcing for video (the reference's `df_video`).
-//!
-//! Frames are normalised (`(x − mean)/std`, 0.5/0.5 for the TECO datasets) and `frame_stack`
-//! frames form one token. Training noises every token independently (`random_all`) with the
-//! fused-SNR weights; sampling rolls out autoregressively from `context_frames` of ground truth
-//! with a sliding window of the model's token count, `chunk_size` tokens at a time, each chunk
-//! denoised by its scheduling matrix with stabilised context.
+//! The video layout: frames ↔ tokens, normalisation, training levels and the rollout.
 
 use burn::tensor::{Device, Int, Tensor, TensorData};
 use dforce_core::{
@@ -260,83 +254,6 @@ pub fn level_tensor(grid: &LevelGrid, device: &Device) -> Tensor<2, Int> {
         TensorData::new(grid.levels.clone(), [grid.tokens, grid.batch]),
         device,
     )
-}
-
-/// State-dict prefix of the video network (Lightning's `diffusion_model.model.module.`: the
-/// reference wraps the U-Net in a layout-changing module).
-pub const VIDEO_PREFIX: &str = "diffusion_model.model.module.";
-
-/// The video model with everything a checkpoint holds besides the optimiser.
-pub struct VideoModel {
-    pub layout: VideoLayout,
-    pub diffusion: Diffusion,
-    pub network: dforce_nn::Unet3d,
-}
-
-impl crate::trainer::TrainableModel for VideoModel {
-    type Batch = VideoBatch;
-    const ALGORITHM: &'static str = "df_video";
-
-    fn visit_params(&mut self, v: &mut impl dforce_nn::ParamVisitor) {
-        self.network.visit_params(v, VIDEO_PREFIX);
-    }
-
-    fn state_tensors(&mut self) -> std::collections::BTreeMap<String, dforce_nn::HostTensor> {
-        let mut c = dforce_nn::StateDictCollector::default();
-        self.network.visit_params(&mut c, VIDEO_PREFIX);
-        let mut t = c.tensors;
-        // The reference registers scalar (0-dim) normalisation buffers for video.
-        t.insert(
-            "data_mean".into(),
-            dforce_nn::HostTensor {
-                shape: vec![],
-                data: vec![self.layout.mean],
-            },
-        );
-        t.insert(
-            "data_std".into(),
-            dforce_nn::HostTensor {
-                shape: vec![],
-                data: vec![self.layout.std],
-            },
-        );
-        crate::trainer::insert_buffers(&mut t, &self.diffusion);
-        t
-    }
-
-    fn load_weights(
-        &mut self,
-        sd: &dforce_nn::StateDict,
-        device: &Device,
-    ) -> Result<(), crate::trainer::TrainError> {
-        let mut loader = dforce_nn::WeightLoader::new(sd, device);
-        self.network.load(&mut loader, VIDEO_PREFIX);
-        loader.finish(VIDEO_PREFIX)?;
-        Ok(())
-    }
-
-    fn training_loss(
-        &self,
-        batch: VideoBatch,
-        rng: &mut rand_chacha::ChaCha8Rng,
-        noise: &mut dforce_core::SeededNoise,
-        device: &Device,
-    ) -> Result<Tensor<1>, crate::trainer::TrainError> {
-        let x = self.layout.tokens(&batch, device)?;
-        let cond = self.layout.conditions(&batch, device)?;
-        let [n, b, d, h, w] = x.dims();
-        let levels = self
-            .layout
-            .training_levels(n, b, self.diffusion.config.timesteps, rng);
-        let eps = self
-            .diffusion
-            .clamped_noise(noise, [n, b, d, h, w], device)?;
-        let (_, loss) = self
-            .diffusion
-            .training_loss(&self.network, x, &levels, cond, eps)?;
-        // Every frame is real (the reference ignores the dataset's masks): a plain mean.
-        Ok(loss.mean())
-    }
 }
 
 #[cfg(test)]

@@ -86,6 +86,44 @@ pub fn rollout_gif(
 /// Frames per second of the rollout videos (the GIF's 12 cs per frame).
 pub const ROLLOUT_FPS: u32 = 8;
 
+/// The rollout as an H.264 MP4 (the frames of [`rollout_frames`] at [`ROLLOUT_FPS`]), written
+/// beside its GIF when dforce is built with the `mp4` feature (OpenH264 compiled from source).
+///
+/// # Errors
+/// The encoder or the file write failed (the file is named).
+#[cfg(feature = "mp4")]
+pub fn write_mp4(
+    path: &std::path::Path,
+    pred: &[f32],
+    gt: &[f32],
+    frames: usize,
+    shape: FrameShape,
+    context: usize,
+) -> Result<(), dforce_video_data::VideoDataError> {
+    let canvases = rollout_frames(pred, gt, frames, shape, context);
+    let (w, h) = canvases
+        .first()
+        .map_or((0, 0), |c| (c.width() as usize, c.height() as usize));
+    let rgb: Vec<u8> = canvases
+        .iter()
+        .flat_map(|c| c.rgb().iter().copied())
+        .collect();
+    dforce_video_data::write_mp4(path, &rgb, canvases.len(), h, w, ROLLOUT_FPS)
+}
+
+/// Without the `mp4` feature rollouts are GIFs only: this writes nothing.
+#[cfg(not(feature = "mp4"))]
+pub fn write_mp4(
+    _path: &std::path::Path,
+    _pred: &[f32],
+    _gt: &[f32],
+    _frames: usize,
+    _shape: FrameShape,
+    _context: usize,
+) -> Result<(), dforce_video_data::VideoDataError> {
+    Ok(())
+}
+
 /// The frames of a rollout video: prediction left, ground truth right (each enlarged to about
 /// 256 pixels high), context frames outlined in red. `pred` and `gt` are `(frames, C, H, W)`.
 pub fn rollout_frames(

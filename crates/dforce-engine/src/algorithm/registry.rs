@@ -1,0 +1,60 @@
+//! Algorithm names → implementations.
+//!
+//! The name is `algorithm._name`, which the reference's `main.py` sets to the `algorithm`
+//! group's choice. A config file of ours that builds on another algorithm's config (e.g.
+//! `df_video_small`, whose defaults list starts with `df_video`) says which implementation
+//! runs it with `implements: df_video`; no key is sniffed.
+
+use dforce_config::Value;
+
+use super::{Algorithm, TaskContext, TaskError, tasks};
+use crate::planning::Planning;
+use crate::settings::Task;
+use crate::video::Video;
+
+/// The algorithms dforce implements, by their reference names.
+pub const ALGORITHMS: &[&str] = &[Planning::NAME, Video::NAME];
+
+/// The implementation that runs the composed config: `algorithm.implements` when the config
+/// names one, else `algorithm._name`.
+///
+/// # Errors
+/// Neither names a known algorithm; the message lists them.
+pub fn implementation(cfg: &Value) -> Result<&'static str, TaskError> {
+    let name = match cfg.get_opt_str("algorithm.implements")? {
+        Some(name) => name,
+        None => cfg.get_opt_str("algorithm._name")?.ok_or_else(|| {
+            TaskError::Invalid(
+                "no algorithm selected: pass algorithm=NAME (one of the files in configs/algorithm)"
+                    .into(),
+            )
+        })?,
+    };
+    ALGORITHMS
+        .iter()
+        .find(|known| **known == name)
+        .copied()
+        .ok_or_else(|| {
+            TaskError::Invalid(format!(
+                "algorithm '{name}' has no implementation; the algorithms are {}. A config file that \
+                 builds on one of them (its defaults list starts with it) says so with \
+                 `implements: <name>`",
+                ALGORITHMS.join(", ")
+            ))
+        })
+}
+
+/// Runs `task` of the algorithm named `name` (one of [`ALGORITHMS`]).
+///
+/// # Errors
+/// An unknown name, or whatever the task reports.
+pub fn run_task(name: &str, ctx: &TaskContext, task: Task) -> Result<(), TaskError> {
+    match name {
+        Planning::NAME => tasks::run_task::<Planning>(ctx, task),
+        Video::NAME => tasks::run_task::<Video>(ctx, task),
+        other => Err(TaskError::Invalid(format!(
+            "algorithm '{other}' has no implementation; the algorithms are {}",
+            ALGORITHMS.join(", ")
+        ))),
+    }
+}

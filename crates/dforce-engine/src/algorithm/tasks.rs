@@ -1,0 +1,193 @@
+//! The experiment tasks, the same for every [`Algorithm`]: `training` (with periodic
+//! validation), `validation` and `test` (the reference's `exp_base.py` task methods).
+
+use std::path::{Path, PathBuf};
+
+use dforce_nn::StateDict;
+
+use super::{Algorithm, Stage, TaskContext, TaskError, TrainingData};
+use crate::checkpoint;
+use crate::settings::{Task, TrainingSettings};
+use crate::trainer::{TrainError, TrainJob, TrainableModel, train};
+
+/// Runs `task` of algorithm `A`. Evaluation is not sharded: in a data-parallel job, rank 0
+/// evaluates alone and the other ranks return at once.
+///
+/// # Errors
+/// Whatever the task's stages report.
+pub fn run_task<A: Algorithm>(ctx: &TaskContext, task: Task) -> Result<(), TaskError> {
+    if task != Task::Training && !ctx.parallel.is_root() {
+        return Ok(());
+    }
+    match task {
+        Task::Training => training::<A>(ctx),
+        // The reference's test task crashes (spec §8 item 13); ours evaluates like validation.
+        Task::Validation => evaluation::<A>(ctx, Stage::Validation),
+        Task::Test => evaluation::<A>(ctx, Stage::Test),
+    }
+}
+
+/// The training task: build (or `load=`) the model, train it with periodic validation on a
+/// plain-device snapshot, resume exactly from `resume=`.
+fn training<A: Algorithm>(ctx: &TaskContext) -> Result<(), TaskError> {
+    // Declared first: the training job borrows it for as long as the validator.
+    let mut reducer = ctx.parallel.reducer();
+    let cfg = ctx.cfg;
+    let settings = TrainingSettings::from_config(cfg)?;
+    ctx.device.seed(ctx.settings.seed);
+    let device = ctx.device.clone().autodiff();
+    let mut model = A::build_model(ctx, &device)?;
+    if let Some(path) = &ctx.load {
+        let sd = StateDict::load(path)?;
+        load_weights(
+            &mut model,
+            &sd,
+            &device,
+            path,
+            &format!("load={}", path.display()),
+        )?;
+        crate::say!("dforce: loaded weights from {}", path.display());
+    }
+    if let Some(path) = &ctx.resume {
+        crate::say!("dforce: resuming from {}", path.display());
+    }
+    let TrainingData { items, build } = A::training_data(ctx, &model)?;
+    let mut validate = |m: &mut A::Model, step: u64| -> Result<(), TrainError> {
+        let line = A::evaluate(ctx, &A::snapshot(m), step, Stage::Validation).map_err(|e| {
+            TrainError::Invalid(format!("validation: {}", dforce_core::error_chain(&e)))
+        })?;
+        crate::say!("dforce: step {step}: {line}");
+        Ok(())
+    };
+    let summary = train(
+        TrainJob {
+            run_dir: ctx.run_dir,
+            seed: ctx.settings.seed,
+            settings: &settings,
+            reference_warmup: cfg.get_bool("algorithm.reference_compat.warmup")?,
+            config_yaml: cfg.to_yaml(),
+            resume: ctx.resume.clone(),
+            device,
+            quiet: ctx.quiet_progress(),
+            // (re-borrowed as a shorter-lived trait object)
+            reducer: reducer
+                .as_deref_mut()
+                .map(|r| r as &mut dyn crate::distributed::GradientReducer),
+        },
+        &mut model,
+        items,
+        build,
+        Some(&mut validate),
+    )?;
+    crate::say!("dforce: {}", summary.one_line());
+    Ok(())
+}
+
+/// The validation and test tasks: evaluate the weights [`evaluation_weights`] picks.
+fn evaluation<A: Algorithm>(ctx: &TaskContext, stage: Stage) -> Result<(), TaskError> {
+    let weights = evaluation_weights(ctx)?;
+    // Planning's guidance differentiates through the network by itself (the sampler makes its
+    // input an autodiff leaf), so every model lives on the plain device here.
+    ctx.device.seed(ctx.settings.seed);
+    let mut model = A::build_model(ctx, &ctx.device)?;
+    let sd = StateDict::load(&weights)?;
+    let what = format!("loading the weights of {}", weights.display());
+    load_weights(&mut model, &sd, &ctx.device, &weights, &what)?;
+    A::check_weights(ctx, &sd, &model);
+    let step = u64::try_from(sd.global_step.unwrap_or(0)).unwrap_or(0);
+    crate::say!(
+        "dforce: {} of {} (step {step})",
+        stage.namespace(),
+        weights.display()
+    );
+    let line = A::evaluate(ctx, &model, step, stage)?;
+    crate::say!("dforce: {line}");
+    Ok(())
+}
+
+/// Loads `sd` strictly; a checkpoint that does not fit the network gets the cause once, then
+/// what to do about it ([`dforce_nn::mismatch_hint`]).
+fn load_weights<M: TrainableModel>(
+    model: &mut M,
+    sd: &StateDict,
+    device: &burn::tensor::Device,
+    path: &Path,
+    what: &str,
+) -> Result<(), TaskError> {
+    model.load_weights(sd, device).map_err(|e| {
+        let hint = match &e {
+            TrainError::Nn(dforce_nn::NnError::Mismatch { .. }) => {
+                dforce_nn::mismatch_hint(sd, path)
+            }
+            _ => String::new(),
+        };
+        TaskError::Invalid(format!("{what}: {}{hint}", dforce_core::error_chain(&e)))
+    })
+}
+
+/// `resume=` names a run directory (its newest checkpoint) or a checkpoint file.
+///
+/// # Errors
+/// Neither a file nor a directory with a checkpoint.
+pub fn resume_checkpoint(path: &Path) -> Result<PathBuf, TaskError> {
+    if path.is_file() {
+        return Ok(path.to_path_buf());
+    }
+    if path.is_dir() {
+        return checkpoint::latest(path).ok_or_else(|| {
+            TaskError::Invalid(format!(
+                "resume={}: that run directory has no checkpoint in checkpoints/",
+                path.display()
+            ))
+        });
+    }
+    Err(TaskError::Invalid(format!(
+        "resume={}: no such run directory or checkpoint file",
+        path.display()
+    )))
+}
+
+/// Which weights an evaluation task reads: after a training task in the same run, the
+/// checkpoint it just wrote (the reference would reload the original `load=`, spec §8.2 18);
+/// otherwise `load=`, which is then required.
+///
+/// # Errors
+/// No checkpoint where one is needed; the message says what to pass.
+pub fn evaluation_weights(ctx: &TaskContext) -> Result<PathBuf, TaskError> {
+    let tasks = &ctx.settings.tasks;
+    let trained_before = tasks
+        .iter()
+        .position(|t| *t == Task::Training)
+        .zip(
+            tasks
+                .iter()
+                .position(|t| matches!(t, Task::Validation | Task::Test)),
+        )
+        .is_some_and(|(t, v)| t < v);
+    if trained_before {
+        return checkpoint::latest(ctx.run_dir).ok_or_else(|| {
+            TaskError::Invalid(format!(
+                "validation after training: the training task left no checkpoint in {}/checkpoints",
+                ctx.run_dir.display()
+            ))
+        });
+    }
+    match &ctx.load {
+        Some(path) if path.is_file() => Ok(path.clone()),
+        Some(path) if path.is_dir() => checkpoint::latest(path).ok_or_else(|| {
+            TaskError::Invalid(format!(
+                "load={}: that directory has no checkpoint in checkpoints/",
+                path.display()
+            ))
+        }),
+        Some(path) => Err(TaskError::Invalid(format!(
+            "load={}: no such checkpoint file",
+            path.display()
+        ))),
+        None => Err(TaskError::Invalid(
+            "the validation task evaluates trained weights: pass load=PATH with a dforce checkpoint \
+             (.safetensors, or a run directory for its newest one) or an official Lightning .ckpt"
+                .into(),
+        )),
+    }
+}

@@ -1,0 +1,27 @@
+//! Progress lines for people, on stderr: printed by rank 0 of a data-parallel job only, so a
+//! job of several ranks reads like a run in one process. Errors are not progress: they are
+//! reported by every rank (see [`crate::distributed::job::Parallel::fail`]).
+
+use std::sync::atomic::{AtomicBool, Ordering};
+
+static QUIET: AtomicBool = AtomicBool::new(false);
+
+/// Whether this process stays quiet (a rank other than 0).
+pub fn quiet() -> bool {
+    QUIET.load(Ordering::Relaxed)
+}
+
+/// Silences [`say!`](crate::say) in this process (set once, when the job's ranks are known).
+pub fn set_quiet(quiet: bool) {
+    QUIET.store(quiet, Ordering::Relaxed);
+}
+
+/// Prints a progress line on stderr unless this process is quiet (`eprintln!`'s arguments).
+#[macro_export]
+macro_rules! say {
+    ($($t:tt)*) => {
+        if !$crate::console::quiet() {
+            eprintln!($($t)*);
+        }
+    };
+}

@@ -1,0 +1,156 @@
+//! Diffusion Forcing for maze planning (the reference's `df_planning`, spec §4.2).
+//!
+//! A frame is `[obs, action, (reward)]`, normalised; `frame_stack` frames form one token.
+//! Token 0 is the start observation repeated `frame_stack` times. Training noises every token
+//! independently and, for a non-causal model, masks a random suffix to full noise so that the
+//! model learns flexible horizons; planning denoises with the pyramid schedule under goal
+//! guidance, padding unused tokens as pure noise, and evaluation replans in closed loop in the
+//! native maze2d environment.
+//!
+//! | file | what it holds |
+//! |---|---|
+//! | [`layout`] | token layout, normalisation, training batches and noise draws |
+//! | [`guidance`] | the goal-guidance objective and its batch convention |
+//! | [`sampler`] | planning: the scheduling matrix under guidance |
+//! | [`model`] | the network + diffusion as a [`TrainableModel`](crate::trainer::TrainableModel) |
+//! | [`data`] | the D4RL training windows (generated natively on first use) |
+//! | [`options`] | evaluation settings (`algorithm.*`, `experiment.validation.*`) |
+//! | [`closed_loop`] | model-predictive control in the environment |
+//! | [`score`] | episode metrics and D4RL-normalised scores |
+//! | [`eval`] | the evaluation task: metrics, TensorBoard, summary |
+//! | [`media`] | plan / executed-path pictures and the MPC animation |
+
+pub mod closed_loop;
+pub mod data;
+pub mod eval;
+pub mod guidance;
+pub mod layout;
+pub mod media;
+pub mod model;
+pub mod options;
+pub mod sampler;
+pub mod score;
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use burn::module::Module;
+use burn::tensor::Device;
+use dforce_core::Diffusion;
+use dforce_nn::StateDict;
+
+pub use closed_loop::{Controller, PdUnits, Rollouts, run_closed_loop};
+pub use data::{Maze2dWindows, OfflineSteps, load_or_generate};
+pub use eval::{EvalError, ValidationJob, ValidationSummary, validate_planning};
+pub use guidance::{GUIDANCE_REFERENCE_BATCH, GoalGuidance, GuidanceBatch};
+pub use layout::{PadMode, PlanningBatch, PlanningLayout, RawWindows, reweight_loss};
+pub use model::{PLANNING_PREFIX, PlanningModel};
+pub use options::EvalOptions;
+pub use sampler::PlanRequest;
+pub use score::{EpisodeTracker, d4rl_reference_returns, episode_metrics, normalized_score};
+
+use crate::algorithm::{Algorithm, Stage, TaskContext, TaskError, TrainingData};
+use crate::{DiffusionSettings, networks};
+
+/// The planning algorithm (`df_planning`).
+pub struct Planning;
+
+impl Algorithm for Planning {
+    const NAME: &'static str = "df_planning";
+    type Model = PlanningModel;
+
+    fn build_model(ctx: &TaskContext, device: &Device) -> Result<PlanningModel, TaskError> {
+        let layout = PlanningLayout::from_config(ctx.cfg)?;
+        let diffusion = Diffusion::new(DiffusionSettings::from_config(ctx.cfg)?.diffusion)?;
+        let network = networks::planning_transformer(ctx.cfg, &layout)?;
+        Ok(PlanningModel::new(layout, diffusion, &network, device)?)
+    }
+
+    fn training_data(
+        ctx: &TaskContext,
+        model: &PlanningModel,
+    ) -> Result<TrainingData<PlanningBatch>, TaskError> {
+        let save_dir = PathBuf::from(ctx.cfg.get_str("dataset.save_dir")?);
+        let env_id = ctx.cfg.get_str("dataset.env_id")?;
+        // Rank 0 generates a missing dataset before the others read it.
+        let steps = ctx.parallel.root_first(|| {
+            load_or_generate(&save_dir, env_id, ctx.settings.seed, &mut |m| {
+                crate::say!("dforce: {m}")
+            })
+            .map_err(TaskError::Invalid)
+        })?;
+        let data = Arc::new(Maze2dWindows {
+            steps,
+            window: model.layout.episode_len + 1,
+        });
+        crate::say!(
+            "dforce: {} training windows of {} steps",
+            data.len(),
+            data.window
+        );
+        data.training_data(&model.layout)
+    }
+
+    fn snapshot(model: &PlanningModel) -> PlanningModel {
+        PlanningModel {
+            layout: model.layout.clone(),
+            diffusion: model.diffusion.clone(),
+            network: model.network.valid(),
+        }
+    }
+
+    /// Closed-loop episodes in the maze ([`validate_planning`]). The planner's metrics keep the
+    /// reference's `validation` namespace for both stages (its `test` task would have
+    /// evaluated the same way had it not crashed).
+    fn evaluate(
+        ctx: &TaskContext,
+        model: &PlanningModel,
+        step: u64,
+        _stage: Stage,
+    ) -> Result<String, TaskError> {
+        let options = EvalOptions::from_config(ctx.cfg, ctx.settings.seed)?;
+        let summary = validate_planning(
+            ValidationJob {
+                run_dir: ctx.run_dir,
+                step,
+                options,
+                device: ctx.device.clone(),
+                quiet: ctx.quiet_progress(),
+            },
+            model,
+        )?;
+        Ok(summary.one_line())
+    }
+
+    /// A checkpoint trained on another maze (or another observation layout) carries other
+    /// normalisation statistics than the config; its plans would then be meaningless, so say so.
+    fn check_weights(ctx: &TaskContext, sd: &StateDict, model: &PlanningModel) {
+        let layout = &model.layout;
+        for (name, ours) in [("data_mean", &layout.mean), ("data_std", &layout.std)] {
+            let Some(t) = sd.tensors.get(name) else {
+                continue;
+            };
+            let differs = t.data.len() != ours.len()
+                || t.data
+                    .iter()
+                    .zip(ours.iter())
+                    .any(|(a, b)| (a - b).abs() > 1e-4 * (1.0 + b.abs()));
+            if differs {
+                crate::say!(
+                    "dforce: warning: the checkpoint's {name} {:?} differs from the config's {:?}; \
+                     is dataset= the maze (and observation/action layout) it was trained on?",
+                    t.data,
+                    ours
+                );
+            }
+        }
+        if let Ok(options) = EvalOptions::from_config(ctx.cfg, ctx.settings.seed) {
+            crate::say!(
+                "dforce: evaluating in {}: {} episodes, guidance_scale {}",
+                options.env_id,
+                options.episodes,
+                options.guidance_scale
+            );
+        }
+    }
+}

@@ -1,0 +1,142 @@
+//! Evaluation settings of the planner, read from `algorithm.*` and `experiment.validation.*`.
+
+use dforce_config::Value;
+
+use super::closed_loop::{MAX_PICTURES, PdUnits};
+use crate::SettingsError;
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct EvalOptions {
+    /// A registered maze2d id, e.g. `maze2d-medium-v1`.
+    pub env_id: String,
+    /// Episodes run together (B).
+    pub episodes: usize,
+    pub seed: u64,
+    /// Steps executed between replans.
+    pub open_loop_horizon: usize,
+    pub guidance_scale: f64,
+    /// Per-episode guidance (default) or the reference's batch mean.
+    pub guidance_batch: crate::planning::GuidanceBatch,
+    pub uncertainty_scale: f64,
+    pub scheduling: dforce_core::SchedulingKind,
+    pub trapezoid: dforce_core::TrapezoidMode,
+    /// Steps per episode; `None` means the model's `episode_len` (the reference). Smaller
+    /// values make quick checks; larger ones are refused (the model cannot plan further).
+    pub max_steps: Option<usize>,
+    pub pd_units: PdUnits,
+    /// Draw the start/goal markers (`algorithm.plot_start_goal`).
+    pub plot_start_goal: bool,
+    /// Episodes that get pictures (at most [`MAX_PICTURES`]); 0 for none.
+    pub pictures: usize,
+    /// Write the MPC animation of episode 0.
+    pub animate: bool,
+}
+
+impl EvalOptions {
+    /// The options the reference's validation uses, from the resolved config: `algorithm.*`
+    /// for the planner, `experiment.validation.batch_size` episodes, plus two dforce-only keys
+    /// (absent from the reference's yaml, so set them with `+`):
+    /// `experiment.validation.max_steps` (shorter episodes) and
+    /// `algorithm.reference_compat.pd_controller` (see [`PdUnits::ReferenceDisplacement`]).
+    pub fn from_config(cfg: &Value, seed: u64) -> Result<Self, SettingsError> {
+        fn missing(key: &str) -> impl FnOnce(dforce_config::ConfigError) -> SettingsError + '_ {
+            move |e| SettingsError::Missing {
+                key: key.into(),
+                hint: e.to_string(),
+            }
+        }
+        let positive = |key: &str| -> Result<usize, SettingsError> {
+            let v = cfg.get_i64(key).map_err(missing(key))?;
+            if v < 1 {
+                return Err(SettingsError::Range {
+                    key: key.into(),
+                    got: v.to_string(),
+                    reason: "it must be at least 1".into(),
+                });
+            }
+            Ok(v as usize)
+        };
+        let optional_bool = |key: &str, default: bool| -> Result<bool, SettingsError> {
+            match cfg.get(key) {
+                Err(_) | Ok(Value::Null) => Ok(default),
+                Ok(Value::Bool(b)) => Ok(*b),
+                Ok(other) => Err(SettingsError::Type {
+                    key: key.into(),
+                    got: other.type_name().into(),
+                    expected: "true or false".into(),
+                }),
+            }
+        };
+        let env_id = cfg
+            .get_str("algorithm.env_id")
+            .map_err(missing("algorithm.env_id"))?
+            .to_string();
+        if dforce_env::maze2d::lookup(&env_id).is_err() {
+            let ids: Vec<&str> = dforce_env::maze2d::SPECS.iter().map(|s| s.id).collect();
+            return Err(SettingsError::Choice {
+                key: "algorithm.env_id".into(),
+                got: env_id,
+                choices: ids.join(", "),
+                hint: String::new(),
+            });
+        }
+        let max_steps = match cfg.get("experiment.validation.max_steps") {
+            Err(_) | Ok(Value::Null) => None,
+            Ok(_) => Some(positive("experiment.validation.max_steps")?),
+        };
+        let float = |key: &str| cfg.get_f64(key).map_err(missing(key));
+        let guidance_scale = float("algorithm.guidance_scale")?;
+        let uncertainty_scale = float("algorithm.uncertainty_scale")?;
+        for (key, v) in [
+            ("algorithm.guidance_scale", guidance_scale),
+            ("algorithm.uncertainty_scale", uncertainty_scale),
+        ] {
+            if !v.is_finite() {
+                return Err(SettingsError::Range {
+                    key: key.into(),
+                    got: v.to_string(),
+                    reason: "it must be a finite number".into(),
+                });
+            }
+        }
+        let episodes = positive("experiment.validation.batch_size")?;
+        let diffusion = crate::DiffusionSettings::from_config(cfg)?;
+        Ok(Self {
+            env_id,
+            episodes,
+            seed,
+            open_loop_horizon: positive("algorithm.open_loop_horizon")?,
+            guidance_scale,
+            guidance_batch: if optional_bool(
+                "algorithm.reference_compat.guidance_batch_mean",
+                false,
+            )? {
+                crate::planning::GuidanceBatch::ReferenceBatchMean
+            } else {
+                crate::planning::GuidanceBatch::PerEpisode
+            },
+            uncertainty_scale,
+            scheduling: diffusion.scheduling,
+            trapezoid: diffusion.trapezoid,
+            max_steps,
+            pd_units: if optional_bool("algorithm.reference_compat.pd_controller", false)? {
+                PdUnits::ReferenceDisplacement
+            } else {
+                PdUnits::Velocity
+            },
+            plot_start_goal: optional_bool("algorithm.plot_start_goal", true)?,
+            pictures: episodes.min(MAX_PICTURES),
+            animate: true,
+        })
+    }
+
+    /// The reference's namespace: `validation`, with `_no_guidance_random_walk` appended when
+    /// guidance is off.
+    pub fn namespace(&self) -> String {
+        if self.guidance_scale == 0.0 {
+            "validation_no_guidance_random_walk".into()
+        } else {
+            "validation".into()
+        }
+    }
+}

@@ -1,0 +1,103 @@
+//! The video algorithm's data: TECO-layout datasets (DMLab, Minecraft) and the native 3D maze,
+//! rendered on first use; clips collated into [`VideoBatch`]es.
+
+use std::path::PathBuf;
+
+use dforce_config::Value;
+use dforce_video_data::{
+    ClipOrder, Split, VideoDataset, VideoDatasetConfig, VideoKind, generate_maze3d,
+};
+
+use super::VideoBatch;
+use crate::algorithm::{ResultExt, TaskContext, TaskError};
+
+/// The dataset family of `dataset.name`: Minecraft's layout, or DMLab's (which our native 3D
+/// maze shares).
+pub fn kind_of(cfg: &Value) -> Result<VideoKind, TaskError> {
+    Ok(match cfg.get_str("dataset.name")? {
+        "video_minecraft" => VideoKind::Minecraft,
+        _ => VideoKind::Dmlab,
+    })
+}
+
+/// A positive integer at `key`.
+fn positive(cfg: &Value, key: &str) -> Result<usize, TaskError> {
+    let v = cfg.get_i64(key)?;
+    usize::try_from(v)
+        .ok()
+        .filter(|&v| v > 0)
+        .ok_or_else(|| TaskError::Invalid(format!("{key} must be a positive integer, got {v}")))
+}
+
+/// `dataset.*` as the loader's settings (the reference's clip order).
+pub fn dataset_config(cfg: &Value) -> Result<VideoDatasetConfig, TaskError> {
+    let mut c = VideoDatasetConfig::dmlab();
+    c.n_frames = positive(cfg, "dataset.n_frames")?;
+    c.frame_skip = positive(cfg, "dataset.frame_skip")?;
+    c.validation_multiplier = positive(cfg, "dataset.validation_multiplier")?;
+    c.resolution = positive(cfg, "dataset.resolution")?;
+    c.context_length = positive(cfg, "dataset.context_length")?;
+    c.clip_order = ClipOrder::Reference;
+    Ok(c)
+}
+
+/// Opens `split` of `dataset.save_dir`; for the native world (`dataset.generator`), renders the
+/// dataset first when it is missing.
+///
+/// # Errors
+/// A missing or malformed dataset (named by its directory).
+pub fn open_dataset(ctx: &TaskContext, split: Split) -> Result<VideoDataset, TaskError> {
+    let cfg = ctx.cfg;
+    let root = PathBuf::from(cfg.get_str("dataset.save_dir")?);
+    if cfg.contains("dataset.generator") && !root.join("training").exists() {
+        let episodes = positive(cfg, "dataset.generator.episodes")?;
+        let frames = positive(cfg, "dataset.generator.frames")?;
+        let seed = u64::try_from(cfg.get_i64("dataset.generator.seed")?).map_err(|_| {
+            TaskError::Invalid("dataset.generator.seed must be a non-negative integer".into())
+        })?;
+        let res = positive(cfg, "dataset.resolution")?;
+        crate::say!(
+            "dforce: dataset {} not found: rendering {episodes} episodes × {frames} frames of the native 3D maze at {res}×{res}",
+            root.display()
+        );
+        let report = generate_maze3d(&root, episodes, frames, res, seed, 0.1)?;
+        crate::say!(
+            "dforce: wrote {} training and {} validation episodes in {:.1} s",
+            report.training,
+            report.validation,
+            report.seconds
+        );
+    }
+    VideoDataset::open(kind_of(cfg)?, &root, split, dataset_config(cfg)?)
+        .context_with(|| format!("dataset.save_dir={}", root.display()))
+}
+
+/// Clips `idx` of `ds` as one batch; `conditioned` adds the actions leading into each frame.
+///
+/// # Errors
+/// A clip that cannot be read (the file is named).
+pub fn collate(
+    ds: &VideoDataset,
+    idx: &[usize],
+    conditioned: bool,
+) -> Result<VideoBatch, dforce_core::CoreError> {
+    let mut pixels = Vec::new();
+    let mut cond = Vec::new();
+    let mut frames = 0;
+    for &i in idx {
+        let clip = ds
+            .item(i)
+            .map_err(|e| dforce_core::CoreError::Invalid(dforce_core::error_chain(&e)))?;
+        frames = clip.frames;
+        pixels.extend_from_slice(&clip.video);
+        if conditioned {
+            cond.extend_from_slice(&clip.actions_in);
+        }
+    }
+    Ok(VideoBatch {
+        batch: idx.len(),
+        frames,
+        pixels,
+        cond,
+    })
+}

@@ -1,0 +1,98 @@
+//! Diffusion Forcing for video (the reference's `df_video`, spec §4.3).
+//!
+//! Frames are normalised (`(x − mean)/std`, 0.5/0.5 for the TECO datasets) and `frame_stack`
+//! frames form one token. Training noises every token independently (`random_all`) with the
+//! fused-SNR weights; sampling rolls out autoregressively from `context_frames` of ground truth
+//! with a sliding window of the model's token count, `chunk_size` tokens at a time, each chunk
+//! denoised by its scheduling matrix with stabilised context.
+//!
+//! | file | what it holds |
+//! |---|---|
+//! | [`layout`] | frames ↔ tokens, normalisation, training levels, the rollout |
+//! | [`model`] | the Unet3D + diffusion as a [`TrainableModel`](crate::trainer::TrainableModel) |
+//! | [`data`] | TECO-layout datasets and the native 3D maze, collation |
+//! | [`eval`] | the evaluation: rollouts, PSNR/SSIM, metrics and media |
+//! | [`media`] | rollout GIFs/MP4s, PSNR, SSIM, frame means, charts |
+
+pub mod data;
+pub mod eval;
+pub mod layout;
+pub mod media;
+pub mod model;
+
+use std::sync::Arc;
+
+use burn::module::Module;
+use burn::tensor::Device;
+use dforce_core::Diffusion;
+use dforce_video_data::Split;
+
+pub use eval::validate_video;
+pub use layout::{VideoBatch, VideoLayout, level_tensor};
+pub use model::{VIDEO_PREFIX, VideoModel};
+
+use crate::algorithm::{Algorithm, Stage, TaskContext, TaskError, TrainingData};
+use crate::data_loader::BatchBuilder;
+use crate::{DiffusionSettings, networks};
+
+/// The video algorithm (`df_video`).
+pub struct Video;
+
+impl Algorithm for Video {
+    const NAME: &'static str = "df_video";
+    type Model = VideoModel;
+
+    fn build_model(ctx: &TaskContext, device: &Device) -> Result<VideoModel, TaskError> {
+        let cfg = ctx.cfg;
+        let settings = DiffusionSettings::from_config(cfg)?;
+        let unet = networks::video_unet(cfg)?;
+        let layout = networks::video_layout(cfg, &settings, &unet)?;
+        let actions = data::kind_of(cfg)?.n_actions();
+        if layout.cond_dim != 0 && layout.cond_dim != actions {
+            return Err(TaskError::Invalid(format!(
+                "algorithm.external_cond_dim={} but {} has {actions} one-hot actions per frame: set it to {actions} (action-conditioned) or 0",
+                layout.cond_dim,
+                cfg.get_str("dataset.name")?
+            )));
+        }
+        Ok(VideoModel {
+            layout,
+            diffusion: Diffusion::new(settings.diffusion)?,
+            network: unet.init(device)?,
+        })
+    }
+
+    fn training_data(
+        ctx: &TaskContext,
+        model: &VideoModel,
+    ) -> Result<TrainingData<VideoBatch>, TaskError> {
+        // Rank 0 renders a missing dataset before the others read it.
+        let ds = Arc::new(
+            ctx.parallel
+                .root_first(|| data::open_dataset(ctx, Split::Training))?,
+        );
+        crate::say!("dforce: {} training clips", ds.len());
+        let items = ds.len();
+        let conditioned = model.layout.cond_dim > 0;
+        let build: BatchBuilder<Result<VideoBatch, dforce_core::CoreError>> =
+            Arc::new(move |idx: &[usize]| data::collate(&ds, idx, conditioned));
+        Ok(TrainingData { items, build })
+    }
+
+    fn snapshot(model: &VideoModel) -> VideoModel {
+        VideoModel {
+            layout: model.layout.clone(),
+            diffusion: model.diffusion.clone(),
+            network: model.network.valid(),
+        }
+    }
+
+    fn evaluate(
+        ctx: &TaskContext,
+        model: &VideoModel,
+        step: u64,
+        stage: Stage,
+    ) -> Result<String, TaskError> {
+        validate_video(ctx, model, step, stage)
+    }
+}
