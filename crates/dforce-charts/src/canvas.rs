@@ -28,7 +28,9 @@ impl Sizes {
     /// `min(width / 800, height / 450)`, clamped to 0.6..=3.
     pub(crate) fn for_image(width: u32, height: u32) -> Self {
         let s = (f64::from(width) / 800.0).min(f64::from(height) / 450.0);
-        Self { scale: s.clamp(0.6, 3.0) }
+        Self {
+            scale: s.clamp(0.6, 3.0),
+        }
     }
     /// A design size in pixels, scaled.
     pub(crate) fn px(&self, design: impl Into<f64>) -> u32 {

@@ -6,12 +6,12 @@ use std::path::Path;
 use time::OffsetDateTime;
 use time::macros::format_description;
 
+use crate::ChartError;
 use crate::canvas::render_png;
 use crate::color::Rgb;
 use crate::panel::{self, Band, Line, Panel, VLine};
 use crate::range::{self, extent, union};
 use crate::write::write_atomic;
-use crate::ChartError;
 
 /// The forecast distribution at one time: its median and the bounds of the central 50 % and 90 %
 /// intervals (the 25/75 % and 5/95 % quantiles). A point with a non-finite or misordered field is
@@ -86,8 +86,23 @@ pub fn format_utc(t: i64, with_time: bool) -> String {
 
 /// Tick steps (seconds) tried in order: minutes, hours, days, weeks, ~months, ~quarters, ~years.
 const TICK_STEPS: [i64; 17] = [
-    60, 300, 900, 1800, 3600, 3 * 3600, 6 * 3600, 12 * 3600, 86_400, 2 * 86_400, 7 * 86_400,
-    14 * 86_400, 30 * 86_400, 91 * 86_400, 365 * 86_400, 5 * 365 * 86_400, 25 * 365 * 86_400,
+    60,
+    300,
+    900,
+    1800,
+    3600,
+    3 * 3600,
+    6 * 3600,
+    12 * 3600,
+    86_400,
+    2 * 86_400,
+    7 * 86_400,
+    14 * 86_400,
+    30 * 86_400,
+    91 * 86_400,
+    365 * 86_400,
+    5 * 365 * 86_400,
+    25 * 365 * 86_400,
 ];
 
 /// Tick positions for the time range `lo..=hi`: multiples of the smallest step of [`TICK_STEPS`]
@@ -116,7 +131,11 @@ pub(crate) fn time_ticks(lo: f64, hi: f64) -> (Vec<f64>, i64) {
 impl FanChart {
     /// An empty fan chart with a title and a y axis description (with unit).
     pub fn new(title: impl Into<String>, y_label: impl Into<String>) -> Self {
-        Self { title: title.into(), y_label: y_label.into(), ..Self::default() }
+        Self {
+            title: title.into(),
+            y_label: y_label.into(),
+            ..Self::default()
+        }
     }
 
     /// Encodes the chart as an 8-bit RGB PNG of `width`×`height` pixels.
@@ -126,24 +145,59 @@ impl FanChart {
     /// [`ChartError::InvalidSetting`] for a value span `f64` cannot hold,
     /// [`ChartError::Draw`]/[`ChartError::Encode`] if plotters or the encoder fail.
     pub fn to_png_bytes(&self, width: u32, height: u32) -> Result<Vec<u8>, ChartError> {
-        let as_f64 = |v: &[(i64, f64)]| -> Vec<(f64, f64)> { v.iter().map(|&(t, y)| (t as f64, y)).collect() };
+        let as_f64 = |v: &[(i64, f64)]| -> Vec<(f64, f64)> {
+            v.iter().map(|&(t, y)| (t as f64, y)).collect()
+        };
         let history = as_f64(&self.history);
         let truth = as_f64(&self.truth);
         let valid = |p: &ForecastPoint| {
-            [p.p05, p.p25, p.median, p.p75, p.p95].iter().all(|v| v.is_finite())
+            [p.p05, p.p25, p.median, p.p75, p.p95]
+                .iter()
+                .all(|v| v.is_finite())
                 && p.p05 <= p.p25
                 && p.p25 <= p.median
                 && p.median <= p.p75
                 && p.p75 <= p.p95
         };
-        let forecast: Vec<ForecastPoint> = self.forecast.iter().map(|p| if valid(p) { *p } else { ForecastPoint { median: f64::NAN, ..*p } }).collect();
-        let band = |lo: fn(&ForecastPoint) -> f64, hi: fn(&ForecastPoint) -> f64| -> Vec<(f64, f64, f64)> {
-            forecast.iter().map(|p| (p.t as f64, if p.median.is_nan() { f64::NAN } else { lo(p) }, hi(p))).collect()
+        let forecast: Vec<ForecastPoint> = self
+            .forecast
+            .iter()
+            .map(|p| {
+                if valid(p) {
+                    *p
+                } else {
+                    ForecastPoint {
+                        median: f64::NAN,
+                        ..*p
+                    }
+                }
+            })
+            .collect();
+        let band = |lo: fn(&ForecastPoint) -> f64,
+                    hi: fn(&ForecastPoint) -> f64|
+         -> Vec<(f64, f64, f64)> {
+            forecast
+                .iter()
+                .map(|p| {
+                    (
+                        p.t as f64,
+                        if p.median.is_nan() { f64::NAN } else { lo(p) },
+                        hi(p),
+                    )
+                })
+                .collect()
         };
         let median: Vec<(f64, f64)> = forecast.iter().map(|p| (p.t as f64, p.median)).collect();
-        let start = self.forecast_start.or_else(|| self.forecast.first().map(|p| p.t));
+        let start = self
+            .forecast_start
+            .or_else(|| self.forecast.first().map(|p| p.t));
 
-        let xs_of = |v: &[(f64, f64)]| v.iter().filter(|p| p.1.is_finite()).map(|p| p.0).collect::<Vec<_>>();
+        let xs_of = |v: &[(f64, f64)]| {
+            v.iter()
+                .filter(|p| p.1.is_finite())
+                .map(|p| p.0)
+                .collect::<Vec<_>>()
+        };
         let x_ext = [
             extent(xs_of(&history), false),
             extent(xs_of(&truth), false),
@@ -153,11 +207,12 @@ impl FanChart {
         .into_iter()
         .fold(None, union);
         let x_range = range::x_axis(x_ext)?;
-        let ys = history
-            .iter()
-            .chain(&truth)
-            .map(|p| p.1)
-            .chain(forecast.iter().filter(|p| !p.median.is_nan()).flat_map(|p| [p.p05, p.p95]));
+        let ys = history.iter().chain(&truth).map(|p| p.1).chain(
+            forecast
+                .iter()
+                .filter(|p| !p.median.is_nan())
+                .flat_map(|p| [p.p05, p.p95]),
+        );
         let y_range = range::y_linear(extent(ys, false))?;
         let (ticks, step) = time_ticks(x_range.start, x_range.end);
         let auto = move |v: f64| {
@@ -166,7 +221,10 @@ impl FanChart {
                 format_utc(t, false)
             } else {
                 // Drop the year: `MM-DD HH:MM`.
-                format_utc(t, true).get(5..).map(str::to_string).unwrap_or_default()
+                format_utc(t, true)
+                    .get(5..)
+                    .map(str::to_string)
+                    .unwrap_or_default()
             }
         };
         let custom = self.tick_format.map(|f| move |v: f64| f(v.round() as i64));
@@ -174,7 +232,11 @@ impl FanChart {
             Some(f) => f,
             None => &auto,
         };
-        let x_desc = if self.x_label.is_empty() { "date (UTC)" } else { &self.x_label };
+        let x_desc = if self.x_label.is_empty() {
+            "date (UTC)"
+        } else {
+            &self.x_label
+        };
         let chart = Panel {
             title: Some(&self.title),
             x_desc,
@@ -185,24 +247,63 @@ impl FanChart {
             y_range,
             y_scale: crate::YScale::Linear,
             bands: vec![
-                Band { label: "90 % interval", points: band(|p| p.p05, |p| p.p95), color: BAND_90 },
-                Band { label: "50 % interval", points: band(|p| p.p25, |p| p.p75), color: BAND_50 },
+                Band {
+                    label: "90 % interval",
+                    points: band(|p| p.p05, |p| p.p95),
+                    color: BAND_90,
+                },
+                Band {
+                    label: "50 % interval",
+                    points: band(|p| p.p25, |p| p.p75),
+                    color: BAND_50,
+                },
             ],
             lines: vec![
-                Line { label: Some("history"), points: &history, color: HISTORY, width: 1.5, dashed: false },
-                Line { label: Some("ground truth"), points: &truth, color: TRUTH, width: 1.5, dashed: true },
-                Line { label: Some("median forecast"), points: &median, color: MEDIAN, width: 2.0, dashed: false },
+                Line {
+                    label: Some("history"),
+                    points: &history,
+                    color: HISTORY,
+                    width: 1.5,
+                    dashed: false,
+                },
+                Line {
+                    label: Some("ground truth"),
+                    points: &truth,
+                    color: TRUTH,
+                    width: 1.5,
+                    dashed: true,
+                },
+                Line {
+                    label: Some("median forecast"),
+                    points: &median,
+                    color: MEDIAN,
+                    width: 2.0,
+                    dashed: false,
+                },
             ],
-            markers: start.map(|s| VLine { x: s as f64, label: "forecast start" }).into_iter().collect(),
+            markers: start
+                .map(|s| VLine {
+                    x: s as f64,
+                    label: "forecast start",
+                })
+                .into_iter()
+                .collect(),
         };
-        render_png(width, height, |area, sizes| panel::draw(area, &chart, sizes))
+        render_png(width, height, |area, sizes| {
+            panel::draw(area, &chart, sizes)
+        })
     }
 
     /// Renders the chart (see [`FanChart::to_png_bytes`]) and writes it to `path` atomically.
     ///
     /// # Errors
     /// Those of [`FanChart::to_png_bytes`], and [`ChartError::Io`] if the file cannot be written.
-    pub fn render_png(&self, path: impl AsRef<Path>, width: u32, height: u32) -> Result<(), ChartError> {
+    pub fn render_png(
+        &self,
+        path: impl AsRef<Path>,
+        width: u32,
+        height: u32,
+    ) -> Result<(), ChartError> {
         let bytes = self.to_png_bytes(width, height)?;
         write_atomic(path.as_ref(), &bytes)
     }

@@ -23,6 +23,7 @@ pub(crate) const FAMILY: &str = "sans-serif";
 /// outcome.
 pub(crate) fn ensure_registered() -> Result<(), ChartError> {
     static REGISTERED: OnceLock<bool> = OnceLock::new();
-    let ok = *REGISTERED.get_or_init(|| register_font(FAMILY, FontStyle::Normal, DEJAVU_SANS).is_ok());
+    let ok =
+        *REGISTERED.get_or_init(|| register_font(FAMILY, FontStyle::Normal, DEJAVU_SANS).is_ok());
     if ok { Ok(()) } else { Err(ChartError::Font) }
 }

@@ -21,6 +21,8 @@
 //! - [`FanChart`]: a probabilistic forecast over time: history, ground truth, median and shaded
 //!   50 % and 90 % central intervals, with dates on the x axis.
 
+#![warn(missing_docs)]
+
 mod canvas;
 mod color;
 mod error;

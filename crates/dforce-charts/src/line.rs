@@ -65,7 +65,11 @@ pub struct LineChart {
 
 impl LineChart {
     /// An empty chart with a title and axis descriptions (include units, e.g. `"PSNR (dB)"`).
-    pub fn new(title: impl Into<String>, x_label: impl Into<String>, y_label: impl Into<String>) -> Self {
+    pub fn new(
+        title: impl Into<String>,
+        x_label: impl Into<String>,
+        y_label: impl Into<String>,
+    ) -> Self {
         Self {
             title: title.into(),
             x_label: x_label.into(),
@@ -76,19 +80,35 @@ impl LineChart {
 
     /// Adds a series in the next palette colour.
     pub fn series(mut self, name: impl Into<String>, points: Vec<(f64, f64)>) -> Self {
-        self.series.push(Series { name: name.into(), points, color: None });
+        self.series.push(Series {
+            name: name.into(),
+            points,
+            color: None,
+        });
         self
     }
 
     /// Adds a series in the given colour.
-    pub fn series_with_color(mut self, name: impl Into<String>, points: Vec<(f64, f64)>, color: Rgb) -> Self {
-        self.series.push(Series { name: name.into(), points, color: Some(color) });
+    pub fn series_with_color(
+        mut self,
+        name: impl Into<String>,
+        points: Vec<(f64, f64)>,
+        color: Rgb,
+    ) -> Self {
+        self.series.push(Series {
+            name: name.into(),
+            points,
+            color: Some(color),
+        });
         self
     }
 
     /// Adds a labelled vertical marker at `x`.
     pub fn marker(mut self, x: f64, label: impl Into<String>) -> Self {
-        self.markers.push(Marker { x, label: label.into() });
+        self.markers.push(Marker {
+            x,
+            label: label.into(),
+        });
         self
     }
 
@@ -114,16 +134,28 @@ impl LineChart {
     pub fn to_png_bytes(&self, width: u32, height: u32) -> Result<Vec<u8>, ChartError> {
         let log = self.y_scale == YScale::Log;
         let x_ext = union(
-            extent(self.series.iter().flat_map(|s| s.points.iter().filter(|p| p.1.is_finite()).map(|p| p.0)), false),
+            extent(
+                self.series
+                    .iter()
+                    .flat_map(|s| s.points.iter().filter(|p| p.1.is_finite()).map(|p| p.0)),
+                false,
+            ),
             extent(self.markers.iter().map(|m| m.x), false),
         );
         let x_range = range::x_axis(x_ext)?;
         let y_range = match self.y_range {
             Some(r) => range::y_fixed(r, log)?,
             None => {
-                let ys = self.series.iter().flat_map(|s| s.points.iter().filter(|p| p.0.is_finite()).map(|p| p.1));
+                let ys = self
+                    .series
+                    .iter()
+                    .flat_map(|s| s.points.iter().filter(|p| p.0.is_finite()).map(|p| p.1));
                 let ext = extent(ys, log);
-                if log { range::y_log(ext)? } else { range::y_linear(ext)? }
+                if log {
+                    range::y_log(ext)?
+                } else {
+                    range::y_linear(ext)?
+                }
             }
         };
         let lines = self
@@ -138,7 +170,14 @@ impl LineChart {
                 dashed: false,
             })
             .collect();
-        let markers = self.markers.iter().map(|m| VLine { x: m.x, label: &m.label }).collect();
+        let markers = self
+            .markers
+            .iter()
+            .map(|m| VLine {
+                x: m.x,
+                label: &m.label,
+            })
+            .collect();
         let chart = Panel {
             title: Some(&self.title),
             x_desc: &self.x_label,
@@ -152,14 +191,21 @@ impl LineChart {
             lines,
             markers,
         };
-        render_png(width, height, |area, sizes| panel::draw(area, &chart, sizes))
+        render_png(width, height, |area, sizes| {
+            panel::draw(area, &chart, sizes)
+        })
     }
 
     /// Renders the chart (see [`LineChart::to_png_bytes`]) and writes it to `path` atomically.
     ///
     /// # Errors
     /// Those of [`LineChart::to_png_bytes`], and [`ChartError::Io`] if the file cannot be written.
-    pub fn render_png(&self, path: impl AsRef<Path>, width: u32, height: u32) -> Result<(), ChartError> {
+    pub fn render_png(
+        &self,
+        path: impl AsRef<Path>,
+        width: u32,
+        height: u32,
+    ) -> Result<(), ChartError> {
         let bytes = self.to_png_bytes(width, height)?;
         write_atomic(path.as_ref(), &bytes)
     }

@@ -12,7 +12,9 @@ pub(crate) fn axis_labels(ticks: &[f64]) -> TickFormat {
     let decimals = (0..=8)
         .find(|&d| {
             let scale = 10f64.powi(d);
-            finite.iter().all(|t| ((t * scale).round() / scale - t).abs() <= 1e-9 * max_abs.max(1e-12))
+            finite
+                .iter()
+                .all(|t| ((t * scale).round() / scale - t).abs() <= 1e-9 * max_abs.max(1e-12))
         })
         .unwrap_or(8);
     TickFormat::Fixed(decimals as usize)
@@ -43,7 +45,11 @@ impl TickFormat {
             }
         };
         // "-0.0" reads as a sign error.
-        if s.starts_with('-') && s[1..].chars().all(|c| c == '0' || c == '.') { s[1..].to_string() } else { s }
+        if s.starts_with('-') && s[1..].chars().all(|c| c == '0' || c == '.') {
+            s[1..].to_string()
+        } else {
+            s
+        }
     }
 }
 

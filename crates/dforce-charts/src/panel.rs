@@ -6,8 +6,8 @@
 
 use std::ops::Range;
 
-use plotters::coord::ranged1d::{BoldPoints, Ranged, ValueFormatter};
 use plotters::coord::combinators::LogCoord;
+use plotters::coord::ranged1d::{BoldPoints, Ranged, ValueFormatter};
 use plotters::coord::types::RangedCoordf64;
 use plotters::prelude::{
     ChartBuilder, Circle, DashedLineSeries, EmptyElement, IntoFont, IntoLogRange, LineSeries,
@@ -18,10 +18,10 @@ use plotters::style::{Color, TRANSPARENT, TextStyle};
 
 use crate::canvas::{Area, Sizes};
 use crate::color::{GRID, INK, Rgb};
-use crate::ticks::TickedAxis;
 use crate::error::draw_err;
 use crate::font::FAMILY;
 use crate::numfmt::axis_labels;
+use crate::ticks::TickedAxis;
 use crate::{ChartError, YScale};
 
 /// A polyline drawn over the data.
@@ -86,12 +86,20 @@ pub(crate) struct Panel<'a> {
 pub(crate) fn draw(area: &Area<'_>, panel: &Panel<'_>, sizes: Sizes) -> Result<(), ChartError> {
     let x_lin: RangedCoordf64 = panel.x_range.clone().into();
     match (&panel.x_ticks, panel.y_scale) {
-        (None, YScale::Linear) => {
-            draw_in(area, panel, sizes, x_lin, RangedCoordf64::from(panel.y_range.clone()))
-        }
-        (None, YScale::Log) => {
-            draw_in(area, panel, sizes, x_lin, LogCoord::<f64>::from(panel.y_range.clone().log_scale()))
-        }
+        (None, YScale::Linear) => draw_in(
+            area,
+            panel,
+            sizes,
+            x_lin,
+            RangedCoordf64::from(panel.y_range.clone()),
+        ),
+        (None, YScale::Log) => draw_in(
+            area,
+            panel,
+            sizes,
+            x_lin,
+            LogCoord::<f64>::from(panel.y_range.clone().log_scale()),
+        ),
         (Some(t), YScale::Linear) => draw_in(
             area,
             panel,
@@ -153,7 +161,10 @@ fn legend_corner(panel: &Panel<'_>) -> SeriesLabelPosition {
         let left = u < 0.4;
         let top = v > 0.6;
         let bottom = v < 0.4;
-        for (i, hit) in [right && top, left && top, right && bottom, left && bottom].into_iter().enumerate() {
+        for (i, hit) in [right && top, left && top, right && bottom, left && bottom]
+            .into_iter()
+            .enumerate()
+        {
             if hit {
                 counts[i] += 1;
             }
@@ -197,24 +208,50 @@ where
     let y_keys = y.key_points(BoldPoints(y_labels));
     let y_ticks = axis_labels(&y_keys);
     // On a log axis each decade's label gets its own decimals (0.01, 0.1, 1, 10).
-    let y_text = |v: &f64| if panel.y_scale == YScale::Log { axis_labels(&[*v]).format(*v) } else { y_ticks.format(*v) };
+    let y_text = |v: &f64| {
+        if panel.y_scale == YScale::Log {
+            axis_labels(&[*v]).format(*v)
+        } else {
+            y_ticks.format(*v)
+        }
+    };
     // Size the y label area from the widest tick label.
     let mut widest = 0;
     for v in &y_keys {
-        let (w, _) = area.estimate_text_size(&y_text(v), &label_font).map_err(draw_err)?;
+        let (w, _) = area
+            .estimate_text_size(&y_text(v), &label_font)
+            .map_err(draw_err)?;
         widest = widest.max(w);
+    }
+    // Leave room on the right for half of the last x tick label, which is centred on its tick.
+    let mut right = sizes.px(24);
+    if let Some(last) = x.key_points(BoldPoints(x_labels)).last() {
+        let text = match panel.x_format {
+            Some(f) => f(*last),
+            None => x_ticks.format(*last),
+        };
+        let (w, _) = area
+            .estimate_text_size(&text, &label_font)
+            .map_err(draw_err)?;
+        right = right.max(w / 2 + sizes.px(6));
     }
     let tick = sizes.px(5);
     let y_area = widest + tick + sizes.px(8) + sizes.px(16.0 * 1.3) + sizes.px(4);
-    let x_area = tick + sizes.px(4) + sizes.px(14.0 * 1.3)
-        + if panel.x_desc.is_empty() { sizes.px(2) } else { sizes.px(16.0 * 1.3) + sizes.px(4) };
+    let x_area = tick
+        + sizes.px(4)
+        + sizes.px(14.0 * 1.3)
+        + if panel.x_desc.is_empty() {
+            sizes.px(2)
+        } else {
+            sizes.px(16.0 * 1.3) + sizes.px(4)
+        };
 
     let mut builder = ChartBuilder::on(area);
     builder
         .margin_top(sizes.px(10))
         .margin_bottom(sizes.px(6))
         .margin_left(sizes.px(8))
-        .margin_right(sizes.px(24))
+        .margin_right(right)
         .x_label_area_size(x_area)
         .y_label_area_size(y_area);
     if let Some(title) = panel.title {
@@ -262,14 +299,18 @@ where
             .draw_series(polygons)
             .map_err(draw_err)?
             .label(band.label)
-            .legend(move |(x, y)| Rectangle::new([(x, y - swatch), (x + len, y + swatch)], color.filled()));
+            .legend(move |(x, y)| {
+                Rectangle::new([(x, y - swatch), (x + len, y + swatch)], color.filled())
+            });
         has_legend = true;
     }
 
     for line in &panel.lines {
         let color = line.color.to_plotters();
         let style = color.stroke_width(sizes.px(line.width));
-        let segments = runs(line.points, |&(x, y)| x.is_finite() && y_ok(y, panel.y_scale));
+        let segments = runs(line.points, |&(x, y)| {
+            x.is_finite() && y_ok(y, panel.y_scale)
+        });
         let dot = sizes.px(line.width + 1.5);
         if let Some(label) = line.label {
             // The legend entry rides on an empty series, so every run below is drawn alike.
@@ -336,7 +377,10 @@ where
     let plot = chart.plotting_area().strip_coord_spec();
     let (w, h) = plot.dim_in_pixel();
     plot.draw(&Rectangle::new(
-        [(0, 0), (w.saturating_sub(1) as i32, h.saturating_sub(1) as i32)],
+        [
+            (0, 0),
+            (w.saturating_sub(1) as i32, h.saturating_sub(1) as i32),
+        ],
         ink.stroke_width(1),
     ))
     .map_err(draw_err)?;

@@ -6,7 +6,10 @@ use crate::ChartError;
 
 /// Smallest and largest finite value of `values` (`None` if there is none). With `positive_only`
 /// (for a log axis) values `<= 0` are ignored too.
-pub(crate) fn extent(values: impl IntoIterator<Item = f64>, positive_only: bool) -> Option<(f64, f64)> {
+pub(crate) fn extent(
+    values: impl IntoIterator<Item = f64>,
+    positive_only: bool,
+) -> Option<(f64, f64)> {
     values
         .into_iter()
         .filter(|v| v.is_finite() && (!positive_only || *v > 0.0))

@@ -15,8 +15,14 @@ pub(crate) struct TickedAxis {
 impl TickedAxis {
     /// The axis over `range` with ticks at `ticks` (those outside `range` are dropped).
     pub(crate) fn new(range: Range<f64>, ticks: Vec<f64>) -> Self {
-        let ticks = ticks.into_iter().filter(|t| range.contains(t) || *t == range.end).collect();
-        Self { inner: range.into(), ticks }
+        let ticks = ticks
+            .into_iter()
+            .filter(|t| range.contains(t) || *t == range.end)
+            .collect();
+        Self {
+            inner: range.into(),
+            ticks,
+        }
     }
 }
 
@@ -30,7 +36,11 @@ impl Ranged for TickedAxis {
 
     /// The given ticks for bold grid lines and labels; no light grid lines.
     fn key_points<Hint: KeyPointHint>(&self, hint: Hint) -> Vec<f64> {
-        if hint.weight().allow_light_points() { Vec::new() } else { self.ticks.clone() }
+        if hint.weight().allow_light_points() {
+            Vec::new()
+        } else {
+            self.ticks.clone()
+        }
     }
 
     fn range(&self) -> Range<f64> {

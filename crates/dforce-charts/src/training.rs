@@ -60,7 +60,10 @@ pub fn training_curve_chart<S: Into<String>>(
         loss_scale: YScale::Log,
         metrics: metrics
             .into_iter()
-            .map(|(name, points)| MetricSeries { name: name.into(), points })
+            .map(|(name, points)| MetricSeries {
+                name: name.into(),
+                points,
+            })
             .collect(),
     }
 }
@@ -80,7 +83,10 @@ impl TrainingCurves {
 
     /// Adds a metric.
     pub fn metric(mut self, name: impl Into<String>, points: Vec<(u64, f64)>) -> Self {
-        self.metrics.push(MetricSeries { name: name.into(), points });
+        self.metrics.push(MetricSeries {
+            name: name.into(),
+            points,
+        });
         self
     }
 
@@ -92,9 +98,17 @@ impl TrainingCurves {
 
     fn panels(&self) -> Vec<PanelData> {
         let to_f64 = |m: &MetricSeries| -> (String, Vec<(f64, f64)>) {
-            (m.name.clone(), m.points.iter().map(|&(s, v)| (s as f64, v)).collect())
+            (
+                m.name.clone(),
+                m.points.iter().map(|&(s, v)| (s as f64, v)).collect(),
+            )
         };
-        let training: Vec<_> = self.metrics.iter().filter(|m| !m.is_evaluation()).map(to_f64).collect();
+        let training: Vec<_> = self
+            .metrics
+            .iter()
+            .filter(|m| !m.is_evaluation())
+            .map(to_f64)
+            .collect();
         let mut panels = Vec::new();
         let has_eval = self.metrics.iter().any(MetricSeries::is_evaluation);
         if !training.is_empty() || !has_eval {
@@ -102,16 +116,32 @@ impl TrainingCurves {
                 .iter()
                 .flat_map(|(_, p)| p.iter())
                 .any(|&(_, v)| v.is_finite() && v <= 0.0);
-            let scale = if non_positive { YScale::Linear } else { self.loss_scale };
+            let scale = if non_positive {
+                YScale::Linear
+            } else {
+                self.loss_scale
+            };
             let y_desc = match training.as_slice() {
                 [(name, _)] => name.clone(),
                 _ => "training metric".to_string(),
             };
-            let y_desc = if scale == YScale::Log { format!("{y_desc} (log scale)") } else { y_desc };
-            panels.push(PanelData { y_desc, scale, series: training });
+            let y_desc = if scale == YScale::Log {
+                format!("{y_desc} (log scale)")
+            } else {
+                y_desc
+            };
+            panels.push(PanelData {
+                y_desc,
+                scale,
+                series: training,
+            });
         }
         for m in self.metrics.iter().filter(|m| m.is_evaluation()) {
-            panels.push(PanelData { y_desc: m.name.clone(), scale: YScale::Linear, series: vec![to_f64(m)] });
+            panels.push(PanelData {
+                y_desc: m.name.clone(),
+                scale: YScale::Linear,
+                series: vec![to_f64(m)],
+            });
         }
         panels
     }
@@ -126,7 +156,10 @@ impl TrainingCurves {
     pub fn to_png_bytes(&self, width: u32, height: u32) -> Result<Vec<u8>, ChartError> {
         let data = self.panels();
         let steps = self.metrics.iter().flat_map(|m| {
-            m.points.iter().filter(|p| p.1.is_finite()).map(|p| p.0 as f64)
+            m.points
+                .iter()
+                .filter(|p| p.1.is_finite())
+                .map(|p| p.0 as f64)
         });
         let x_range = range::x_axis(extent(steps, false))?;
         let mut panels = Vec::with_capacity(data.len());
@@ -134,7 +167,11 @@ impl TrainingCurves {
         for (i, d) in data.iter().enumerate() {
             let log = d.scale == YScale::Log;
             let ys = d.series.iter().flat_map(|(_, p)| p.iter().map(|p| p.1));
-            let y_range = if log { range::y_log(extent(ys, true))? } else { range::y_linear(extent(ys, false))? };
+            let y_range = if log {
+                range::y_log(extent(ys, true))?
+            } else {
+                range::y_linear(extent(ys, false))?
+            };
             let lines = d
                 .series
                 .iter()
@@ -165,7 +202,9 @@ impl TrainingCurves {
             });
         }
         render_png(width, height, |root, sizes| {
-            let title_font = (FAMILY, sizes.title()).into_font().color(&INK.to_plotters().to_rgba());
+            let title_font = (FAMILY, sizes.title())
+                .into_font()
+                .color(&INK.to_plotters().to_rgba());
             let body = root.titled(&self.title, title_font).map_err(draw_err)?;
             let areas = body.split_evenly((panels.len(), 1));
             for (area, p) in areas.iter().zip(&panels) {
@@ -181,7 +220,12 @@ impl TrainingCurves {
     /// # Errors
     /// Those of [`TrainingCurves::to_png_bytes`], and [`ChartError::Io`] if the file cannot be
     /// written.
-    pub fn render_png(&self, path: impl AsRef<Path>, width: u32, height: u32) -> Result<(), ChartError> {
+    pub fn render_png(
+        &self,
+        path: impl AsRef<Path>,
+        width: u32,
+        height: u32,
+    ) -> Result<(), ChartError> {
         let bytes = self.to_png_bytes(width, height)?;
         write_atomic(path.as_ref(), &bytes)
     }

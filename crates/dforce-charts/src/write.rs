@@ -14,7 +14,10 @@ use crate::ChartError;
 /// [`ChartError::Io`] if `path` has no file name, its folder does not exist or is not writable,
 /// or the rename fails.
 pub(crate) fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), ChartError> {
-    let io_err = |source| ChartError::Io { path: path.to_path_buf(), source };
+    let io_err = |source| ChartError::Io {
+        path: path.to_path_buf(),
+        source,
+    };
     if path.file_name().is_none() {
         return Err(io_err(std::io::Error::new(
             std::io::ErrorKind::InvalidInput,
