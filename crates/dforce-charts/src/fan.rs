@@ -14,8 +14,8 @@ use crate::range::{self, extent, union};
 use crate::write::write_atomic;
 
 /// The forecast distribution at one time: its median and the bounds of the central 50 % and 90 %
-/// intervals (the 25/75 % and 5/95 % quantiles). A point with a non-finite or misordered field is
-/// skipped and breaks the bands.
+/// intervals (the 25/75 % and 5/95 % quantiles). A point that is not
+/// [`ForecastPoint::is_valid`] is skipped and breaks the bands and the median.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct ForecastPoint {
     /// Time in seconds since the Unix epoch (UTC).
@@ -128,6 +128,14 @@ pub(crate) fn time_ticks(lo: f64, hi: f64) -> (Vec<f64>, i64) {
     (ticks, step)
 }
 
+impl ForecastPoint {
+    /// Whether the point can be drawn: all fields finite and `p05 <= p25 <= median <= p75 <= p95`.
+    pub fn is_valid(&self) -> bool {
+        let q = [self.p05, self.p25, self.median, self.p75, self.p95];
+        q.iter().all(|v| v.is_finite()) && q.windows(2).all(|w| w[0] <= w[1])
+    }
+}
+
 impl FanChart {
     /// An empty fan chart with a title and a y axis description (with unit).
     pub fn new(title: impl Into<String>, y_label: impl Into<String>) -> Self {
@@ -150,44 +158,19 @@ impl FanChart {
         };
         let history = as_f64(&self.history);
         let truth = as_f64(&self.truth);
-        let valid = |p: &ForecastPoint| {
-            [p.p05, p.p25, p.median, p.p75, p.p95]
+        // An invalid point becomes a gap in the bands and the median.
+        let shown = |p: &ForecastPoint, v: f64| if p.is_valid() { v } else { f64::NAN };
+        let band = |lo: fn(&ForecastPoint) -> f64, hi: fn(&ForecastPoint) -> f64| {
+            self.forecast
                 .iter()
-                .all(|v| v.is_finite())
-                && p.p05 <= p.p25
-                && p.p25 <= p.median
-                && p.median <= p.p75
-                && p.p75 <= p.p95
+                .map(|p| (p.t as f64, shown(p, lo(p)), shown(p, hi(p))))
+                .collect::<Vec<_>>()
         };
-        let forecast: Vec<ForecastPoint> = self
+        let median: Vec<(f64, f64)> = self
             .forecast
             .iter()
-            .map(|p| {
-                if valid(p) {
-                    *p
-                } else {
-                    ForecastPoint {
-                        median: f64::NAN,
-                        ..*p
-                    }
-                }
-            })
+            .map(|p| (p.t as f64, shown(p, p.median)))
             .collect();
-        let band = |lo: fn(&ForecastPoint) -> f64,
-                    hi: fn(&ForecastPoint) -> f64|
-         -> Vec<(f64, f64, f64)> {
-            forecast
-                .iter()
-                .map(|p| {
-                    (
-                        p.t as f64,
-                        if p.median.is_nan() { f64::NAN } else { lo(p) },
-                        hi(p),
-                    )
-                })
-                .collect()
-        };
-        let median: Vec<(f64, f64)> = forecast.iter().map(|p| (p.t as f64, p.median)).collect();
         let start = self
             .forecast_start
             .or_else(|| self.forecast.first().map(|p| p.t));
@@ -208,9 +191,9 @@ impl FanChart {
         .fold(None, union);
         let x_range = range::x_axis(x_ext)?;
         let ys = history.iter().chain(&truth).map(|p| p.1).chain(
-            forecast
+            self.forecast
                 .iter()
-                .filter(|p| !p.median.is_nan())
+                .filter(|p| p.is_valid())
                 .flat_map(|p| [p.p05, p.p95]),
         );
         let y_range = range::y_linear(extent(ys, false))?;

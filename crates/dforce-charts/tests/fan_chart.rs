@@ -87,6 +87,29 @@ fn bad_quantiles_nan_and_empty_do_not_panic() {
 }
 
 #[test]
+fn validity_of_forecast_points() {
+    assert!(point(0, 1.0, 1.0).is_valid());
+    assert!(
+        point(0, 1.0, 0.0).is_valid(),
+        "a point forecast (all quantiles equal) is drawable"
+    );
+    assert!(
+        !ForecastPoint {
+            p25: 5.0,
+            ..point(0, 1.0, 1.0)
+        }
+        .is_valid()
+    );
+    assert!(
+        !ForecastPoint {
+            p95: f64::NAN,
+            ..point(0, 1.0, 1.0)
+        }
+        .is_valid()
+    );
+}
+
+#[test]
 fn custom_tick_labels() {
     let mut c = chart();
     c.tick_format = Some(|t| format!("d{}", (t - T0) / DAY));
