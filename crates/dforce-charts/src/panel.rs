@@ -117,8 +117,9 @@ pub(crate) fn draw(area: &Area<'_>, panel: &Panel<'_>, sizes: Sizes) -> Result<(
     }
 }
 
-/// Splits points into runs of drawable points: finite, and positive when `log`.
-pub(crate) fn runs<T: Copy>(points: &[T], ok: impl Fn(&T) -> bool) -> Vec<Vec<T>> {
+/// Splits `points` into maximal runs of consecutive points accepted by `ok` (the rejected points
+/// are dropped and break the runs).
+fn runs<T: Copy>(points: &[T], ok: impl Fn(&T) -> bool) -> Vec<Vec<T>> {
     let mut out: Vec<Vec<T>> = Vec::new();
     let mut current = Vec::new();
     for p in points {
@@ -398,4 +399,56 @@ where
             .map_err(draw_err)?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn runs_break_at_rejected_points() {
+        let v = [1.0, f64::NAN, 2.0, 3.0, f64::INFINITY, f64::NAN, 4.0];
+        let r = runs(&v, |x| x.is_finite());
+        assert_eq!(r, vec![vec![1.0], vec![2.0, 3.0], vec![4.0]]);
+        assert!(runs(&[f64::NAN], |x| x.is_finite()).is_empty());
+    }
+
+    fn panel_with<'a>(points: &'a [(f64, f64)]) -> Panel<'a> {
+        Panel {
+            title: None,
+            x_desc: "",
+            y_desc: "",
+            x_range: 0.0..1.0,
+            x_ticks: None,
+            x_format: None,
+            y_range: 0.0..1.0,
+            y_scale: YScale::Linear,
+            bands: Vec::new(),
+            lines: vec![Line {
+                label: Some("a"),
+                points,
+                color: Rgb(0, 0, 0),
+                width: 2.0,
+                dashed: false,
+            }],
+            markers: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn legend_avoids_the_data() {
+        let rising: Vec<(f64, f64)> = (0..=10)
+            .map(|i| (i as f64 / 10.0, i as f64 / 10.0))
+            .collect();
+        // Data in the lower-left and upper-right corners: the legend goes upper left.
+        assert!(matches!(
+            legend_corner(&panel_with(&rising)),
+            SeriesLabelPosition::UpperLeft
+        ));
+        let falling: Vec<(f64, f64)> = rising.iter().map(|&(x, y)| (x, 1.0 - y)).collect();
+        assert!(matches!(
+            legend_corner(&panel_with(&falling)),
+            SeriesLabelPosition::UpperRight
+        ));
+    }
 }
