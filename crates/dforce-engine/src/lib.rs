@@ -9,6 +9,7 @@
 pub mod algorithm;
 pub mod checkpoint;
 pub mod console;
+pub mod curves;
 pub mod data_loader;
 pub mod distributed;
 pub mod metrics;

@@ -23,6 +23,8 @@ pub enum TaskError {
     VideoData(#[from] dforce_video_data::VideoDataError),
     #[error(transparent)]
     Plot(#[from] crate::plot::PlotError),
+    #[error("drawing a chart")]
+    Chart(#[from] dforce_charts::ChartError),
     /// A file or directory could not be read or written; `what` names it.
     #[error("{what}")]
     Io {

@@ -90,6 +90,9 @@ pub struct TrainingData<B> {
 pub trait Algorithm {
     /// The reference's algorithm name (`algorithm._name`, e.g. `df_video`).
     const NAME: &'static str;
+    /// The evaluation's headline metrics (keys under `validation/`), drawn below the training
+    /// loss in the run's training-curve picture.
+    const HEADLINE_METRICS: &'static [&'static str] = &[];
     /// The model trained and evaluated, with everything a checkpoint holds besides the
     /// optimiser.
     type Model: TrainableModel;

@@ -80,6 +80,22 @@ fn training<A: Algorithm>(ctx: &TaskContext) -> Result<(), TaskError> {
         Some(&mut validate),
     )?;
     crate::say!("dforce: {}", summary.one_line());
+    if ctx.parallel.is_root() {
+        let title = format!(
+            "{} training, run {}",
+            A::NAME,
+            ctx.run_dir
+                .file_name()
+                .map_or_else(String::new, |n| n.to_string_lossy().into_owned())
+        );
+        let path = crate::curves::write_training_curves(
+            ctx.run_dir,
+            &title,
+            A::HEADLINE_METRICS,
+            summary.steps,
+        )?;
+        crate::say!("dforce: training curves in {}", path.display());
+    }
     Ok(())
 }
 

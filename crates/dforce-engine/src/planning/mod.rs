@@ -57,6 +57,7 @@ pub struct Planning;
 
 impl Algorithm for Planning {
     const NAME: &'static str = "df_planning";
+    const HEADLINE_METRICS: &'static [&'static str] = &["success_rate", "normalized_score"];
     type Model = PlanningModel;
 
     fn build_model(ctx: &TaskContext, device: &Device) -> Result<PlanningModel, TaskError> {

@@ -4,9 +4,13 @@
 //!
 //! Metrics (logged at the weights' step under `{stage}/…` in `metrics.jsonl` and TensorBoard):
 //! `psnr` and `ssim` (means over generated frames; the reference logs its own per-frame
-//! metrics only in its `test` loop), and `frames_per_second` of the rollout. Media in
+//! metrics only in its `test` loop), and `frames_per_second` of the rollout. Per-frame curves
+//! (mean over clips) go to `media/{stage}_per_frame.csv` and to TensorBoard as
+//! `{stage}_per_frame/{psnr,ssim}/step_{step}` scalars whose x is the frame index. Media in
 //! `<run dir>/media`: per clip a GIF (and MP4 with the `mp4` feature) of prediction | ground
-//! truth, the mean-intensity stability chart of clip 0, the PSNR-per-frame chart.
+//! truth; charts with axes, units, legend and title: the mean-intensity stability chart of
+//! clip 0 (`{stage}_stability.png`) and PSNR and SSIM per frame
+//! (`{stage}_{psnr,ssim}_per_frame.png`).
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -16,7 +20,9 @@ use dforce_core::SeededNoise;
 use dforce_video_data::Split;
 
 use super::data::{collate, open_dataset};
-use super::media::{FrameShape, frame_means, line_chart, psnr, rollout_gif, ssim};
+use dforce_charts::LineChart;
+
+use super::media::{FrameShape, frame_means, psnr, rollout_gif, ssim};
 use super::{VideoLayout, VideoModel};
 use crate::algorithm::error::io;
 use crate::algorithm::{Stage, TaskContext, TaskError};
@@ -122,17 +128,16 @@ pub fn validate_video(
             write_clip_media(&media, namespace, sample, p, g, t, layout, &mut tb, step)?;
             score_clip(&mut scores, p, g, t, shape, layout.context_frames);
             if sample == 0 {
-                let (mp, mg) = scores.stability[0].clone();
-                let chart = line_chart(&[(&mp, [200, 30, 30]), (&mg, [30, 30, 200])], 640, 360);
-                let png = chart.write_png(&media.join(format!("{namespace}_stability.png")))?;
-                tb.image(
+                let (mp, mg) = &scores.stability[0];
+                let chart = stability_chart(mp, mg, layout.context_frames);
+                let path = media.join(format!("{namespace}_stability.png"));
+                write_chart(
+                    &chart,
+                    &path,
                     &format!("{namespace}/stability"),
-                    0,
-                    chart.width(),
-                    chart.height(),
-                    &png,
-                )
-                .map_err(io("writing the TensorBoard event file"))?;
+                    step,
+                    &mut tb,
+                )?;
             }
             sample += 1;
         }
@@ -145,8 +150,37 @@ pub fn validate_video(
     let secs = started.elapsed().as_secs_f64();
     let psnr_curve = Scores::per_frame(&scores.psnr);
     let ssim_curve = Scores::per_frame(&scores.ssim);
-    let chart = line_chart(&[(&psnr_curve, [200, 30, 30])], 640, 360);
-    chart.write_png(&media.join(format!("{namespace}_psnr_per_frame.png")))?;
+    let context = layout.context_frames;
+    let clips = scores.psnr.len();
+    for (name, curve, unit) in [
+        ("psnr", &psnr_curve, "PSNR (dB)"),
+        ("ssim", &ssim_curve, "SSIM (1 = identical)"),
+    ] {
+        let chart = per_frame_chart(name, unit, curve, context, clips);
+        let path = media.join(format!("{namespace}_{name}_per_frame.png"));
+        write_chart(
+            &chart,
+            &path,
+            &format!("{namespace}/{name}_per_frame"),
+            step,
+            &mut tb,
+        )?;
+        for (i, v) in curve.iter().enumerate() {
+            tb.scalar(
+                &format!("{namespace}_per_frame/{name}/step_{step}"),
+                (context + i) as u64,
+                *v as f32,
+            )
+            .map_err(io("writing the TensorBoard event file"))?;
+        }
+    }
+    write_per_frame_csv(
+        &media.join(format!("{namespace}_per_frame.csv")),
+        context,
+        &psnr_curve,
+        &ssim_curve,
+        clips,
+    )?;
     let values = BTreeMap::from([
         (
             format!("{namespace}/psnr"),
@@ -304,5 +338,99 @@ fn write_clip_media(
         )
         .map_err(io("writing the TensorBoard event file"))?;
     }
+    Ok(())
+}
+
+/// Chart size in pixels.
+const CHART_SIZE: (u32, u32) = (800, 450);
+
+/// Mean frame intensity of the rollout and of the ground truth over time: a rollout that
+/// drifts (darkens, saturates, freezes) leaves the ground truth's curve.
+fn stability_chart(pred: &[f64], truth: &[f64], context: usize) -> LineChart {
+    let points = |v: &[f64]| v.iter().enumerate().map(|(i, y)| (i as f64, *y)).collect();
+    LineChart::new(
+        format!(
+            "Stability of clip 0: mean frame intensity over a {}-frame rollout",
+            pred.len()
+        ),
+        "frame",
+        "mean pixel intensity (0 to 1)",
+    )
+    .series("rollout", points(pred))
+    .series("ground truth", points(truth))
+    .marker(context as f64 - 0.5, "end of context")
+}
+
+/// A per-frame score (mean over `clips`) over the generated frames, which start at `context`.
+fn per_frame_chart(
+    name: &str,
+    unit: &str,
+    curve: &[f64],
+    context: usize,
+    clips: usize,
+) -> LineChart {
+    let points = curve
+        .iter()
+        .enumerate()
+        .map(|(i, y)| ((context + i) as f64, *y))
+        .collect();
+    LineChart::new(
+        format!(
+            "{} per generated frame, mean over {clips} clip{}",
+            name.to_uppercase(),
+            if clips == 1 { "" } else { "s" }
+        ),
+        "frame",
+        unit,
+    )
+    .series(
+        format!("{} (rollout vs ground truth)", name.to_uppercase()),
+        points,
+    )
+    .marker(context as f64 - 0.5, "end of context")
+}
+
+/// Writes `chart` as a PNG at `path` and logs it to TensorBoard under `tag`.
+fn write_chart(
+    chart: &LineChart,
+    path: &Path,
+    tag: &str,
+    step: u64,
+    tb: &mut EventWriter,
+) -> Result<(), TaskError> {
+    let (w, h) = CHART_SIZE;
+    let png = chart.to_png_bytes(w, h)?;
+    crate::plot::raster::write_file(path, &png)?;
+    tb.image(tag, step, w, h, &png)
+        .map_err(io("writing the TensorBoard event file"))
+}
+
+/// `frame,psnr_db,ssim,clips`: the per-frame means of the generated frames (frame is the index
+/// in the rollout, context frames included).
+fn write_per_frame_csv(
+    path: &Path,
+    context: usize,
+    psnr: &[f64],
+    ssim: &[f64],
+    clips: usize,
+) -> Result<(), TaskError> {
+    let what = || format!("writing {}", path.display());
+    let mut w = csv::Writer::from_writer(Vec::new());
+    let csv_err = |e: csv::Error| TaskError::Invalid(format!("{}: {e}", what()));
+    w.write_record(["frame", "psnr_db", "ssim", "clips"])
+        .map_err(csv_err)?;
+    for (i, (p, s)) in psnr.iter().zip(ssim).enumerate() {
+        w.write_record([
+            (context + i).to_string(),
+            p.to_string(),
+            s.to_string(),
+            clips.to_string(),
+        ])
+        .map_err(csv_err)?;
+    }
+    let bytes = w
+        .into_inner()
+        .map_err(|e| TaskError::Invalid(format!("{}: {e}", what())))?;
+    crate::plot::raster::write_file(path, &bytes)?;
     Ok(())
 }

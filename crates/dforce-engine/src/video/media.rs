@@ -1,5 +1,6 @@
 //! What people look at after a video rollout: side-by-side GIFs (prediction left, ground truth
-//! right, context frames outlined in red), per-frame PSNR and SSIM, and a stability curve.
+//! right, context frames outlined in red), per-frame PSNR and SSIM, and frame means (the
+//! stability curve; the charts are drawn in [`super::eval`]).
 //!
 //! Frames are `(T, C, H, W)` f32 in `[0, 1]`. Metrics use a data range of 1 (the reference
 //! computes them with range 2 on `[0, 1]` data, inflating PSNR by 6 dB: spec §8 item 23).
@@ -219,51 +220,6 @@ pub fn frame_means(frames: &[f32], count: usize) -> Vec<f64> {
                 / n as f64
         })
         .collect()
-}
-
-/// A simple line chart of several series over the frame index, as a PNG canvas.
-pub fn line_chart(series: &[(&[f64], Rgb)], width: u32, height: u32) -> Canvas {
-    let mut canvas = Canvas::new(width, height, [255, 255, 255]);
-    let finite = series
-        .iter()
-        .flat_map(|(s, _)| s.iter().copied())
-        .filter(|v| v.is_finite());
-    let (lo, hi) = finite.fold((f64::INFINITY, f64::NEG_INFINITY), |(l, h), v| {
-        (l.min(v), h.max(v))
-    });
-    if !lo.is_finite() {
-        return canvas;
-    }
-    let span = if hi > lo { hi - lo } else { 1.0 };
-    let pad = 20.0;
-    let (w, h) = (width as f64 - 2.0 * pad, height as f64 - 2.0 * pad);
-    canvas.fill_rect(pad, pad + h, pad + w, pad + h + 1.0, [0, 0, 0]);
-    canvas.fill_rect(pad - 1.0, pad, pad, pad + h, [0, 0, 0]);
-    for (s, color) in series {
-        let n = s.len().max(2) - 1;
-        let point = |i: usize| {
-            (
-                pad + w * i as f64 / n as f64,
-                pad + h * (1.0 - (s[i] - lo) / span),
-            )
-        };
-        for i in 0..s.len() {
-            if !s[i].is_finite() {
-                continue;
-            }
-            let (x, y) = point(i);
-            if i + 1 < s.len() && s[i + 1].is_finite() {
-                let (x2, y2) = point(i + 1);
-                let steps = ((x2 - x).abs().max((y2 - y).abs()) as usize).max(1);
-                for k in 0..=steps {
-                    let t = k as f64 / steps as f64;
-                    canvas.fill_circle(x + (x2 - x) * t, y + (y2 - y) * t, 1.2, *color);
-                }
-            }
-            canvas.fill_circle(x, y, 2.5, *color);
-        }
-    }
-    canvas
 }
 
 #[cfg(test)]

@@ -40,6 +40,7 @@ pub struct Video;
 
 impl Algorithm for Video {
     const NAME: &'static str = "df_video";
+    const HEADLINE_METRICS: &'static [&'static str] = &["psnr", "ssim"];
     type Model = VideoModel;
 
     fn build_model(ctx: &TaskContext, device: &Device) -> Result<VideoModel, TaskError> {
