@@ -573,7 +573,7 @@ mod tests {
         let path = dir.path().join("v.mp4");
         let (count, h, w) = (5, 32, 32);
         write_mp4(&path, &synthetic(count, h, w), count, h, w, 25).expect("write");
-        let file = File::open(&path).expect("open");
+        let file = std::fs::File::open(&path).expect("open");
         let size = file.metadata().expect("metadata").len();
         let mut reader =
             mp4::Mp4Reader::read_header(std::io::BufReader::new(file), size).expect("header");
