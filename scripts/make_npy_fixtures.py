@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
-"""Writes the .npy/.npz fixtures of crates/dforce-env/tests/npy_numpy.rs with numpy itself.
+"""Writes the .npy/.npz fixtures of crates/dforce-io/tests/npy_numpy.rs with numpy itself.
 
 Usage: python3 scripts/make_npy_fixtures.py [OUT_DIR]
-(default crates/dforce-env/tests/fixtures/npy; needs numpy).
+(default crates/dforce-io/tests/fixtures/npy; needs numpy).
 
 Every file is written by numpy's own writers (np.save, np.savez, np.savez_compressed and
 np.lib.format.write_array for the header versions 2.0 and 3.0): every numeric dtype numpy
@@ -102,4 +102,4 @@ def main(out):
 
 
 if __name__ == "__main__":
-    main(sys.argv[1] if len(sys.argv) > 1 else "crates/dforce-env/tests/fixtures/npy")
+    main(sys.argv[1] if len(sys.argv) > 1 else "crates/dforce-io/tests/fixtures/npy")

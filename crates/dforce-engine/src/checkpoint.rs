@@ -55,7 +55,8 @@ pub fn save(
     Ok(path)
 }
 
-/// Removes temporary files left by a run that was killed while writing a checkpoint.
+/// Removes temporary files left by a run that was killed while writing a checkpoint (the
+/// names [`dforce_io::atomic`] gives them, which [`write_safetensors_atomic`] uses).
 pub fn remove_stale_temp_files(run_dir: &Path) {
     let Ok(entries) = std::fs::read_dir(run_dir.join("checkpoints")) else {
         return;
@@ -63,7 +64,7 @@ pub fn remove_stale_temp_files(run_dir: &Path) {
     for e in entries.flatten() {
         let name = e.file_name();
         let name = name.to_string_lossy();
-        if name.starts_with('.') && name.contains(".tmp-") {
+        if dforce_io::atomic::is_temp_name(&name) {
             let _ = std::fs::remove_file(e.path());
         }
     }

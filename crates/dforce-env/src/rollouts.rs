@@ -6,8 +6,8 @@
 
 use std::path::Path;
 
-use crate::error::NpzError;
-use crate::npz::NpzFile;
+use dforce_io::NpzError;
+use dforce_io::npz::NpzFile;
 
 /// One recorded rollout.
 #[derive(Debug, Clone, PartialEq)]

@@ -1,12 +1,12 @@
-//! D4RL HDF5 I/O: reading the shared `maze2d-umaze-sparse-v1-head.hdf5` (h5py-written, gzip
-//! chunked), round-tripping generated data through the writer, and rejecting bad files with
-//! errors instead of panics.
+//! The D4RL HDF5 layout: reading the shared `maze2d-umaze-sparse-v1-head.hdf5` (h5py-written,
+//! gzip chunked), round-tripping generated data through the writer, and naming missing or
+//! misshapen datasets. (The HDF5 format itself is tested in `dforce-io/tests/hdf5.rs`.)
 
 use std::path::PathBuf;
 
-use dforce_env::Hdf5Error;
 use dforce_env::data::{generate, read_d4rl, write_d4rl};
-use dforce_env::hdf5::{DType, H5File, H5Writer};
+use dforce_io::Hdf5Error;
+use dforce_io::hdf5::H5Writer;
 
 fn fixture() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -23,27 +23,7 @@ fn temp_path(name: &str) -> PathBuf {
 //   f["observations"][:, 0].astype(np.float64).sum() == 37696.10989463329
 // All datasets are chunked ((2500, 1) or (10000,)) with gzip level 4.
 #[test]
-fn reads_d4rl_fixture_shapes_dtypes_and_values() {
-    let f = H5File::open(fixture()).expect("fixture opens");
-    assert_eq!(
-        f.dataset_paths().unwrap(),
-        [
-            "actions",
-            "infos/goal",
-            "infos/qpos",
-            "infos/qvel",
-            "observations",
-            "rewards",
-            "terminals",
-            "timeouts"
-        ]
-    );
-    let obs = f.dataset("observations").unwrap();
-    assert_eq!(obs.shape, [20_000, 4]);
-    assert_eq!(obs.dtype, DType::F32);
-    assert_eq!(f.dataset("terminals").unwrap().dtype, DType::Bool);
-    assert_eq!(f.dataset("rewards").unwrap().shape, [20_000]);
-
+fn reads_d4rl_fixture_values() {
     let d = read_d4rl(fixture()).expect("D4RL layout reads");
     assert_eq!(d.len(), 20_000);
     assert_eq!(
@@ -81,69 +61,6 @@ fn generated_dataset_round_trips_through_the_writer() {
     let back = read_d4rl(&path).unwrap();
     std::fs::remove_file(&path).ok();
     assert_eq!(back, data);
-}
-
-#[test]
-fn writer_handles_many_members_and_f64() {
-    let mut w = H5Writer::new();
-    for i in 0..40 {
-        w.add_f64(&format!("g/x{i:02}"), &[2], &[i as f64, -1.0])
-            .unwrap();
-    }
-    let path = temp_path("many.hdf5");
-    w.write(&path).unwrap();
-    let f = H5File::open(&path).unwrap();
-    std::fs::remove_file(&path).ok();
-    assert_eq!(f.dataset_paths().unwrap().len(), 40);
-    assert_eq!(f.dataset("g/x37").unwrap().to_f64(), [37.0, -1.0]);
-    assert!(matches!(
-        f.dataset("g/nope"),
-        Err(Hdf5Error::MissingKey { .. })
-    ));
-    assert!(w.add_f64("g/x00", &[1], &[0.0]).is_err(), "duplicate key");
-    assert!(w.add_f32("bad", &[3], &[0.0]).is_err(), "shape mismatch");
-}
-
-#[test]
-fn truncated_and_garbage_files_are_errors_not_panics() {
-    let bytes = std::fs::read(fixture()).unwrap();
-    let name = PathBuf::from("bad.hdf5");
-    // Cut at many lengths: every read path must fail cleanly.
-    for cut in (0..bytes.len())
-        .step_by(bytes.len() / 97)
-        .chain([8, 95, 96, 500, 700])
-    {
-        let img = bytes[..cut].to_vec();
-        if let Ok(f) = H5File::from_bytes(name.clone(), img) {
-            for k in ["observations", "terminals", "infos/goal"] {
-                let _ = f.dataset(k);
-            }
-        }
-    }
-    // Corrupt bytes in the metadata region and inside compressed chunks.
-    for pos in (0..bytes.len()).step_by(509) {
-        let mut img = bytes.clone();
-        img[pos] ^= 0x5a;
-        if let Ok(f) = H5File::from_bytes(name.clone(), img) {
-            let _ = f.dataset_paths();
-            for k in ["observations", "actions", "terminals", "infos/qvel"] {
-                let _ = f.dataset(k);
-            }
-        }
-    }
-    let garbage: Vec<u8> = (0..4096u32)
-        .map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8)
-        .collect();
-    assert!(matches!(
-        H5File::from_bytes(name.clone(), garbage),
-        Err(Hdf5Error::Format { .. })
-    ));
-    let err = H5File::from_bytes(name, bytes[..5000].to_vec()).unwrap_err();
-    assert!(err.to_string().contains("bad.hdf5"), "{err}");
-    assert!(matches!(
-        H5File::open("/nonexistent/x.hdf5"),
-        Err(Hdf5Error::Io { .. })
-    ));
 }
 
 #[test]

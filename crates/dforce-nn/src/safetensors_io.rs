@@ -1,11 +1,10 @@
 //! Writing state dicts as safetensors, atomically.
 //!
 //! The file is written next to its destination under a temporary name, flushed to disk and
-//! renamed over the destination, so a crash mid-write never leaves a half-written checkpoint:
-//! readers see either the old file or the new one.
+//! renamed over the destination ([`dforce_io::atomic`]), so a crash mid-write never leaves a
+//! half-written checkpoint: readers see either the old file or the new one.
 
 use std::collections::{BTreeMap, HashMap};
-use std::io::Write;
 use std::path::Path;
 
 use safetensors::tensor::{Dtype, TensorView};
@@ -50,25 +49,5 @@ pub fn write_safetensors_atomic(
         .filter(|p| !p.as_os_str().is_empty())
         .unwrap_or(Path::new("."));
     std::fs::create_dir_all(dir).map_err(|e| err(&e))?;
-    let file_name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let tmp = dir.join(format!(".{file_name}.tmp-{}", std::process::id()));
-    let result = (|| -> std::io::Result<()> {
-        let mut f = std::fs::File::create(&tmp)?;
-        f.write_all(&serialized)?;
-        f.sync_all()?;
-        std::fs::rename(&tmp, path)?;
-        // Persist the rename itself.
-        if let Ok(d) = std::fs::File::open(dir) {
-            let _ = d.sync_all();
-        }
-        Ok(())
-    })();
-    if let Err(e) = result {
-        let _ = std::fs::remove_file(&tmp);
-        return Err(err(&e));
-    }
-    Ok(())
+    dforce_io::atomic::write_bytes_atomic(path, &serialized).map_err(|e| err(&e))
 }

@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 
-use dforce_env::NpzError;
+use dforce_io::NpzError;
 
 /// Where the TECO datasets come from, quoted in [`VideoDataError::NoData`].
 pub const TECO_SOURCE_HINT: &str = "the TECO datasets are downloaded with the scripts of the TECO \
@@ -53,8 +53,8 @@ pub enum VideoDataError {
         /// What is wrong.
         reason: String,
     },
-    /// A filesystem operation failed.
-    #[error("{path}: {source}")]
+    /// A filesystem operation failed (the cause is chained as `source()`).
+    #[error("{path}")]
     Io {
         /// File or directory.
         path: PathBuf,

@@ -117,8 +117,9 @@ impl Metadata {
         Ok(meta)
     }
 
-    /// Writes `path` atomically (a temporary sibling renamed into place), so a crash never leaves
-    /// a half-written metadata file that later opens would trust.
+    /// Writes `path` atomically ([`dforce_io::atomic`]: a temporary sibling, synced and renamed
+    /// into place), so a crash never leaves a half-written metadata file that later opens would
+    /// trust.
     pub fn save(&self, path: &Path) -> Result<(), VideoDataError> {
         let mut value = json!({ "training": self.training, "validation": self.validation });
         if !self.skipped_training.is_empty() || !self.skipped_validation.is_empty() {
@@ -132,9 +133,8 @@ impl Metadata {
                 "validation": list(&self.skipped_validation),
             });
         }
-        let tmp = path.with_extension("json.partial");
-        std::fs::write(&tmp, value.to_string()).map_err(VideoDataError::io(&tmp))?;
-        std::fs::rename(&tmp, path).map_err(VideoDataError::io(path))
+        dforce_io::atomic::write_bytes_atomic(path, value.to_string().as_bytes())
+            .map_err(VideoDataError::io(path))
     }
 
     /// Probes every file of both splits under `root`. With [`BadFilePolicy::Fail`] the first bad
@@ -153,10 +153,11 @@ impl Metadata {
                 match probe_length(kind, &file) {
                     Ok(len) => lengths.push(len),
                     Err(e) if policy == BadFilePolicy::Skip => {
-                        eprintln!("dforce-video-data: skipping {}: {e}", file.display());
+                        let reason = with_causes(&e);
+                        eprintln!("dforce-video-data: skipping {}: {reason}", file.display());
                         skipped.push(SkippedFile {
                             file: relative_name(&dir, &file),
-                            reason: e.to_string(),
+                            reason,
                         });
                     }
                     Err(e) => return Err(e),
@@ -195,6 +196,19 @@ impl Metadata {
         }
         Ok(files)
     }
+}
+
+/// `e`'s message followed by its causes, `: `-separated (messages do not repeat their cause, so
+/// a skip reason that must say why a file was skipped walks the chain).
+fn with_causes(e: &dyn std::error::Error) -> String {
+    let mut out = e.to_string();
+    let mut cause = e.source();
+    while let Some(c) = cause {
+        out.push_str(": ");
+        out.push_str(&c.to_string());
+        cause = c.source();
+    }
+    out
 }
 
 /// `file` relative to `dir`, with `/` separators (stable across platforms in JSON).

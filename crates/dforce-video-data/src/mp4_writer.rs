@@ -19,12 +19,14 @@
 //!   band), every sample holds its frame's other NAL units with 4-byte length prefixes, and samples
 //!   holding an IDR slice are sync samples.
 //! - Timing: timescale `1000·fps`, each frame lasting 1000 ticks, so the video plays at `fps`.
-//! - Atomic: the video is written to `<path>.tmp`, synced, then renamed onto `path`; on an error
-//!   the temporary file is removed and `path` is left as it was.
+//! - Atomic ([`dforce_io::atomic`]): the video is written to a hidden temporary sibling, synced,
+//!   then renamed onto `path`; on an error the temporary file is removed and `path` is left as it
+//!   was.
 
-use std::fs::File;
 use std::io::BufWriter;
-use std::path::{Path, PathBuf};
+use std::path::Path;
+
+use dforce_io::atomic::AtomicFile;
 
 use mp4::{
     AvcConfig, Bytes, FourCC, MediaConfig, Mp4Config, Mp4Sample, Mp4Writer, TrackConfig, TrackType,
@@ -75,8 +77,8 @@ const NAL_AUD: u8 = 9;
 /// row-major, to `path` as an H.264 `.mp4` playing at `fps` frames per second.
 ///
 /// Sides are padded to [`coded_side`] (even, at least 16) by repeating the last row/column (see
-/// the module documentation). The file appears under `path` only once complete (written to
-/// `<path>.tmp`, then renamed).
+/// the module documentation). The file appears under `path` only once complete (written to a
+/// temporary sibling, then renamed: [`dforce_io::atomic`]).
 ///
 /// # Errors
 ///
@@ -103,25 +105,21 @@ pub fn write_mp4(
         width,
         fps,
     };
-    let tmp = tmp_path(path);
     let mut qp = QP;
-    let result = loop {
-        match write_file(&tmp, path, &video, qp) {
-            Ok(()) => break std::fs::rename(&tmp, path).map_err(VideoDataError::io(path)),
+    loop {
+        // A failed attempt drops its temporary file, which removes it.
+        let file = AtomicFile::create(path).map_err(VideoDataError::io(path))?;
+        match write_file(file, path, &video, qp) {
+            Ok(file) => return file.commit().map_err(VideoDataError::io(path)),
             Err(Stop::Overflow { .. }) if qp < MAX_QP => qp = (qp + QP_STEP).min(MAX_QP),
             Err(Stop::Overflow { frame }) => {
-                break Err(fail(format!(
+                return Err(fail(format!(
                     "frame {frame} overflows the H.264 encoder's output buffer even at QP {qp}"
                 )));
             }
-            Err(Stop::Fail(e)) => break Err(e),
+            Err(Stop::Fail(e)) => return Err(e),
         }
-    };
-    if result.is_err() {
-        // Best effort: the error being reported matters more than a leftover temporary file.
-        let _ = std::fs::remove_file(&tmp);
     }
-    result
 }
 
 /// The checked arguments of [`write_mp4`].
@@ -185,17 +183,15 @@ fn check_args(
     Ok(frame_len)
 }
 
-/// `<path>.tmp`, in the same directory (so the final rename stays on one file system). Two
-/// writers of the same `path` at once would share it: callers write each file from one place.
-fn tmp_path(path: &Path) -> PathBuf {
-    let mut name = path.file_name().unwrap_or_default().to_os_string();
-    name.push(".tmp");
-    path.with_file_name(name)
-}
-
-/// Encodes every frame at quantiser `qp` and muxes it into `tmp`, flushed and synced. Errors name
-/// `path`, the file the caller asked for.
-fn write_file(tmp: &Path, path: &Path, video: &Video<'_>, qp: u8) -> Result<(), Stop> {
+/// Encodes every frame at quantiser `qp` and muxes it into `file` (the temporary file of
+/// `path`), flushed; returns it for the caller to commit. Errors name `path`, the file the caller
+/// asked for.
+fn write_file(
+    file: AtomicFile,
+    path: &Path,
+    video: &Video<'_>,
+    qp: u8,
+) -> Result<AtomicFile, Stop> {
     let &Video {
         frames,
         frame_len,
@@ -239,7 +235,6 @@ fn write_file(tmp: &Path, path: &Path, video: &Video<'_>, qp: u8) -> Result<(), 
     let mut encoder = Encoder::with_api_config(OpenH264API::from_source(), config)
         .map_err(|e| fail(format!("cannot start the H.264 encoder: {e}")))?;
 
-    let file = File::create(tmp).map_err(VideoDataError::io(tmp))?;
     let mp4_config = Mp4Config {
         major_brand: FourCC::from(*b"isom"),
         minor_version: 512,
@@ -329,9 +324,8 @@ fn write_file(tmp: &Path, path: &Path, video: &Video<'_>, qp: u8) -> Result<(), 
     let file = writer
         .into_writer()
         .into_inner()
-        .map_err(|e| VideoDataError::io(tmp)(e.into_error()))?;
-    file.sync_all().map_err(VideoDataError::io(tmp))?;
-    Ok(())
+        .map_err(|e| VideoDataError::io(path)(e.into_error()))?;
+    Ok(file)
 }
 
 /// One encoded frame taken apart: its parameter sets, and its other NAL units as an `avc1`
@@ -501,7 +495,11 @@ mod tests {
         let path = dir.path().join("video.mp4");
         let frames = synthetic(count, height, width);
         write_mp4(&path, &frames, count, height, width, 30).expect("write");
-        assert!(!tmp_path(&path).exists(), "temporary file left behind");
+        let names: Vec<_> = std::fs::read_dir(dir.path())
+            .expect("list")
+            .map(|e| e.expect("entry").file_name())
+            .collect();
+        assert_eq!(names, ["video.mp4"], "temporary file left behind");
         assert_eq!(frame_count(&path).expect("count"), count);
         let decoded = decode_frames(&path, 0..count).expect("decode");
         assert_eq!(decoded.count, count);
@@ -575,7 +573,7 @@ mod tests {
         let path = dir.path().join("v.mp4");
         let (count, h, w) = (5, 32, 32);
         write_mp4(&path, &synthetic(count, h, w), count, h, w, 25).expect("write");
-        let file = File::open(&path).expect("open");
+        let file = std::fs::File::open(&path).expect("open");
         let size = file.metadata().expect("metadata").len();
         let mut reader =
             mp4::Mp4Reader::read_header(std::io::BufReader::new(file), size).expect("header");
@@ -623,7 +621,11 @@ mod tests {
             let err = write_mp4(&path, &vec![0; len], count, h, w, fps).expect_err("must fail");
             assert!(err.to_string().contains("bad.mp4"), "{err}");
         }
-        assert!(!path.exists() && !tmp_path(&path).exists());
+        assert_eq!(
+            std::fs::read_dir(dir.path()).expect("list").count(),
+            0,
+            "no file, temporary or final, is left"
+        );
     }
 
     #[test]

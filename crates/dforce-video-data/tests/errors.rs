@@ -90,7 +90,7 @@ fn stale_metadata_and_bad_actions_are_errors() {
     let (_guard, root) = scratch_copy("dmlab");
     let path = root.join("validation/ep_c.npz");
     let mut w =
-        dforce_env::npz::NpzWriter::create(&path, dforce_env::npz::NpzCompression::Stored).unwrap();
+        dforce_io::npz::NpzWriter::create(&path, dforce_io::npz::NpzCompression::Stored).unwrap();
     w.add("video", &[10, 4, 4, 3], &[0u8; 480]).unwrap();
     w.add("actions", &[10], &[0i64, 1, 2, 3, 0, 0, 0, 0, 0, 0])
         .unwrap();
@@ -108,7 +108,7 @@ fn wrong_video_array_is_an_error() {
     let (_guard, root) = scratch_copy("dmlab");
     let path = root.join("validation/ep_c.npz");
     let mut w =
-        dforce_env::npz::NpzWriter::create(&path, dforce_env::npz::NpzCompression::Stored).unwrap();
+        dforce_io::npz::NpzWriter::create(&path, dforce_io::npz::NpzCompression::Stored).unwrap();
     w.add("video", &[10, 4, 4, 3], &[0f32; 480]).unwrap();
     w.add("actions", &[10], &[0i64; 10]).unwrap();
     w.finish().unwrap();

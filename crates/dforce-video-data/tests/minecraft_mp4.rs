@@ -5,7 +5,7 @@
 mod common;
 
 use common::{fixtures, scratch_copy};
-use dforce_env::npz::{NpyData, NpzFile};
+use dforce_io::npz::{NpyData, NpzFile};
 use dforce_video_data::mp4::{decode_frames, frame_count};
 use dforce_video_data::{ClipOrder, Split, VideoDataset, VideoDatasetConfig, VideoKind};
 

@@ -4,7 +4,7 @@
 
 mod common;
 
-use dforce_env::npz::{NpyData, NpzFile};
+use dforce_io::npz::{NpyData, NpzFile};
 use dforce_video_data::resize::Resizer;
 
 fn bytes(f: &mut NpzFile, key: &str) -> (Vec<usize>, Vec<u8>) {

@@ -7,7 +7,7 @@ use std::time::Instant;
 use anyhow::{Context, Result, bail};
 use dforce_env::data::{DatasetStats, d4rl_reference_stats, generate, write_d4rl};
 use dforce_env::maze2d::Maze2dEnv;
-use dforce_env::npz::parse_npy;
+use dforce_io::npz::parse_npy;
 
 use crate::cli::{DataCommand, EnvCommand};
 

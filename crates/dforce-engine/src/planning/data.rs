@@ -125,21 +125,14 @@ pub fn load_or_generate(
             .map_err(|e| format!("generating {env_id}: {}", dforce_core::error_chain(&e)))?;
         std::fs::create_dir_all(save_dir)
             .map_err(|e| format!("creating {}: {e}", save_dir.display()))?;
-        // Write under a temporary name and rename, so an interrupted run never leaves half a file.
-        let tmp = save_dir.join(format!(
-            ".{}.tmp-{}",
-            d4rl_file_name(env_id),
-            std::process::id()
-        ));
-        dforce_env::data::write_d4rl(&data, &tmp).map_err(|e| {
+        // Written atomically (dforce_io::atomic): an interrupted run never leaves half a file.
+        dforce_env::data::write_d4rl(&data, &path).map_err(|e| {
             format!(
                 "writing {}: {}",
-                tmp.display(),
+                path.display(),
                 dforce_core::error_chain(&e)
             )
         })?;
-        std::fs::rename(&tmp, &path)
-            .map_err(|e| format!("moving {} into place: {e}", tmp.display()))?;
         announce(&format!("wrote {}", path.display()));
     }
     let data = dforce_env::data::read_d4rl(&path).map_err(|e| {

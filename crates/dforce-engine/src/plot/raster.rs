@@ -5,7 +5,6 @@
 //! and blended by the fraction inside. That is enough for crisp discs and stars at the sizes we
 //! draw (a few to a few dozen pixels) without a vector-graphics dependency.
 
-use std::io::Write;
 use std::path::Path;
 
 use super::PlotError;
@@ -207,18 +206,13 @@ impl Canvas {
     }
 }
 
-/// Writes `bytes` to `path` through a temporary sibling and a rename, so a reader never sees
-/// a half-written picture.
+/// Writes `bytes` to `path` atomically ([`dforce_io::atomic`]: a temporary sibling, synced and
+/// renamed), so a reader never sees a half-written picture.
 pub(crate) fn write_file(path: &Path, bytes: &[u8]) -> Result<(), PlotError> {
-    let io = |source| PlotError::Io {
+    dforce_io::atomic::write_bytes_atomic(path, bytes).map_err(|source| PlotError::Io {
         path: path.to_path_buf(),
         source,
-    };
-    let tmp = path.with_extension("tmp");
-    let mut f = std::fs::File::create(&tmp).map_err(io)?;
-    f.write_all(bytes).map_err(io)?;
-    drop(f);
-    std::fs::rename(&tmp, path).map_err(io)
+    })
 }
 
 #[cfg(test)]

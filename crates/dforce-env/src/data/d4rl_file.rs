@@ -4,8 +4,8 @@
 use std::path::Path;
 
 use super::dataset::Dataset;
-use crate::error::Hdf5Error;
-use crate::hdf5::{H5Dataset, H5File, H5Writer};
+use dforce_io::Hdf5Error;
+use dforce_io::hdf5::{H5Dataset, H5File, H5Writer};
 
 fn flat<const C: usize>(rows: &[[f32; C]]) -> Vec<f32> {
     rows.iter().flatten().copied().collect()

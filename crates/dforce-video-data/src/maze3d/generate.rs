@@ -5,7 +5,7 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::Instant;
 
-use dforce_env::npz::NpzWriter;
+use dforce_io::npz::NpzWriter;
 
 use super::Maze3dConfig;
 use super::episode::render_episode;

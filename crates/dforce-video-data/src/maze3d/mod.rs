@@ -17,7 +17,7 @@ pub mod layout;
 pub mod render;
 pub mod texture;
 
-use dforce_env::npz::NpzCompression;
+use dforce_io::npz::NpzCompression;
 
 pub use episode::{Episode, render_episode};
 pub use generate::{GenerationReport, generate_maze3d, generate_maze3d_with};

@@ -2,7 +2,7 @@
 
 use std::path::Path;
 
-use dforce_env::npz::{NpyData, NpzFile};
+use dforce_io::npz::{NpyData, NpzFile};
 
 use crate::error::VideoDataError;
 use crate::kind::VideoKind;

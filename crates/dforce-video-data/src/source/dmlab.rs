@@ -3,7 +3,7 @@
 use std::ops::Range;
 use std::path::Path;
 
-use dforce_env::npz::{NpyHeader, NpzFile};
+use dforce_io::npz::{NpyHeader, NpzFile};
 
 use super::RawFrames;
 use super::actions::probe_actions;

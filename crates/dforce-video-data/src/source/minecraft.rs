@@ -4,7 +4,7 @@
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 
-use dforce_env::npz::NpzFile;
+use dforce_io::npz::NpzFile;
 
 use super::RawFrames;
 use super::actions::probe_actions;

@@ -5,7 +5,7 @@
 
 use std::path::PathBuf;
 
-use dforce_env::npz::{NpyArray, NpyData, NpzFile, parse_npy};
+use dforce_io::npz::{NpyArray, NpyData, NpzFile, parse_npy};
 use serde_json::Value as Json;
 
 fn dir() -> PathBuf {
@@ -87,7 +87,7 @@ fn headers_report_numpy_dtype_and_order() {
         let header = match want["key"].as_str() {
             None => {
                 let bytes = std::fs::read(dir().join(file)).unwrap();
-                dforce_env::npz::parse_npy_header(&bytes).unwrap().0
+                dforce_io::npz::parse_npy_header(&bytes).unwrap().0
             }
             Some(key) => NpzFile::open(dir().join(file))
                 .unwrap()
@@ -129,7 +129,7 @@ fn dtypes_numpy_writes_but_dforce_does_not_read_are_named() {
         ("|O", "Python objects"),
         ("<f16", "long double"),
     ] {
-        let bytes = dforce_env::npz::encode_npy_header(descr, &[1]);
+        let bytes = dforce_io::npz::encode_npy_header(descr, &[1]);
         let mut full = bytes.clone();
         full.extend_from_slice(&[0u8; 16]);
         let e = parse_npy(&full).unwrap_err();

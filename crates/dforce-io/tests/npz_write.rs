@@ -1,11 +1,11 @@
 //! The `.npz` writer round-trips through the reader, and the streaming accessors (`header`,
 //! `read_rows`) agree with a full read.
 
-use dforce_env::NpzError;
-use dforce_env::npz::{NpyData, NpzCompression, NpzFile, NpzWriter, parse_npy_header};
+use dforce_io::NpzError;
+use dforce_io::npz::{NpyData, NpzCompression, NpzFile, NpzWriter, parse_npy_header};
 
 fn temp_dir(tag: &str) -> std::path::PathBuf {
-    let d = std::env::temp_dir().join(format!("dforce-env-npzw-{}-{tag}", std::process::id()));
+    let d = std::env::temp_dir().join(format!("dforce-io-npzw-{}-{tag}", std::process::id()));
     std::fs::create_dir_all(&d).unwrap();
     d
 }
@@ -68,7 +68,7 @@ fn round_trip_stored_and_deflated() {
 
 #[test]
 fn header_is_64_byte_aligned_and_unfinished_writers_leave_nothing() {
-    let h = dforce_env::npz::encode_npy_header("<f4", &[300, 64, 64, 3]);
+    let h = dforce_io::npz::encode_npy_header("<f4", &[300, 64, 64, 3]);
     assert_eq!(h.len() % 64, 0);
     let (parsed, end) = parse_npy_header(&h).unwrap();
     assert_eq!(end, h.len());

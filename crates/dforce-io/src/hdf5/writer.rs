@@ -9,6 +9,7 @@ use std::path::Path;
 
 use super::bytes::UNDEF;
 use super::datatype::DType;
+use crate::atomic::write_bytes_atomic;
 use crate::error::Hdf5Error;
 
 /// Group B-tree half-capacity ("group internal node K", libhdf5's default 16).
@@ -140,11 +141,12 @@ impl H5Writer {
         Ok(buf)
     }
 
-    /// Writes the file to `path`.
+    /// Writes the file to `path` atomically ([`crate::atomic`]: a temporary sibling, synced and
+    /// renamed into place), so an interrupted write never leaves half a file under `path`.
     pub fn write(&self, path: impl AsRef<Path>) -> Result<(), Hdf5Error> {
         let path = path.as_ref();
         let bytes = self.to_bytes()?;
-        std::fs::write(path, bytes).map_err(|source| Hdf5Error::Io {
+        write_bytes_atomic(path, &bytes).map_err(|source| Hdf5Error::Io {
             path: path.to_path_buf(),
             source,
         })

@@ -1,7 +1,6 @@
 //! Writing `.npz` archives (a zip of `.npy` members) that numpy's `np.load` reads, as numpy's
 //! `savez` (stored) or `savez_compressed` (deflate) would write them.
 
-use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 
@@ -9,6 +8,7 @@ use zip::write::SimpleFileOptions;
 use zip::{CompressionMethod, DateTime, ZipWriter};
 
 use super::npy::encode_npy_header;
+use crate::atomic::AtomicFile;
 use crate::error::NpzError;
 
 /// An element type that `.npy` can hold, with its little-endian dtype string.
@@ -56,13 +56,14 @@ pub enum NpzCompression {
     },
 }
 
-/// Writes an `.npz` file. The archive is written under `<name>.partial` and renamed into place by
-/// [`NpzWriter::finish`], so an interrupted writer never leaves a truncated file under a name that
-/// a `**/*.npz` glob would pick up. Timestamps are fixed, so equal inputs give identical bytes.
+/// Writes an `.npz` file. The archive is written to a hidden temporary sibling
+/// ([`crate::atomic`]) and synced and renamed into place by [`NpzWriter::finish`], so an
+/// interrupted writer never leaves a truncated file under a name that a `**/*.npz` glob would
+/// pick up; a writer dropped unfinished removes its temporary file. Timestamps are fixed, so
+/// equal inputs give identical bytes.
 pub struct NpzWriter {
     path: PathBuf,
-    partial: PathBuf,
-    zip: Option<ZipWriter<BufWriter<File>>>,
+    zip: Option<ZipWriter<BufWriter<AtomicFile>>>,
     options: SimpleFileOptions,
 }
 
@@ -78,11 +79,8 @@ impl NpzWriter {
     /// Starts writing `path` (parent directories must exist).
     pub fn create(path: impl AsRef<Path>, compression: NpzCompression) -> Result<Self, NpzError> {
         let path = path.as_ref().to_path_buf();
-        let mut name = path.file_name().unwrap_or_default().to_os_string();
-        name.push(".partial");
-        let partial = path.with_file_name(name);
-        let file = File::create(&partial).map_err(|source| NpzError::Io {
-            path: partial.clone(),
+        let file = AtomicFile::create(&path).map_err(|source| NpzError::Io {
+            path: path.clone(),
             source,
         })?;
         let options = SimpleFileOptions::default()
@@ -96,7 +94,6 @@ impl NpzWriter {
         };
         Ok(Self {
             path,
-            partial,
             zip: Some(ZipWriter::new(BufWriter::new(file))),
             options,
         })
@@ -134,25 +131,17 @@ impl NpzWriter {
         result.map_err(|e| self.write_error(format!("array {key:?}: {e}")))
     }
 
-    /// Completes the archive, flushes it to disk and moves it to its final name.
+    /// Completes the archive, syncs it to disk and moves it to its final name.
     pub fn finish(mut self) -> Result<PathBuf, NpzError> {
         let zip = self.zip.take().expect("zip is present until finish");
-        let mut writer = zip.finish().map_err(|e| self.write_error(e))?;
-        writer.flush().map_err(|e| self.write_error(e))?;
-        drop(writer);
-        std::fs::rename(&self.partial, &self.path).map_err(|source| NpzError::Io {
+        let writer = zip.finish().map_err(|e| self.write_error(e))?;
+        let file = writer
+            .into_inner()
+            .map_err(|e| self.write_error(e.into_error()))?;
+        file.commit().map_err(|source| NpzError::Io {
             path: self.path.clone(),
             source,
         })?;
         Ok(self.path.clone())
-    }
-}
-
-impl Drop for NpzWriter {
-    /// An unfinished writer removes its partial file.
-    fn drop(&mut self) {
-        if self.zip.take().is_some() {
-            let _ = std::fs::remove_file(&self.partial);
-        }
     }
 }
