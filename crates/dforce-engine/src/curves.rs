@@ -70,7 +70,8 @@ pub fn write_training_curves(
     let path = media.join("training_curves.png");
     let height = HEIGHT_PER_PANEL * panels + 60;
     let png = chart.to_png_bytes(WIDTH, height)?;
-    crate::plot::raster::write_file(&path, &png)?;
+    dforce_io::atomic::write_bytes_atomic(&path, &png)
+        .map_err(io(format!("writing {}", path.display())))?;
     let mut tb = EventWriter::create(run_dir).map_err(io("creating the TensorBoard event file"))?;
     tb.image("training/curves", step, WIDTH, height, &png)
         .and_then(|()| tb.flush())

@@ -315,7 +315,8 @@ fn write_clip_media(
     let ctx_frames = layout.context_frames;
     let gif = rollout_gif(p, g, t, shape, ctx_frames)?;
     let path = media.join(format!("{namespace}_video_{sample}.gif"));
-    crate::plot::raster::write_file(&path, &gif)?;
+    dforce_io::atomic::write_bytes_atomic(&path, &gif)
+        .map_err(io(format!("writing {}", path.display())))?;
     super::media::write_mp4(
         &media.join(format!("{namespace}_video_{sample}.mp4")),
         p,
@@ -400,7 +401,8 @@ fn write_chart(
 ) -> Result<(), TaskError> {
     let (w, h) = CHART_SIZE;
     let png = chart.to_png_bytes(w, h)?;
-    crate::plot::raster::write_file(path, &png)?;
+    dforce_io::atomic::write_bytes_atomic(path, &png)
+        .map_err(io(format!("writing {}", path.display())))?;
     tb.image(tag, step, w, h, &png)
         .map_err(io("writing the TensorBoard event file"))
 }
@@ -431,6 +433,7 @@ fn write_per_frame_csv(
     let bytes = w
         .into_inner()
         .map_err(|e| TaskError::Invalid(format!("{}: {e}", what())))?;
-    crate::plot::raster::write_file(path, &bytes)?;
+    dforce_io::atomic::write_bytes_atomic(path, &bytes)
+        .map_err(io(format!("writing {}", path.display())))?;
     Ok(())
 }
