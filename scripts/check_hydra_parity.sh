@@ -193,6 +193,9 @@ check "shipped video model (a group option extending df_video)" yaml \
   algorithm=df_video_small experiment=exp_video dataset=video_maze3d_small \
   experiment.training.lr=3e-4 experiment.training.batch_size=8 +name=maze3d_video_small
 check "maze2d_umaze planning" yaml experiment=exp_planning algorithm=df_planning dataset=maze2d_umaze +name=u
+check "shipped planner's recipe (@package _global_, override-only defaults)" yaml recipe=maze2d_medium_x_small
+check "shipped video model's recipe" yaml recipe=maze3d_video_small
+check "recipe with a command-line override of its group" yaml recipe=maze2d_medium_x_small dataset=maze2d_large
 check "cluster=mit_vision (multi-line template)" json +name=x cluster=mit_vision
 check "cluster=mit_supercloud" json +name=x cluster=mit_supercloud
 check "~cluster (deselect null group)" yaml +name=x "~cluster"
@@ -222,6 +225,8 @@ check "select a null group" yaml logging=json
 check "change a selection with a subtree" yaml server=nginx
 check "deselect a nested group" yaml "~server/db"
 check "deselect a null group" yaml "~logging"
+CONFIG_DIR=$FIXTURES/override_only
+check "a file of only override entries merges its keys where it sits" yaml exp=pg
 CONFIG_DIR=$FIXTURES/mandatory
 check "mandatory group selected" yaml db=mysql
 check_error "mandatory group not selected"

@@ -556,7 +556,11 @@ impl Expander<'_> {
             d.parent_package = package.clone();
         }
         self.register_file_overrides(&defaults, &path)?;
-        if defaults.is_empty() {
+        // A list of only `override` entries gives the file no children (they change selections
+        // made elsewhere), so, as with no list at all, the file's own keys are merged where the
+        // file itself sits (Hydra's `_create_defaults_tree_impl`: a node without children is a
+        // leaf). This is the usual `# @package _global_` experiment file.
+        if defaults.iter().all(|d| d.is_override) {
             return Ok(vec![MergeItem {
                 config_path: path,
                 package,

@@ -47,6 +47,18 @@ fn implicit_self_is_last_and_nested_defaults_compose() {
     );
 }
 
+/// An `@package _global_` file whose defaults list holds only `override` entries (Hydra's
+/// experiment-file pattern) has no children: its keys merge where the file sits, after `db`
+/// and before the primary's `_self_` (Hydra 1.3.2 gives exactly this).
+#[test]
+fn a_file_of_only_overrides_merges_its_own_keys() {
+    assert_eq!(
+        json("override_only", &["exp=pg"]),
+        r#"{"db":{"port":5432,"user":"from_exp"},"top":1}"#
+    );
+    assert_eq!(json("override_only", &[]), r#"{"db":{"port":3306},"top":1}"#);
+}
+
 #[test]
 fn command_line_beats_override_entries_and_selects_nested_groups() {
     assert_eq!(

@@ -6,8 +6,9 @@ use std::time::Instant;
 
 use anyhow::Result;
 use burn::tensor::{Device, Int, Tensor, TensorData};
-use dforce_core::{BetaSchedule, Diffusion, DiffusionConfig, LevelGrid, Objective, SeededNoise};
+use dforce_core::{Diffusion, DiffusionConfig, LevelGrid, SeededNoise};
 use dforce_engine::optim::{AdamW, AdamWConfig, GradientBuffer};
+use dforce_engine::planning::PlanningLayout;
 use dforce_engine::{DiffusionSettings, networks};
 use dforce_nn::{TransformerConfig, Unet3dConfig};
 
@@ -45,17 +46,35 @@ fn levels(n: usize, b: usize, device: &Device) -> Tensor<2, Int> {
     Tensor::from_data(TensorData::new(data, [n, b]), device)
 }
 
-/// The default planning Transformer (`df_planning` on maze2d: 10 frames × (4 obs + 2 actions)).
-fn planning_default() -> TransformerConfig {
-    TransformerConfig {
-        x_dim: 60,
-        external_cond_dim: 0,
-        size: 128,
-        num_layers: 12,
-        nhead: 4,
-        dim_feedforward: 512,
-        causal: false,
-    }
+/// The resolved job config of `overrides` on the shipped config tree.
+fn job_config(overrides: &[&str]) -> Result<dforce_config::Value> {
+    let dir = crate::config_dir::find(None)?;
+    let overrides: Vec<String> = overrides.iter().map(|s| s.to_string()).collect();
+    Ok(dforce_config::compose(&dir, &overrides)?.job.resolved()?)
+}
+
+/// The reference's default planner (`df_planning` on maze2d-medium: 10 frames × (4 obs + 2
+/// actions) per token), built by the constructor the planning tasks use, and its diffusion.
+fn planning_default() -> Result<(TransformerConfig, DiffusionConfig)> {
+    let cfg = job_config(&[
+        "experiment=exp_planning",
+        "algorithm=df_planning",
+        "dataset=maze2d_medium",
+    ])?;
+    let layout = PlanningLayout::from_config(&cfg)?;
+    let network = networks::planning_transformer(&cfg, &layout)?;
+    Ok((network, DiffusionSettings::from_config(&cfg)?.diffusion))
+}
+
+/// The reference's default Minecraft Unet3D (`df_video` on `video_minecraft`), built by the
+/// constructor the video tasks use.
+fn minecraft_default() -> Result<Unet3dConfig> {
+    let cfg = job_config(&[
+        "experiment=exp_video",
+        "algorithm=df_video",
+        "dataset=video_minecraft",
+    ])?;
+    Ok(networks::video_unet(&cfg)?)
 }
 
 pub fn run(cmd: BenchCommand) -> Result<()> {
@@ -73,17 +92,17 @@ pub fn run(cmd: BenchCommand) -> Result<()> {
                 std::io::stdout(),
                 "# dforce bench networks (burn flex CPU, {threads} threads); median seconds per call"
             )?;
-            let cfg = planning_default();
+            let (cfg, _) = planning_default()?;
             let (n, b) = (61, planning_batch);
             let net = cfg.init(&plain)?;
             let fwd = time(iters, || {
                 let _ = net
-                    .forward(ramp([n, b, 60], &plain), levels(n, b, &plain), None)
+                    .forward(ramp([n, b, cfg.x_dim], &plain), levels(n, b, &plain), None)
                     .into_data();
             });
             let net = cfg.init(&ad)?;
             let fwd_bwd = time(iters, || {
-                let y = net.forward(ramp([n, b, 60], &ad), levels(n, b, &ad), None);
+                let y = net.forward(ramp([n, b, cfg.x_dim], &ad), levels(n, b, &ad), None);
                 let _ = y.square().mean().backward();
             });
             writeln!(
@@ -91,7 +110,7 @@ pub fn run(cmd: BenchCommand) -> Result<()> {
                 "planning_transformer batch={b} tokens={n}: forward {fwd:.4} s, forward+backward {fwd_bwd:.4} s"
             )?;
             if !skip_video {
-                let cfg = Unet3dConfig::minecraft();
+                let cfg = minecraft_default()?;
                 let (n, b) = (10, video_batch);
                 let net = cfg.init(&plain)?;
                 let fwd = time(iters, || {
@@ -144,19 +163,9 @@ pub fn run(cmd: BenchCommand) -> Result<()> {
         ),
         BenchCommand::TrainPlanning { batch, steps } => {
             let ad = Device::flex().autodiff();
-            let cfg = planning_default();
+            let (cfg, diffusion) = planning_default()?;
             let mut net = cfg.init(&ad)?;
-            let diffusion = Diffusion::new(DiffusionConfig {
-                objective: Objective::PredX0,
-                beta_schedule: BetaSchedule::Linear,
-                timesteps: 1000,
-                sampling_timesteps: 50,
-                ddim_sampling_eta: 0.0,
-                stabilization_level: 10,
-                clip_noise: 20.0,
-                snr_clip: 5.0,
-                fused_snr_decay: None,
-            })?;
+            let diffusion = Diffusion::new(diffusion)?;
             let mut optim = AdamW::new(AdamWConfig {
                 beta1: 0.9,
                 beta2: 0.999,
@@ -170,10 +179,10 @@ pub fn run(cmd: BenchCommand) -> Result<()> {
                 batch,
                 (0..n * batch).map(|i| (i * 37 % 1000) as i64).collect(),
             )?;
-            let x = ramp([n, batch, 60], &ad);
+            let x = ramp([n, batch, cfg.x_dim], &ad);
             let mut step = |k: u64| -> Result<()> {
                 let mut noise = SeededNoise::for_stream(0, k);
-                let eps = diffusion.clamped_noise(&mut noise, [n, batch, 60], &ad)?;
+                let eps = diffusion.clamped_noise(&mut noise, [n, batch, cfg.x_dim], &ad)?;
                 let (_, loss) = diffusion.training_loss(&net, x.clone(), &grid, None, eps)?;
                 let grads = loss.mean().backward();
                 net.visit_params(&mut buffer.accumulate(&grads), "m.");
@@ -217,7 +226,6 @@ struct SampleVideoArgs {
 /// Minecraft one, or the shipped small model's), rolled out like its validation step on random
 /// weights: frames/s of generated frames.
 fn sample_video(args: &SampleVideoArgs, device: &str, threads: usize) -> Result<()> {
-    let dir = crate::config_dir::find(None)?;
     let mut overrides: Vec<String> = match args.model.as_str() {
         "minecraft" => vec![
             "algorithm=df_video".into(),
@@ -239,7 +247,8 @@ fn sample_video(args: &SampleVideoArgs, device: &str, threads: usize) -> Result<
         overrides.push(format!("dataset.n_frames={w}"));
     }
     overrides.push(format!("algorithm.context_cache={}", args.context_cache));
-    let cfg = dforce_config::compose(&dir, &overrides)?.job.resolved()?;
+    let overrides: Vec<&str> = overrides.iter().map(String::as_str).collect();
+    let cfg = job_config(&overrides)?;
     let settings = DiffusionSettings::from_config(&cfg)?;
     let unet = networks::video_unet(&cfg)?;
     let (device, desc) = crate::device::select(device)?;
