@@ -1,0 +1,80 @@
+//! The shipped maze2d-medium planner (`checkpoints/maze2d_medium_x_small.safetensors`) plans one
+//! episode in closed loop: it plans a path from the ball to the goal under goal guidance,
+//! executes `open_loop_horizon` steps of it with a PD controller in the native maze, and replans.
+//! Prints whether and when it reached the goal and writes a picture of the executed path.
+//!
+//! ```text
+//! cargo run --release --example plan_episode
+//! cargo run --release --example plan_episode -- 600   # steps (default 300; the model plans ≤ 600)
+//! ```
+
+use std::path::Path;
+
+use anyhow::Context;
+use burn::tensor::Device;
+use dforce_config::compose;
+use dforce_core::Diffusion;
+use dforce_engine::planning::{EvalOptions, PlanningLayout, PlanningModel, run_closed_loop};
+use dforce_engine::trainer::TrainableModel;
+use dforce_engine::{DiffusionSettings, networks, plot::MazeFigure};
+use dforce_env::maze2d::{MazeLayout, lookup};
+use dforce_nn::StateDict;
+
+/// `dforce demo`'s planner config (`planner_overrides` in `crates/dforce/src/demo.rs`): positions
+/// only, the statistics of the data it was trained on, 4 layers, guidance 32; one episode.
+const OVERRIDES: &str = "experiment=exp_planning algorithm=df_planning dataset=maze2d_medium \
+    dataset.action_mean=[] dataset.action_std=[] \
+    dataset.observation_mean=[3.5092521,3.4765592] dataset.observation_std=[1.3371079,1.52102] \
+    algorithm.diffusion.architecture.num_layers=4 algorithm.guidance_scale=32 \
+    experiment.validation.batch_size=1";
+
+fn main() -> anyhow::Result<()> {
+    let steps = std::env::args().nth(1).map_or(Ok(300), |s| s.parse());
+    let steps: usize = steps.context("the argument is the number of steps, 1..=600")?;
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let overrides: Vec<String> = OVERRIDES.split_whitespace().map(String::from).collect();
+    let cfg = compose(&root.join("configs"), &overrides)?.resolve_job()?;
+
+    // What `Planning::build_model` does, then the shipped weights.
+    let device = Device::flex();
+    let layout = PlanningLayout::from_config(&cfg)?;
+    let diffusion = Diffusion::new(DiffusionSettings::from_config(&cfg)?.diffusion)?;
+    let network = networks::planning_transformer(&cfg, &layout)?;
+    let mut model = PlanningModel::new(layout, diffusion, &network, &device)?;
+    let weights = StateDict::load(&root.join("checkpoints/maze2d_medium_x_small.safetensors"))?;
+    model.load_weights(&weights, &device)?;
+
+    let seed = dforce_engine::RunSettings::from_config(&cfg)?.seed;
+    let mut options = EvalOptions::from_config(&cfg, seed)?;
+    (options.max_steps, options.pictures, options.animate) = (Some(steps), 1, false);
+    let r = run_closed_loop(&model, &options, &device, &mut |done, all| {
+        eprintln!("step {done}/{all}")
+    })?;
+    let episode = &r.episodes[0];
+    let first = episode
+        .first_reach_step
+        .map_or("never".into(), |s| format!("step {s}"));
+    println!(
+        "{} with the {}: start {:.2?}, goal {:.2?}",
+        options.env_id, r.controller, r.starts[0], r.goal
+    );
+    println!(
+        "reached the goal: {}, first reach: {first}",
+        episode.reached
+    );
+    println!(
+        "steps: {} ({} plans), return {}",
+        r.steps, r.replans, episode.episode_return
+    );
+    println!(
+        "time: {:.1} s, of which planning {:.1} s",
+        r.seconds, r.plan_seconds
+    );
+
+    let maze = MazeLayout::parse(lookup(&options.env_id)?.maze)?;
+    let picture = MazeFigure::new(&maze).trajectory(&r.paths[0], Some(r.starts[0]), Some(r.goal));
+    let png = std::env::temp_dir().join("dforce-plan-episode.png");
+    picture.write_png(&png)?;
+    println!("executed path: {}", png.display());
+    Ok(())
+}
