@@ -5,7 +5,7 @@
 //!
 //! ```text
 //! cargo run --release --example plan_episode
-//! cargo run --release --example plan_episode -- 600   # steps (default 300; the model plans ≤ 600)
+//! cargo run --release --example plan_episode -- 300   # a shorter episode (default: 600 steps)
 //! ```
 
 use std::path::Path;
@@ -29,13 +29,17 @@ const OVERRIDES: &str = "experiment=exp_planning algorithm=df_planning dataset=m
     experiment.validation.batch_size=1";
 
 fn main() -> anyhow::Result<()> {
-    let steps = std::env::args().nth(1).map_or(Ok(300), |s| s.parse());
-    let steps: usize = steps.context("the argument is the number of steps, 1..=600")?;
+    // `None`: the model's `episode_len` (600 steps in maze2d-medium), as the reference evaluates.
+    let steps = std::env::args()
+        .nth(1)
+        .map(|s| s.parse::<usize>())
+        .transpose();
+    let steps = steps.context("the argument is the number of steps of the episode, 1..=600")?;
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
     let overrides: Vec<String> = OVERRIDES.split_whitespace().map(String::from).collect();
     let cfg = compose(&root.join("configs"), &overrides)?.resolve_job()?;
 
-    // What `Planning::build_model` does, then the shipped weights.
+    // The network from the config (as `Planning::build_model` builds it), then the shipped weights.
     let device = Device::flex();
     let layout = PlanningLayout::from_config(&cfg)?;
     let diffusion = Diffusion::new(DiffusionSettings::from_config(&cfg)?.diffusion)?;
@@ -46,7 +50,7 @@ fn main() -> anyhow::Result<()> {
 
     let seed = dforce_engine::RunSettings::from_config(&cfg)?.seed;
     let mut options = EvalOptions::from_config(&cfg, seed)?;
-    (options.max_steps, options.pictures, options.animate) = (Some(steps), 1, false);
+    (options.max_steps, options.pictures, options.animate) = (steps, 1, false);
     let r = run_closed_loop(&model, &options, &device, &mut |done, all| {
         eprintln!("step {done}/{all}")
     })?;

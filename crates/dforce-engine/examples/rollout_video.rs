@@ -8,8 +8,9 @@
 //! cargo run --release --example rollout_video -- 64   # frames (default 16; the clip has 64)
 //! ```
 //!
-//! The dataset (`dataset.save_dir` = `data/maze3d_32` under the working directory) is rendered
-//! natively on first use, in about 10 s.
+//! The dataset (`dataset.save_dir` = `data/maze3d_32` under the working directory, shared with
+//! `dforce demo`) is rendered natively on first use: about 10 s in a release build, minutes in a
+//! debug build.
 
 use std::path::Path;
 
@@ -46,7 +47,7 @@ fn main() -> anyhow::Result<()> {
         load: None,
         parallel: &parallel,
     };
-    // The network through the algorithm seam, then the shipped weights.
+    // The network as every run builds it (the algorithm seam), then the shipped weights.
     let mut model = Video::build_model(&ctx, &device)?;
     let weights = StateDict::load(&root.join("checkpoints/maze3d_video_small.safetensors"))?;
     model.load_weights(&weights, &device)?;
