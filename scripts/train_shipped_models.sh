@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Retrains the two shipped models with the commands the README documents, side by side, and
+# Retrains the two shipped models from their recipes (configs/recipe/*.yaml), side by side, and
 # converts their newest checkpoints to weights-only files like those in checkpoints/.
 #   scripts/train_shipped_models.sh [DEVICE] [MAX_TIME] [OUT]
 # DEVICE: cpu (default), vulkan, wgpu, cuda … (a GPU needs a build with its feature, e.g.
@@ -18,25 +18,18 @@ mkdir -p "$out"
 # The video model in two stages, as shipped: 1,000 steps at lr 3e-4, then the rest of the time
 # budget at lr 6e-4 from those weights (a higher rate once past the start learned faster).
 video_model() {
-    "$bin" device="$device" algorithm=df_video_small experiment=exp_video dataset=video_maze3d_small \
-        experiment.training.lr=3e-4 experiment.training.batch_size=8 experiment.training.max_steps=1000 \
-        experiment.validation.val_every_n_step=null +name=maze3d_video_small_stage1 \
-        hydra.run.dir="$out/video_stage1"
+    "$bin" device="$device" recipe=maze3d_video_small \
+        experiment.training.lr=3e-4 algorithm.warmup_steps=200 experiment.training.max_steps=1000 \
+        +name=maze3d_video_small_stage1 hydra.run.dir="$out/video_stage1"
     local stage1
     stage1=$(ls -t "$out/video_stage1/checkpoints/"*.safetensors | head -n 1)
-    "$bin" device="$device" algorithm=df_video_small experiment=exp_video dataset=video_maze3d_small \
-        experiment.training.lr=6e-4 algorithm.warmup_steps=50 experiment.training.batch_size=8 \
-        experiment.training.max_time="$max_time" experiment.training.checkpointing.every_n_train_steps=200 \
-        experiment.validation.val_every_n_step=null load="$stage1" +name=maze3d_video_small \
+    "$bin" device="$device" recipe=maze3d_video_small \
+        experiment.training.max_time="$max_time" load="$stage1" +name=maze3d_video_small \
         hydra.run.dir="$out/video"
 }
 video_model > "$out.video.log" 2>&1 &
-"$bin" device="$device" experiment=exp_planning algorithm=df_planning dataset=maze2d_medium \
-    'dataset.action_mean=[]' 'dataset.action_std=[]' \
-    'dataset.observation_mean=[3.5092521,3.4765592]' 'dataset.observation_std=[1.3371079,1.52102]' \
-    algorithm.diffusion.architecture.num_layers=4 experiment.training.batch_size=64 \
-    algorithm.warmup_steps=500 experiment.training.max_time="$max_time" \
-    experiment.validation.val_every_n_epoch=null +name=medium_x_small \
+"$bin" device="$device" recipe=maze2d_medium_x_small \
+    experiment.training.max_time="$max_time" +name=medium_x_small \
     hydra.run.dir="$out/planner" > "$out.planner.log" 2>&1 &
 wait
 tail -n 1 "$out.video.log" "$out.planner.log"

@@ -56,7 +56,10 @@ fn a_file_of_only_overrides_merges_its_own_keys() {
         json("override_only", &["exp=pg"]),
         r#"{"db":{"port":5432,"user":"from_exp"},"top":1}"#
     );
-    assert_eq!(json("override_only", &[]), r#"{"db":{"port":3306},"top":1}"#);
+    assert_eq!(
+        json("override_only", &[]),
+        r#"{"db":{"port":3306},"top":1}"#
+    );
 }
 
 #[test]

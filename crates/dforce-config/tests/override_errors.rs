@@ -64,7 +64,7 @@ fn misspelled_option_lists_the_options() {
 fn misspelled_group_names_the_closest_group() {
     assert_eq!(
         error(&["algoritm=df_planning"]),
-        "Could not override 'algoritm': no such key or config group. Did you mean 'algorithm'? Config groups: algorithm, cluster, dataset, experiment"
+        "Could not override 'algoritm': no such key or config group. Did you mean 'algorithm'? Config groups: algorithm, cluster, dataset, experiment, recipe"
     );
 }
 

@@ -9,9 +9,11 @@ use anyhow::{Context, Result};
 use crate::cli::DemoArgs;
 use crate::cli::RunArgs;
 
-/// The shipped planner: its config is `df_planning` on positions only, 4 layers.
+/// The shipped planner (`recipe=maze2d_medium_x_small`: `df_planning` on positions only, 4
+/// layers; `configs/recipe/maze2d_medium_x_small.yaml`).
 pub const PLANNER_CHECKPOINT: &str = "checkpoints/maze2d_medium_x_small.safetensors";
-/// The shipped video model (`algorithm=df_video_small dataset=video_maze3d_small`).
+/// The shipped video model (`recipe=maze3d_video_small`: `algorithm=df_video_small
+/// dataset=video_maze3d_small`; `configs/recipe/maze3d_video_small.yaml`).
 pub const VIDEO_CHECKPOINT: &str = "checkpoints/maze3d_video_small.safetensors";
 
 /// A shipped checkpoint: `checkpoints/…` under the working directory, else in the source
@@ -26,28 +28,16 @@ fn shipped(relative: &str) -> PathBuf {
         .join(relative)
 }
 
-/// Goal-guidance scale the shipped planner was evaluated with (per-episode guidance; see
-/// `algorithm.reference_compat.guidance_batch_mean`).
-pub const PLANNER_GUIDANCE: f64 = 32.0;
-
-/// Overrides of the planner demo: the README's "maze2d_medium_x" command with our checkpoint.
+/// Overrides of the planner demo: the shipped planner's recipe, evaluated.
 pub fn planner_overrides(episodes: usize, out: &Path) -> Vec<String> {
     [
-        "experiment=exp_planning",
-        "algorithm=df_planning",
-        "dataset=maze2d_medium",
-        "dataset.action_mean=[]",
-        "dataset.action_std=[]",
-        "dataset.observation_mean=[3.5092521,3.4765592]",
-        "dataset.observation_std=[1.3371079,1.52102]",
-        "algorithm.diffusion.architecture.num_layers=4",
+        "recipe=maze2d_medium_x_small",
         "experiment.tasks=[validation]",
         "+name=planner_demo",
     ]
     .into_iter()
     .map(String::from)
     .chain([
-        format!("algorithm.guidance_scale={PLANNER_GUIDANCE}"),
         format!("experiment.validation.batch_size={episodes}"),
         format!("load={}", shipped(PLANNER_CHECKPOINT).display()),
         format!("hydra.run.dir={}", out.join("planner").display()),
@@ -58,9 +48,7 @@ pub fn planner_overrides(episodes: usize, out: &Path) -> Vec<String> {
 /// Overrides of the video demo: validation rollouts (8× the training clip) of the shipped model.
 pub fn video_overrides(clips: usize, out: &Path) -> Vec<String> {
     [
-        "experiment=exp_video",
-        "algorithm=df_video_small",
-        "dataset=video_maze3d_small",
+        "recipe=maze3d_video_small",
         "experiment.tasks=[validation]",
         "+name=video_demo",
     ]
