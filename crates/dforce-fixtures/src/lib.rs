@@ -220,3 +220,40 @@ impl Tolerance {
         }
     }
 }
+
+/// `tests/fixtures/video` at the repository root: the small TECO-layout datasets (`dmlab`,
+/// `minecraft`) written by numpy and ffmpeg (`make_fixtures.py` beside them).
+pub fn video_fixtures() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/video")
+}
+
+/// Copies the directory tree `from` into `to` (created), files and subdirectories.
+///
+/// # Errors
+/// A file or directory that cannot be read or written.
+pub fn copy_tree(from: &Path, to: &Path) -> std::io::Result<()> {
+    std::fs::create_dir_all(to)?;
+    for entry in std::fs::read_dir(from)? {
+        let entry = entry?;
+        let dest = to.join(entry.file_name());
+        if entry.file_type()?.is_dir() {
+            copy_tree(&entry.path(), &dest)?;
+        } else {
+            std::fs::copy(entry.path(), dest)?;
+        }
+    }
+    Ok(())
+}
+
+/// A scratch copy of video fixture dataset `name` (`dmlab` or `minecraft`), so a test may let
+/// the loader write `metadata.json` or damage files: `(guard, dataset root)`; the copy lives
+/// as long as the guard.
+///
+/// # Errors
+/// The fixture cannot be copied.
+pub fn video_dataset_copy(name: &str) -> std::io::Result<(tempfile::TempDir, PathBuf)> {
+    let dir = tempfile::tempdir()?;
+    let root = dir.path().join(name);
+    copy_tree(&video_fixtures().join(name), &root)?;
+    Ok((dir, root))
+}

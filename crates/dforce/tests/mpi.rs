@@ -194,24 +194,9 @@ fn planning_on_two_ranks_equals_one_process_accumulating_two() {
     );
 }
 
-fn copy_tree(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let dest = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_tree(&entry.path(), &dest);
-        } else {
-            std::fs::copy(entry.path(), dest).unwrap();
-        }
-    }
-}
-
 #[test]
 fn video_unet3d_on_two_ranks_equals_one_process_accumulating_two() {
-    let dir = tempfile::tempdir().unwrap();
-    let root = dir.path().join("dmlab");
-    copy_tree(&repo().join("tests/fixtures/video/dmlab"), &root);
+    let (dir, root) = dforce_fixtures::video_dataset_copy("dmlab").unwrap();
     let base: Vec<String> = [
         "experiment=exp_video",
         "algorithm=df_video",

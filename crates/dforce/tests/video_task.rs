@@ -10,25 +10,9 @@ fn repo() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
 }
 
-fn copy_tree(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let dest = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_tree(&entry.path(), &dest);
-        } else {
-            std::fs::copy(entry.path(), dest).unwrap();
-        }
-    }
-}
-
 /// A scratch copy of fixture dataset `name` (the loader writes `metadata.json` beside it).
 fn dataset(name: &str) -> (tempfile::TempDir, PathBuf) {
-    let dir = tempfile::tempdir().unwrap();
-    let root = dir.path().join(name);
-    copy_tree(&repo().join("tests/fixtures/video").join(name), &root);
-    (dir, root)
+    dforce_fixtures::video_dataset_copy(name).unwrap()
 }
 
 fn tiny(dataset: &str, root: &Path, resolution: usize, actions: usize) -> Vec<String> {
