@@ -196,7 +196,7 @@ fn planning_on_two_ranks_equals_one_process_accumulating_two() {
 
 #[test]
 fn video_unet3d_on_two_ranks_equals_one_process_accumulating_two() {
-    let (dir, root) = dforce_fixtures::video_dataset_copy("dmlab").unwrap();
+    let (_dir, root) = dforce_fixtures::video_dataset_copy("dmlab").unwrap();
     let base: Vec<String> = [
         "experiment=exp_video",
         "algorithm=df_video",
