@@ -20,10 +20,15 @@
 //!   and each validation metric in its own panel below.
 //! - [`FanChart`]: a probabilistic forecast over time: history, ground truth, median and shaded
 //!   50 % and 90 % central intervals, with dates on the x axis.
+//!
+//! Captions for pictures drawn elsewhere: [`add_caption`] puts a strip under an RGB image with a
+//! line of text and a legend of markers ([`LegendMarker`]: the maze figures' start and goal, or
+//! a colour swatch) and colour-scale bars ([`ColorScale`], e.g. time along a path).
 
 #![warn(missing_docs)]
 
 mod canvas;
+mod caption;
 mod color;
 mod error;
 mod fan;
@@ -37,6 +42,9 @@ mod training;
 mod write;
 
 pub use canvas::{MAX_SIDE, MIN_HEIGHT, MIN_WIDTH};
+pub use caption::{
+    Caption, ColorScale, LegendEntry, LegendMarker, RgbImage, add_caption, caption_strip, stack,
+};
 pub use color::{PALETTE, Rgb, palette_color};
 pub use error::ChartError;
 pub use fan::{FanChart, ForecastPoint, format_utc};

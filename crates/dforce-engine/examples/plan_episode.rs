@@ -15,8 +15,10 @@ use burn::tensor::Device;
 use dforce_config::compose;
 use dforce_core::Diffusion;
 use dforce_engine::planning::{EvalOptions, PlanningLayout, PlanningModel, run_closed_loop};
+use dforce_engine::plot::legend::{start_goal_entries, time_scale, with_caption};
+use dforce_engine::plot::{Colormap, MazeFigure};
 use dforce_engine::trainer::TrainableModel;
-use dforce_engine::{DiffusionSettings, networks, plot::MazeFigure};
+use dforce_engine::{DiffusionSettings, networks};
 use dforce_env::maze2d::{MazeLayout, lookup};
 use dforce_nn::StateDict;
 
@@ -73,6 +75,13 @@ fn main() -> anyhow::Result<()> {
 
     let maze = MazeLayout::parse(lookup(&options.env_id)?.maze)?;
     let picture = MazeFigure::new(&maze).trajectory(&r.paths[0], Some(r.starts[0]), Some(r.goal));
+    let steps = r.paths[0].len().saturating_sub(1);
+    let caption = dforce_charts::Caption {
+        text: format!("{}: executed path, {steps} steps", options.env_id),
+        entries: start_goal_entries(),
+        scales: vec![time_scale("time", Colormap::Reds, steps)],
+    };
+    let picture = with_caption(&picture, &caption)?;
     let png = std::env::temp_dir().join("dforce-plan-episode.png");
     picture.write_png(&png)?;
     println!("executed path: {}", png.display());

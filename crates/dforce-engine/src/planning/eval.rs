@@ -31,7 +31,9 @@
 //! fs − 1 of them, §8.5 27; and it plans from random grid cells, which we do not need since
 //! the environment is always available); `{namespace}_interaction/sample_i`, the executed path;
 //! and `{namespace}_mpc_episode_0.gif`, one frame per replan of episode 0 (the reference
-//! collects these plans but never draws them).
+//! collects these plans but never draws them). Unlike the reference's bare figures, each
+//! picture has a caption strip below the (unchanged) maze: what it shows, the start and goal
+//! markers, and the colour scale of time (`plot::legend`).
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};

@@ -1,6 +1,7 @@
 //! Pictures of plans and rollouts in a maze: a tiny rasteriser ([`raster`]), the reference's
 //! maze trajectory figure ([`maze_plot`]), sequential colormaps ([`colormap`]) and animated
-//! GIFs ([`animation`]).
+//! GIFs ([`animation`]), and caption strips with a legend under them ([`legend`], drawn by
+//! `dforce-charts`, which has the font).
 //!
 //! Rendering is our own (a few hundred lines) rather than a plotting stack: the figures are
 //! simple (unit squares, discs, a star) and evaluation must run on headless machines with no
@@ -9,6 +10,7 @@
 
 pub mod animation;
 pub mod colormap;
+pub mod legend;
 pub mod maze_plot;
 pub mod raster;
 
@@ -33,6 +35,8 @@ pub enum PlotError {
         path: PathBuf,
         source: std::io::Error,
     },
+    #[error("drawing a picture's caption")]
+    Caption(#[from] dforce_charts::ChartError),
     #[error("{0}")]
     Invalid(String),
 }
