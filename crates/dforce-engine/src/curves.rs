@@ -1,6 +1,8 @@
 //! The training-curve picture written at the end of every training task: the training loss
 //! over optimiser steps and, below it, the evaluation's headline metrics (read back from the
-//! run's `metrics.jsonl`), as `media/training_curves.png` and a TensorBoard image.
+//! run's `metrics.jsonl`), as `media/training_curves.png`. TensorBoard draws the same curves
+//! from the scalars the trainer logged, so the picture is not logged there again (which would
+//! also open a second event file in the run directory).
 
 use std::collections::BTreeMap;
 use std::io::BufRead;
@@ -10,7 +12,6 @@ use dforce_charts::TrainingCurves;
 
 use crate::algorithm::TaskError;
 use crate::algorithm::error::io;
-use crate::tensorboard::EventWriter;
 
 /// Size of the chart in pixels.
 const WIDTH: u32 = 900;
@@ -41,8 +42,8 @@ pub fn read_metrics(path: &Path) -> Result<BTreeMap<String, Vec<(u64, f64)>>, Ta
 }
 
 /// Draws `training/loss` and `validation/<m>` for each `m` of `headline` (those logged) from
-/// `<run_dir>/metrics.jsonl` into `<run_dir>/media/training_curves.png`, and logs the picture
-/// to TensorBoard as `training/curves` at `step`. Returns the PNG's path.
+/// `<run_dir>/metrics.jsonl` into `<run_dir>/media/training_curves.png`. Returns the PNG's
+/// path.
 ///
 /// # Errors
 /// `metrics.jsonl` cannot be read or the picture cannot be written.
@@ -50,7 +51,6 @@ pub fn write_training_curves(
     run_dir: &Path,
     title: &str,
     headline: &[&str],
-    step: u64,
 ) -> Result<PathBuf, TaskError> {
     let metrics = read_metrics(&run_dir.join("metrics.jsonl"))?;
     let mut chart = TrainingCurves::new(title);
@@ -72,9 +72,5 @@ pub fn write_training_curves(
     let png = chart.to_png_bytes(WIDTH, height)?;
     dforce_io::atomic::write_bytes_atomic(&path, &png)
         .map_err(io(format!("writing {}", path.display())))?;
-    let mut tb = EventWriter::create(run_dir).map_err(io("creating the TensorBoard event file"))?;
-    tb.image("training/curves", step, WIDTH, height, &png)
-        .and_then(|()| tb.flush())
-        .map_err(io("writing the TensorBoard event file"))?;
     Ok(path)
 }

@@ -88,12 +88,7 @@ fn training<A: Algorithm>(ctx: &TaskContext) -> Result<(), TaskError> {
                 .file_name()
                 .map_or_else(String::new, |n| n.to_string_lossy().into_owned())
         );
-        let path = crate::curves::write_training_curves(
-            ctx.run_dir,
-            &title,
-            A::HEADLINE_METRICS,
-            summary.steps,
-        )?;
+        let path = crate::curves::write_training_curves(ctx.run_dir, &title, A::HEADLINE_METRICS)?;
         crate::say!("dforce: training curves in {}", path.display());
     }
     Ok(())
