@@ -5,7 +5,7 @@
 # Needs: cargo; python3 with `tensorboard` for the reader check (skipped with a note if absent).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-cargo build -q --workspace
+cargo build -q --workspace --all-targets   # the test build's feature set: nothing rebuilds
 D="${CARGO_TARGET_DIR:-$PWD/target}/debug/dforce"
 export DFORCE_CONFIG_DIR="$PWD/configs"
 work=$(mktemp -d)

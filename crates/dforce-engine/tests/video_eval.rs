@@ -14,32 +14,19 @@ use dforce_engine::video::Video;
 use dforce_engine::{RunSettings, Task};
 
 fn config(root: &Path) -> dforce_config::Value {
-    let overrides: Vec<String> = [
-        "experiment=exp_video",
-        "algorithm=df_video",
-        "dataset=video_dmlab",
-        "dataset.resolution=16",
-        "dataset.external_cond_dim=3",
-        "dataset.n_frames=4",
-        "dataset.validation_multiplier=2",
-        "algorithm.diffusion.architecture.network_size=16",
-        "algorithm.diffusion.architecture.dim_mults=[1,2]",
-        "algorithm.diffusion.architecture.attn_resolutions=[8]",
-        "algorithm.diffusion.architecture.attn_heads=2",
-        "algorithm.diffusion.architecture.attn_dim_head=8",
-        "algorithm.diffusion.architecture.frame_norm=per_frame",
-        "algorithm.diffusion.sampling_timesteps=3",
-        "experiment.training.max_steps=2",
-        "experiment.training.batch_size=2",
-        "experiment.training.data.num_workers=0",
-        "experiment.validation.val_every_n_step=null",
-        "experiment.validation.batch_size=1",
-        "experiment.test.batch_size=1",
-    ]
-    .into_iter()
-    .map(String::from)
-    .chain([format!("dataset.save_dir={}", root.display())])
-    .collect();
+    let mut overrides = dforce_fixtures::tiny_video_overrides("video_dmlab", root, 16, 3);
+    overrides.extend(
+        [
+            "dataset.validation_multiplier=2",
+            "experiment.training.max_steps=2",
+            "experiment.training.batch_size=2",
+            "experiment.training.data.num_workers=0",
+            "experiment.validation.val_every_n_step=null",
+            "experiment.validation.batch_size=1",
+            "experiment.test.batch_size=1",
+        ]
+        .map(String::from),
+    );
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../configs");
     compose(&dir, &overrides).unwrap().resolve_job().unwrap()
 }

@@ -227,6 +227,39 @@ pub fn video_fixtures() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/video")
 }
 
+/// Overrides of a tiny action-conditioned video model for end-to-end tests: `df_video` with a
+/// 16-wide two-level Unet3D (attention at 8 pixels, per-frame GroupNorm), 3 DDIM steps, 4-frame
+/// training clips, on `dataset` (e.g. `video_dmlab`) under `root` at `resolution` pixels with
+/// `actions` one-hot actions per frame. Tests add their run lengths and batch sizes.
+pub fn tiny_video_overrides(
+    dataset: &str,
+    root: &Path,
+    resolution: usize,
+    actions: usize,
+) -> Vec<String> {
+    [
+        "experiment=exp_video",
+        "algorithm=df_video",
+        "algorithm.diffusion.architecture.network_size=16",
+        "algorithm.diffusion.architecture.dim_mults=[1,2]",
+        "algorithm.diffusion.architecture.attn_resolutions=[8]",
+        "algorithm.diffusion.architecture.attn_heads=2",
+        "algorithm.diffusion.architecture.attn_dim_head=8",
+        "algorithm.diffusion.architecture.frame_norm=per_frame",
+        "algorithm.diffusion.sampling_timesteps=3",
+        "dataset.n_frames=4",
+    ]
+    .into_iter()
+    .map(String::from)
+    .chain([
+        format!("dataset={dataset}"),
+        format!("dataset.save_dir={}", root.display()),
+        format!("dataset.resolution={resolution}"),
+        format!("dataset.external_cond_dim={actions}"),
+    ])
+    .collect()
+}
+
 /// Copies the directory tree `from` into `to` (created), files and subdirectories.
 ///
 /// # Errors

@@ -197,30 +197,18 @@ fn planning_on_two_ranks_equals_one_process_accumulating_two() {
 #[test]
 fn video_unet3d_on_two_ranks_equals_one_process_accumulating_two() {
     let (_dir, root) = dforce_fixtures::video_dataset_copy("dmlab").unwrap();
-    let base: Vec<String> = [
-        "experiment=exp_video",
-        "algorithm=df_video",
-        "dataset=video_dmlab",
-        "dataset.resolution=16",
-        "dataset.external_cond_dim=3",
-        "dataset.n_frames=4",
-        "algorithm.diffusion.architecture.network_size=16",
-        "algorithm.diffusion.architecture.dim_mults=[1,2]",
-        "algorithm.diffusion.architecture.attn_resolutions=[8]",
-        "algorithm.diffusion.architecture.attn_heads=2",
-        "algorithm.diffusion.architecture.attn_dim_head=8",
-        "algorithm.diffusion.architecture.frame_norm=per_frame",
-        "experiment.training.max_steps=3",
-        "experiment.training.batch_size=1",
-        "experiment.validation.val_every_n_step=null",
-        "seed=5",
-        "algorithm.warmup_steps=0",
-        "experiment.training.lr=1e-3",
-    ]
-    .into_iter()
-    .map(String::from)
-    .chain([format!("dataset.save_dir={}", root.display())])
-    .collect();
+    let mut base = dforce_fixtures::tiny_video_overrides("video_dmlab", &root, 16, 3);
+    base.extend(
+        [
+            "experiment.training.max_steps=3",
+            "experiment.training.batch_size=1",
+            "experiment.validation.val_every_n_step=null",
+            "seed=5",
+            "algorithm.warmup_steps=0",
+            "experiment.training.lr=1e-3",
+        ]
+        .map(String::from),
+    );
     two_ranks_match_one_process(&base, "diffusion_model.model.", 3);
 }
 

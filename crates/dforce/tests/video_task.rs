@@ -16,33 +16,18 @@ fn dataset(name: &str) -> (tempfile::TempDir, PathBuf) {
 }
 
 fn tiny(dataset: &str, root: &Path, resolution: usize, actions: usize) -> Vec<String> {
-    [
-        "experiment=exp_video",
-        "algorithm=df_video",
-        "algorithm.diffusion.architecture.network_size=16",
-        "algorithm.diffusion.architecture.dim_mults=[1,2]",
-        "algorithm.diffusion.architecture.attn_resolutions=[8]",
-        "algorithm.diffusion.architecture.attn_heads=2",
-        "algorithm.diffusion.architecture.attn_dim_head=8",
-        "algorithm.diffusion.architecture.frame_norm=per_frame",
-        "algorithm.diffusion.sampling_timesteps=3",
-        "dataset.n_frames=4",
-        "dataset.validation_multiplier=2",
-        "experiment.training.max_steps=2",
-        "experiment.training.batch_size=2",
-        "experiment.validation.val_every_n_step=null",
-        "experiment.validation.batch_size=1",
-    ]
-    .into_iter()
-    .map(String::from)
-    .chain([
-        format!("dataset={dataset}"),
-        format!("dataset.save_dir={}", root.display()),
-        format!("dataset.resolution={resolution}"),
-        // Action-conditioned: the one-hot actions leading into each frame.
-        format!("dataset.external_cond_dim={actions}"),
-    ])
-    .collect()
+    let mut args = dforce_fixtures::tiny_video_overrides(dataset, root, resolution, actions);
+    args.extend(
+        [
+            "dataset.validation_multiplier=2",
+            "experiment.training.max_steps=2",
+            "experiment.training.batch_size=2",
+            "experiment.validation.val_every_n_step=null",
+            "experiment.validation.batch_size=1",
+        ]
+        .map(String::from),
+    );
+    args
 }
 
 fn dforce(args: &[String]) -> Output {
