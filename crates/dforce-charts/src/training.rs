@@ -38,8 +38,9 @@ impl MetricSeries {
 /// step as x axis, under one title.
 ///
 /// The top panel uses [`TrainingCurves::loss_scale`]; a log scale falls back to linear when the
-/// training metrics have a finite value `<= 0` (it could not be placed). Without any metric the
-/// chart draws one empty panel with its axes.
+/// training metrics have a finite value `<= 0` (it could not be placed) or span less than a
+/// factor of 10 (a log axis would then show a single tick label). Without any metric the chart
+/// draws one empty panel with its axes.
 #[derive(Debug, Clone, PartialEq)]
 pub struct TrainingCurves {
     /// Caption above all panels, e.g. `"Training curves: video, 8 frames"`.
@@ -112,11 +113,17 @@ impl TrainingCurves {
         let mut panels = Vec::new();
         let has_eval = self.metrics.iter().any(MetricSeries::is_evaluation);
         if !training.is_empty() || !has_eval {
-            let non_positive = training
+            let finite = training
                 .iter()
                 .flat_map(|(_, p)| p.iter())
-                .any(|&(_, v)| v.is_finite() && v <= 0.0);
-            let scale = if non_positive {
+                .map(|&(_, v)| v)
+                .filter(|v| v.is_finite());
+            let (lo, hi) = finite.fold((f64::INFINITY, f64::NEG_INFINITY), |(l, h), v| {
+                (l.min(v), h.max(v))
+            });
+            // A log axis needs positive values, and reads well only over at least a decade
+            // (within one it would show a single tick label): otherwise the axis is linear.
+            let scale = if lo <= 0.0 || hi < 10.0 * lo {
                 YScale::Linear
             } else {
                 self.loss_scale
