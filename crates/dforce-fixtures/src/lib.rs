@@ -14,6 +14,10 @@ use thiserror::Error;
 /// The environment variable that points the suite at another fixture directory.
 pub const FIXTURES_ENV: &str = "DFORCE_REFERENCE_FIXTURES";
 
+/// The environment variable that points the paper-branch suite (time series, GluonTS, CRPS) at
+/// another directory of the layout of `tests/fixtures/paper`.
+pub const PAPER_FIXTURES_ENV: &str = "DFORCE_PAPER_FIXTURES";
+
 #[derive(Debug, Error)]
 pub enum FixtureError {
     #[error(
@@ -57,6 +61,26 @@ pub fn reference_dir() -> Result<PathBuf, FixtureError> {
     let dir = match std::env::var_os(FIXTURES_ENV) {
         Some(d) if !d.is_empty() => PathBuf::from(d),
         _ => Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/reference"),
+    };
+    if !dir.is_dir() {
+        return Err(FixtureError::MissingDir(dir));
+    }
+    if !dir.join("manifest.json").is_file() {
+        return Err(FixtureError::NoManifest(dir));
+    }
+    Ok(dir)
+}
+
+/// The paper-branch fixture directory in use: `DFORCE_PAPER_FIXTURES`, else the copy committed at
+/// `tests/fixtures/paper` (golden data from the reference's `paper` branch and GluonTS 0.13.1).
+///
+/// # Errors
+/// [`FixtureError::MissingDir`] / [`FixtureError::NoManifest`] when the directory is absent or
+/// holds no `manifest.json`: a parity suite that checks nothing must fail.
+pub fn paper_dir() -> Result<PathBuf, FixtureError> {
+    let dir = match std::env::var_os(PAPER_FIXTURES_ENV) {
+        Some(d) if !d.is_empty() => PathBuf::from(d),
+        _ => Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/paper"),
     };
     if !dir.is_dir() {
         return Err(FixtureError::MissingDir(dir));
