@@ -17,6 +17,7 @@ use time::PrimitiveDateTime;
 use crate::error::{Result, TsError};
 use crate::frequency::Frequency;
 use crate::gluonts_reader::SeriesEntry;
+use crate::numeric::numpy_pairwise_sum_f32;
 
 /// A multivariate series: `values` is `(dim, len)` row-major, NaN where missing.
 #[derive(Debug, Clone, PartialEq)]
@@ -116,37 +117,6 @@ fn nan_mean(values: &[f32]) -> f32 {
         return f32::NAN;
     }
     numpy_pairwise_sum_f32(&zeroed) / count as f32
-}
-
-/// numpy's `add.reduce` of a contiguous `f32` array (`pairwise_sum` in numpy's
-/// `loops_utils.h.src`): below 8 values a plain loop from 0; up to 128 values eight running
-/// sums combined as `((r0+r1)+(r2+r3))+((r4+r5)+(r6+r7))` then the remainder; above that the two
-/// halves (split at a multiple of 8) recursively. All in `f32`.
-pub fn numpy_pairwise_sum_f32(a: &[f32]) -> f32 {
-    let n = a.len();
-    if n < 8 {
-        a.iter().fold(0f32, |s, &x| s + x)
-    } else if n <= 128 {
-        let mut r = [0f32; 8];
-        r.copy_from_slice(&a[..8]);
-        let full = n - n % 8;
-        let mut i = 8;
-        while i < full {
-            for (j, rj) in r.iter_mut().enumerate() {
-                *rj += a[i + j];
-            }
-            i += 8;
-        }
-        let mut res = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]));
-        for &x in &a[full..] {
-            res += x;
-        }
-        res
-    } else {
-        let mut n2 = n / 2;
-        n2 -= n2 % 8;
-        numpy_pairwise_sum_f32(&a[..n2]) + numpy_pairwise_sum_f32(&a[n2..])
-    }
 }
 
 /// `MultivariateGrouper(max_target_dim)` on the training split: one `(D, T)` series from the

@@ -5,6 +5,8 @@ pub mod error;
 pub mod frequency;
 pub mod gluonts_reader;
 pub mod grouping;
+pub mod metrics;
+pub mod numeric;
 pub mod sampler;
 pub mod spec;
 pub mod statistics;
