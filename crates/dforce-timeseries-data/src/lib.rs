@@ -1,5 +1,6 @@
 //! Time-series data for Diffusion Forcing (placeholder doc; see below).
 
+pub mod baselines;
 pub mod covariates;
 pub mod error;
 pub mod frequency;
