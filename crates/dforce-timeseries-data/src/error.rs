@@ -112,7 +112,7 @@ pub enum TsError {
         /// The folder that was expected.
         path: PathBuf,
     },
-    /// A split folder holds no entries (no `*.json`/`*.jsonl`[`.gz`] files, or only empty ones).
+    /// A split folder holds no entries (no `*.json`, `*.jsonl`, `*.json.gz` or `*.jsonl.gz` files, or only empty ones).
     #[error(
         "{path}: the {split} split holds no series (looked for *.json, *.jsonl, *.json.gz, *.jsonl.gz)"
     )]

@@ -98,8 +98,8 @@ impl Frequency {
     }
 
     /// The branch's lags for this frequency (`datasets/timeseries/covariates/lags.py`, from
-    /// pytorch-ts): D [1, 7, 14], B [1, 2], H [1, 24, 168], T/min [1, 4, 12, 24, 48], otherwise
-    /// [1] (weeks). The multiple is ignored, as there.
+    /// pytorch-ts): D `[1, 7, 14]`, B `[1, 2]`, H `[1, 24, 168]`, T/min `[1, 4, 12, 24, 48]`,
+    /// otherwise `[1]` (weeks). The multiple is ignored, as there.
     pub fn default_lags(&self) -> Vec<usize> {
         match self.unit {
             FreqUnit::Day => vec![1, 7, 14],
@@ -112,8 +112,8 @@ impl Frequency {
 
     /// The branch's Fourier date features for this frequency
     /// (`covariates/fourier_date_feature.py::fourier_time_features_from_frequency`): W
-    /// [daysinmonth, weekofyear], D [dayofweek], B [dayofweek, dayofyear], H [hour, dayofweek],
-    /// T/min [minute, hour, dayofweek].
+    /// `[daysinmonth, weekofyear]`, D `[dayofweek]`, B `[dayofweek, dayofyear]`,
+    /// H `[hour, dayofweek]`, T/min `[minute, hour, dayofweek]`.
     pub fn default_time_features(&self) -> Vec<TimeFeature> {
         use TimeFeature::*;
         match self.unit {

@@ -173,3 +173,47 @@ fn covariate_rows_rebuild_the_model_view() {
         Err(TsError::Shape(_))
     ));
 }
+
+#[test]
+fn prepared_data_on_the_fixture_dataset() {
+    use dforce_timeseries_data::PreparedData;
+    use dforce_timeseries_data::baselines::seasonal_naive;
+    use dforce_timeseries_data::gluonts_reader::GluonTsDataset;
+    use dforce_timeseries_data::metrics::{multivariate_evaluate, paper_quantiles};
+    use rand::SeedableRng;
+
+    let dir = dforce_fixtures::paper_dir()
+        .unwrap()
+        .join("ts_synth_hourly");
+    let ds = GluonTsDataset::load(&dir).unwrap();
+    let spec = ForecastSpec::from_dataset(&ds).unwrap();
+    let data = PreparedData::new(&ds, spec.clone(), NanStatistics::default()).unwrap();
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(3);
+    let (idx, train) = data.training_batch(&mut rng, 6).unwrap();
+    let (lo, hi) = data.split_sampler().bounds(data.train.len).unwrap();
+    assert!(idx.iter().all(|i| (lo..=hi).contains(i)));
+    assert_eq!(train.batch, 6);
+    let (starts, val) = data.validation_batch(&mut rng).unwrap();
+    assert_eq!(
+        (starts.len(), val.batch),
+        (spec.num_test_dates, spec.num_test_dates)
+    );
+    let test = data.test_batch().unwrap();
+    let embed = vec![0.0; spec.target_dim];
+    assert!(model_view(&test, &spec, &data.stats, &embed).is_ok());
+    let naive = seasonal_naive(&test, spec.prediction_length, spec.freq.seasonality()).unwrap();
+    let truth = test.horizon_truth(spec.prediction_length, true).unwrap();
+    let m = multivariate_evaluate(&naive.samples, &truth, naive.shape, &paper_quantiles()).unwrap();
+    assert!(m.sum.mean_weighted_quantile_loss.is_finite() && m.sum.nd.is_finite());
+
+    let mut wide = spec.clone();
+    wide.target_dim += 1;
+    let err = PreparedData::new(&ds, wide, NanStatistics::default()).unwrap_err();
+    assert!(matches!(err, TsError::Spec(_)), "{err}");
+    let mut daily = spec;
+    daily.freq = Frequency::parse("D").unwrap();
+    assert!(matches!(
+        PreparedData::new(&ds, daily, NanStatistics::default()),
+        Err(TsError::Spec(_))
+    ));
+}
