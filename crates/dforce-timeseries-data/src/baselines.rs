@@ -17,8 +17,8 @@
 //!   each sample of forecast step t of series d is drawn uniformly, with replacement, from the
 //!   OBSERVED history values of that series at the same phase of the season, i.e. at history
 //!   positions j with `(hist_len + t − j) mod season = 0`; when there is none, from all observed
-//!   history values; when the series has no observed history, 0. Draw order: sample, step,
-//!   window, series, from the injected [`rand::Rng`].
+//!   history values; when the series has no observed history, 0. Draw order: window, series,
+//!   sample, step, from the injected [`rand::Rng`] (one series' pools in memory at a time).
 //!
 //! Use [`crate::frequency::Frequency::seasonality`] (GluonTS' `get_seasonality`) for the season.
 
@@ -152,40 +152,26 @@ pub fn seasonal_climatology<R: Rng + ?Sized>(
         )));
     }
     let (nw, d) = (batch.batch, batch.dim);
-    // pools[(b * d + k) * (prediction_length) + t]: candidate values of step t
-    let mut pools: Vec<Vec<f32>> = Vec::with_capacity(nw * d * prediction_length);
+    let mut samples = vec![0f32; num_samples * prediction_length * nw * d];
+    let mut by_phase: Vec<Vec<f32>> = vec![Vec::new(); season_length];
     for b in 0..nw {
         for k in 0..d {
             let h = history(batch, b, k, prediction_length)?;
-            let len = h.len();
-            let observed: Vec<f32> = h.iter().copied().filter(|x| !x.is_nan()).collect();
-            for t in 0..prediction_length {
-                let phase = (len + t) % season_length;
-                let same: Vec<f32> = h
-                    .iter()
-                    .enumerate()
-                    .filter(|(j, x)| j % season_length == phase && !x.is_nan())
-                    .map(|(_, &x)| x)
-                    .collect();
-                pools.push(if same.is_empty() {
-                    observed.clone()
-                } else {
-                    same
-                });
+            by_phase.iter_mut().for_each(Vec::clear);
+            for (j, &x) in h.iter().enumerate().filter(|(_, x)| !x.is_nan()) {
+                by_phase[j % season_length].push(x);
             }
-        }
-    }
-    let mut samples = Vec::with_capacity(num_samples * prediction_length * nw * d);
-    for _ in 0..num_samples {
-        for t in 0..prediction_length {
-            for b in 0..nw {
-                for k in 0..d {
-                    let pool = &pools[(b * d + k) * prediction_length + t];
-                    samples.push(if pool.is_empty() {
+            let observed: Vec<f32> = h.iter().copied().filter(|x| !x.is_nan()).collect();
+            for s in 0..num_samples {
+                for t in 0..prediction_length {
+                    let same = &by_phase[(h.len() + t) % season_length];
+                    let pool = if same.is_empty() { &observed } else { same };
+                    let y = if pool.is_empty() {
                         0.0
                     } else {
                         pool[rng.random_range(0..pool.len())]
-                    });
+                    };
+                    samples[((s * prediction_length + t) * nw + b) * d + k] = y;
                 }
             }
         }

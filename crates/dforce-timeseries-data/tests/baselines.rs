@@ -85,6 +85,13 @@ fn climatology_draws_from_the_same_phase() {
     }
     let mut rng2 = ChaCha8Rng::seed_from_u64(7);
     assert_eq!(seasonal_climatology(&mut rng2, &w, 2, 2, 50).unwrap(), f);
+    // a season longer than the history: no value at the same phase, draw from all observed
+    let f = seasonal_climatology(&mut rng, &w, 2, 10, 20).unwrap();
+    assert!(
+        f.samples
+            .chunks(2)
+            .all(|r| (1.0..=6.0).contains(&r[0]) && [1.0, 3.0, 4.0, 5.0].contains(&r[1]))
+    );
     // it can be scored with both estimators' inputs
     let truth = w.horizon_truth(2, true).unwrap();
     let m = multivariate_evaluate(&f.samples, &truth, f.shape, &paper_quantiles()).unwrap();
