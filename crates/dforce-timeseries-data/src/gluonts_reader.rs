@@ -8,8 +8,10 @@
 //! <dir>/test/*.json[l][.gz]
 //! ```
 //!
-//! Every file of a split folder with one of those suffixes is read, in sorted file-name order;
-//! gzip is detected from the content (magic bytes), so a gzipped file named `.json` reads too.
+//! Every file of a split folder (and of its sub-folders two levels deep, as GluonTS'
+//! `FileDataset`) whose suffixes are exactly `.json`, `.jsonl`, `.json.gz` or `.jsonl.gz` is read,
+//! in sorted path order; gzip is detected from the content (magic bytes), so a gzipped file named
+//! `.json` reads too.
 //! Each line is `{"start", "target", "feat_static_cat"?, "item_id"?}`; `target` is a list (1-D)
 //! or a list of equal-length lists (2-D, `(dim, T)`), numbers, `"NaN"` or `null` (GluonTS'
 //! missing-value conventions; both read as NaN, which [`crate::windows`] later turns into an
@@ -20,10 +22,11 @@ use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
 
 use serde_json::Value;
-use time::{Date, Month, PrimitiveDateTime, Time};
+use time::PrimitiveDateTime;
 
 use crate::error::{EntryProblem, Result, TsError};
 use crate::frequency::Frequency;
+pub use crate::timestamp::parse_timestamp;
 
 /// `metadata.json` of a GluonTS dataset (the fields this crate uses).
 #[derive(Debug, Clone, PartialEq)]
@@ -158,7 +161,43 @@ fn positive_int(v: &Value) -> Option<usize> {
     usize::try_from(n).ok().filter(|&n| n > 0)
 }
 
-/// The data files of a split folder, sorted by file name.
+/// Whether GluonTS' `infer_file_type` reads `name` as JSON lines: the concatenation of ALL its
+/// suffixes (Python's `"".join(path.suffixes)`) is `.json`, `.jsonl`, `.json.gz` or `.jsonl.gz`,
+/// so `part.1.json` is skipped there and here. Hidden files are skipped (`ignore_hidden`).
+fn is_data_file(name: &str) -> bool {
+    if name.starts_with('.') {
+        return false;
+    }
+    let suffixes = name.find('.').map_or("", |i| &name[i..]);
+    matches!(suffixes, ".json" | ".jsonl" | ".json.gz" | ".jsonl.gz")
+}
+
+/// Collects data files under `folder`, descending `levels` more levels of sub-folders.
+fn collect_files(folder: &Path, levels: usize, files: &mut Vec<PathBuf>) -> Result<()> {
+    let io = |source| TsError::Io {
+        path: folder.to_path_buf(),
+        source,
+    };
+    for e in std::fs::read_dir(folder).map_err(io)? {
+        let path = e.map_err(io)?.path();
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        if path.is_dir() {
+            if levels > 0 && !name.starts_with('.') {
+                collect_files(&path, levels - 1, files)?;
+            }
+        } else if is_data_file(&name) {
+            files.push(path);
+        }
+    }
+    Ok(())
+}
+
+/// The data files of a split folder and of its sub-folders two levels deep (GluonTS'
+/// `FileDataset(levels=2)`), sorted by path (GluonTS takes directory order, which the file
+/// system decides; sorting makes the series order reproducible).
 fn split_files(folder: &Path, split: &'static str) -> Result<Vec<PathBuf>> {
     if !folder.is_dir() {
         return Err(TsError::MissingSplit {
@@ -166,24 +205,8 @@ fn split_files(folder: &Path, split: &'static str) -> Result<Vec<PathBuf>> {
             path: folder.to_path_buf(),
         });
     }
-    let rd = std::fs::read_dir(folder).map_err(|source| TsError::Io {
-        path: folder.to_path_buf(),
-        source,
-    })?;
     let mut files = Vec::new();
-    for e in rd {
-        let e = e.map_err(|source| TsError::Io {
-            path: folder.to_path_buf(),
-            source,
-        })?;
-        let name = e.file_name().to_string_lossy().into_owned();
-        let data = [".json", ".jsonl", ".json.gz", ".jsonl.gz"]
-            .iter()
-            .any(|s| name.ends_with(s));
-        if data && !name.starts_with('.') && e.path().is_file() {
-            files.push(e.path());
-        }
-    }
+    collect_files(folder, 2, &mut files)?;
     files.sort();
     Ok(files)
 }
@@ -348,97 +371,4 @@ fn target_value(
         position: position(),
         value: x.to_string(),
     })
-}
-
-/// Parses a timestamp as GluonTS writes them: `YYYY-MM-DD`, optionally followed by a space or
-/// `T` and `HH:MM`, `HH:MM:SS` or `HH:MM:SS.fff`. No time zone.
-///
-/// # Errors
-/// The reason the text was refused.
-pub fn parse_timestamp(text: &str) -> std::result::Result<PrimitiveDateTime, String> {
-    let t = text.trim();
-    let (date_part, time_part) = match t.find([' ', 'T']) {
-        Some(i) => (&t[..i], Some(t[i + 1..].trim())),
-        None => (t, None),
-    };
-    let num = |s: &str, what: &str| -> std::result::Result<u32, String> {
-        if s.is_empty() || !s.bytes().all(|b| b.is_ascii_digit()) || s.len() > 4 {
-            return Err(format!("{what} {s:?} is not a number"));
-        }
-        s.parse::<u32>().map_err(|e| format!("{what} {s:?}: {e}"))
-    };
-    let mut d = date_part.split('-');
-    let (Some(y), Some(m), Some(day), None) = (d.next(), d.next(), d.next(), d.next()) else {
-        return Err("expected YYYY-MM-DD[ HH:MM[:SS]]".into());
-    };
-    let year = i32::try_from(num(y, "year")?).map_err(|e| e.to_string())?;
-    let month = u8::try_from(num(m, "month")?)
-        .ok()
-        .and_then(|m| Month::try_from(m).ok())
-        .ok_or_else(|| format!("month {m:?} is not 1-12"))?;
-    let day = u8::try_from(num(day, "day")?).map_err(|e| e.to_string())?;
-    let date = Date::from_calendar_date(year, month, day).map_err(|e| e.to_string())?;
-    let time = match time_part {
-        None | Some("") => Time::MIDNIGHT,
-        Some(tp) => {
-            let mut p = tp.split(':');
-            let h = num(p.next().unwrap_or(""), "hour")?;
-            let mi = num(p.next().ok_or("expected HH:MM")?, "minute")?;
-            let (s, frac) = match p.next() {
-                None => (0, 0),
-                Some(sec) => {
-                    let (whole, frac) = sec.split_once('.').unwrap_or((sec, ""));
-                    if !frac.bytes().all(|b| b.is_ascii_digit()) {
-                        return Err(format!("seconds {sec:?} are not a number"));
-                    }
-                    let nanos = format!("{frac:0<9}")[..9].parse::<u32>().unwrap_or(0);
-                    (num(whole, "second")?, nanos)
-                }
-            };
-            if p.next().is_some() {
-                return Err("expected HH:MM[:SS]".into());
-            }
-            let narrow = |x: u32| u8::try_from(x).map_err(|e| e.to_string());
-            Time::from_hms_nano(narrow(h)?, narrow(mi)?, narrow(s)?, frac)
-                .map_err(|e| e.to_string())?
-        }
-    };
-    Ok(PrimitiveDateTime::new(date, time))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use time::macros::datetime;
-
-    #[test]
-    fn timestamps() {
-        assert_eq!(
-            parse_timestamp("2014-01-01 00:00:00").unwrap(),
-            datetime!(2014-01-01 00:00)
-        );
-        assert_eq!(
-            parse_timestamp("2014-01-01").unwrap(),
-            datetime!(2014-01-01 00:00)
-        );
-        assert_eq!(
-            parse_timestamp("2014-01-01T13:30").unwrap(),
-            datetime!(2014-01-01 13:30)
-        );
-        assert_eq!(
-            parse_timestamp("2014-01-01 13:30:05.5").unwrap(),
-            datetime!(2014-01-01 13:30:05.5)
-        );
-        for bad in [
-            "",
-            "2014",
-            "2014-13-01",
-            "2014-02-30",
-            "2014-01-01 25:00",
-            "yesterday",
-            "2014-01-01 1:2:3:4",
-        ] {
-            assert!(parse_timestamp(bad).is_err(), "{bad}");
-        }
-    }
 }

@@ -31,6 +31,7 @@
 //!   gzip), typed errors naming file and 1-based line.
 //! - [`frequency`]: pandas frequencies (`T`/`min`, `H`/`h`, `D`, `B`, `W`), period arithmetic,
 //!   GluonTS' `get_seasonality`, the branch's default lags and features per frequency.
+//! - [`timestamp`]: `start` timestamps.
 //! - [`time_features`]: the branch's Fourier date features (period = observed max + 1).
 //! - [`spec`]: [`spec::ForecastSpec`] and the six paper presets.
 //! - [`grouping`]: GluonTS' `MultivariateGrouper` for train and test.
@@ -71,6 +72,7 @@ pub mod sampler;
 pub mod spec;
 pub mod statistics;
 pub mod time_features;
+pub mod timestamp;
 pub mod windows;
 
 pub use error::{EntryProblem, Result, TsError};

@@ -81,11 +81,19 @@ fn reads_gzip_and_several_files_sorted() {
     // gzip detected from content even when the name says plain JSON
     write_gz(&root.join("train/c.json"), second);
     std::fs::write(root.join("train/README.txt"), "not data").unwrap();
+    // GluonTS skips a name whose joined suffixes are not a JSON-lines suffix, and hidden files
+    std::fs::write(root.join("train/part.1.json"), GOOD).unwrap();
+    std::fs::write(root.join("train/.hidden.json"), GOOD).unwrap();
+    // sub-folders are read (two levels), in path order
+    std::fs::create_dir_all(root.join("train/sub/deeper/deepest")).unwrap();
+    std::fs::write(root.join("train/sub/deeper/x.jsonl"), second).unwrap();
+    std::fs::write(root.join("train/sub/deeper/deepest/y.json"), second).unwrap();
     let ds = GluonTsDataset::load(&root).unwrap();
-    assert_eq!(ds.train.len(), 3);
+    assert_eq!(ds.train.len(), 4);
     assert!(ds.train[0].path.ends_with("b.json.gz"));
     assert!(ds.train[1].path.ends_with("c.json"));
     assert!(ds.train[2].path.ends_with("data.json"));
+    assert!(ds.train[3].path.ends_with("sub/deeper/x.jsonl"));
     assert_eq!(ds.train[0].target[0], 5.0);
     assert!(ds.train[0].target[1].is_nan());
 }
