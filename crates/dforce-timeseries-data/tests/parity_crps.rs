@@ -18,6 +18,10 @@ fn f64_scalar(bytes: &[u8], key: &str) -> f64 {
 }
 
 fn within(what: &str, actual: f64, expected: f64, tol: &Value) {
+    eprintln!(
+        "{what}: relative deviation {:.3e}",
+        (actual - expected).abs() / expected.abs().max(1e-300)
+    );
     let rtol = tol["rtol"].as_f64().unwrap();
     let atol = tol["atol"].as_f64().unwrap();
     assert!(
