@@ -126,8 +126,8 @@ impl Frequency {
     }
 
     /// The start of the period holding `t`: seconds dropped (T), minutes dropped (H), midnight
-    /// (D), Monday of the week (W), and for B a Saturday or Sunday rolls back to Friday (pandas'
-    /// `get_period_ordinal` for business days). Multiples do not snap (pandas keeps
+    /// (D), Monday of the week (W), and for B a Saturday or Sunday moves on to the next Monday
+    /// (pandas' `get_period_ordinal` gives both the ordinal of the following Monday). Multiples do not snap (pandas keeps
     /// `00:15` in a `30min` period).
     pub fn normalize(&self, t: PrimitiveDateTime) -> PrimitiveDateTime {
         let date = t.date();
@@ -143,12 +143,12 @@ impl Frequency {
             ),
             FreqUnit::Day => midnight(date),
             FreqUnit::BusinessDay => {
-                let back = match date.weekday() {
-                    Weekday::Saturday => 1,
-                    Weekday::Sunday => 2,
+                let ahead = match date.weekday() {
+                    Weekday::Saturday => 2,
+                    Weekday::Sunday => 1,
                     _ => 0,
                 };
-                midnight(date - Duration::days(back))
+                midnight(date.saturating_add(Duration::days(ahead)))
             }
             FreqUnit::Week => {
                 let back = i64::from(date.weekday().number_days_from_monday());
@@ -203,13 +203,13 @@ impl Frequency {
     }
 }
 
-/// Business-day ordinal of a weekday date: 5 per week, counted from the Monday of week 0 of the
-/// Julian day count (only differences matter).
+/// Business-day ordinal of a date: 5 per week, counted from the Monday of week 0 of the Julian
+/// day count (only differences matter); Saturday and Sunday get the next Monday's, as pandas.
 fn business_ordinal(d: Date) -> i64 {
     let jd = i64::from(d.to_julian_day());
     // Julian day 0 is a Monday.
     let week = jd.div_euclid(7);
-    let dow = jd.rem_euclid(7).min(4);
+    let dow = jd.rem_euclid(7).min(5);
     week * 5 + dow
 }
 
@@ -265,7 +265,14 @@ mod tests {
         assert_eq!(f.add(fri, 1).unwrap(), datetime!(2021-03-08 00:00));
         assert_eq!(f.add(fri, 6).unwrap(), datetime!(2021-03-15 00:00));
         assert_eq!(f.add(datetime!(2021-03-08 00:00), -1).unwrap(), fri);
-        assert_eq!(f.normalize(datetime!(2021-03-07 13:00)), fri);
+        assert_eq!(
+            f.normalize(datetime!(2021-03-07 13:00)),
+            datetime!(2021-03-08 00:00)
+        );
+        assert_eq!(
+            f.normalize(datetime!(2021-03-06 00:00)),
+            datetime!(2021-03-08 00:00)
+        );
         assert_eq!(f.steps_between(fri, datetime!(2021-03-15 00:00)), Some(6));
     }
 

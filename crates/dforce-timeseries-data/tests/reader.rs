@@ -145,7 +145,7 @@ fn frequencies_and_timestamp_normalisation() {
         (
             "B",
             "2021-03-06",
-            datetime!(2021-03-05 00:00),
+            datetime!(2021-03-08 00:00),
             FreqUnit::BusinessDay,
         ),
         (
