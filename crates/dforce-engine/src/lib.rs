@@ -12,6 +12,7 @@ pub mod console;
 pub mod curves;
 pub mod data_loader;
 pub mod distributed;
+pub mod forecasting;
 pub mod metrics;
 pub mod networks;
 pub mod optim;

@@ -93,7 +93,6 @@ pub struct TrainingSettings {
 pub struct RunSettings {
     pub seed: u64,
     pub tasks: Vec<Task>,
-    pub diffusion: DiffusionSettings,
 }
 
 fn describe(v: &Value) -> String {
@@ -391,8 +390,16 @@ impl TrainingSettings {
                 });
             }
         };
+        // The optimiser's rate is `algorithm.lr` (the reference's `configure_optimizers`); the
+        // v1.5 configs interpolate it from `experiment.training.lr`, the paper branch's
+        // `df_prediction` sets its own.
+        let lr_key = if r.value("algorithm.lr").is_ok() {
+            "algorithm.lr".to_string()
+        } else {
+            t("lr")
+        };
         Ok(Self {
-            lr: r.float_in(&t("lr"), 0.0, f64::INFINITY, false)?,
+            lr: r.float_in(&lr_key, 0.0, f64::INFINITY, false)?,
             batch_size: r.int_at_least(&t("batch_size"), 1)? as usize,
             max_epochs: r.opt_limit(&t("max_epochs"))?,
             max_steps: r.opt_limit(&t("max_steps"))?,
@@ -456,11 +463,7 @@ impl RunSettings {
             r.int_at_least(key, 1)?;
         }
         r.float_in("experiment.training.lr", 0.0, f64::INFINITY, false)?;
-        Ok(Self {
-            seed,
-            tasks,
-            diffusion: DiffusionSettings::from_config(cfg)?,
-        })
+        Ok(Self { seed, tasks })
     }
 }
 
@@ -471,10 +474,13 @@ mod tests {
     use std::path::Path;
 
     fn settings(overrides: &[&str]) -> Result<RunSettings, SettingsError> {
+        RunSettings::from_config(&job(overrides))
+    }
+
+    fn job(overrides: &[&str]) -> Value {
         let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../configs");
         let args: Vec<String> = overrides.iter().map(|s| s.to_string()).collect();
-        let cfg = compose(&dir, &args).unwrap().job.resolved().unwrap();
-        RunSettings::from_config(&cfg)
+        compose(&dir, &args).unwrap().job.resolved().unwrap()
     }
 
     #[test]
@@ -483,17 +489,18 @@ mod tests {
         assert_eq!(s.seed, 0);
         assert_eq!(s.tasks, vec![Task::Training]);
         // Video: 0.96^(frame_stack 1 · frame_skip 2).
-        let d = s.diffusion.diffusion.fused_snr_decay.unwrap();
+        let v = DiffusionSettings::from_config(&job(&["+name=x"])).unwrap();
+        let d = v.diffusion.fused_snr_decay.unwrap();
         assert!((d - 0.9216).abs() < 1e-12);
-        let p = settings(&[
+        let p = DiffusionSettings::from_config(&job(&[
             "experiment=exp_planning",
             "algorithm=df_planning",
             "dataset=maze2d_medium",
             "+name=x",
-        ])
+        ]))
         .unwrap();
-        assert_eq!(p.diffusion.diffusion.fused_snr_decay, None);
-        assert_eq!(p.diffusion.scheduling, SchedulingKind::Pyramid);
+        assert_eq!(p.diffusion.fused_snr_decay, None);
+        assert_eq!(p.scheduling, SchedulingKind::Pyramid);
     }
 
     #[test]
@@ -557,7 +564,10 @@ mod tests {
         for (overrides, expected) in cases {
             let mut args = vec!["+name=x"];
             args.extend_from_slice(overrides);
-            let msg = settings(&args).unwrap_err().to_string();
+            let msg = settings(&args)
+                .and_then(|_| DiffusionSettings::from_config(&job(&args)).map(drop))
+                .unwrap_err()
+                .to_string();
             assert!(msg.contains(expected), "{overrides:?}: {msg}");
             assert!(!msg.contains('\n'), "one line: {msg}");
         }

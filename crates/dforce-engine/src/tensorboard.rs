@@ -14,20 +14,40 @@ pub struct EventWriter {
 }
 
 impl EventWriter {
-    /// Creates a new event file in `dir` (a new file per process, as TensorBoard expects).
+    /// Creates a new event file in `dir`. Names are unique: two writers created in the same
+    /// second by the same process (e.g. a validation and a test) get different files (a
+    /// per-process counter, then `create_new` so an existing file is never truncated).
     pub fn create(dir: &Path) -> std::io::Result<Self> {
+        static SEQUENCE: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
         std::fs::create_dir_all(dir)?;
         let now = SystemTime::now()
             .duration_since(UNIX_EPOCH)
             .unwrap_or_default();
         let host = std::env::var("HOSTNAME").unwrap_or_else(|_| "dforce".into());
-        let path = dir.join(format!(
-            "events.out.tfevents.{}.{host}.{}",
-            now.as_secs(),
-            std::process::id()
-        ));
+        let (file, path) = loop {
+            let n = SEQUENCE.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            let suffix = if n == 0 {
+                String::new()
+            } else {
+                format!(".{n}")
+            };
+            let path = dir.join(format!(
+                "events.out.tfevents.{}.{host}.{}{suffix}",
+                now.as_secs(),
+                std::process::id()
+            ));
+            match std::fs::OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .open(&path)
+            {
+                Ok(f) => break (f, path),
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
+                Err(e) => return Err(e),
+            }
+        };
         let mut w = Self {
-            file: BufWriter::new(File::create(&path)?),
+            file: BufWriter::new(file),
             path,
         };
         // First record: the file version.

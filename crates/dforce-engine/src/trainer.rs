@@ -154,8 +154,17 @@ pub struct TrainJob<'a> {
     pub reducer: Option<&'a mut dyn crate::distributed::GradientReducer>,
 }
 
+/// What periodic validation decides.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Verdict {
+    /// Keep training.
+    Continue,
+    /// Stop after this step (early stopping); every rank stops at the next step boundary.
+    Stop,
+}
+
 /// Periodic validation during training: called with the model and the step just taken.
-pub type Validator<'a, M> = &'a mut dyn FnMut(&mut M, u64) -> Result<(), TrainError>;
+pub type Validator<'a, M> = &'a mut dyn FnMut(&mut M, u64) -> Result<Verdict, TrainError>;
 
 /// Trains any [`TrainableModel`] on `items` dataset items, batched by `build` on worker threads.
 pub fn train<M: TrainableModel>(
@@ -263,13 +272,15 @@ pub fn train<M: TrainableModel>(
     let mut buffer = GradientBuffer::default();
     let mut bytes_reduced_per_step = 0;
     let accum = s.accumulate_grad_batches;
+    // Set on rank 0 by an early-stopping verdict; shared through the next step's status.
+    let mut stop_requested = false;
     loop {
         // max_steps is the same on every rank; the other stop conditions are decided together
         // below, so that all ranks take the same steps.
         if s.max_steps.is_some_and(|m| pos.global_step >= m) {
             break;
         }
-        let mut stop = s.max_time.is_some_and(|t| started.elapsed() >= t);
+        let mut stop = stop_requested || s.max_time.is_some_and(|t| started.elapsed() >= t);
         let mut loss_sum = 0.0f64;
         for micro in 0..accum {
             if stop {
@@ -378,8 +389,11 @@ pub fn train<M: TrainableModel>(
             || (epoch_done
                 && s.val_every_n_epoch
                     .is_some_and(|n| (pos.data.epoch + 1).is_multiple_of(n)));
-        if validate_now && let Some(v) = validator.as_mut() {
-            bar.suspend(|| v(model, pos.global_step))?;
+        if validate_now
+            && let Some(v) = validator.as_mut()
+            && bar.suspend(|| v(model, pos.global_step))? == Verdict::Stop
+        {
+            stop_requested = true;
         }
         let due = s
             .ckpt_every_n_train_steps

@@ -61,7 +61,9 @@ fn video_trains_and_evaluates_as_a_library() {
 
     // Evaluate freshly built weights at a made-up step, as the `test` stage.
     let model = Video::build_model(&ctx, &ctx.device).unwrap();
-    let line = Video::evaluate(&ctx, &model, 7, Stage::Test).unwrap();
+    let line = Video::evaluate(&ctx, &model, 7, Stage::Test)
+        .unwrap()
+        .summary;
     // 2 context frames + 6 generated = 8 frames: twice the 4-frame training window.
     assert!(line.contains("test: 1 clips, 6 frames generated"), "{line}");
 

@@ -8,6 +8,7 @@ pub mod params;
 pub mod safetensors_io;
 pub mod state_dict;
 pub mod transformer;
+pub mod transition_mlp;
 pub mod unet3d;
 
 pub use error::NnError;
@@ -19,4 +20,5 @@ pub use params::{
 pub use safetensors_io::write_safetensors_atomic;
 pub use state_dict::{CheckpointFormat, HostTensor, StateDict, WeightLoader};
 pub use transformer::{Transformer, TransformerConfig};
+pub use transition_mlp::{TransitionMlp, TransitionMlpConfig};
 pub use unet3d::{FrameNorm, TimeEmbType, Unet3d, Unet3dConfig};

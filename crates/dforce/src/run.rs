@@ -109,6 +109,7 @@ fn run(composed: &Composed, hydra: &HydraRun, cfg: &Value, parallel: &Parallel) 
     let run_dir = std::path::absolute(&hydra.run_dir)
         .with_context(|| format!("resolving run directory {}", hydra.run_dir.display()))?;
     let algorithm = registry::implementation(cfg).map_err(task_error)?;
+    registry::check_config(algorithm, cfg).map_err(task_error)?;
     // Validate what the tasks need before anything is written; with `hydra.job.chdir=true`
     // relative paths are read from the run directory (as the reference's code would), so
     // they are checked once it is the working directory.

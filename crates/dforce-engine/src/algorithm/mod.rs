@@ -13,6 +13,7 @@
 //! arm in [`registry::run_task`] and [`registry::ALGORITHMS`], and a config group file
 //! `configs/algorithm/<name>.yaml`.
 
+pub mod early_stopping;
 pub mod error;
 pub mod registry;
 pub mod tasks;
@@ -23,6 +24,7 @@ use burn::tensor::Device;
 use dforce_config::Value;
 use dforce_nn::StateDict;
 
+pub use early_stopping::EarlyStopping;
 pub use error::{ResultExt, TaskError};
 
 use crate::RunSettings;
@@ -75,6 +77,24 @@ impl Stage {
     }
 }
 
+/// What an evaluation reports: the one-line summary printed after it and its scalar metrics
+/// by key (`validation/crps_sum`, …), from which early stopping reads its monitor.
+#[derive(Debug, Clone, Default)]
+pub struct Evaluation {
+    pub summary: String,
+    pub metrics: std::collections::BTreeMap<String, f64>,
+}
+
+impl Evaluation {
+    /// A summary with no metrics offered for monitoring.
+    pub fn summary(summary: String) -> Self {
+        Self {
+            summary,
+            metrics: Default::default(),
+        }
+    }
+}
+
 /// The training data of an algorithm: how many items the training set has and how a batch of
 /// item indices becomes a training batch (called on the data-loader's worker threads).
 pub struct TrainingData<B> {
@@ -96,6 +116,15 @@ pub trait Algorithm {
     /// The model trained and evaluated, with everything a checkpoint holds besides the
     /// optimiser.
     type Model: TrainableModel;
+
+    /// Checks the algorithm's config before anything is written (run directory, dataset),
+    /// so a mistake is reported by key at once. Default: nothing.
+    ///
+    /// # Errors
+    /// The first invalid value, named by key.
+    fn check_config(_cfg: &Value) -> Result<(), TaskError> {
+        Ok(())
+    }
 
     /// Builds a freshly initialised model on `device` from the composed config (the caller
     /// seeds the device first, so initial weights follow the run's seed).
@@ -119,7 +148,8 @@ pub trait Algorithm {
 
     /// Evaluates `model` (weights of optimiser step `step`) on the held-out split: logs
     /// `<stage>/…` metrics to `metrics.jsonl` and TensorBoard and writes media under
-    /// `<run dir>/media`. Returns the one-line summary printed after it.
+    /// `<run dir>/media`. Returns the one-line summary printed after it and the metrics that
+    /// early stopping may monitor.
     ///
     /// # Errors
     /// Data, network or file errors; nothing is half-written (files are replaced atomically).
@@ -128,7 +158,7 @@ pub trait Algorithm {
         model: &Self::Model,
         step: u64,
         stage: Stage,
-    ) -> Result<String, TaskError>;
+    ) -> Result<Evaluation, TaskError>;
 
     /// Checks loaded weights against the config before an evaluation (e.g. planning warns when
     /// the checkpoint's normalisation statistics are another maze's). Default: nothing.

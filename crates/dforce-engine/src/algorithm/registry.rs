@@ -8,12 +8,13 @@
 use dforce_config::Value;
 
 use super::{Algorithm, TaskContext, TaskError, tasks};
+use crate::forecasting::Forecasting;
 use crate::planning::Planning;
 use crate::settings::Task;
 use crate::video::Video;
 
 /// The algorithms dforce implements, by their reference names.
-pub const ALGORITHMS: &[&str] = &[Planning::NAME, Video::NAME];
+pub const ALGORITHMS: &[&str] = &[Planning::NAME, Video::NAME, Forecasting::NAME];
 
 /// The implementation that runs the composed config: `algorithm.implements` when the config
 /// names one, else `algorithm._name`.
@@ -44,6 +45,22 @@ pub fn implementation(cfg: &Value) -> Result<&'static str, TaskError> {
         })
 }
 
+/// Checks the config of the algorithm named `name` (see [`Algorithm::check_config`]).
+///
+/// # Errors
+/// An unknown name, or the first invalid value.
+pub fn check_config(name: &str, cfg: &Value) -> Result<(), TaskError> {
+    match name {
+        Planning::NAME => Planning::check_config(cfg),
+        Video::NAME => Video::check_config(cfg),
+        Forecasting::NAME => Forecasting::check_config(cfg),
+        other => Err(TaskError::Invalid(format!(
+            "algorithm '{other}' has no implementation; the algorithms are {}",
+            ALGORITHMS.join(", ")
+        ))),
+    }
+}
+
 /// Runs `task` of the algorithm named `name` (one of [`ALGORITHMS`]).
 ///
 /// # Errors
@@ -52,6 +69,7 @@ pub fn run_task(name: &str, ctx: &TaskContext, task: Task) -> Result<(), TaskErr
     match name {
         Planning::NAME => tasks::run_task::<Planning>(ctx, task),
         Video::NAME => tasks::run_task::<Video>(ctx, task),
+        Forecasting::NAME => tasks::run_task::<Forecasting>(ctx, task),
         other => Err(TaskError::Invalid(format!(
             "algorithm '{other}' has no implementation; the algorithms are {}",
             ALGORITHMS.join(", ")

@@ -5,10 +5,10 @@ use std::path::{Path, PathBuf};
 
 use dforce_nn::StateDict;
 
-use super::{Algorithm, Stage, TaskContext, TaskError, TrainingData};
+use super::{Algorithm, EarlyStopping, Stage, TaskContext, TaskError, TrainingData};
 use crate::checkpoint;
 use crate::settings::{Task, TrainingSettings};
-use crate::trainer::{TrainError, TrainJob, TrainableModel, train};
+use crate::trainer::{TrainError, TrainJob, TrainableModel, Verdict, train};
 
 /// Runs `task` of algorithm `A`. Evaluation is not sharded: in a data-parallel job, rank 0
 /// evaluates alone and the other ranks return at once.
@@ -52,12 +52,24 @@ fn training<A: Algorithm>(ctx: &TaskContext) -> Result<(), TaskError> {
         crate::say!("dforce: resuming from {}", path.display());
     }
     let TrainingData { items, build } = A::training_data(ctx, &model)?;
-    let mut validate = |m: &mut A::Model, step: u64| -> Result<(), TrainError> {
-        let line = A::evaluate(ctx, &A::snapshot(m), step, Stage::Validation).map_err(|e| {
+    let mut early = EarlyStopping::from_config(cfg)?;
+    let mut validate = |m: &mut A::Model, step: u64| -> Result<Verdict, TrainError> {
+        let failed = |e: TaskError| {
             TrainError::Invalid(format!("validation: {}", dforce_core::error_chain(&e)))
-        })?;
-        crate::say!("dforce: step {step}: {line}");
-        Ok(())
+        };
+        let eval = A::evaluate(ctx, &A::snapshot(m), step, Stage::Validation).map_err(failed)?;
+        crate::say!("dforce: step {step}: {}", eval.summary);
+        if !early.is_active() {
+            return Ok(Verdict::Continue);
+        }
+        let stop = early
+            .observe(&eval.metrics, ctx.run_dir, step, || m.state_tensors())
+            .map_err(failed)?;
+        Ok(if stop {
+            Verdict::Stop
+        } else {
+            Verdict::Continue
+        })
     };
     let summary = train(
         TrainJob {
@@ -111,8 +123,8 @@ fn evaluation<A: Algorithm>(ctx: &TaskContext, stage: Stage) -> Result<(), TaskE
         stage.namespace(),
         weights.display()
     );
-    let line = A::evaluate(ctx, &model, step, stage)?;
-    crate::say!("dforce: {line}");
+    let eval = A::evaluate(ctx, &model, step, stage)?;
+    crate::say!("dforce: {}", eval.summary);
     Ok(())
 }
 
@@ -176,6 +188,11 @@ pub fn evaluation_weights(ctx: &TaskContext) -> Result<PathBuf, TaskError> {
         )
         .is_some_and(|(t, v)| t < v);
     if trained_before {
+        // With a monitored metric (early stopping / ModelCheckpoint(monitor=…)), the best
+        // checkpoint, as Lightning's `trainer.test(ckpt_path="best")` would.
+        if let Some(best) = super::early_stopping::best_checkpoint(ctx.run_dir) {
+            return Ok(best);
+        }
         return checkpoint::latest(ctx.run_dir).ok_or_else(|| {
             TaskError::Invalid(format!(
                 "validation after training: the training task left no checkpoint in {}/checkpoints",

@@ -49,7 +49,7 @@ pub use options::EvalOptions;
 pub use sampler::PlanRequest;
 pub use score::{EpisodeTracker, d4rl_reference_returns, episode_metrics, normalized_score};
 
-use crate::algorithm::{Algorithm, Stage, TaskContext, TaskError, TrainingData};
+use crate::algorithm::{Algorithm, Evaluation, Stage, TaskContext, TaskError, TrainingData};
 use crate::{DiffusionSettings, networks};
 
 /// The planning algorithm (`df_planning`).
@@ -59,6 +59,12 @@ impl Algorithm for Planning {
     const NAME: &'static str = "df_planning";
     const HEADLINE_METRICS: &'static [&'static str] = &["success_rate", "normalized_score"];
     type Model = PlanningModel;
+
+    /// The v1.5 diffusion settings (`algorithm.diffusion.*`, scheduling matrix, …).
+    fn check_config(cfg: &dforce_config::Value) -> Result<(), TaskError> {
+        DiffusionSettings::from_config(cfg)?;
+        Ok(())
+    }
 
     fn build_model(ctx: &TaskContext, device: &Device) -> Result<PlanningModel, TaskError> {
         let layout = PlanningLayout::from_config(ctx.cfg)?;
@@ -108,7 +114,7 @@ impl Algorithm for Planning {
         model: &PlanningModel,
         step: u64,
         _stage: Stage,
-    ) -> Result<String, TaskError> {
+    ) -> Result<Evaluation, TaskError> {
         let options = EvalOptions::from_config(ctx.cfg, ctx.settings.seed)?;
         let summary = validate_planning(
             ValidationJob {
@@ -120,7 +126,7 @@ impl Algorithm for Planning {
             },
             model,
         )?;
-        Ok(summary.one_line())
+        Ok(Evaluation::summary(summary.one_line()))
     }
 
     /// A checkpoint trained on another maze (or another observation layout) carries other

@@ -31,7 +31,7 @@ pub use eval::validate_video;
 pub use layout::{VideoBatch, VideoLayout, level_tensor};
 pub use model::{VIDEO_PREFIX, VideoModel};
 
-use crate::algorithm::{Algorithm, Stage, TaskContext, TaskError, TrainingData};
+use crate::algorithm::{Algorithm, Evaluation, Stage, TaskContext, TaskError, TrainingData};
 use crate::data_loader::BatchBuilder;
 use crate::{DiffusionSettings, networks};
 
@@ -42,6 +42,12 @@ impl Algorithm for Video {
     const NAME: &'static str = "df_video";
     const HEADLINE_METRICS: &'static [&'static str] = &["psnr", "ssim"];
     type Model = VideoModel;
+
+    /// The v1.5 diffusion settings (`algorithm.diffusion.*`, scheduling matrix, …).
+    fn check_config(cfg: &dforce_config::Value) -> Result<(), TaskError> {
+        DiffusionSettings::from_config(cfg)?;
+        Ok(())
+    }
 
     fn build_model(ctx: &TaskContext, device: &Device) -> Result<VideoModel, TaskError> {
         let cfg = ctx.cfg;
@@ -93,7 +99,7 @@ impl Algorithm for Video {
         model: &VideoModel,
         step: u64,
         stage: Stage,
-    ) -> Result<String, TaskError> {
-        validate_video(ctx, model, step, stage)
+    ) -> Result<Evaluation, TaskError> {
+        validate_video(ctx, model, step, stage).map(Evaluation::summary)
     }
 }

@@ -1,0 +1,112 @@
+//! The forecasting data: a GluonTS-layout dataset directory, grouped into one multivariate
+//! series, with the training range's statistics and the branch's training windows.
+
+use std::sync::Arc;
+
+use dforce_core::CoreError;
+use dforce_timeseries_data::covariates::model_view;
+use dforce_timeseries_data::gluonts_reader::GluonTsDataset;
+use dforce_timeseries_data::{ForecastSpec, PreparedData};
+use rand::SeedableRng;
+use rand_chacha::ChaCha8Rng;
+
+use super::layout::ForecastBatch;
+use super::options::ForecastOptions;
+use crate::algorithm::{TaskError, TrainingData};
+
+/// Opens `dataset.save_dir` and prepares it (grouping, statistics, test dates), after checking
+/// that the config's dataset settings agree with the directory's `metadata.json`.
+///
+/// # Errors
+/// A missing or malformed dataset (the reader's errors name file and line), or settings that
+/// contradict its metadata.
+pub fn open(options: &ForecastOptions) -> Result<PreparedData, TaskError> {
+    let dir = &options.save_dir;
+    if !dir.join("metadata.json").is_file() {
+        return Err(TaskError::Invalid(format!(
+            "dataset.save_dir={}: no metadata.json there. Point it at a dataset in GluonTS's \
+             layout (metadata.json, train/, test/), e.g. one saved by gluonts' \
+             get_dataset(name).save or TrainDatasets.save; dforce downloads nothing",
+            dir.display()
+        )));
+    }
+    let ds = GluonTsDataset::load(dir)
+        .map_err(|e| TaskError::Invalid(format!("reading the dataset {}: {e}", dir.display())))?;
+    let derived = ForecastSpec::from_dataset(&ds)
+        .map_err(|e| TaskError::Invalid(format!("the dataset {}: {e}", dir.display())))?;
+    let spec = &options.spec;
+    let mismatch = |key: &str, config: String, data: String| {
+        TaskError::Invalid(format!(
+            "dataset.{key}={config} but {} says {data}: set dataset.{key}={data} (or use the \
+             dataset config written for this directory)",
+            dir.join("metadata.json").display()
+        ))
+    };
+    if derived.freq != spec.freq {
+        return Err(mismatch(
+            "freq",
+            format!("{:?}", spec.freq),
+            ds.metadata.freq.clone(),
+        ));
+    }
+    if derived.prediction_length != spec.prediction_length {
+        return Err(mismatch(
+            "prediction_length",
+            spec.prediction_length.to_string(),
+            derived.prediction_length.to_string(),
+        ));
+    }
+    if derived.target_dim != spec.target_dim {
+        return Err(mismatch(
+            "target_dim",
+            spec.target_dim.to_string(),
+            derived.target_dim.to_string(),
+        ));
+    }
+    if ds.num_test_dates() != spec.num_test_dates {
+        return Err(mismatch(
+            "num_test_dates",
+            spec.num_test_dates.to_string(),
+            ds.num_test_dates().to_string(),
+        ));
+    }
+    PreparedData::new(&ds, spec.clone(), options.nan_statistics)
+        .map_err(|e| TaskError::Invalid(format!("preparing {}: {e}", dir.display())))
+}
+
+/// The training windows: `batches_per_epoch × batch_size` items per epoch (GluonTS's
+/// `TrainDataLoader(num_batches_per_epoch)`); each batch draws its split points uniformly over
+/// the valid range (`ExpectedNumInstanceSampler`) from a generator seeded by the run's seed and
+/// the batch's (shuffled) item indices, so a run is reproducible and a resumed run sees the
+/// same windows.
+pub fn training_data(
+    data: Arc<PreparedData>,
+    options: &ForecastOptions,
+    batch_size: usize,
+    seed: u64,
+    embed: Vec<f32>,
+    covariates: bool,
+) -> TrainingData<ForecastBatch> {
+    let items = options.batches_per_epoch * batch_size;
+    TrainingData {
+        items,
+        build: Arc::new(move |indices: &[usize]| {
+            // FNV-1a over the ordered indices: another batch (or epoch) gets another stream.
+            let stream = indices.iter().fold(0xcbf2_9ce4_8422_2325u64, |h, &i| {
+                (h ^ i as u64).wrapping_mul(0x0100_0000_01b3)
+            });
+            let mut rng = ChaCha8Rng::seed_from_u64(seed);
+            rng.set_stream(stream);
+            let (_, windows) = data
+                .training_batch(&mut rng, indices.len())
+                .map_err(|e| CoreError::Invalid(format!("training windows: {e}")))?;
+            let view = model_view(&windows, &data.spec, &data.stats, &embed)
+                .map_err(|e| CoreError::Invalid(format!("training windows: {e}")))?;
+            Ok(ForecastBatch {
+                batch: view.batch,
+                observations: view.observations,
+                covariates: covariates.then_some(view.covariates),
+            })
+        }),
+    }
+}

@@ -1,0 +1,146 @@
+//! Diffusion Forcing for multivariate probabilistic forecasting (the paper branch's
+//! `df_prediction` with its recurrent transition model, spec `reference-paper-branch.md` §1,
+//! §2.3, §3.1).
+//!
+//! A token is one time step of all D series. Training noises every token of a
+//! `context + prediction` window at its own level and back-propagates through the whole
+//! latent chain; forecasting feeds the context clean and generates the horizon one token (or
+//! chunk) at a time with DDIM, many sample paths per window, scored by CRPS-sum as GluonTS's
+//! `MultivariateEvaluator` scores it.
+//!
+//! | file | what it holds |
+//! |---|---|
+//! | [`options`] | the settings, read once from `algorithm.*` / `dataset.*` |
+//! | [`transition`] | the recurrent transition model: training forward and DDIM step per token |
+//! | [`model`] | network + diffusion + statistics as a [`TrainableModel`](crate::trainer::TrainableModel) |
+//! | [`sampler`] | forecasting: clean context, then chunks denoised along the pyramid |
+//! | [`paths`] | sample paths for a batch of windows (leak-free covariates) |
+//! | [`data`] | the GluonTS-layout dataset and the training windows |
+//! | [`eval`] | CRPS-sum and the other metrics, baselines, logging |
+//! | [`media`] | the forecast fan chart |
+//! | [`layout`] | sizes, normalisation and training batches |
+
+pub mod data;
+pub mod eval;
+pub mod layout;
+pub mod media;
+pub mod model;
+pub mod options;
+pub mod paths;
+pub mod sampler;
+pub mod transition;
+
+use std::sync::Arc;
+
+use burn::module::Module;
+use burn::tensor::Device;
+use dforce_config::Value;
+use dforce_timeseries_data::PreparedData;
+use rand::SeedableRng;
+use rand_chacha::ChaCha8Rng;
+use rand_distr::{Distribution, StandardNormal};
+
+pub use layout::{ForecastBatch, ForecastLayout};
+pub use model::{ForecastModel, SequenceOutput};
+pub use options::ForecastOptions;
+pub use sampler::{ConditionFn, ForecastShape, forecast};
+pub use transition::{
+    DdimOutput, TRANSITION_PREFIX, TrainingDraw, TrainingLevels, TrainingOutput,
+    TransitionDiffusion, TransitionDiffusionConfig, TransitionNet,
+};
+
+use crate::TrainingSettings;
+use crate::algorithm::{Algorithm, Evaluation, Stage, TaskContext, TaskError, TrainingData};
+
+/// The forecasting algorithm (`df_prediction`).
+pub struct Forecasting;
+
+/// The prepared data and settings a forecasting model was built for.
+pub struct ForecastContext {
+    pub options: ForecastOptions,
+    pub data: Arc<PreparedData>,
+}
+
+impl Algorithm for Forecasting {
+    const NAME: &'static str = "df_prediction";
+    const HEADLINE_METRICS: &'static [&'static str] = &["crps_sum"];
+    type Model = ForecastModel;
+
+    fn check_config(cfg: &Value) -> Result<(), TaskError> {
+        ForecastOptions::from_config(cfg).map(drop)
+    }
+
+    fn build_model(ctx: &TaskContext, device: &Device) -> Result<ForecastModel, TaskError> {
+        let options = ForecastOptions::from_config(ctx.cfg)?;
+        let data = Arc::new(data::open(&options)?);
+        crate::say!(
+            "dforce: {} series, {} training steps from {} {}, {} test windows; windows of {} context + {} forecast steps",
+            data.spec.target_dim,
+            data.train.len,
+            data.train.start.date(),
+            data.train.start.time(),
+            data.spec.num_test_dates,
+            data.spec.context_length,
+            data.spec.prediction_length
+        );
+        let diffusion = TransitionDiffusion::new(&options.diffusion)?;
+        let net = TransitionNet::init(&options.network, device)?;
+        // `embed = nn.Embedding(D, 1)`: N(0, 1) at initialisation and never trained.
+        let mut rng = ChaCha8Rng::seed_from_u64(ctx.settings.seed);
+        rng.set_stream(0x0065_6d62_6564); // "embed"
+        let embed = (0..data.spec.target_dim)
+            .map(|_| StandardNormal.sample(&mut rng))
+            .collect();
+        Ok(ForecastModel {
+            layout: ForecastLayout {
+                x_dim: data.spec.target_dim,
+                z_dim: options.z_dim,
+                external_cond_dim: options.external_cond_dim,
+                context_tokens: data.spec.context_length,
+                prediction_tokens: data.spec.prediction_length,
+                mean: data.stats.mean.clone(),
+                std: data.stats.std.clone(),
+            },
+            diffusion,
+            net,
+            embed,
+            context: Some(Arc::new(ForecastContext { options, data })),
+        })
+    }
+
+    fn training_data(
+        ctx: &TaskContext,
+        model: &ForecastModel,
+    ) -> Result<TrainingData<ForecastBatch>, TaskError> {
+        let c = model.context()?;
+        let batch_size = TrainingSettings::from_config(ctx.cfg)?.batch_size;
+        Ok(data::training_data(
+            c.data.clone(),
+            &c.options,
+            batch_size,
+            ctx.settings.seed,
+            model.embed.clone(),
+            model.layout.external_cond_dim > 0,
+        ))
+    }
+
+    fn snapshot(model: &ForecastModel) -> ForecastModel {
+        ForecastModel {
+            layout: model.layout.clone(),
+            diffusion: model.diffusion.clone(),
+            net: model.net.valid(),
+            embed: model.embed.clone(),
+            context: model.context.clone(),
+        }
+    }
+
+    fn evaluate(
+        ctx: &TaskContext,
+        model: &ForecastModel,
+        step: u64,
+        stage: Stage,
+    ) -> Result<Evaluation, TaskError> {
+        let c = model.context()?;
+        eval::evaluate(ctx, &c.options, &c.data, model, step, stage)
+    }
+}

@@ -1,0 +1,346 @@
+//! The forecasting settings, read once from the composed config (`algorithm.*` of
+//! `configs/algorithm/df_prediction.yaml`, `dataset.*` of `configs/dataset/ts_*.yaml`).
+//!
+//! Every key of those files is either honoured with the paper branch's meaning or, where
+//! dforce does not implement a value, refused with a message naming the key and what works.
+
+use std::path::PathBuf;
+
+use dforce_config::Value;
+use dforce_core::{BetaSchedule, Objective};
+use dforce_nn::TransitionMlpConfig;
+use dforce_timeseries_data::ForecastSpec;
+use dforce_timeseries_data::statistics::NanStatistics;
+
+use super::transition::TransitionDiffusionConfig;
+use crate::algorithm::TaskError;
+
+/// Everything the forecasting algorithm reads from the config.
+#[derive(Debug, Clone)]
+pub struct ForecastOptions {
+    /// The dataset directory in GluonTS's layout (`dataset.save_dir`).
+    pub save_dir: PathBuf,
+    /// Frequency, windows, lags and time features (`dataset.*`).
+    pub spec: ForecastSpec,
+    /// `algorithm.z_shape[0]`.
+    pub z_dim: usize,
+    /// `algorithm.external_cond_dim`: 0, or the covariate width.
+    pub external_cond_dim: usize,
+    /// `algorithm.chunk_size` (`None` for −1: all remaining tokens).
+    pub chunk_size: Option<usize>,
+    /// `algorithm.uncertainty_scale`.
+    pub uncertainty_scale: f64,
+    /// `algorithm.calc_crps_sum`: sample paths per forecast window.
+    pub samples: usize,
+    /// `algorithm.covariates_leak_free`: forecast-window lags read the sampled path.
+    pub leak_free: bool,
+    /// `algorithm.reference_compat.crps_replicas`: each window's samples are drawn on
+    /// `samples` identical replicas (the branch's `samples²` rows per window).
+    pub crps_replicas: bool,
+    /// How a missing value in the training range enters the statistics.
+    pub nan_statistics: NanStatistics,
+    pub network: TransitionMlpConfig,
+    pub diffusion: TransitionDiffusionConfig,
+    /// Windows forecast together (`experiment.validation.batch_size`).
+    pub eval_batch_size: usize,
+    /// Training batches per epoch (`experiment.training.batches_per_epoch`, GluonTS's 100).
+    pub batches_per_epoch: usize,
+}
+
+fn invalid(key: &str, got: impl std::fmt::Display, what: &str) -> TaskError {
+    TaskError::Invalid(format!("{key}={got}: {what}"))
+}
+
+fn int(cfg: &Value, key: &str, min: i64) -> Result<usize, TaskError> {
+    match cfg.get(key)? {
+        Value::Int(i) if *i >= min => {
+            usize::try_from(*i).map_err(|_| invalid(key, i, "does not fit this machine's sizes"))
+        }
+        other => Err(invalid(
+            key,
+            other.to_yaml().trim_end(),
+            &format!("expected an integer ≥ {min}"),
+        )),
+    }
+}
+
+fn float(cfg: &Value, key: &str) -> Result<f64, TaskError> {
+    match cfg.get(key)? {
+        Value::Float(f) if f.is_finite() => Ok(*f),
+        Value::Int(i) => Ok(*i as f64),
+        other => Err(invalid(
+            key,
+            other.to_yaml().trim_end(),
+            "expected a number",
+        )),
+    }
+}
+
+fn int_list(cfg: &Value, key: &str) -> Result<Vec<i64>, TaskError> {
+    match cfg.get(key)? {
+        Value::List(items) => items
+            .iter()
+            .map(|v| match v {
+                Value::Int(i) => Ok(*i),
+                other => Err(invalid(
+                    key,
+                    other.to_yaml().trim_end(),
+                    "expected integers",
+                )),
+            })
+            .collect(),
+        other => Err(invalid(
+            key,
+            other.to_yaml().trim_end(),
+            "expected a list of integers, e.g. [1,24,168]",
+        )),
+    }
+}
+
+fn str_list(cfg: &Value, key: &str) -> Result<Vec<String>, TaskError> {
+    match cfg.get(key)? {
+        Value::List(items) => items
+            .iter()
+            .map(|v| match v {
+                Value::String(s) => Ok(s.clone()),
+                other => Err(invalid(key, other.to_yaml().trim_end(), "expected names")),
+            })
+            .collect(),
+        other => Err(invalid(
+            key,
+            other.to_yaml().trim_end(),
+            "expected a list of names, e.g. [hour,dayofweek]",
+        )),
+    }
+}
+
+/// Refuses a key whose value dforce does not implement.
+fn only(cfg: &Value, key: &str, allowed: &Value, why: &str) -> Result<(), TaskError> {
+    let v = cfg.get(key)?;
+    let same = match (v, allowed) {
+        (Value::Int(a), Value::Float(b)) | (Value::Float(b), Value::Int(a)) => (*a as f64) == *b,
+        (a, b) => a == b,
+    };
+    if same {
+        Ok(())
+    } else {
+        Err(invalid(key, v.to_yaml().trim_end(), why))
+    }
+}
+
+impl ForecastOptions {
+    /// Reads and checks the forecasting settings.
+    ///
+    /// # Errors
+    /// The first missing, ill-typed, out-of-range or unsupported value, named by key.
+    pub fn from_config(cfg: &Value) -> Result<Self, TaskError> {
+        let a = |k: &str| format!("algorithm.{k}");
+        let d = |k: &str| format!("algorithm.diffusion.{k}");
+        only(
+            cfg,
+            &a("frame_stack"),
+            &Value::Int(1),
+            "only 1 is supported (one time step per token, as every time-series config of the paper branch)",
+        )?;
+        only(
+            cfg,
+            &a("gt_first_frame"),
+            &Value::Float(0.0),
+            "only 0.0 is supported (tokens are trained at random levels)",
+        )?;
+        only(
+            cfg,
+            &a("gt_cond_prob"),
+            &Value::Float(0.0),
+            "only 0.0 is supported (teacher forcing is not implemented)",
+        )?;
+        only(
+            cfg,
+            &a("learnable_init_z"),
+            &Value::Bool(false),
+            "only False is supported: the initial latent is zeros, as df_prediction's",
+        )?;
+        only(
+            cfg,
+            &d("self_condition"),
+            &Value::Bool(false),
+            "only False is supported (the branch's MLP self-conditioning concatenates the wrong width)",
+        )?;
+        only(
+            cfg,
+            &d("return_all_timesteps"),
+            &Value::Bool(false),
+            "only False is supported",
+        )?;
+        match cfg.get(&d("schedule_fn_kwargs"))? {
+            Value::Map(m) if m.iter().next().is_none() => {}
+            Value::Null => {}
+            other => {
+                return Err(invalid(
+                    &d("schedule_fn_kwargs"),
+                    other.to_yaml().trim_end(),
+                    "only {} is supported (the branch always passes none)",
+                ));
+            }
+        }
+        match cfg.get_str(&a("backbone"))? {
+            "recurrent" => {}
+            other => {
+                return Err(invalid(
+                    &a("backbone"),
+                    other,
+                    "only recurrent (the paper's TransitionMlp with GRU cells) is implemented",
+                ));
+            }
+        }
+        let ds = |k: &str| format!("dataset.{k}");
+        let lags = int_list(cfg, &ds("lags_seq"))?;
+        let features = str_list(cfg, &ds("time_features"))?;
+        let feature_refs: Vec<&str> = features.iter().map(String::as_str).collect();
+        let int_raw = |k: &str| -> Result<i64, TaskError> {
+            match cfg.get(k)? {
+                Value::Int(i) => Ok(*i),
+                other => Err(invalid(
+                    k,
+                    other.to_yaml().trim_end(),
+                    "expected an integer",
+                )),
+            }
+        };
+        let context = int_raw(&a("context_frames"))?;
+        let spec = ForecastSpec::new(
+            cfg.get_str(&ds("freq"))?,
+            int_raw(&ds("prediction_length"))?,
+            context,
+            &lags,
+            &feature_refs,
+            int_raw(&ds("target_dim"))?,
+            int_raw(&ds("num_test_dates"))?,
+        )
+        .map_err(|e| TaskError::Invalid(format!("the dataset settings (dataset.*): {e}")))?;
+        let z_dim = match cfg.get(&a("z_shape"))? {
+            Value::List(l) if l.len() == 1 => int(cfg, &a("z_shape.0"), 1)?,
+            other => {
+                return Err(invalid(
+                    &a("z_shape"),
+                    other.to_yaml().trim_end(),
+                    "expected one latent size, e.g. [1024]",
+                ));
+            }
+        };
+        let external_cond_dim = int(cfg, &a("external_cond_dim"), 0)?;
+        let use_covariates = cfg.get_bool(&a("use_covariates"))?;
+        if external_cond_dim > 0 && (!use_covariates || external_cond_dim != spec.covariate_dim()) {
+            return Err(invalid(
+                &a("external_cond_dim"),
+                external_cond_dim,
+                &format!(
+                    "the covariates of this dataset are {} wide (lags × series + series embedding + \
+                     2 × time features); set it to {} with algorithm.use_covariates=True, or to 0 \
+                     to ignore them (the branch's default)",
+                    spec.covariate_dim(),
+                    spec.covariate_dim()
+                ),
+            ));
+        }
+        let chunk = match cfg.get(&a("chunk_size"))? {
+            Value::Int(-1) => None,
+            Value::Int(c) if *c >= 1 => Some(*c as usize),
+            other => {
+                return Err(invalid(
+                    &a("chunk_size"),
+                    other.to_yaml().trim_end(),
+                    "expected a positive integer, or -1 for all forecast tokens at once",
+                ));
+            }
+        };
+        let leak_free = cfg.get_bool(&a("covariates_leak_free"))?;
+        if leak_free && external_cond_dim > 0 && chunk != Some(1) {
+            let shortest = spec.shifted_lags().into_iter().filter(|l| *l > 0).min();
+            if let Some(l) = shortest
+                && chunk.is_none_or(|c| c > l)
+            {
+                return Err(invalid(
+                    &a("chunk_size"),
+                    chunk.map_or(-1, |c| c as i64),
+                    &format!(
+                        "with covariates_leak_free a chunk may not span the shortest lag ({l} \
+                         steps): its lags would read tokens not yet generated; use chunk_size ≤ {l}"
+                    ),
+                ));
+            }
+        }
+        let uncertainty_scale = float(cfg, &a("uncertainty_scale"))?;
+        if uncertainty_scale < 0.0 {
+            return Err(invalid(
+                &a("uncertainty_scale"),
+                uncertainty_scale,
+                "must be ≥ 0",
+            ));
+        }
+        let samples = int(cfg, &a("calc_crps_sum"), 1)?;
+        let schedule = BetaSchedule::from_name(cfg.get_str(&d("beta_schedule"))?)?;
+        let objective = Objective::from_name(cfg.get_str(&d("objective"))?)?;
+        let timesteps = int(cfg, &d("timesteps"), 1)?;
+        let sampling_timesteps = int(cfg, &d("sampling_timesteps"), 1)?;
+        if sampling_timesteps > timesteps {
+            return Err(invalid(
+                &d("sampling_timesteps"),
+                sampling_timesteps,
+                &format!("must not exceed algorithm.diffusion.timesteps ({timesteps})"),
+            ));
+        }
+        let eta = float(cfg, &d("ddim_sampling_eta"))?;
+        if !(0.0..=1.0).contains(&eta) {
+            return Err(invalid(&d("ddim_sampling_eta"), eta, "must lie in [0, 1]"));
+        }
+        let decay = float(cfg, &d("cum_snr_decay"))?;
+        let diffusion = TransitionDiffusionConfig {
+            schedule,
+            objective,
+            timesteps,
+            sampling_timesteps,
+            eta,
+            clip_noise: float(cfg, &d("clip_noise"))?,
+            use_snr: cfg.get_bool(&d("use_snr"))?,
+            use_cum_snr: cfg.get_bool(&d("use_cum_snr"))?,
+            snr_clip: float(cfg, &d("snr_clip"))?,
+            cum_snr_decay: decay,
+            p2_loss_weight_gamma: float(cfg, &d("p2_loss_weight_gamma"))?,
+            p2_loss_weight_k: float(cfg, &d("p2_loss_weight_k"))?,
+        };
+        let network = TransitionMlpConfig {
+            z_dim,
+            x_dim: spec.target_dim,
+            external_cond_dim,
+            network_size: int(cfg, &d("network_size"), 1)?,
+            num_gru_layers: int(cfg, &d("num_gru_layers"), 0)?,
+            num_mlp_layers: int(cfg, &d("num_mlp_layers"), 0)?,
+        };
+        let nan_statistics = if cfg.get_bool(&a("reference_compat.nan_statistics"))? {
+            NanStatistics::ReferenceNanPropagation
+        } else {
+            NanStatistics::SkipMissing
+        };
+        let batches_per_epoch = match cfg.get("experiment.training.batches_per_epoch") {
+            Ok(_) => int(cfg, "experiment.training.batches_per_epoch", 1)?,
+            Err(_) => 100,
+        };
+        Ok(Self {
+            save_dir: PathBuf::from(cfg.get_str(&ds("save_dir"))?),
+            spec,
+            z_dim,
+            external_cond_dim,
+            chunk_size: chunk,
+            uncertainty_scale,
+            samples,
+            leak_free,
+            crps_replicas: cfg.get_bool(&a("reference_compat.crps_replicas"))?,
+            nan_statistics,
+            network,
+            diffusion,
+            eval_batch_size: int(cfg, "experiment.validation.batch_size", 1)?,
+            batches_per_epoch,
+        })
+    }
+}
