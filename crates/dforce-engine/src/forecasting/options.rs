@@ -235,8 +235,8 @@ impl ForecastOptions {
                 &a("external_cond_dim"),
                 external_cond_dim,
                 &format!(
-                    "the covariates of this dataset are {} wide (lags × series + series embedding + \
-                     2 × time features); set it to {} with algorithm.use_covariates=True, or to 0 \
+                    "the covariates of this dataset are {} wide (lags other than 1 × series, the \
+                     series embedding, 2 × time features); set it to {} with algorithm.use_covariates=True, or to 0 \
                      to ignore them (the branch's default)",
                     spec.covariate_dim(),
                     spec.covariate_dim()

@@ -1,0 +1,196 @@
+//! The forecasting algorithm as a library, through the `Algorithm` seam: a tiny recurrent model
+//! trains on the dataset GluonTS's own writer produced (`tests/fixtures/gluonts/ds`, gzipped
+//! JSON lines with NaNs in the test range), with per-epoch validation, early stopping's best
+//! checkpoint and a test on that checkpoint: CRPS-sum and the baselines in `metrics.jsonl`,
+//! fan charts in `media/`. Malformed datasets are refused with the file and line named.
+
+use std::path::{Path, PathBuf};
+
+use burn::tensor::Device;
+use dforce_config::compose;
+use dforce_engine::algorithm::{Algorithm, TaskContext, tasks};
+use dforce_engine::distributed::job::Parallel;
+use dforce_engine::forecasting::Forecasting;
+use dforce_engine::{RunSettings, Task};
+
+fn gluonts_dataset() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/gluonts/ds")
+}
+
+fn config(save_dir: &Path, extra: &[&str]) -> dforce_config::Value {
+    let mut overrides: Vec<String> = [
+        "experiment=exp_prediction",
+        "algorithm=df_prediction",
+        "dataset=ts_gluonts_case",
+        "+name=forecast_task",
+        "algorithm.z_shape=[16]",
+        "algorithm.diffusion.network_size=4",
+        "algorithm.diffusion.num_gru_layers=2",
+        "algorithm.diffusion.sampling_timesteps=4",
+        "algorithm.calc_crps_sum=20",
+        "experiment.training.max_steps=4",
+        "experiment.training.batch_size=4",
+        "experiment.training.batches_per_epoch=2",
+        "experiment.training.data.num_workers=0",
+    ]
+    .map(String::from)
+    .to_vec();
+    overrides.push(format!("dataset.save_dir={}", save_dir.display()));
+    overrides.extend(extra.iter().map(|s| s.to_string()));
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../configs");
+    compose(&dir, &overrides).unwrap().resolve_job().unwrap()
+}
+
+fn run(cfg: &dforce_config::Value, run_dir: &Path, task: Task) -> Result<(), String> {
+    let settings = RunSettings::from_config(cfg).unwrap();
+    let parallel = Parallel::single();
+    let ctx = TaskContext {
+        cfg,
+        settings: &settings,
+        run_dir,
+        device: Device::flex(),
+        resume: None,
+        load: None,
+        parallel: &parallel,
+    };
+    tasks::run_task::<Forecasting>(&ctx, task).map_err(|e| dforce_core::error_chain(&e))
+}
+
+#[test]
+fn forecasting_trains_validates_and_tests_the_best_checkpoint() {
+    let tmp = tempfile::tempdir().unwrap();
+    let run_dir = tmp.path().join("run");
+    let cfg = config(&gluonts_dataset(), &["experiment.tasks=[training,test]"]);
+    run(&cfg, &run_dir, Task::Training).unwrap();
+    let best = run_dir.join("checkpoints/best");
+    assert_eq!(
+        std::fs::read_dir(&best).unwrap().count(),
+        1,
+        "one best checkpoint"
+    );
+    run(&cfg, &run_dir, Task::Test).unwrap();
+    let metrics = std::fs::read_to_string(run_dir.join("metrics.jsonl")).unwrap();
+    let rows: Vec<serde_json::Value> = metrics
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let validations = rows
+        .iter()
+        .filter(|r| r.get("validation/crps_sum").is_some())
+        .count();
+    assert_eq!(validations, 2, "one validation per epoch of 2 batches");
+    let test = rows
+        .iter()
+        .find(|r| r.get("test/crps_sum").is_some())
+        .expect("a test row");
+    for key in [
+        "test/crps_sum",
+        "test/crps_sum_branch",
+        "test/crps",
+        "test/nd",
+        "test/nrmse",
+        "test/baseline/seasonal_naive/crps_sum",
+        "test/baseline/seasonal_climatology/crps_sum",
+    ] {
+        let v = test[key].as_f64().unwrap_or(f64::NAN);
+        assert!(v.is_finite() && v > 0.0, "{key} = {v}");
+    }
+    for picture in [
+        "validation_forecast.png",
+        "test_forecast.png",
+        "training_curves.png",
+    ] {
+        assert!(run_dir.join("media").join(picture).is_file(), "{picture}");
+    }
+}
+
+#[test]
+fn covariates_are_a_real_option_and_their_width_is_checked() {
+    let tmp = tempfile::tempdir().unwrap();
+    // Lags 24 and 168 (lag 1 is the target itself) × 4 series + 4 embeddings + 2 × 2 time
+    // features: 16, the branch's len(lags_seq)·D + 2·F.
+    let cfg = config(
+        &gluonts_dataset(),
+        &[
+            "algorithm.external_cond_dim=16",
+            "experiment.training.max_steps=2",
+        ],
+    );
+    run(&cfg, &tmp.path().join("run"), Task::Training).unwrap();
+    run(&cfg, &tmp.path().join("run"), Task::Test).unwrap();
+    let wrong = config(&gluonts_dataset(), &["algorithm.external_cond_dim=19"]);
+    let err = Forecasting::check_config(&wrong).unwrap_err().to_string();
+    assert!(
+        err.contains("algorithm.external_cond_dim=19") && err.contains("16"),
+        "{err}"
+    );
+}
+
+fn write(path: &Path, text: &str) {
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(path, text).unwrap();
+}
+
+/// A 4-series dataset like the fixture's, with `train` lines as given.
+fn malformed(dir: &Path, train: &str, test: &str) {
+    write(
+        &dir.join("metadata.json"),
+        r#"{"freq": "H", "prediction_length": 8, "feat_static_cat": [{"name": "feat_static_cat_0", "cardinality": "4"}]}"#,
+    );
+    write(&dir.join("train/data.json"), train);
+    write(&dir.join("test/data.json"), test);
+}
+
+fn series(start: Option<&str>, values: &str) -> String {
+    match start {
+        Some(s) => format!(r#"{{"start": "{s}", "target": {values}, "feat_static_cat": [0]}}"#),
+        None => format!(r#"{{"target": {values}, "feat_static_cat": [0]}}"#),
+    }
+}
+
+#[test]
+fn malformed_datasets_are_refused_naming_file_and_line() {
+    let ok: Vec<f32> = (0..300).map(|i| (i % 24) as f32).collect();
+    let ok = serde_json::to_string(&ok).unwrap();
+    let good = series(Some("2021-03-01 00:00"), &ok);
+    let cases: Vec<(&str, String, String, &str)> = vec![
+        (
+            "no start",
+            format!("{good}\n{}\n", series(None, &ok)),
+            format!("{good}\n"),
+            "train/data.json:2",
+        ),
+        (
+            "mismatched 2-D target rows",
+            format!(
+                "{good}\n{}\n",
+                series(Some("2021-03-01 00:00"), "[[1, 2, 3], [1, 2]]")
+            ),
+            format!("{good}\n"),
+            "train/data.json:2",
+        ),
+        (
+            "NaN-only series",
+            format!(
+                "{good}\n{}\n",
+                series(Some("2021-03-01 00:00"), r#"["NaN", "NaN"]"#)
+            ),
+            format!("{good}\n"),
+            "train/data.json:2",
+        ),
+        (
+            "empty test split",
+            format!("{good}\n"),
+            String::new(),
+            "test",
+        ),
+    ];
+    for (what, train, test, named) in cases {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path().join("ds");
+        malformed(&dir, &train, &test);
+        let cfg = config(&dir, &[]);
+        let err = run(&cfg, &tmp.path().join("run"), Task::Training).unwrap_err();
+        assert!(err.contains(named), "{what}: {err}");
+    }
+}
