@@ -106,18 +106,38 @@ step_done
 # on). They run in a scratch folder with the configs of this checkout; the derived metadata and
 # statistics (dataset.metadata, data_mean, data_std) go there too, so nothing stale is reused.
 if [ "${DFORCE_TS_E2E:-0}" = 1 ]; then
-  export DFORCE_CONFIG_DIR="$REPO/configs"
+  # A tiny model (seconds even in a debug build): what is checked is that a dataset GluonTS
+  # wrote trains and tests end to end, with the metrics and pictures a run leaves.
+  TINY=(algorithm.z_shape=[16] algorithm.diffusion.network_size=4 algorithm.diffusion.num_gru_layers=2
+        algorithm.diffusion.sampling_timesteps=4 algorithm.calc_crps_sum=20
+        experiment.training.max_steps=6 experiment.training.batch_size=4
+        experiment.training.batches_per_epoch=3)
   mkdir -p "$TMP/runs"
-  for case in ts_gluonts_case ts_nyc_weather; do
-    if [ "$case" = ts_gluonts_case ]; then save_dir="$TMP/ds"; else save_dir="$REPO/datasets/timeseries/nyc_weather"; fi
-    step "dforce training + test on dataset=$case"
+  for case in ts_gluonts_case ts_gluonts_case_plain ts_nyc_weather; do
+    case "$case" in
+      ts_gluonts_case) dataset=ts_gluonts_case; save_dir="$TMP/ds" ;;
+      ts_gluonts_case_plain) dataset=ts_gluonts_case; save_dir="$TMP/ds_plain" ;;
+      *) dataset="$case"; save_dir="$REPO/datasets/timeseries/nyc_weather" ;;
+    esac
+    step "dforce training + test on dataset=$dataset ($save_dir)"
+    run="$TMP/runs/$case"
     (cd "$TMP/runs" && "$DFORCE_BIN" experiment=exp_prediction algorithm=df_prediction \
-      dataset="$case" dataset.save_dir="$save_dir" \
-      dataset.metadata="$TMP/runs/$case/metadata.json" \
-      dataset.data_mean="$TMP/runs/$case/data_mean.npy" \
-      dataset.data_std="$TMP/runs/$case/data_std.npy" \
-      experiment.tasks=[training,test] +name=ci_gluonts experiment.training.max_steps=20 \
-      hydra.run.dir="$TMP/runs/$case/run")
+      dataset="$dataset" dataset.save_dir="$save_dir" "${TINY[@]}" \
+      "experiment.tasks=[training,test]" +name=ci_gluonts hydra.run.dir="$run")
+    "$PY" - "$run" <<'PYEOF'
+import json, math, pathlib, sys
+run = pathlib.Path(sys.argv[1])
+rows = [json.loads(l) for l in (run / "metrics.jsonl").read_text().splitlines()]
+test = [r for r in rows if "test/crps_sum" in r]
+assert test, "no test/crps_sum in metrics.jsonl"
+for key in ("test/crps_sum", "test/baseline/seasonal_naive/crps_sum"):
+    v = test[-1][key]
+    assert math.isfinite(v) and v > 0, (key, v)
+for pic in ("validation_forecast.png", "test_forecast.png", "training_curves.png"):
+    assert (run / "media" / pic).is_file(), pic
+print(f"   test/crps_sum {test[-1]['test/crps_sum']:.4f}, seasonal naive "
+      f"{test[-1]['test/baseline/seasonal_naive/crps_sum']:.4f}")
+PYEOF
     step_done
   done
 else
