@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 
 use burn::tensor::Device;
 use dforce_config::compose;
-use dforce_engine::algorithm::{Algorithm, TaskContext, tasks};
+use dforce_engine::algorithm::{Algorithm, TaskContext, registry};
 use dforce_engine::distributed::job::Parallel;
 use dforce_engine::forecasting::Forecasting;
 use dforce_engine::{RunSettings, Task};
@@ -53,7 +53,8 @@ fn run(cfg: &dforce_config::Value, run_dir: &Path, task: Task) -> Result<(), Str
         load: None,
         parallel: &parallel,
     };
-    tasks::run_task::<Forecasting>(&ctx, task).map_err(|e| dforce_core::error_chain(&e))
+    // Through the registry, which picks the backbone's implementation.
+    registry::run_task(Forecasting::NAME, &ctx, task).map_err(|e| dforce_core::error_chain(&e))
 }
 
 #[test]
@@ -124,6 +125,44 @@ fn covariates_are_a_real_option_and_their_width_is_checked() {
         err.contains("algorithm.external_cond_dim=19") && err.contains("16"),
         "{err}"
     );
+}
+
+#[test]
+fn the_v15_causal_transformer_serves_as_the_backbone() {
+    let tmp = tempfile::tempdir().unwrap();
+    let run_dir = tmp.path().join("run");
+    let cfg = config(
+        &gluonts_dataset(),
+        &[
+            "algorithm.backbone=transformer",
+            "algorithm.transformer.network_size=16",
+            "algorithm.transformer.num_layers=1",
+            "algorithm.transformer.attn_heads=2",
+            "algorithm.transformer.dim_feedforward=32",
+            "algorithm.transformer.scheduling_matrix=pyramid",
+        ],
+    );
+    run(&cfg, &run_dir, Task::Training).unwrap();
+    run(&cfg, &run_dir, Task::Test).unwrap();
+    let ckpt = dforce_engine::checkpoint::latest(&run_dir).unwrap();
+    let sd = dforce_nn::StateDict::load(&ckpt).unwrap();
+    let keys: Vec<&String> = sd.tensors.keys().collect();
+    assert!(
+        keys.iter().any(|k| k.ends_with("init_mlp.0.weight")),
+        "the planning Transformer's names: {keys:?}"
+    );
+    let metrics = std::fs::read_to_string(run_dir.join("metrics.jsonl")).unwrap();
+    assert!(metrics.contains("test/crps_sum"), "{metrics}");
+    // Covariates need the recurrent backbone.
+    let wrong = config(
+        &gluonts_dataset(),
+        &[
+            "algorithm.backbone=transformer",
+            "algorithm.external_cond_dim=16",
+        ],
+    );
+    let err = Forecasting::check_config(&wrong).unwrap_err().to_string();
+    assert!(err.contains("backbone=recurrent"), "{err}");
 }
 
 fn write(path: &Path, text: &str) {

@@ -314,9 +314,12 @@ fn a_training_step_matches_with_the_gradients_of_full_bptt() {
         let (mut model, f) = build(&dir, &name, &entry, &dev);
         let obs = f.f32("train.observations").unwrap();
         let (b, t_len, d) = (obs.shape[0], obs.shape[1], obs.shape[2]);
-        let xs = model.normalized_tokens(&obs.data, b, &dev);
-        let cond = (model.layout.external_cond_dim > 0)
-            .then(|| model.token_conditions(&f.f32("train.covariates").unwrap().data, b, &dev));
+        let xs = model.layout.normalized_tokens(&obs.data, b, &dev);
+        let cond = (model.layout.external_cond_dim > 0).then(|| {
+            model
+                .layout
+                .token_conditions(&f.f32("train.covariates").unwrap().data, b, &dev)
+        });
         let k = f.i64("train.k").unwrap().data;
         let noise = f.f32("train.noise").unwrap().data;
         let levels: Vec<Vec<i64>> = (0..t_len).map(|t| k[t * b..(t + 1) * b].to_vec()).collect();
@@ -408,9 +411,9 @@ fn run_forecast(
     dev: &Device,
 ) -> Vec<f32> {
     let (b, t_len, d) = (obs.shape[0], obs.shape[1], obs.shape[2]);
-    let xs = model.normalized_tokens(&obs.data, b, dev);
+    let xs = model.layout.normalized_tokens(&obs.data, b, dev);
     let ctx = model.layout.context_tokens;
-    let cond = covariates.map(|c| model.token_conditions(&c.data, b, dev));
+    let cond = covariates.map(|c| model.layout.token_conditions(&c.data, b, dev));
     let chunk = entry["effective_algorithm_config"]["chunk_size"]
         .as_i64()
         .unwrap();

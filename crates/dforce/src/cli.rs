@@ -92,7 +92,7 @@ pub enum Command {
 
 #[derive(Debug, Args)]
 pub struct DemoArgs {
-    /// Where the two runs go (`planner/`, `video/`).
+    /// Where the three runs go (`planner/`, `video/`, `forecast/`).
     #[arg(long, default_value = "outputs/demo")]
     pub out: PathBuf,
     /// Planner episodes, planned together.
@@ -105,6 +105,11 @@ pub struct DemoArgs {
     pub skip_planner: bool,
     #[arg(long)]
     pub skip_video: bool,
+    /// Sample paths per forecast window of the time-series demo.
+    #[arg(long, default_value_t = 100)]
+    pub sample_paths: usize,
+    #[arg(long)]
+    pub skip_forecast: bool,
 }
 
 #[derive(Debug, Subcommand)]

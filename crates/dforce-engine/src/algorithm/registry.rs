@@ -8,7 +8,7 @@
 use dforce_config::Value;
 
 use super::{Algorithm, TaskContext, TaskError, tasks};
-use crate::forecasting::Forecasting;
+use crate::forecasting::{Backbone, ForecastOptions, Forecasting, TransformerForecasting};
 use crate::planning::Planning;
 use crate::settings::Task;
 use crate::video::Video;
@@ -69,7 +69,11 @@ pub fn run_task(name: &str, ctx: &TaskContext, task: Task) -> Result<(), TaskErr
     match name {
         Planning::NAME => tasks::run_task::<Planning>(ctx, task),
         Video::NAME => tasks::run_task::<Video>(ctx, task),
-        Forecasting::NAME => tasks::run_task::<Forecasting>(ctx, task),
+        // One name, two backbones: `algorithm.backbone` picks the model.
+        Forecasting::NAME => match ForecastOptions::from_config(ctx.cfg)?.backbone {
+            Backbone::Recurrent => tasks::run_task::<Forecasting>(ctx, task),
+            Backbone::Transformer(_) => tasks::run_task::<TransformerForecasting>(ctx, task),
+        },
         other => Err(TaskError::Invalid(format!(
             "algorithm '{other}' has no implementation; the algorithms are {}",
             ALGORITHMS.join(", ")

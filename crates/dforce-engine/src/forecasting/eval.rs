@@ -23,8 +23,8 @@ use dforce_timeseries_data::windows::WindowBatch;
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 
+use super::Forecaster;
 use super::media::write_fan_chart;
-use super::model::ForecastModel;
 use super::options::ForecastOptions;
 use super::paths::sample_paths;
 use crate::algorithm::{Evaluation, Stage, TaskContext, TaskError};
@@ -90,7 +90,7 @@ pub fn evaluate(
     ctx: &TaskContext,
     options: &ForecastOptions,
     data: &PreparedData,
-    model: &ForecastModel,
+    model: &impl Forecaster,
     step: u64,
     stage: Stage,
 ) -> Result<Evaluation, TaskError> {

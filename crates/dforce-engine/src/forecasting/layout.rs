@@ -4,6 +4,8 @@
 //! (`frame_stack` 1, as every time-series config of the paper branch). Tokens are normalised
 //! per series with the training range's mean and standard deviation (`_normalize_x`).
 
+use burn::tensor::{Device, Tensor, TensorData};
+
 /// Sizes and statistics of the forecasting model.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ForecastLayout {
@@ -27,6 +29,51 @@ impl ForecastLayout {
     /// Tokens per training window and per forecast: context + prediction.
     pub fn total_tokens(&self) -> usize {
         self.context_tokens + self.prediction_tokens
+    }
+
+    /// `(B, T, D)` raw observations → `(T, B, D)` normalised tokens.
+    pub fn normalized_tokens(
+        &self,
+        observations: &[f32],
+        batch: usize,
+        device: &Device,
+    ) -> Tensor<3> {
+        let d = self.x_dim;
+        let t_len = observations.len() / (batch * d).max(1);
+        let mut out = vec![0f32; observations.len()];
+        for b in 0..batch {
+            for t in 0..t_len {
+                for c in 0..d {
+                    let v = observations[(b * t_len + t) * d + c];
+                    out[(t * batch + b) * d + c] = (v - self.mean[c]) / self.std[c];
+                }
+            }
+        }
+        Tensor::from_data(TensorData::new(out, [t_len, batch, d]), device)
+    }
+
+    /// `(B, T, E)` covariates → one `(B, E)` condition per token, token 0's zeroed
+    /// (`_preprocess_batch`).
+    pub fn token_conditions(
+        &self,
+        covariates: &[f32],
+        batch: usize,
+        device: &Device,
+    ) -> Vec<Tensor<2>> {
+        let e = self.external_cond_dim;
+        let t_len = covariates.len() / (batch * e).max(1);
+        (0..t_len)
+            .map(|t| {
+                let mut v = vec![0f32; batch * e];
+                if t > 0 {
+                    for b in 0..batch {
+                        let src = (b * t_len + t) * e;
+                        v[b * e..(b + 1) * e].copy_from_slice(&covariates[src..src + e]);
+                    }
+                }
+                Tensor::from_data(TensorData::new(v, [batch, e]), device)
+            })
+            .collect()
     }
 }
 

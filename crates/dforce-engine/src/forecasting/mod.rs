@@ -28,6 +28,7 @@ pub mod model;
 pub mod options;
 pub mod paths;
 pub mod sampler;
+pub mod transformer;
 pub mod transition;
 
 use std::sync::Arc;
@@ -42,8 +43,9 @@ use rand_distr::{Distribution, StandardNormal};
 
 pub use layout::{ForecastBatch, ForecastLayout};
 pub use model::{ForecastModel, SequenceOutput};
-pub use options::ForecastOptions;
+pub use options::{Backbone, ForecastOptions, TransformerOptions};
 pub use sampler::{ConditionFn, ForecastShape, forecast};
+pub use transformer::{TransformerForecastModel, TransformerForecasting};
 pub use transition::{
     DdimOutput, TRANSITION_PREFIX, TrainingDraw, TrainingLevels, TrainingOutput,
     TransitionDiffusion, TransitionDiffusionConfig, TransitionNet,
@@ -55,10 +57,86 @@ use crate::algorithm::{Algorithm, Evaluation, Stage, TaskContext, TaskError, Tra
 /// The forecasting algorithm (`df_prediction`).
 pub struct Forecasting;
 
+/// What the evaluation needs of a forecasting model, whatever its backbone: its layout, the
+/// series embedding, the data it was built for, and forecasting itself.
+pub trait Forecaster {
+    fn layout(&self) -> &ForecastLayout;
+    /// `(D,)` the series embedding entering the covariates.
+    fn embed(&self) -> &[f32];
+    /// The settings and data the model was built for.
+    ///
+    /// # Errors
+    /// A model built without them (parity tests).
+    fn forecast_context(&self) -> Result<&ForecastContext, TaskError>;
+    /// Forecasts from `context (C, rows, D)` normalised context tokens (and their conditions,
+    /// token 0's zeroed) to `(shape.total_tokens, rows, D)` normalised tokens, drawing from
+    /// `noise`; `conditions` supplies each forecast token's condition.
+    ///
+    /// # Errors
+    /// Shapes that disagree, or a network error.
+    fn forecast(
+        &self,
+        context: burn::tensor::Tensor<3>,
+        context_cond: Option<&[burn::tensor::Tensor<2>]>,
+        shape: ForecastShape,
+        conditions: &mut ConditionFn,
+        noise: &mut dforce_core::SeededNoise,
+    ) -> Result<burn::tensor::Tensor<3>, dforce_core::CoreError>;
+}
+
 /// The prepared data and settings a forecasting model was built for.
 pub struct ForecastContext {
     pub options: ForecastOptions,
     pub data: Arc<PreparedData>,
+}
+
+/// What every forecasting backbone is built from.
+pub(crate) struct Prepared {
+    pub layout: ForecastLayout,
+    /// `embed = nn.Embedding(D, 1)`: N(0, 1) at initialisation and never trained.
+    pub embed: Vec<f32>,
+    pub context: Arc<ForecastContext>,
+}
+
+/// Reads the settings, opens the dataset and derives the layout (shared by both backbones).
+pub(crate) fn prepare(ctx: &TaskContext) -> Result<Prepared, TaskError> {
+    let options = ForecastOptions::from_config(ctx.cfg)?;
+    let data = Arc::new(data::open(&options)?);
+    crate::say!(
+        "dforce: {} series, {} training steps from {} {}, {} test windows; windows of {} context + {} forecast steps",
+        data.spec.target_dim,
+        data.train.len,
+        data.train.start.date(),
+        data.train.start.time(),
+        data.spec.num_test_dates,
+        data.spec.context_length,
+        data.spec.prediction_length
+    );
+    let mut rng = ChaCha8Rng::seed_from_u64(ctx.settings.seed);
+    rng.set_stream(0x0065_6d62_6564); // "embed"
+    let embed = (0..data.spec.target_dim)
+        .map(|_| StandardNormal.sample(&mut rng))
+        .collect();
+    Ok(Prepared {
+        layout: ForecastLayout {
+            x_dim: data.spec.target_dim,
+            z_dim: options.z_dim,
+            external_cond_dim: options.external_cond_dim,
+            context_tokens: data.spec.context_length,
+            prediction_tokens: data.spec.prediction_length,
+            mean: data.stats.mean.clone(),
+            std: data.stats.std.clone(),
+        },
+        embed,
+        context: Arc::new(ForecastContext { options, data }),
+    })
+}
+
+/// The context of a model, or the error of one built without it.
+pub(crate) fn context_of(c: Option<&ForecastContext>) -> Result<&ForecastContext, TaskError> {
+    c.ok_or_else(|| {
+        TaskError::Invalid("this forecasting model was built without its dataset".into())
+    })
 }
 
 impl Algorithm for Forecasting {
@@ -71,40 +149,20 @@ impl Algorithm for Forecasting {
     }
 
     fn build_model(ctx: &TaskContext, device: &Device) -> Result<ForecastModel, TaskError> {
-        let options = ForecastOptions::from_config(ctx.cfg)?;
-        let data = Arc::new(data::open(&options)?);
-        crate::say!(
-            "dforce: {} series, {} training steps from {} {}, {} test windows; windows of {} context + {} forecast steps",
-            data.spec.target_dim,
-            data.train.len,
-            data.train.start.date(),
-            data.train.start.time(),
-            data.spec.num_test_dates,
-            data.spec.context_length,
-            data.spec.prediction_length
-        );
-        let diffusion = TransitionDiffusion::new(&options.diffusion)?;
-        let net = TransitionNet::init(&options.network, device)?;
-        // `embed = nn.Embedding(D, 1)`: N(0, 1) at initialisation and never trained.
-        let mut rng = ChaCha8Rng::seed_from_u64(ctx.settings.seed);
-        rng.set_stream(0x0065_6d62_6564); // "embed"
-        let embed = (0..data.spec.target_dim)
-            .map(|_| StandardNormal.sample(&mut rng))
-            .collect();
+        let p = prepare(ctx)?;
+        if p.context.options.backbone != Backbone::Recurrent {
+            return Err(TaskError::Invalid(
+                "algorithm.backbone=transformer is run by forecasting::TransformerForecasting \
+                 (algorithm::registry::run_task picks it)"
+                    .into(),
+            ));
+        }
         Ok(ForecastModel {
-            layout: ForecastLayout {
-                x_dim: data.spec.target_dim,
-                z_dim: options.z_dim,
-                external_cond_dim: options.external_cond_dim,
-                context_tokens: data.spec.context_length,
-                prediction_tokens: data.spec.prediction_length,
-                mean: data.stats.mean.clone(),
-                std: data.stats.std.clone(),
-            },
-            diffusion,
-            net,
-            embed,
-            context: Some(Arc::new(ForecastContext { options, data })),
+            diffusion: TransitionDiffusion::new(&p.context.options.diffusion)?,
+            net: TransitionNet::init(&p.context.options.network, device)?,
+            layout: p.layout,
+            embed: p.embed,
+            context: Some(p.context),
         })
     }
 
@@ -112,7 +170,7 @@ impl Algorithm for Forecasting {
         ctx: &TaskContext,
         model: &ForecastModel,
     ) -> Result<TrainingData<ForecastBatch>, TaskError> {
-        let c = model.context()?;
+        let c = model.forecast_context()?;
         let batch_size = TrainingSettings::from_config(ctx.cfg)?.batch_size;
         Ok(data::training_data(
             c.data.clone(),
@@ -140,7 +198,7 @@ impl Algorithm for Forecasting {
         step: u64,
         stage: Stage,
     ) -> Result<Evaluation, TaskError> {
-        let c = model.context()?;
+        let c = model.forecast_context()?;
         eval::evaluate(ctx, &c.options, &c.data, model, step, stage)
     }
 }

@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use burn::tensor::{Device, Tensor, TensorData};
+use burn::tensor::{Device, Tensor};
 use dforce_core::{CoreError, NoiseSource, SeededNoise};
 use dforce_nn::{HostTensor, ParamVisitor, StateDict, StateDictCollector, WeightLoader};
 use rand::Rng;
@@ -38,18 +38,6 @@ pub struct SequenceOutput {
 }
 
 impl ForecastModel {
-    /// The settings and data of a model built by the forecasting algorithm.
-    ///
-    /// # Errors
-    /// A model built without them.
-    pub fn context(&self) -> Result<&super::ForecastContext, crate::algorithm::TaskError> {
-        self.context.as_deref().ok_or_else(|| {
-            crate::algorithm::TaskError::Invalid(
-                "this forecasting model was built without its dataset".into(),
-            )
-        })
-    }
-
     /// `xs (T, B, D)` normalised tokens, `cond` one `(B, E)` condition per token (already
     /// zeroed at token 0) or none, `levels[t]` the `(B,)` levels of token t and `noises[t]`
     /// its `(B, D)` standard-normal draw: the reference's `training_step` loop.
@@ -107,51 +95,6 @@ impl ForecastModel {
             loss: Tensor::cat(losses, 0).mean(),
             xs_pred: Tensor::cat(preds, 0),
         })
-    }
-
-    /// `(B, T, D)` raw observations → `(T, B, D)` normalised tokens.
-    pub fn normalized_tokens(
-        &self,
-        observations: &[f32],
-        batch: usize,
-        device: &Device,
-    ) -> Tensor<3> {
-        let d = self.layout.x_dim;
-        let t_len = observations.len() / (batch * d).max(1);
-        let mut out = vec![0f32; observations.len()];
-        for b in 0..batch {
-            for t in 0..t_len {
-                for c in 0..d {
-                    let v = observations[(b * t_len + t) * d + c];
-                    out[(t * batch + b) * d + c] = (v - self.layout.mean[c]) / self.layout.std[c];
-                }
-            }
-        }
-        Tensor::from_data(TensorData::new(out, [t_len, batch, d]), device)
-    }
-
-    /// `(B, T, E)` covariates → one `(B, E)` condition per token, token 0's zeroed
-    /// (`_preprocess_batch`).
-    pub fn token_conditions(
-        &self,
-        covariates: &[f32],
-        batch: usize,
-        device: &Device,
-    ) -> Vec<Tensor<2>> {
-        let e = self.layout.external_cond_dim;
-        let t_len = covariates.len() / (batch * e).max(1);
-        (0..t_len)
-            .map(|t| {
-                let mut v = vec![0f32; batch * e];
-                if t > 0 {
-                    for b in 0..batch {
-                        let src = (b * t_len + t) * e;
-                        v[b * e..(b + 1) * e].copy_from_slice(&covariates[src..src + e]);
-                    }
-                }
-                Tensor::from_data(TensorData::new(v, [batch, e]), device)
-            })
-            .collect()
     }
 
     fn visit_buffers(&self, v: &mut impl ParamVisitor) {
@@ -241,13 +184,15 @@ impl TrainableModel for ForecastModel {
         device: &Device,
     ) -> Result<Tensor<1>, TrainError> {
         let b = batch.batch;
-        let xs = self.normalized_tokens(&batch.observations, b, device);
+        let xs = self
+            .layout
+            .normalized_tokens(&batch.observations, b, device);
         let [t_len, _, d] = xs.dims();
         let cond = batch
             .covariates
             .as_ref()
             .filter(|_| self.layout.external_cond_dim > 0)
-            .map(|c| self.token_conditions(c, b, device));
+            .map(|c| self.layout.token_conditions(c, b, device));
         let timesteps = self.diffusion.timesteps as i64;
         let mut levels = Vec::with_capacity(t_len);
         let mut noises = Vec::with_capacity(t_len);
@@ -258,5 +203,38 @@ impl TrainableModel for ForecastModel {
         Ok(self
             .sequence_loss(xs, cond.as_deref(), &levels, noises)?
             .loss)
+    }
+}
+
+impl super::Forecaster for ForecastModel {
+    fn layout(&self) -> &ForecastLayout {
+        &self.layout
+    }
+
+    fn embed(&self) -> &[f32] {
+        &self.embed
+    }
+
+    fn forecast_context(&self) -> Result<&super::ForecastContext, crate::algorithm::TaskError> {
+        super::context_of(self.context.as_deref())
+    }
+
+    fn forecast(
+        &self,
+        context: Tensor<3>,
+        context_cond: Option<&[Tensor<2>]>,
+        shape: super::ForecastShape,
+        conditions: &mut super::ConditionFn,
+        noise: &mut SeededNoise,
+    ) -> Result<Tensor<3>, CoreError> {
+        super::forecast(
+            &self.diffusion,
+            &self.net,
+            context,
+            context_cond,
+            shape,
+            conditions,
+            noise,
+        )
     }
 }

@@ -7,13 +7,35 @@
 use std::path::PathBuf;
 
 use dforce_config::Value;
-use dforce_core::{BetaSchedule, Objective};
+use dforce_core::{BetaSchedule, Objective, SchedulingKind};
 use dforce_nn::TransitionMlpConfig;
 use dforce_timeseries_data::ForecastSpec;
 use dforce_timeseries_data::statistics::NanStatistics;
 
 use super::transition::TransitionDiffusionConfig;
 use crate::algorithm::TaskError;
+
+/// The network that models the tokens (`algorithm.backbone`).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Backbone {
+    /// The paper branch's recurrent `TransitionMlp` with GRU cells (`algorithm.diffusion.*`).
+    Recurrent,
+    /// The v1.5 causal Transformer over the whole window (`algorithm.transformer.*`).
+    Transformer(TransformerOptions),
+}
+
+/// `algorithm.transformer.*`: the v1.5 planning Transformer as a time-series backbone.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TransformerOptions {
+    pub network_size: usize,
+    pub num_layers: usize,
+    pub attn_heads: usize,
+    pub dim_feedforward: usize,
+    /// How the horizon is denoised (the v1.5 scheduling matrices).
+    pub scheduling: SchedulingKind,
+    /// Clean context is fed at this level − 1 (v1.5's `stabilization_level`).
+    pub stabilization_level: i64,
+}
 
 /// Everything the forecasting algorithm reads from the config.
 #[derive(Debug, Clone)]
@@ -45,6 +67,7 @@ pub struct ForecastOptions {
     pub eval_batch_size: usize,
     /// Training batches per epoch (`experiment.training.batches_per_epoch`, GluonTS's 100).
     pub batches_per_epoch: usize,
+    pub backbone: Backbone,
 }
 
 fn invalid(key: &str, got: impl std::fmt::Display, what: &str) -> TaskError {
@@ -183,16 +206,29 @@ impl ForecastOptions {
                 ));
             }
         }
-        match cfg.get_str(&a("backbone"))? {
-            "recurrent" => {}
+        let backbone = match cfg.get_str(&a("backbone"))? {
+            "recurrent" => Backbone::Recurrent,
+            "transformer" => {
+                let t = |k: &str| format!("algorithm.transformer.{k}");
+                let scheduling = SchedulingKind::from_name(cfg.get_str(&t("scheduling_matrix"))?)?;
+                Backbone::Transformer(TransformerOptions {
+                    network_size: int(cfg, &t("network_size"), 4)?,
+                    num_layers: int(cfg, &t("num_layers"), 1)?,
+                    attn_heads: int(cfg, &t("attn_heads"), 1)?,
+                    dim_feedforward: int(cfg, &t("dim_feedforward"), 1)?,
+                    scheduling,
+                    stabilization_level: int(cfg, &t("stabilization_level"), 1)? as i64,
+                })
+            }
             other => {
                 return Err(invalid(
                     &a("backbone"),
                     other,
-                    "only recurrent (the paper's TransitionMlp with GRU cells) is implemented",
+                    "expected recurrent (the paper's TransitionMlp with GRU cells) or transformer \
+                     (v1.5's causal Transformer, settings in algorithm.transformer)",
                 ));
             }
-        }
+        };
         let ds = |k: &str| format!("dataset.{k}");
         let lags = int_list(cfg, &ds("lags_seq"))?;
         let features = str_list(cfg, &ds("time_features"))?;
@@ -254,6 +290,14 @@ impl ForecastOptions {
                 ));
             }
         };
+        if external_cond_dim > 0 && matches!(backbone, Backbone::Transformer(_)) {
+            return Err(invalid(
+                &a("external_cond_dim"),
+                external_cond_dim,
+                "covariates are implemented for backbone=recurrent only (the Transformer denoises \
+                 the whole horizon at once, so leak-free lags cannot be fed); set it to 0",
+            ));
+        }
         let leak_free = cfg.get_bool(&a("covariates_leak_free"))?;
         if leak_free && external_cond_dim > 0 && chunk != Some(1) {
             let shortest = spec.shifted_lags().into_iter().filter(|l| *l > 0).min();
@@ -341,6 +385,7 @@ impl ForecastOptions {
             diffusion,
             eval_batch_size: int(cfg, "experiment.validation.batch_size", 1)?,
             batches_per_epoch,
+            backbone,
         })
     }
 }

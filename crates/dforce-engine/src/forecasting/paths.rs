@@ -12,9 +12,9 @@ use dforce_timeseries_data::PreparedData;
 use dforce_timeseries_data::covariates::{lag_features_at, model_view};
 use dforce_timeseries_data::windows::WindowBatch;
 
-use super::model::ForecastModel;
+use super::Forecaster;
 use super::options::ForecastOptions;
-use super::sampler::{ForecastShape, forecast};
+use super::sampler::ForecastShape;
 use crate::algorithm::TaskError;
 
 /// Sample paths of every window of a batch.
@@ -40,7 +40,7 @@ fn ts(e: impl std::fmt::Display) -> CoreError {
 /// # Errors
 /// Data that do not fit the model, or a network error.
 pub fn sample_paths(
-    model: &ForecastModel,
+    model: &impl Forecaster,
     options: &ForecastOptions,
     data: &PreparedData,
     windows: &WindowBatch,
@@ -49,7 +49,7 @@ pub fn sample_paths(
     device: &Device,
 ) -> Result<SamplePaths, TaskError> {
     let spec = &data.spec;
-    let view = model_view(windows, spec, &data.stats, &model.embed).map_err(ts)?;
+    let view = model_view(windows, spec, &data.stats, model.embed()).map_err(ts)?;
     let (b_all, s_len, d) = (view.batch, view.steps, view.dim);
     let (ctx, pred) = (spec.context_length, spec.prediction_length);
     let n = options.samples;
@@ -68,8 +68,8 @@ pub fn sample_paths(
             let b = row_window(r);
             obs.extend_from_slice(&view.observations[b * s_len * d..(b + 1) * s_len * d]);
         }
-        let xs = model.normalized_tokens(&obs, rows, device);
-        let cond_dim = model.layout.external_cond_dim;
+        let xs = model.layout().normalized_tokens(&obs, rows, device);
+        let cond_dim = model.layout().external_cond_dim;
         let conds = (cond_dim > 0).then(|| {
             let c = view.cov_dim;
             let mut cov = Vec::with_capacity(rows * s_len * c);
@@ -77,7 +77,7 @@ pub fn sample_paths(
                 let b = row_window(r);
                 cov.extend_from_slice(&view.covariates[b * s_len * c..(b + 1) * s_len * c]);
             }
-            model.token_conditions(&cov, rows, device)
+            model.layout().token_conditions(&cov, rows, device)
         });
         let shape = ForecastShape {
             context_tokens: ctx,
@@ -106,9 +106,7 @@ pub fn sample_paths(
                 )
             };
         let mut noise = SeededNoise::for_stream(seed, stream_base + g as u64);
-        let out = forecast(
-            &model.diffusion,
-            &model.net,
+        let out = model.forecast(
             xs.slice_dim(0, 0..ctx),
             conds.as_deref().map(|c| &c[..ctx]),
             shape,
@@ -123,6 +121,7 @@ pub fn sample_paths(
             .try_into_vec::<f32>()
             .map_err(|e| CoreError::Invalid(format!("reading forecasts: {e:?}")))?;
         // v: (P, rows, D) → samples (n, P, out_windows, D).
+        let layout = model.layout();
         for p in 0..pred {
             for r in 0..rows {
                 let (outer, rest) = (r / (n * bg), r % (n * bg));
@@ -131,7 +130,7 @@ pub fn sample_paths(
                 let dst = ((path * pred + p) * out_windows + window) * d;
                 for c in 0..d {
                     let x = v[(p * rows + r) * d + c];
-                    samples[dst + c] = x * model.layout.std[c] + model.layout.mean[c];
+                    samples[dst + c] = x * layout.std[c] + layout.mean[c];
                 }
             }
         }
@@ -148,7 +147,7 @@ pub fn sample_paths(
 /// far (`tokens`, normalised `(rows, D)` each) instead of the ground truth.
 #[allow(clippy::too_many_arguments)]
 fn leak_free_condition(
-    model: &ForecastModel,
+    model: &impl Forecaster,
     data: &PreparedData,
     windows: &WindowBatch,
     reference: &Tensor<2>,
@@ -182,7 +181,7 @@ fn leak_free_condition(
                 .map(|v| {
                     v.iter()
                         .enumerate()
-                        .map(|(i, x)| x * model.layout.std[i % d] + model.layout.mean[i % d])
+                        .map(|(i, x)| x * model.layout().std[i % d] + model.layout().mean[i % d])
                         .collect()
                 })
                 .map_err(|e| CoreError::Invalid(format!("reading forecasts: {e:?}")))
