@@ -121,12 +121,33 @@ if [ "${DFORCE_TS_E2E:-0}" = 1 ]; then
     esac
     step "dforce training + test on dataset=$dataset ($save_dir)"
     run="$TMP/runs/$case"
+    # The reference's task list: save_mean_std_metadata writes the statistics files first.
     (cd "$TMP/runs" && "$DFORCE_BIN" experiment=exp_prediction algorithm=df_prediction \
       dataset="$dataset" dataset.save_dir="$save_dir" "${TINY[@]}" \
-      "experiment.tasks=[training,test]" +name=ci_gluonts hydra.run.dir="$run")
-    "$PY" - "$run" <<'PYEOF'
+      dataset.metadata="$run/stats/metadata.json" dataset.data_mean="$run/stats/data_mean.npy" \
+      dataset.data_std="$run/stats/data_std.npy" \
+      "experiment.tasks=[save_mean_std_metadata,training,test]" +name=ci_gluonts hydra.run.dir="$run")
+    expected=""
+    [ "$case" = ts_gluonts_case ] && expected="$TMP/ds.expected.json"
+    [ "$case" = ts_gluonts_case_plain ] && expected="$TMP/ds_plain.expected.json"
+    "$PY" - "$run" "$expected" <<'PYEOF'
 import json, math, pathlib, sys
+import numpy as np
 run = pathlib.Path(sys.argv[1])
+# The statistics files, read by numpy, against numpy's own statistics of GluonTS's grouping.
+mean = np.load(run / "stats" / "data_mean.npy")
+std = np.load(run / "stats" / "data_std.npy")
+assert mean.dtype == np.float32 and mean.shape == std.shape and mean.ndim == 1, (mean.dtype, mean.shape)
+meta = json.loads((run / "stats" / "metadata.json").read_text())
+assert meta["target_dimension"] == mean.shape[0], meta
+if sys.argv[2]:
+    g = json.loads(pathlib.Path(sys.argv[2]).read_text())["grouped_train"][0]
+    x = np.array([np.nan if v is None else v for v in g["target"]], dtype=np.float32).reshape(g["shape"])
+    want_mean = np.nanmean(x, axis=1).astype(np.float32)
+    want_std = np.maximum(np.nanstd(x, axis=1, ddof=1), 1e-7).astype(np.float32)
+    assert np.allclose(mean, want_mean, rtol=1e-5, atol=1e-6), (mean, want_mean)
+    assert np.allclose(std, want_std, rtol=1e-4, atol=1e-6), (std, want_std)
+    print(f"   data_mean/data_std (.npy, read by numpy) match numpy's statistics of GluonTS's grouping")
 rows = [json.loads(l) for l in (run / "metrics.jsonl").read_text().splitlines()]
 test = [r for r in rows if "test/crps_sum" in r]
 assert test, "no test/crps_sum in metrics.jsonl"

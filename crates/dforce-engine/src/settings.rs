@@ -39,10 +39,14 @@ pub enum Task {
     Training,
     Validation,
     Test,
+    /// The paper branch's first time-series task: write `dataset.data_mean`,
+    /// `dataset.data_std` (`.npy`) and `dataset.metadata` (JSON).
+    SaveMeanStdMetadata,
 }
 
 impl Task {
-    pub const NAMES: [&'static str; 3] = ["training", "validation", "test"];
+    pub const NAMES: [&'static str; 4] =
+        ["training", "validation", "test", "save_mean_std_metadata"];
 
     pub fn name(&self) -> &'static str {
         Self::NAMES[*self as usize]
@@ -438,7 +442,8 @@ impl RunSettings {
                     Value::String(s) => match Task::NAMES.iter().position(|n| n == s) {
                         Some(0) => Ok(Task::Training),
                         Some(1) => Ok(Task::Validation),
-                        Some(_) => Ok(Task::Test),
+                        Some(2) => Ok(Task::Test),
+                        Some(_) => Ok(Task::SaveMeanStdMetadata),
                         None => Err(choice_error("experiment.tasks", s, &Task::NAMES)),
                     },
                     other => Err(SettingsError::Type {

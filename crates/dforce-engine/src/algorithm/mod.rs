@@ -160,6 +160,18 @@ pub trait Algorithm {
         stage: Stage,
     ) -> Result<Evaluation, TaskError>;
 
+    /// The `save_mean_std_metadata` task (the paper branch's time series writes its dataset
+    /// statistics and metadata). Default: refused, naming the algorithm that has it.
+    ///
+    /// # Errors
+    /// The algorithm has no such task, or the files cannot be written.
+    fn save_mean_std_metadata(_ctx: &TaskContext) -> Result<(), TaskError> {
+        Err(TaskError::Invalid(format!(
+            "experiment.tasks: save_mean_std_metadata belongs to df_prediction (time series), not {}",
+            Self::NAME
+        )))
+    }
+
     /// Checks loaded weights against the config before an evaluation (e.g. planning warns when
     /// the checkpoint's normalisation statistics are another maze's). Default: nothing.
     fn check_weights(_ctx: &TaskContext, _sd: &StateDict, _model: &Self::Model) {}

@@ -24,6 +24,7 @@ pub fn run_task<A: Algorithm>(ctx: &TaskContext, task: Task) -> Result<(), TaskE
         // The reference's test task crashes (spec §8 item 13); ours evaluates like validation.
         Task::Validation => evaluation::<A>(ctx, Stage::Validation),
         Task::Test => evaluation::<A>(ctx, Stage::Test),
+        Task::SaveMeanStdMetadata => A::save_mean_std_metadata(ctx),
     }
 }
 

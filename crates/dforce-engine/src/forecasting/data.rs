@@ -110,3 +110,87 @@ pub fn training_data(
         }),
     }
 }
+
+/// The `(D,)` float32 `.npy` bytes of `values` (numpy's `np.save` layout, version 1.0).
+fn npy_f32(values: &[f32]) -> Vec<u8> {
+    let mut bytes = dforce_io::npz::encode_npy_header("<f4", &[values.len()]);
+    for v in values {
+        bytes.extend_from_slice(&v.to_le_bytes());
+    }
+    bytes
+}
+
+/// The branch's `save_mean_std_metadata` task: writes `dataset.data_mean` and
+/// `dataset.data_std` (float32 `.npy`, `(D,)`) and `dataset.metadata` (the derived metadata
+/// JSON: prediction/context/history lengths, frequency, lags, time-feature count, target
+/// dimension, test dates) at the configured paths, creating their folders.
+///
+/// # Errors
+/// The dataset cannot be prepared, or a file cannot be written.
+pub fn save_mean_std_metadata(
+    cfg: &dforce_config::Value,
+    data: &PreparedData,
+) -> Result<(), TaskError> {
+    let write = |key: &str, bytes: Vec<u8>| -> Result<(), TaskError> {
+        let path = std::path::PathBuf::from(cfg.get_str(key)?);
+        if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+            std::fs::create_dir_all(parent).map_err(|source| TaskError::Io {
+                what: format!("creating {} ({key})", parent.display()),
+                source,
+            })?;
+        }
+        dforce_io::atomic::write_bytes_atomic(&path, &bytes).map_err(|source| TaskError::Io {
+            what: format!("writing {} ({key})", path.display()),
+            source,
+        })?;
+        crate::say!("dforce: wrote {} ({key})", path.display());
+        Ok(())
+    };
+    write("dataset.data_mean", npy_f32(&data.stats.mean))?;
+    write("dataset.data_std", npy_f32(&data.stats.std))?;
+    let freq = cfg.get_str("dataset.freq")?;
+    let mut json = serde_json::to_vec_pretty(&data.spec.branch_metadata(freq))
+        .map_err(|e| TaskError::Invalid(format!("encoding the metadata: {e}")))?;
+    json.push(b'\n');
+    write("dataset.metadata", json)
+}
+
+/// `dataset.data_mean` / `dataset.data_std` when those files exist (what the branch's model
+/// reads, e.g. written by its `save_mean_std_metadata` or by ours): `(D,)` float values that
+/// replace the statistics computed from the training range. Absent files keep the computed ones.
+///
+/// # Errors
+/// A file that is not a `(D,)` numeric `.npy`.
+pub fn statistics_files(
+    cfg: &dforce_config::Value,
+    dim: usize,
+) -> Result<Option<(Vec<f32>, Vec<f32>)>, TaskError> {
+    let read = |key: &str| -> Result<Option<Vec<f32>>, TaskError> {
+        let Ok(p) = cfg.get_str(key) else {
+            return Ok(None);
+        };
+        let path = std::path::Path::new(p);
+        if !path.is_file() {
+            return Ok(None);
+        }
+        let bytes = std::fs::read(path).map_err(|source| TaskError::Io {
+            what: format!("reading {} ({key})", path.display()),
+            source,
+        })?;
+        let array = dforce_io::npz::parse_npy(&bytes)
+            .map_err(|e| TaskError::Invalid(format!("{} ({key}): {e}", path.display())))?;
+        let values = array.to_f64().ok_or_else(|| {
+            TaskError::Invalid(format!("{} ({key}): not a numeric array", path.display()))
+        })?;
+        if values.len() != dim {
+            return Err(TaskError::Invalid(format!(
+                "{} ({key}) holds {} values but the dataset has {dim} series; delete it (it \
+                 belongs to another dataset) or point {key} elsewhere",
+                path.display(),
+                values.len()
+            )));
+        }
+        Ok(Some(values.into_iter().map(|v| v as f32).collect()))
+    };
+    Ok(read("dataset.data_mean")?.zip(read("dataset.data_std")?))
+}

@@ -101,7 +101,25 @@ pub(crate) struct Prepared {
 /// Reads the settings, opens the dataset and derives the layout (shared by both backbones).
 pub(crate) fn prepare(ctx: &TaskContext) -> Result<Prepared, TaskError> {
     let options = ForecastOptions::from_config(ctx.cfg)?;
-    let data = Arc::new(data::open(&options)?);
+    let mut prepared = data::open(&options)?;
+    // Statistics files the branch's model reads (`dataset.data_mean/std`), when present.
+    if let Some((mean, std)) = data::statistics_files(ctx.cfg, prepared.spec.target_dim)? {
+        let differs = mean
+            .iter()
+            .chain(&std)
+            .zip(prepared.stats.mean.iter().chain(&prepared.stats.std))
+            .any(|(a, b)| (a - b).abs() > 1e-4 * (1.0 + b.abs()));
+        if differs {
+            crate::say!(
+                "dforce: using dataset.data_mean/data_std from {}, which differ from this \
+                 dataset's training-range statistics (written for another dataset or range?)",
+                ctx.cfg.get_str("dataset.data_mean")?
+            );
+        }
+        prepared.stats.mean = mean;
+        prepared.stats.std = std;
+    }
+    let data = Arc::new(prepared);
     crate::say!(
         "dforce: {} series, {} training steps from {} {}, {} test windows; windows of {} context + {} forecast steps",
         data.spec.target_dim,
@@ -180,6 +198,11 @@ impl Algorithm for Forecasting {
             model.embed.clone(),
             model.layout.external_cond_dim > 0,
         ))
+    }
+
+    fn save_mean_std_metadata(ctx: &TaskContext) -> Result<(), TaskError> {
+        let p = prepare(ctx)?;
+        data::save_mean_std_metadata(ctx.cfg, &p.context.data)
     }
 
     fn snapshot(model: &ForecastModel) -> ForecastModel {

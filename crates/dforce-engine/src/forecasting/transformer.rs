@@ -260,6 +260,11 @@ impl Algorithm for TransformerForecasting {
         ))
     }
 
+    fn save_mean_std_metadata(ctx: &TaskContext) -> Result<(), TaskError> {
+        let p = prepare(ctx)?;
+        super::data::save_mean_std_metadata(ctx.cfg, &p.context.data)
+    }
+
     fn snapshot(model: &TransformerForecastModel) -> TransformerForecastModel {
         TransformerForecastModel {
             layout: model.layout.clone(),
