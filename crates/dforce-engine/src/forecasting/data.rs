@@ -155,6 +155,9 @@ pub fn save_mean_std_metadata(
     write("dataset.metadata", json)
 }
 
+/// `(mean, std)`, each `(D,)`.
+pub type MeanStd = (Vec<f32>, Vec<f32>);
+
 /// `dataset.data_mean` / `dataset.data_std` when those files exist (what the branch's model
 /// reads, e.g. written by its `save_mean_std_metadata` or by ours): `(D,)` float values that
 /// replace the statistics computed from the training range. Absent files keep the computed ones.
@@ -164,7 +167,7 @@ pub fn save_mean_std_metadata(
 pub fn statistics_files(
     cfg: &dforce_config::Value,
     dim: usize,
-) -> Result<Option<(Vec<f32>, Vec<f32>)>, TaskError> {
+) -> Result<Option<MeanStd>, TaskError> {
     let read = |key: &str| -> Result<Option<Vec<f32>>, TaskError> {
         let Ok(p) = cfg.get_str(key) else {
             return Ok(None);
