@@ -23,10 +23,18 @@ use crate::algorithm::{TaskError, TrainingData};
 pub fn open(options: &ForecastOptions) -> Result<PreparedData, TaskError> {
     let dir = &options.save_dir;
     if !dir.join("metadata.json").is_file() {
+        let fetch = match &options.gluonts_name {
+            Some(name) => format!(
+                " With GluonTS installed, `python -c \"from pathlib import Path; from \
+                 gluonts.dataset.repository import get_dataset; get_dataset('{name}', \
+                 path=Path('{}'))\"` writes it there.",
+                dir.parent().unwrap_or(dir).display()
+            ),
+            None => String::new(),
+        };
         return Err(TaskError::Invalid(format!(
             "dataset.save_dir={}: no metadata.json there. Point it at a dataset in GluonTS's \
-             layout (metadata.json, train/, test/), e.g. one saved by gluonts' \
-             get_dataset(name).save or TrainDatasets.save; dforce downloads nothing",
+             layout (metadata.json, train/, test/): dforce downloads nothing.{fetch}",
             dir.display()
         )));
     }

@@ -42,6 +42,8 @@ pub struct TransformerOptions {
 pub struct ForecastOptions {
     /// The dataset directory in GluonTS's layout (`dataset.save_dir`).
     pub save_dir: PathBuf,
+    /// GluonTS's repository name of the dataset (`dataset.gluonts_name`), if it has one.
+    pub gluonts_name: Option<String>,
     /// Frequency, windows, lags and time features (`dataset.*`).
     pub spec: ForecastSpec,
     /// `algorithm.z_shape[0]`.
@@ -372,6 +374,11 @@ impl ForecastOptions {
         };
         Ok(Self {
             save_dir: PathBuf::from(cfg.get_str(&ds("save_dir"))?),
+            gluonts_name: cfg
+                .get_opt_str(&ds("gluonts_name"))
+                .ok()
+                .flatten()
+                .map(String::from),
             spec,
             z_dim,
             external_cond_dim,
