@@ -10,7 +10,7 @@ use burn::tensor::Device;
 use dforce_config::compose;
 use dforce_engine::algorithm::{Algorithm, TaskContext, registry};
 use dforce_engine::distributed::job::Parallel;
-use dforce_engine::forecasting::Forecasting;
+use dforce_engine::forecasting::{Forecaster, Forecasting, paths};
 use dforce_engine::{RunSettings, Task};
 
 fn gluonts_dataset() -> PathBuf {
@@ -163,6 +163,71 @@ fn the_v15_causal_transformer_serves_as_the_backbone() {
     );
     let err = Forecasting::check_config(&wrong).unwrap_err().to_string();
     assert!(err.contains("backbone=recurrent"), "{err}");
+}
+
+/// With covariates on, the forecast must not read the ground truth of its own horizon: lags
+/// inside the horizon come from the sampled path (`covariates_leak_free`, the default); the
+/// branch's behaviour (`covariates_leak_free=False`) reads the truth there.
+#[test]
+fn leak_free_covariates_never_read_the_future() {
+    let tmp = tempfile::tempdir().unwrap();
+    let forecasts_with = |cond: usize, leak_free: bool, poison: bool| -> Vec<f32> {
+        let cfg = config(
+            &gluonts_dataset(),
+            &[
+                // Lag 2 (shifted 1) reads the previous step, inside the horizon.
+                "dataset.lags_seq=[1,2,24]",
+                &format!("algorithm.external_cond_dim={cond}"),
+                &format!("algorithm.covariates_leak_free={leak_free}"),
+            ],
+        );
+        let settings = RunSettings::from_config(&cfg).unwrap();
+        let parallel = Parallel::single();
+        let ctx = TaskContext {
+            cfg: &cfg,
+            settings: &settings,
+            run_dir: tmp.path(),
+            device: Device::flex(),
+            resume: None,
+            load: None,
+            parallel: &parallel,
+        };
+        // Same weights for every call: the device is seeded before building, as the tasks do.
+        ctx.device.seed(0);
+        let model = Forecasting::build_model(&ctx, &ctx.device).unwrap();
+        let c = model.forecast_context().unwrap();
+        let mut windows = c.data.test_batch().unwrap();
+        if poison {
+            // Replace the horizon's ground truth (the last prediction_length steps).
+            let (d, len, pred) = (windows.dim, windows.past_len, c.data.spec.prediction_length);
+            for b in 0..windows.batch {
+                for t in len - pred..len {
+                    for k in 0..d {
+                        windows.past_target[(b * len + t) * d + k] = 1.0e4;
+                    }
+                }
+            }
+        }
+        paths::sample_paths(&model, &c.options, &c.data, &windows, 0, 7, &Device::flex())
+            .unwrap()
+            .samples
+    };
+    let forecasts = |leak_free, poison| forecasts_with(16, leak_free, poison);
+    assert_eq!(
+        forecasts_with(0, true, false),
+        forecasts_with(0, true, true),
+        "without covariates the horizon's truth is never read"
+    );
+    assert_eq!(
+        forecasts(true, false),
+        forecasts(true, true),
+        "leak-free forecasts do not depend on the horizon's ground truth"
+    );
+    assert_ne!(
+        forecasts(false, false),
+        forecasts(false, true),
+        "the branch's covariates read the horizon's ground truth (shifted lag 1)"
+    );
 }
 
 fn write(path: &Path, text: &str) {
