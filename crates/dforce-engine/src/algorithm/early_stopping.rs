@@ -84,7 +84,20 @@ impl EarlyStopping {
         };
         let ck = "experiment.training.checkpointing";
         let best = match cfg.get_opt_str(&format!("{ck}.monitor")) {
-            Ok(Some(m)) => Some((m.to_string(), mode(cfg, &format!("{ck}.mode"))?)),
+            Ok(Some(m)) => {
+                let key = format!("{ck}.save_top_k");
+                match cfg.get(&key) {
+                    Ok(Value::Int(1)) | Err(_) => {}
+                    Ok(other) => {
+                        return Err(TaskError::Invalid(format!(
+                            "{key}={}: dforce keeps the single best checkpoint (save_top_k 1, the \
+                             paper branch's setting) beside the newest one; set it to 1",
+                            other.to_yaml().trim_end()
+                        )));
+                    }
+                }
+                Some((m.to_string(), mode(cfg, &format!("{ck}.mode"))?))
+            }
             _ => None,
         };
         Ok(Self {
