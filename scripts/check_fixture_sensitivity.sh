@@ -30,11 +30,35 @@ for c in "${cases[@]}"; do
     echo "detected: $1 $2"
   fi
 done
+# The paper branch's fixtures (time series): the same through DFORCE_PAPER_FIXTURES.
+paper_cases=(
+  "model_ts_pred_v_cosine_default.safetensors train.grad.transition_model.model.gru_stack.0.weight_hh"
+  "model_ts_pred_x0_sigmoid_cov.safetensors sample.xs_pred"
+  "model_ts_pred_x0_sigmoid_cov.safetensors crps.crps_sum"
+  "timeseries_data.safetensors stats.data_std"
+  "crps.safetensors uniform.gluonts_m_sum_mean_wQuantileLoss"
+)
+for c in "${paper_cases[@]}"; do
+  set -- $c
+  rm -rf "$scratch/fx"
+  python3 scripts/perturb_fixture.py tests/fixtures/paper "$scratch/fx" "$1" "$2" >/dev/null
+  if DFORCE_PAPER_FIXTURES="$scratch/fx" cargo test -q --workspace parity >/dev/null 2>&1; then
+    echo "NOT DETECTED: perturbing paper/$1 $2 left 'cargo test parity' green"
+    failed=1
+  else
+    echo "detected: paper/$1 $2"
+  fi
+done
 # An empty fixture directory is a failure, not a skip.
 mkdir -p "$scratch/empty"
 if DFORCE_REFERENCE_FIXTURES="$scratch/empty" cargo test -q --workspace parity >/dev/null 2>&1; then
   echo "NOT DETECTED: an empty fixture directory left 'cargo test parity' green"; failed=1
 else
   echo "detected: empty fixture directory"
+fi
+if DFORCE_PAPER_FIXTURES="$scratch/empty" cargo test -q --workspace parity >/dev/null 2>&1; then
+  echo "NOT DETECTED: an empty paper fixture directory left 'cargo test parity' green"; failed=1
+else
+  echo "detected: empty paper fixture directory"
 fi
 exit $failed

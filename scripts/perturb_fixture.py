@@ -31,6 +31,9 @@ else:
     if header[key]["dtype"] == "I64":
         v = struct.unpack("<q", raw[off : off + 8])[0]
         raw[off : off + 8] = struct.pack("<q", v + 1)
+    elif header[key]["dtype"] == "F64":
+        v = struct.unpack("<d", raw[off : off + 8])[0]
+        raw[off : off + 8] = struct.pack("<d", v * 1.001 + 1e-3)
     else:
         v = struct.unpack("<f", raw[off : off + 4])[0]
         raw[off : off + 4] = struct.pack("<f", v * 1.001 + 1e-3)

@@ -45,6 +45,33 @@ impl MetricsLog {
     }
 }
 
+/// Appends an evaluation's scalars at `step` to the run's `metrics.jsonl` and to `tb`, then
+/// flushes `tb`.
+///
+/// # Errors
+/// The file or the event file cannot be written; the error says which.
+pub fn log_evaluation(
+    run_dir: &Path,
+    tb: &mut crate::tensorboard::EventWriter,
+    step: u64,
+    values: &BTreeMap<String, f64>,
+) -> Result<(), crate::algorithm::TaskError> {
+    let io = |what: &'static str| {
+        move |source| crate::algorithm::TaskError::Io {
+            what: what.into(),
+            source,
+        }
+    };
+    let mut log = MetricsLog::open(&run_dir.join("metrics.jsonl"), None)
+        .map_err(io("opening metrics.jsonl"))?;
+    log.log(step, values).map_err(io("writing metrics.jsonl"))?;
+    for (k, v) in values {
+        tb.scalar(k, step, *v as f32)
+            .map_err(io("writing the TensorBoard event file"))?;
+    }
+    tb.flush().map_err(io("writing the TensorBoard event file"))
+}
+
 fn step_of(line: &str) -> Option<u64> {
     serde_json::from_str::<serde_json::Value>(line)
         .ok()?

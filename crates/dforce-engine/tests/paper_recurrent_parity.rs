@@ -121,7 +121,7 @@ fn cond(f: &TensorFile, prefix: &str, dev: &Device) -> Option<Tensor<2>> {
 }
 
 #[test]
-fn network_call_and_single_training_calls_match() {
+fn parity_network_call_and_single_training_calls_match() {
     let dev = device();
     for (dir, name, entry) in model_files() {
         let (model, f) = build(&dir, &name, &entry, &dev);
@@ -233,7 +233,7 @@ fn network_call_and_single_training_calls_match() {
 }
 
 #[test]
-fn ddim_steps_match_including_the_clamp_and_the_last_index() {
+fn parity_ddim_steps_match_including_the_clamp_and_the_last_index() {
     let dev = device();
     for (dir, name, entry) in model_files() {
         let (model, f) = build(&dir, &name, &entry, &dev);
@@ -308,7 +308,7 @@ impl ParamVisitor for Grads<'_> {
 }
 
 #[test]
-fn a_training_step_matches_with_the_gradients_of_full_bptt() {
+fn parity_a_training_step_matches_with_the_gradients_of_full_bptt() {
     let dev = device().autodiff();
     for (dir, name, entry) in model_files() {
         let (mut model, f) = build(&dir, &name, &entry, &dev);
@@ -446,7 +446,7 @@ fn run_forecast(
 }
 
 #[test]
-fn the_forecasting_loop_matches_with_every_draw_replayed() {
+fn parity_the_forecasting_loop_matches_with_every_draw_replayed() {
     let dev = device();
     for (dir, name, entry) in model_files() {
         let (model, f) = build(&dir, &name, &entry, &dev);
@@ -470,7 +470,7 @@ fn the_forecasting_loop_matches_with_every_draw_replayed() {
 }
 
 #[test]
-fn crps_sample_replication_matches_the_reference_rows() {
+fn parity_crps_sample_replication_matches_the_reference_rows() {
     let dev = device();
     let mut checked = 0;
     for (dir, name, entry) in model_files() {

@@ -21,7 +21,7 @@ pub const PAPER_FIXTURES_ENV: &str = "DFORCE_PAPER_FIXTURES";
 #[derive(Debug, Error)]
 pub enum FixtureError {
     #[error(
-        "fixture directory {0} does not exist (set {FIXTURES_ENV} or restore tests/fixtures/reference)"
+        "fixture directory {0} does not exist (set {FIXTURES_ENV} for tests/fixtures/reference or {PAPER_FIXTURES_ENV} for tests/fixtures/paper, or restore them)"
     )]
     MissingDir(PathBuf),
     #[error("fixture directory {0} holds no manifest.json: it is empty or not a fixture set")]

@@ -31,7 +31,7 @@ fn within(what: &str, actual: f64, expected: f64, tol: &Value) {
 }
 
 #[test]
-fn crps_sum_estimators_match_every_case() {
+fn parity_crps_sum_estimators_match_every_case() {
     let dir = paper_dir().unwrap_or_else(|e| panic!("paper fixtures unavailable: {e}"));
     let manifest = read_json(&dir, "manifest.json").unwrap();
     let entry = &manifest["files"][FILE];
@@ -124,7 +124,7 @@ fn crps_sum_estimators_match_every_case() {
 }
 
 #[test]
-fn too_few_samples_for_the_branch_estimator_is_an_error() {
+fn parity_too_few_samples_for_the_branch_estimator_is_an_error() {
     let shape = SampleShape {
         samples: 10,
         steps: 1,

@@ -212,7 +212,7 @@ fn check_periods(fx: &Fixture, split: &str, batch: &WindowBatch) {
 }
 
 #[test]
-fn fixture_directory_is_present() {
+fn parity_fixture_directory_is_present() {
     let dir = paper_dir().expect(
         "the paper fixtures must exist (tests/fixtures/paper or DFORCE_PAPER_FIXTURES): a parity \
          suite that checks nothing must fail",
@@ -226,7 +226,7 @@ fn fixture_directory_is_present() {
 }
 
 #[test]
-fn derived_metadata_matches_the_branch() {
+fn parity_derived_metadata_matches_the_branch() {
     let fx = fixture();
     let dir = fx.entry["dataset_dir"].as_str().unwrap();
     let ds = GluonTsDataset::load(&fx.dir.join(dir)).unwrap();
@@ -253,7 +253,7 @@ fn derived_metadata_matches_the_branch() {
 }
 
 #[test]
-fn every_tensor_matches_the_reference() {
+fn parity_every_tensor_matches_the_reference() {
     let fx = fixture();
     let dir = fx.entry["dataset_dir"].as_str().unwrap();
     let p = pipeline(&fx, dir);

@@ -28,7 +28,6 @@ use super::media::write_fan_chart;
 use super::options::ForecastOptions;
 use super::paths::sample_paths;
 use crate::algorithm::{Evaluation, Stage, TaskContext, TaskError};
-use crate::metrics::MetricsLog;
 use crate::tensorboard::EventWriter;
 
 fn ts(e: impl std::fmt::Display) -> TaskError {
@@ -178,16 +177,7 @@ pub fn evaluate(
         ns,
         &mut tb,
     )?;
-    let mut log = MetricsLog::open(&ctx.run_dir.join("metrics.jsonl"), None)
-        .map_err(io("opening metrics.jsonl"))?;
-    log.log(step, &values)
-        .map_err(io("writing metrics.jsonl"))?;
-    for (k, v) in &values {
-        tb.scalar(k, step, *v as f32)
-            .map_err(io("writing the TensorBoard event file"))?;
-    }
-    tb.flush()
-        .map_err(io("writing the TensorBoard event file"))?;
+    crate::metrics::log_evaluation(ctx.run_dir, &mut tb, step, &values)?;
     let summary = format!(
         "{ns}: CRPS-sum {crps_sum:.4} on {} windows × {} sample paths ({:.1} s){baseline_line}; fan chart {}",
         windows.batch,

@@ -77,6 +77,36 @@ impl ForecastLayout {
     }
 }
 
+/// Takes `data_mean`, `data_std` and `embed.weight` from a checkpoint when it has them (each
+/// `(D,)`), into the layout's statistics and `embed`.
+///
+/// # Errors
+/// A tensor of another length than the dataset's series count.
+pub fn load_statistics(
+    sd: &dforce_nn::StateDict,
+    layout: &mut ForecastLayout,
+    embed: &mut Vec<f32>,
+) -> Result<(), crate::trainer::TrainError> {
+    let d = layout.x_dim;
+    for (name, target) in [
+        ("data_mean", &mut layout.mean),
+        ("data_std", &mut layout.std),
+        ("embed.weight", embed),
+    ] {
+        if let Some(t) = sd.tensors.get(name) {
+            if t.data.len() != d {
+                return Err(crate::trainer::TrainError::Invalid(format!(
+                    "{}: '{name}' has {} values but the dataset has {d} series",
+                    sd.path.display(),
+                    t.data.len()
+                )));
+            }
+            target.clone_from(&t.data);
+        }
+    }
+    Ok(())
+}
+
 /// One training batch, batch-major as the GluonTS loader yields it.
 #[derive(Debug, Clone)]
 pub struct ForecastBatch {

@@ -150,6 +150,23 @@ pub(crate) fn prepare(ctx: &TaskContext) -> Result<Prepared, TaskError> {
     })
 }
 
+/// The training windows of any backbone (`Algorithm::training_data`).
+pub(crate) fn training_data_of(
+    ctx: &TaskContext,
+    model: &impl Forecaster,
+) -> Result<TrainingData<ForecastBatch>, TaskError> {
+    let c = model.forecast_context()?;
+    let batch_size = TrainingSettings::from_config(ctx.cfg)?.batch_size;
+    Ok(data::training_data(
+        c.data.clone(),
+        &c.options,
+        batch_size,
+        ctx.settings.seed,
+        model.embed().to_vec(),
+        model.layout().external_cond_dim > 0,
+    ))
+}
+
 /// The context of a model, or the error of one built without it.
 pub(crate) fn context_of(c: Option<&ForecastContext>) -> Result<&ForecastContext, TaskError> {
     c.ok_or_else(|| {
@@ -188,16 +205,7 @@ impl Algorithm for Forecasting {
         ctx: &TaskContext,
         model: &ForecastModel,
     ) -> Result<TrainingData<ForecastBatch>, TaskError> {
-        let c = model.forecast_context()?;
-        let batch_size = TrainingSettings::from_config(ctx.cfg)?.batch_size;
-        Ok(data::training_data(
-            c.data.clone(),
-            &c.options,
-            batch_size,
-            ctx.settings.seed,
-            model.embed.clone(),
-            model.layout.external_cond_dim > 0,
-        ))
+        training_data_of(ctx, model)
     }
 
     fn save_mean_std_metadata(ctx: &TaskContext) -> Result<(), TaskError> {

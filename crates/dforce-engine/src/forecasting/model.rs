@@ -156,23 +156,7 @@ impl TrainableModel for ForecastModel {
         self.net.visit_params(&mut loader);
         self.visit_buffers(&mut loader);
         loader.finish(TRANSITION_PREFIX)?;
-        let d = self.layout.x_dim;
-        for (name, target) in [
-            ("data_mean", &mut self.layout.mean),
-            ("data_std", &mut self.layout.std),
-            ("embed.weight", &mut self.embed),
-        ] {
-            if let Some(t) = sd.tensors.get(name) {
-                if t.data.len() != d {
-                    return Err(TrainError::Invalid(format!(
-                        "{}: '{name}' has {} values but the dataset has {d} series",
-                        sd.path.display(),
-                        t.data.len()
-                    )));
-                }
-                target.clone_from(&t.data);
-            }
-        }
+        super::layout::load_statistics(sd, &mut self.layout, &mut self.embed)?;
         Ok(())
     }
 

@@ -84,22 +84,7 @@ impl TrainableModel for TransformerForecastModel {
         let mut loader = WeightLoader::new(sd, device);
         self.network.load(&mut loader, PREFIX);
         loader.finish(PREFIX)?;
-        let d = self.layout.x_dim;
-        for (name, target) in [
-            ("data_mean", &mut self.layout.mean),
-            ("data_std", &mut self.layout.std),
-        ] {
-            if let Some(t) = sd.tensors.get(name) {
-                if t.data.len() != d {
-                    return Err(TrainError::Invalid(format!(
-                        "{}: '{name}' has {} values but the dataset has {d} series",
-                        sd.path.display(),
-                        t.data.len()
-                    )));
-                }
-                target.clone_from(&t.data);
-            }
-        }
+        super::layout::load_statistics(sd, &mut self.layout, &mut self.embed)?;
         Ok(())
     }
 
@@ -248,16 +233,7 @@ impl Algorithm for TransformerForecasting {
         ctx: &TaskContext,
         model: &TransformerForecastModel,
     ) -> Result<TrainingData<ForecastBatch>, TaskError> {
-        let c = model.forecast_context()?;
-        let batch_size = crate::TrainingSettings::from_config(ctx.cfg)?.batch_size;
-        Ok(super::data::training_data(
-            c.data.clone(),
-            &c.options,
-            batch_size,
-            ctx.settings.seed,
-            model.embed.clone(),
-            false,
-        ))
+        super::training_data_of(ctx, model)
     }
 
     fn save_mean_std_metadata(ctx: &TaskContext) -> Result<(), TaskError> {

@@ -26,7 +26,6 @@ use super::media::{FrameShape, frame_means, psnr, rollout_gif, ssim};
 use super::{VideoLayout, VideoModel};
 use crate::algorithm::error::io;
 use crate::algorithm::{Stage, TaskContext, TaskError};
-use crate::metrics::MetricsLog;
 use crate::tensorboard::EventWriter;
 
 /// Per-frame scores of every clip rolled out, and the stability curves.
@@ -195,16 +194,7 @@ pub fn validate_video(
             scores.generated_frames as f64 / secs.max(1e-9),
         ),
     ]);
-    let mut log = MetricsLog::open(&ctx.run_dir.join("metrics.jsonl"), None)
-        .map_err(io("opening metrics.jsonl"))?;
-    log.log(step, &values)
-        .map_err(io("writing metrics.jsonl"))?;
-    for (k, v) in &values {
-        tb.scalar(k, step, *v as f32)
-            .map_err(io("writing the TensorBoard event file"))?;
-    }
-    tb.flush()
-        .map_err(io("writing the TensorBoard event file"))?;
+    crate::metrics::log_evaluation(ctx.run_dir, &mut tb, step, &values)?;
     let first = |c: &[f64], n: usize| finite_mean(c.iter().take(n));
     let last = |c: &[f64], n: usize| finite_mean(c.iter().rev().take(n));
     Ok(format!(
