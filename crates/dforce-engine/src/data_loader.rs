@@ -61,7 +61,8 @@ pub type BatchBuilder<B> = Arc<dyn Fn(&[usize]) -> B + Send + Sync>;
 pub struct Loader<B> {
     receivers: Vec<Receiver<(DataPosition, B)>>,
     next: usize,
-    handles: Vec<JoinHandle<()>>,
+    /// `None` once joined.
+    handles: Vec<Option<JoinHandle<()>>>,
 }
 
 impl<B: Send + 'static> Loader<B> {
@@ -75,11 +76,11 @@ impl<B: Send + 'static> Loader<B> {
     ) -> Self {
         let workers = workers.max(1);
         let mut receivers = Vec::with_capacity(workers);
-        let mut handles = Vec::with_capacity(workers);
+        let mut handles: Vec<Option<JoinHandle<()>>> = Vec::with_capacity(workers);
         for w in 0..workers {
             let (tx, rx) = sync_channel(prefetch.max(1));
             let build = build.clone();
-            handles.push(std::thread::spawn(move || {
+            handles.push(Some(std::thread::spawn(move || {
                 let mut pos = start;
                 let mut order = plan.order(pos.epoch);
                 let per_epoch = plan.batches_per_epoch();
@@ -107,7 +108,7 @@ impl<B: Send + 'static> Loader<B> {
                     j += 1;
                     pos.batch += 1;
                 }
-            }));
+            })));
             receivers.push(rx);
         }
         Self {
@@ -117,11 +118,32 @@ impl<B: Send + 'static> Loader<B> {
         }
     }
 
-    /// The next batch and the position it was taken from.
-    pub fn next_batch(&mut self) -> Option<(DataPosition, B)> {
-        let item = self.receivers[self.next].recv().ok();
+    /// The next batch and the position it was taken from. The stream never ends (epochs
+    /// follow each other), so a closed channel means its worker died.
+    ///
+    /// # Errors
+    /// The worker building this batch panicked; the message carries its panic message (a
+    /// dataset's bug or bad input must stop training loudly, never look like the end of data).
+    pub fn next_batch(&mut self) -> Result<(DataPosition, B), String> {
+        let w = self.next;
         self.next = (self.next + 1) % self.receivers.len();
-        item
+        match self.receivers[w].recv() {
+            Ok(item) => Ok(item),
+            Err(_) => {
+                let why = match self.handles.get_mut(w).and_then(Option::take) {
+                    Some(h) => match h.join() {
+                        Err(payload) => payload
+                            .downcast_ref::<&str>()
+                            .map(|s| s.to_string())
+                            .or_else(|| payload.downcast_ref::<String>().cloned())
+                            .unwrap_or_else(|| "a panic without a message".into()),
+                        Ok(()) => "it stopped".into(),
+                    },
+                    None => "it had already failed".into(),
+                };
+                Err(format!("data-loader worker {w} died: {why}"))
+            }
+        }
     }
 }
 
@@ -129,7 +151,7 @@ impl<B> Drop for Loader<B> {
     fn drop(&mut self) {
         // Closing the receivers makes every worker's next send fail, so they exit.
         self.receivers.clear();
-        for h in self.handles.drain(..) {
+        for h in self.handles.drain(..).flatten() {
             let _ = h.join();
         }
     }
@@ -180,6 +202,25 @@ mod tests {
             }
         }
         assert_eq!(merged, reference);
+    }
+
+    #[test]
+    fn a_worker_panic_is_an_error_that_names_it_not_the_end_of_data() {
+        let plan = BatchPlan {
+            items: 8,
+            batch_size: 2,
+            shuffle: false,
+            seed: 0,
+        };
+        let build: BatchBuilder<Vec<usize>> = Arc::new(|i: &[usize]| {
+            assert!(!i.contains(&5), "item 5 is corrupt");
+            i.to_vec()
+        });
+        let mut loader = Loader::start(plan, DataPosition::default(), ONE, 1, 1, build);
+        assert_eq!(loader.next_batch().unwrap().1, vec![0, 1]);
+        assert_eq!(loader.next_batch().unwrap().1, vec![2, 3]);
+        let err = loader.next_batch().unwrap_err();
+        assert!(err.contains("item 5 is corrupt"), "{err}");
     }
 
     #[test]

@@ -286,10 +286,9 @@ pub fn train<M: TrainableModel>(
             if stop {
                 break;
             }
-            let Some((at, batch)) = loader.next_batch() else {
-                stop = true;
-                break;
-            };
+            let (at, batch) = loader
+                .next_batch()
+                .map_err(|why| TrainError::Invalid(format!("reading the training data: {why}")))?;
             if s.max_epochs.is_some_and(|m| at.epoch >= m) {
                 stop = true;
                 break;
