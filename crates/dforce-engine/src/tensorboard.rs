@@ -180,4 +180,17 @@ mod tests {
         // The CRC-32C check value of "123456789" (RFC 3720).
         assert_eq!(crc32c(b"123456789"), 0xE306_9283);
     }
+
+    #[test]
+    fn writers_created_in_the_same_second_never_share_a_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut a = EventWriter::create(dir.path()).unwrap();
+        a.scalar("x", 1, 1.0).unwrap();
+        a.flush().unwrap();
+        let size_a = std::fs::metadata(a.path()).unwrap().len();
+        let b = EventWriter::create(dir.path()).unwrap();
+        assert_ne!(a.path(), b.path());
+        // The first file was not truncated by the second writer.
+        assert_eq!(std::fs::metadata(a.path()).unwrap().len(), size_a);
+    }
 }
