@@ -203,7 +203,10 @@ pub fn evaluation_weights(ctx: &TaskContext) -> Result<PathBuf, TaskError> {
     }
     match &ctx.load {
         Some(path) if path.is_file() => Ok(path.clone()),
-        Some(path) if path.is_dir() => checkpoint::latest(path).ok_or_else(|| {
+        // A run directory: its best checkpoint when a metric was monitored, else its newest.
+        Some(path) if path.is_dir() => super::early_stopping::best_checkpoint(path)
+            .or_else(|| checkpoint::latest(path))
+            .ok_or_else(|| {
             TaskError::Invalid(format!(
                 "load={}: that directory has no checkpoint in checkpoints/",
                 path.display()
