@@ -388,3 +388,57 @@ impl TransitionMlp {
         h
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The branch's time-series model (`df_prediction`: z 1024, ns 64, 1 MLP layer, 4 GRU
+    /// cells) for each paper dataset's series count D: parameter counts measured on the
+    /// reference's own modules (spec `reference-paper-branch.md` §1.9), which include the
+    /// observation head `x_from_z` (z·D + D) and the untrained `embed` (D).
+    #[test]
+    fn parameter_counts_match_the_branch_for_every_paper_dataset() {
+        for (d, expected) in [
+            (8, 6_531_216),
+            (137, 6_927_762),
+            (370, 7_644_004),
+            (963, 9_466_886),
+            (1214, 10_238_460),
+            (2000, 12_654_624),
+        ] {
+            let c = TransitionMlpConfig {
+                z_dim: 1024,
+                x_dim: d,
+                external_cond_dim: 0,
+                network_size: 64,
+                num_gru_layers: 4,
+                num_mlp_layers: 1,
+            };
+            assert_eq!(c.num_params() + 1024 * d + d + d, expected, "D = {d}");
+        }
+    }
+
+    #[test]
+    fn sizes_the_reference_cannot_build_are_refused_by_key() {
+        let base = TransitionMlpConfig {
+            z_dim: 30,
+            x_dim: 4,
+            external_cond_dim: 0,
+            network_size: 8,
+            num_gru_layers: 4,
+            num_mlp_layers: 1,
+        };
+        let device = Device::default();
+        let err = base.init(&device).unwrap_err().to_string();
+        assert!(err.contains("num_gru_layers"), "{err}");
+        let none = TransitionMlpConfig {
+            num_gru_layers: 0,
+            num_mlp_layers: 0,
+            z_dim: 32,
+            ..base
+        };
+        let err = none.init(&device).unwrap_err().to_string();
+        assert!(err.contains("num_mlp_layers"), "{err}");
+    }
+}

@@ -3,15 +3,19 @@
 use anyhow::Result;
 use dforce_config::Value;
 use dforce_engine::algorithm::{Algorithm, registry};
+use dforce_engine::forecasting::{Backbone, ForecastOptions, Forecasting};
 use dforce_engine::networks;
 use dforce_engine::planning::{Planning, PlanningLayout};
-use dforce_nn::{TimeEmbType, TransformerConfig, Unet3dConfig};
+use dforce_nn::{TimeEmbType, TransformerConfig, TransitionMlpConfig, Unet3dConfig};
 
 /// The network of a configuration.
 #[derive(Debug, Clone)]
 pub enum NetworkSpec {
     Transformer(TransformerConfig),
     Unet3d(Unet3dConfig),
+    /// The paper branch's recurrent network (`df_prediction`, `algorithm.backbone=recurrent`),
+    /// with its observation head `x_from_z`.
+    TransitionMlp(TransitionMlpConfig),
 }
 
 impl NetworkSpec {
@@ -23,6 +27,21 @@ impl NetworkSpec {
                 let layout = PlanningLayout::from_config(cfg)?;
                 Self::Transformer(networks::planning_transformer(cfg, &layout)?)
             }
+            Forecasting::NAME => {
+                let options = ForecastOptions::from_config(cfg)?;
+                match &options.backbone {
+                    Backbone::Recurrent => Self::TransitionMlp(options.network),
+                    Backbone::Transformer(t) => Self::Transformer(TransformerConfig {
+                        x_dim: options.spec.target_dim,
+                        external_cond_dim: 0,
+                        size: t.network_size,
+                        num_layers: t.num_layers,
+                        nhead: t.attn_heads,
+                        dim_feedforward: t.dim_feedforward,
+                        causal: true,
+                    }),
+                }
+            }
             _ => Self::Unet3d(networks::video_unet(cfg)?),
         })
     }
@@ -31,13 +50,28 @@ impl NetworkSpec {
         match self {
             Self::Transformer(c) => c.num_params(),
             Self::Unet3d(c) => c.num_params(),
+            // + x_from_z: Linear(z → x).
+            Self::TransitionMlp(c) => c.num_params() + c.z_dim * c.x_dim + c.x_dim,
         }
     }
 
     pub fn describe(&self) -> String {
         match self {
+            Self::TransitionMlp(c) => format!(
+                "recurrent TransitionMlp: {} series per token, latent {}, level embedding {}, {} MLP layer(s), {} GRU cell(s), {}",
+                c.x_dim,
+                c.z_dim,
+                c.network_size,
+                c.num_mlp_layers,
+                c.num_gru_layers,
+                if c.external_cond_dim > 0 {
+                    format!("covariates of width {}", c.external_cond_dim)
+                } else {
+                    "no covariates".into()
+                }
+            ),
             Self::Transformer(c) => format!(
-                "planning Transformer: token size {} (frame_stack × per-frame), width {}, {} layers, {} heads, feed-forward {}, {}",
+                "Transformer: token size {} (frame_stack × per-frame), width {}, {} layers, {} heads, feed-forward {}, {}",
                 c.x_dim,
                 c.size,
                 c.num_layers,
