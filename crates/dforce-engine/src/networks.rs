@@ -15,7 +15,8 @@ fn missing(key: &str, e: impl std::fmt::Display) -> SettingsError {
     }
 }
 
-fn positive(cfg: &Value, key: &str) -> Result<usize, SettingsError> {
+/// A positive integer setting, refused by key otherwise (never clamped).
+pub fn positive(cfg: &Value, key: &str) -> Result<usize, SettingsError> {
     let v = cfg.get_i64(key).map_err(|e| missing(key, e))?;
     usize::try_from(v)
         .ok()
@@ -25,6 +26,16 @@ fn positive(cfg: &Value, key: &str) -> Result<usize, SettingsError> {
             got: v.to_string(),
             reason: "it must be a positive integer".into(),
         })
+}
+
+/// A non-negative integer setting, refused by key otherwise (never clamped).
+pub fn non_negative(cfg: &Value, key: &str) -> Result<usize, SettingsError> {
+    let v = cfg.get_i64(key).map_err(|e| missing(key, e))?;
+    usize::try_from(v).map_err(|_| SettingsError::Range {
+        key: key.into(),
+        got: v.to_string(),
+        reason: "it must be an integer ≥ 0".into(),
+    })
 }
 
 fn uints(cfg: &Value, key: &str) -> Result<Vec<usize>, SettingsError> {
@@ -53,9 +64,7 @@ pub fn planning_transformer(
     let a = |k: &str| format!("{ARCH}.{k}");
     Ok(TransformerConfig {
         x_dim: layout.token_dim(),
-        external_cond_dim: cfg
-            .get_i64("algorithm.external_cond_dim")
-            .map_or(0, |v| v.max(0) as usize),
+        external_cond_dim: non_negative(cfg, "algorithm.external_cond_dim")?,
         size: positive(cfg, &a("network_size"))?,
         num_layers: positive(cfg, &a("num_layers"))?,
         nhead: positive(cfg, &a("attn_heads"))?,

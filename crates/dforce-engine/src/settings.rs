@@ -532,6 +532,33 @@ mod tests {
     }
 
     #[test]
+    fn sizes_out_of_range_are_refused_by_key_never_clamped() {
+        let planning = |extra: &str| {
+            job(&[
+                "experiment=exp_planning",
+                "algorithm=df_planning",
+                "dataset=maze2d_medium",
+                "+name=x",
+                extra,
+            ])
+        };
+        let err =
+            crate::planning::PlanningLayout::from_config(&planning("algorithm.frame_stack=-2"))
+                .unwrap_err()
+                .to_string();
+        assert!(
+            err.contains("algorithm.frame_stack") && err.contains("-2"),
+            "{err}"
+        );
+        let cfg = planning("algorithm.external_cond_dim=-1");
+        let layout = crate::planning::PlanningLayout::from_config(&cfg).unwrap();
+        let err = crate::networks::planning_transformer(&cfg, &layout)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("algorithm.external_cond_dim"), "{err}");
+    }
+
+    #[test]
     fn ill_typed_values_name_key_and_fix() {
         let cases = [
             (

@@ -243,12 +243,6 @@ impl PlanningLayout {
                     hint: e.to_string(),
                 })
         };
-        let int = |key: &str| -> Result<i64, SettingsError> {
-            cfg.get_i64(key).map_err(|e| SettingsError::Missing {
-                key: key.into(),
-                hint: e.to_string(),
-            })
-        };
         let (obs_mean, obs_std) = (
             list("algorithm.observation_mean")?,
             list("algorithm.observation_std")?,
@@ -284,8 +278,8 @@ impl PlanningLayout {
             });
         }
         let use_reward = cfg.get_bool("algorithm.use_reward").unwrap_or(false);
-        let fs = int("algorithm.frame_stack")?.max(1) as usize;
-        let episode_len = int("algorithm.episode_len")?.max(1) as usize;
+        let fs = crate::networks::positive(cfg, "algorithm.frame_stack")?;
+        let episode_len = crate::networks::positive(cfg, "algorithm.episode_len")?;
         if !episode_len.is_multiple_of(fs) {
             return Err(SettingsError::Range {
                 key: "algorithm.episode_len".into(),
