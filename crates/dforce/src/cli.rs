@@ -59,7 +59,7 @@ pub struct RunArgs {
     #[arg(long, value_name = "DIR")]
     pub config_dir: Option<PathBuf>,
     /// Hydra-style overrides (see below).
-    #[arg(value_name = "OVERRIDES", allow_hyphen_values = true)]
+    #[arg(value_name = "OVERRIDES")]
     pub overrides: Vec<String>,
 }
 

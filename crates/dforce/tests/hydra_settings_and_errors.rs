@@ -54,6 +54,25 @@ fn run_dir_is_resolved_against_the_job_config() {
     assert!(overrides.contains("- +name=abc"), "{overrides}");
 }
 
+/// Hydra reads its flags anywhere on the command line: `python main.py +name=x --cfg job
+/// --resolve` prints the job config as `--cfg job --resolve +name=x` does.
+#[test]
+fn flags_after_overrides_are_flags() {
+    let dir = tempfile::tempdir().unwrap();
+    let after = dforce(
+        dir.path(),
+        &["+name=x", "seed=7", "--cfg", "job", "--resolve"],
+    );
+    let before = dforce(
+        dir.path(),
+        &["--cfg", "job", "--resolve", "+name=x", "seed=7"],
+    );
+    let err = String::from_utf8_lossy(&after.stderr);
+    assert!(after.status.success(), "{err}");
+    assert_eq!(after.stdout, before.stdout);
+    assert!(String::from_utf8_lossy(&after.stdout).contains("seed: 7"));
+}
+
 /// `hydra.output_subdir=null` saves no configs; `hydra.job.chdir=true` makes relative paths
 /// of the job relative to the run directory (Hydra changes the working directory).
 #[test]
