@@ -49,7 +49,7 @@ fn misspelled_key_names_the_closest_key() {
 fn misspelled_option_lists_the_options() {
     assert_eq!(
         error(&["dataset=maze2d_meduim"]),
-        "Could not load 'dataset/maze2d_meduim': config group 'dataset' has no option 'maze2d_meduim'. Did you mean 'maze2d_medium'? Available options: base_dataset, base_video, maze2d_large, maze2d_medium, maze2d_umaze, video_dmlab, video_maze3d, video_maze3d_small, video_minecraft"
+        "Could not load 'dataset/maze2d_meduim': config group 'dataset' has no option 'maze2d_meduim'. Did you mean 'maze2d_medium'? Available options: base_dataset, base_timeseries, base_video, maze2d_large, maze2d_medium, maze2d_umaze, ts_electricity, ts_exchange, ts_gluonts_case, ts_nyc_weather, ts_solar, ts_taxi, ts_traffic, ts_wikipedia, video_dmlab, video_maze3d, video_maze3d_small, video_minecraft"
     );
     let e = error(&["experiment=exp_planing"]);
     assert!(e.contains("Did you mean 'exp_planning'?"), "{e}");
