@@ -239,6 +239,65 @@ fn leak_free_covariates_never_read_the_future() {
     );
 }
 
+#[test]
+fn monitors_are_checked_first_and_stale_best_checkpoints_are_not_reused() {
+    let typo = config(
+        &gluonts_dataset(),
+        &["experiment.training.early_stopping.monitor=validation/crsp_sum"],
+    );
+    let err = registry::check_config(Forecasting::NAME, &typo)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("validation/crsp_sum") && err.contains("validation/crps_sum"),
+        "{err}"
+    );
+    // A best checkpoint left in the run directory by an earlier run is removed by a fresh
+    // training, so the test task evaluates this run's weights.
+    let tmp = tempfile::tempdir().unwrap();
+    let run_dir = tmp.path().join("run");
+    let stale = run_dir.join("checkpoints/best/step=999.safetensors");
+    write(&stale, "not this run's");
+    let cfg = config(&gluonts_dataset(), &[]);
+    run(&cfg, &run_dir, Task::Training).unwrap();
+    assert!(!stale.exists(), "the stale best checkpoint is gone");
+}
+
+/// The statistics files the model reads are refused when not finite, and the
+/// `save_mean_std_metadata` task rewrites them from the training range (never from themselves).
+#[test]
+fn statistics_files_are_checked_and_rewritten_by_the_save_task() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mean = tmp.path().join("stats/data_mean.npy");
+    let std = tmp.path().join("stats/data_std.npy");
+    let paths = [
+        format!("dataset.data_mean={}", mean.display()),
+        format!("dataset.data_std={}", std.display()),
+        format!(
+            "dataset.metadata={}",
+            tmp.path().join("stats/metadata.json").display()
+        ),
+    ];
+    let extra: Vec<&str> = paths.iter().map(String::as_str).collect();
+    let cfg = config(&gluonts_dataset(), &extra);
+    // A NaN mean, as the branch writes for a series with a gap in its training range.
+    let mut npy = dforce_io::npz::encode_npy_header("<f4", &[4]);
+    for v in [f32::NAN, 1.0, 2.0, 3.0] {
+        npy.extend_from_slice(&v.to_le_bytes());
+    }
+    write_bytes(&mean, &npy);
+    write_bytes(&std, &npy);
+    let err = run(&cfg, &tmp.path().join("run"), Task::Training).unwrap_err();
+    assert!(err.contains("data_mean") && err.contains("NaN"), "{err}");
+    run(&cfg, &tmp.path().join("run"), Task::SaveMeanStdMetadata).unwrap();
+    run(&cfg, &tmp.path().join("run2"), Task::Training).unwrap();
+}
+
+fn write_bytes(path: &Path, bytes: &[u8]) {
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(path, bytes).unwrap();
+}
+
 fn write(path: &Path, text: &str) {
     std::fs::create_dir_all(path.parent().unwrap()).unwrap();
     std::fs::write(path, text).unwrap();

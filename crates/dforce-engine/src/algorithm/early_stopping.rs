@@ -109,6 +109,68 @@ impl EarlyStopping {
         })
     }
 
+    /// The metrics the callbacks monitor (to check against what the algorithm reports).
+    pub fn monitored(&self) -> Vec<&str> {
+        self.stop
+            .iter()
+            .map(|(k, _, _)| k.as_str())
+            .chain(self.best.iter().map(|(k, _)| k.as_str()))
+            .collect()
+    }
+
+    /// Checks, before anything runs, that every monitored metric is one the algorithm
+    /// reports (`reported`), so a typo does not end training at its first validation.
+    ///
+    /// # Errors
+    /// A monitored key the algorithm does not report; the message lists those it does.
+    pub fn check_monitors(&self, reported: &[String]) -> Result<(), TaskError> {
+        for key in self.monitored() {
+            if !reported.iter().any(|r| r == key) {
+                return Err(TaskError::Invalid(format!(
+                    "experiment.training.early_stopping.monitor / checkpointing.monitor = {key}: \
+                     this algorithm's validation does not report it; it reports {}",
+                    if reported.is_empty() {
+                        "no metric to monitor".to_string()
+                    } else {
+                        reported.join(", ")
+                    }
+                )));
+            }
+        }
+        Ok(())
+    }
+
+    /// Prepares the run directory's best checkpoint for a training task: a fresh run
+    /// removes a best checkpoint left by an earlier run in the same directory (it would be
+    /// evaluated instead of this run's); a resumed run continues from it, taking its value as
+    /// the best so far (patience restarts at the resume).
+    pub fn start(&mut self, run_dir: &Path, resuming: bool) {
+        let dir = best_dir(run_dir);
+        if !resuming {
+            let _ = std::fs::remove_dir_all(&dir);
+            return;
+        }
+        let Some(path) = best_checkpoint(run_dir) else {
+            return;
+        };
+        let Ok(sd) = dforce_nn::StateDict::load(&path) else {
+            return;
+        };
+        let value = sd
+            .metadata
+            .get("monitor_value")
+            .and_then(|v| v.parse::<f64>().ok());
+        let key = sd.metadata.get("monitor").cloned();
+        if let (Some(v), Some(k)) = (value, key) {
+            if self.best.as_ref().is_some_and(|(m, _)| *m == k) {
+                self.best_value = Some(v);
+            }
+            if self.stop.as_ref().is_some_and(|(m, _, _)| *m == k) {
+                self.stop_best = Some(v);
+            }
+        }
+    }
+
     /// Whether any callback is on.
     pub fn is_active(&self) -> bool {
         self.stop.is_some() || self.best.is_some()

@@ -126,6 +126,12 @@ pub trait Algorithm {
         Ok(())
     }
 
+    /// The metric keys its validation reports that early stopping / the best checkpoint may
+    /// monitor (e.g. `validation/crps_sum`). Default: none.
+    fn monitorable_metrics(_cfg: &Value) -> Vec<String> {
+        Vec::new()
+    }
+
     /// Builds a freshly initialised model on `device` from the composed config (the caller
     /// seeds the device first, so initial weights follow the run's seed).
     ///

@@ -50,15 +50,21 @@ pub fn implementation(cfg: &Value) -> Result<&'static str, TaskError> {
 /// # Errors
 /// An unknown name, or the first invalid value.
 pub fn check_config(name: &str, cfg: &Value) -> Result<(), TaskError> {
+    let early = super::EarlyStopping::from_config(cfg)?;
     match name {
-        Planning::NAME => Planning::check_config(cfg),
-        Video::NAME => Video::check_config(cfg),
-        Forecasting::NAME => Forecasting::check_config(cfg),
+        Planning::NAME => checked::<Planning>(cfg, &early),
+        Video::NAME => checked::<Video>(cfg, &early),
+        Forecasting::NAME => checked::<Forecasting>(cfg, &early),
         other => Err(TaskError::Invalid(format!(
             "algorithm '{other}' has no implementation; the algorithms are {}",
             ALGORITHMS.join(", ")
         ))),
     }
+}
+
+fn checked<A: Algorithm>(cfg: &Value, early: &super::EarlyStopping) -> Result<(), TaskError> {
+    A::check_config(cfg)?;
+    early.check_monitors(&A::monitorable_metrics(cfg))
 }
 
 /// Runs `task` of the algorithm named `name` (one of [`ALGORITHMS`]).

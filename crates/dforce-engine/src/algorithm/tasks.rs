@@ -54,6 +54,9 @@ fn training<A: Algorithm>(ctx: &TaskContext) -> Result<(), TaskError> {
     }
     let TrainingData { items, build } = A::training_data(ctx, &model)?;
     let mut early = EarlyStopping::from_config(cfg)?;
+    if ctx.parallel.is_root() {
+        early.start(ctx.run_dir, ctx.resume.is_some());
+    }
     let mut validate = |m: &mut A::Model, step: u64| -> Result<Verdict, TrainError> {
         let failed = |e: TaskError| {
             TrainError::Invalid(format!("validation: {}", dforce_core::error_chain(&e)))

@@ -201,7 +201,21 @@ pub fn statistics_files(
                 values.len()
             )));
         }
+        if let Some(bad) = values.iter().find(|v| !v.is_finite()) {
+            return Err(TaskError::Invalid(format!(
+                "{} ({key}) holds {bad}: statistics must be finite (a NaN in the training range \
+                 with reference_compat.nan_statistics=True?); rerun the save_mean_std_metadata \
+                 task to rewrite it",
+                path.display()
+            )));
+        }
         Ok(Some(values.into_iter().map(|v| v as f32).collect()))
     };
-    Ok(read("dataset.data_mean")?.zip(read("dataset.data_std")?))
+    Ok(read("dataset.data_mean")?
+        .zip(read("dataset.data_std")?)
+        .map(|(mean, std)| {
+            // As the branch clamps the standard deviation it computes.
+            let std = std.into_iter().map(|s| s.max(1e-7)).collect();
+            (mean, std)
+        }))
 }

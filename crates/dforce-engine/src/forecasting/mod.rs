@@ -99,11 +99,26 @@ pub(crate) struct Prepared {
 }
 
 /// Reads the settings, opens the dataset and derives the layout (shared by both backbones).
+/// The statistics are the files `dataset.data_mean/std` when they exist (what the branch's
+/// model reads), else those of the training range.
 pub(crate) fn prepare(ctx: &TaskContext) -> Result<Prepared, TaskError> {
+    prepare_with(ctx, true)
+}
+
+/// As [`prepare`]; `statistics_files = false` keeps the training range's statistics (what
+/// `save_mean_std_metadata` writes, so a stale file can always be rewritten).
+pub(crate) fn prepare_with(
+    ctx: &TaskContext,
+    statistics_files: bool,
+) -> Result<Prepared, TaskError> {
     let options = ForecastOptions::from_config(ctx.cfg)?;
     let mut prepared = data::open(&options)?;
-    // Statistics files the branch's model reads (`dataset.data_mean/std`), when present.
-    if let Some((mean, std)) = data::statistics_files(ctx.cfg, prepared.spec.target_dim)? {
+    let files = if statistics_files {
+        data::statistics_files(ctx.cfg, prepared.spec.target_dim)?
+    } else {
+        None
+    };
+    if let Some((mean, std)) = files {
         let differs = mean
             .iter()
             .chain(&std)
@@ -167,6 +182,17 @@ pub(crate) fn training_data_of(
     ))
 }
 
+/// The validation metrics of both backbones (`eval.rs`); `crps_sum_branch` needs ≥ 20 paths.
+pub(crate) fn monitorable(cfg: &Value) -> Vec<String> {
+    let mut keys = vec!["crps_sum", "crps", "nd", "nrmse", "nd_sum"];
+    if ForecastOptions::from_config(cfg).is_ok_and(|o| o.samples >= 20) {
+        keys.push("crps_sum_branch");
+    }
+    keys.into_iter()
+        .map(|k| format!("validation/{k}"))
+        .collect()
+}
+
 /// The context of a model, or the error of one built without it.
 pub(crate) fn context_of(c: Option<&ForecastContext>) -> Result<&ForecastContext, TaskError> {
     c.ok_or_else(|| {
@@ -181,6 +207,10 @@ impl Algorithm for Forecasting {
 
     fn check_config(cfg: &Value) -> Result<(), TaskError> {
         ForecastOptions::from_config(cfg).map(drop)
+    }
+
+    fn monitorable_metrics(cfg: &Value) -> Vec<String> {
+        monitorable(cfg)
     }
 
     fn build_model(ctx: &TaskContext, device: &Device) -> Result<ForecastModel, TaskError> {
@@ -209,7 +239,7 @@ impl Algorithm for Forecasting {
     }
 
     fn save_mean_std_metadata(ctx: &TaskContext) -> Result<(), TaskError> {
-        let p = prepare(ctx)?;
+        let p = prepare_with(ctx, false)?;
         data::save_mean_std_metadata(ctx.cfg, &p.context.data)
     }
 

@@ -3,6 +3,10 @@
 //!
 //! Every key of those files is either honoured with the paper branch's meaning or, where
 //! dforce does not implement a value, refused with a message naming the key and what works.
+//! With `backbone=transformer` the recurrent network's own keys (`z_shape`,
+//! `diffusion.network_size`, `num_gru_layers`, `num_mlp_layers`, `chunk_size`, `use_snr`,
+//! `use_cum_snr`, `cum_snr_decay`) do not apply: the Transformer's are
+//! `algorithm.transformer.*`, and it is trained with v1.5's min-SNR weights.
 
 use std::path::PathBuf;
 
@@ -341,16 +345,35 @@ impl ForecastOptions {
             return Err(invalid(&d("ddim_sampling_eta"), eta, "must lie in [0, 1]"));
         }
         let decay = float(cfg, &d("cum_snr_decay"))?;
+        if !(0.0..=1.0).contains(&decay) {
+            return Err(invalid(&d("cum_snr_decay"), decay, "must lie in [0, 1]"));
+        }
+        let positive_float = |key: String, what: &str| -> Result<f64, TaskError> {
+            let v = float(cfg, &key)?;
+            if v > 0.0 {
+                Ok(v)
+            } else {
+                Err(invalid(&key, v, what))
+            }
+        };
+        let clip_noise = positive_float(
+            d("clip_noise"),
+            "must be > 0 (every Gaussian draw is clamped to ±clip_noise)",
+        )?;
+        let snr_clip = positive_float(
+            d("snr_clip"),
+            "must be > 0 (it scales every loss weight; 0 would make the loss 0)",
+        )?;
         let diffusion = TransitionDiffusionConfig {
             schedule,
             objective,
             timesteps,
             sampling_timesteps,
             eta,
-            clip_noise: float(cfg, &d("clip_noise"))?,
+            clip_noise,
             use_snr: cfg.get_bool(&d("use_snr"))?,
             use_cum_snr: cfg.get_bool(&d("use_cum_snr"))?,
-            snr_clip: float(cfg, &d("snr_clip"))?,
+            snr_clip,
             cum_snr_decay: decay,
             p2_loss_weight_gamma: float(cfg, &d("p2_loss_weight_gamma"))?,
             p2_loss_weight_k: float(cfg, &d("p2_loss_weight_k"))?,

@@ -237,7 +237,7 @@ impl Algorithm for TransformerForecasting {
     }
 
     fn save_mean_std_metadata(ctx: &TaskContext) -> Result<(), TaskError> {
-        let p = prepare(ctx)?;
+        let p = super::prepare_with(ctx, false)?;
         super::data::save_mean_std_metadata(ctx.cfg, &p.context.data)
     }
 
