@@ -19,16 +19,21 @@ cases=(
 scratch=$(mktemp -d)
 trap 'rm -rf "$scratch"' EXIT
 failed=0
-for c in "${cases[@]}"; do
-  set -- $c
+# perturb VAR SRC LABEL FILE KEY: nudge KEY of SRC/FILE in a scratch copy, point VAR at it,
+# and require `cargo test parity` to fail.
+perturb() {
+  local var=$1 src=$2 label=$3
   rm -rf "$scratch/fx"
-  python3 scripts/perturb_fixture.py "$src" "$scratch/fx" "$1" "$2" >/dev/null
-  if DFORCE_REFERENCE_FIXTURES="$scratch/fx" cargo test -q --workspace parity >/dev/null 2>&1; then
-    echo "NOT DETECTED: perturbing $1 $2 left 'cargo test parity' green"
+  python3 scripts/perturb_fixture.py "$src" "$scratch/fx" "$4" "$5" >/dev/null
+  if env "$var=$scratch/fx" cargo test -q --workspace parity >/dev/null 2>&1; then
+    echo "NOT DETECTED: perturbing $label$4 $5 left 'cargo test parity' green"
     failed=1
   else
-    echo "detected: $1 $2"
+    echo "detected: $label$4 $5"
   fi
+}
+for c in "${cases[@]}"; do
+  perturb DFORCE_REFERENCE_FIXTURES "$src" "" $c
 done
 # The paper branch's fixtures (time series): the same through DFORCE_PAPER_FIXTURES.
 paper_cases=(
@@ -39,15 +44,7 @@ paper_cases=(
   "crps.safetensors uniform.gluonts_m_sum_mean_wQuantileLoss"
 )
 for c in "${paper_cases[@]}"; do
-  set -- $c
-  rm -rf "$scratch/fx"
-  python3 scripts/perturb_fixture.py tests/fixtures/paper "$scratch/fx" "$1" "$2" >/dev/null
-  if DFORCE_PAPER_FIXTURES="$scratch/fx" cargo test -q --workspace parity >/dev/null 2>&1; then
-    echo "NOT DETECTED: perturbing paper/$1 $2 left 'cargo test parity' green"
-    failed=1
-  else
-    echo "detected: paper/$1 $2"
-  fi
+  perturb DFORCE_PAPER_FIXTURES tests/fixtures/paper "paper/" $c
 done
 # An empty fixture directory is a failure, not a skip.
 mkdir -p "$scratch/empty"

@@ -159,6 +159,13 @@ struct ItemMetrics {
     coverage: Vec<f64>,
 }
 
+/// The sorted-sample index GluonTS's `SampleForecast.quantile` reads for quantile `q` of
+/// `samples` paths: `round((S − 1)·q)`, half to even (numpy's `np.quantile(…,
+/// method="lower")` is not it; GluonTS sorts and indexes).
+pub fn sample_quantile_index(samples: usize, q: f64) -> usize {
+    (samples.saturating_sub(1) as f64 * q).round_ties_even() as usize
+}
+
 /// One item: `forecast (S, T)` and `target (T)` (NaN = missing, ignored as GluonTS'
 /// `ignore_invalid_values` does).
 fn item_metrics(
@@ -170,9 +177,9 @@ fn item_metrics(
     let steps = target.len();
     let idx: Vec<usize> = quantiles
         .iter()
-        .map(|&q| ((s_count - 1) as f64 * q).round_ties_even() as usize)
+        .map(|&q| sample_quantile_index(s_count, q))
         .collect();
-    let median = (((s_count - 1) as f64) * 0.5).round_ties_even() as usize;
+    let median = sample_quantile_index(s_count, 0.5);
     let mut col = vec![0f32; s_count];
     let mut valid = 0usize;
     let (mut se, mut abs_err) = (0f64, 0f64);

@@ -31,15 +31,9 @@ impl NetworkSpec {
                 let options = ForecastOptions::from_config(cfg)?;
                 match &options.backbone {
                     Backbone::Recurrent => Self::TransitionMlp(options.network),
-                    Backbone::Transformer(t) => Self::Transformer(TransformerConfig {
-                        x_dim: options.spec.target_dim,
-                        external_cond_dim: 0,
-                        size: t.network_size,
-                        num_layers: t.num_layers,
-                        nhead: t.attn_heads,
-                        dim_feedforward: t.dim_feedforward,
-                        causal: true,
-                    }),
+                    Backbone::Transformer(t) => {
+                        Self::Transformer(t.network(options.spec.target_dim))
+                    }
                 }
             }
             _ => Self::Unet3d(networks::video_unet(cfg)?),

@@ -107,6 +107,23 @@ pub fn load_statistics(
     Ok(())
 }
 
+/// Inserts `data_mean`, `data_std` (`(D,)`) and `embed.weight` (`(D, 1)`) into a state dict,
+/// the counterpart of [`load_statistics`].
+pub fn insert_statistics(
+    t: &mut std::collections::BTreeMap<String, dforce_nn::HostTensor>,
+    layout: &ForecastLayout,
+    embed: &[f32],
+) {
+    let d = layout.x_dim;
+    let host = |shape: Vec<usize>, data: &[f32]| dforce_nn::HostTensor {
+        shape,
+        data: data.to_vec(),
+    };
+    t.insert("data_mean".into(), host(vec![d], &layout.mean));
+    t.insert("data_std".into(), host(vec![d], &layout.std));
+    t.insert("embed.weight".into(), host(vec![d, 1], embed));
+}
+
 /// One training batch, batch-major as the GluonTS loader yields it.
 #[derive(Debug, Clone)]
 pub struct ForecastBatch {

@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use dforce_charts::{FanChart, ForecastPoint};
 use dforce_timeseries_data::PreparedData;
 use dforce_timeseries_data::baselines::SampleForecasts;
+use dforce_timeseries_data::metrics::sample_quantile_index;
 use dforce_timeseries_data::windows::WindowBatch;
 
 use crate::algorithm::TaskError;
@@ -15,9 +16,9 @@ use crate::tensorboard::EventWriter;
 /// Chart size in pixels.
 pub const CHART_SIZE: (u32, u32) = (900, 450);
 
+/// Quantile `q` of sorted samples, read as the metrics read it.
 fn quantile(sorted: &[f32], q: f64) -> f64 {
-    let i = ((sorted.len() - 1) as f64 * q).round() as usize;
-    sorted[i] as f64
+    sorted[sample_quantile_index(sorted.len(), q)] as f64
 }
 
 /// Draws series 0 of window 0 to `path` and logs it to TensorBoard as `<ns>/forecast`.

@@ -129,10 +129,7 @@ impl TrainableModel for ForecastModel {
         let mut c = StateDictCollector::default();
         self.net.visit_params(&mut c);
         let mut t = c.tensors;
-        let d = self.layout.x_dim;
-        t.insert("data_mean".into(), host(vec![d], self.layout.mean.clone()));
-        t.insert("data_std".into(), host(vec![d], self.layout.std.clone()));
-        t.insert("embed.weight".into(), host(vec![d, 1], self.embed.clone()));
+        super::layout::insert_statistics(&mut t, &self.layout, &self.embed);
         let steps = self.diffusion.timesteps;
         for name in dforce_core::BUFFER_NAMES {
             let b = self.diffusion.buffers.by_name(name).expect("known buffer");

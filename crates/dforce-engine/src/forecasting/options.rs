@@ -41,6 +41,21 @@ pub struct TransformerOptions {
     pub stabilization_level: i64,
 }
 
+impl TransformerOptions {
+    /// The causal Transformer over tokens of `x_dim` series (no covariates).
+    pub fn network(&self, x_dim: usize) -> dforce_nn::TransformerConfig {
+        dforce_nn::TransformerConfig {
+            x_dim,
+            external_cond_dim: 0,
+            size: self.network_size,
+            num_layers: self.num_layers,
+            nhead: self.attn_heads,
+            dim_feedforward: self.dim_feedforward,
+            causal: true,
+        }
+    }
+}
+
 /// Everything the forecasting algorithm reads from the config.
 #[derive(Debug, Clone)]
 pub struct ForecastOptions {

@@ -13,6 +13,7 @@ use dforce_timeseries_data::covariates::{lag_features_at, model_view};
 use dforce_timeseries_data::windows::WindowBatch;
 
 use super::Forecaster;
+use super::layout::ForecastLayout;
 use super::options::ForecastOptions;
 use super::sampler::ForecastShape;
 use crate::algorithm::TaskError;
@@ -85,6 +86,9 @@ pub fn sample_paths(
             chunk_size: options.chunk_size,
             uncertainty_scale: options.uncertainty_scale,
         };
+        // Sampled horizon tokens read to the host so far (unnormalised, `(rows·D)` each):
+        // each token is read once, not at every later token.
+        let mut sampled: Vec<Vec<f32>> = Vec::new();
         let mut conditions =
             |t: usize, tokens: &[Tensor<2>]| -> Result<Option<Tensor<2>>, CoreError> {
                 let Some(all) = conds.as_ref() else {
@@ -93,13 +97,15 @@ pub fn sample_paths(
                 if !options.leak_free {
                     return Ok(Some(all[t].clone()));
                 }
+                for tok in tokens.iter().skip(ctx + sampled.len()) {
+                    sampled.push(unnormalized(model.layout(), tok)?);
+                }
                 leak_free_condition(
-                    model,
                     data,
                     windows,
                     &all[t],
                     t,
-                    tokens,
+                    &sampled,
                     rows,
                     &row_window,
                     device,
@@ -143,16 +149,30 @@ pub fn sample_paths(
     })
 }
 
+/// A normalised `(rows, D)` token on the host, unnormalised (`rows·D` values).
+fn unnormalized(layout: &ForecastLayout, token: &Tensor<2>) -> Result<Vec<f32>, CoreError> {
+    let d = layout.x_dim;
+    let v = token
+        .clone()
+        .into_data()
+        .convert::<f32>()
+        .try_into_vec::<f32>()
+        .map_err(|e| CoreError::Invalid(format!("reading forecasts: {e:?}")))?;
+    Ok(v.iter()
+        .enumerate()
+        .map(|(i, x)| x * layout.std[i % d] + layout.mean[i % d])
+        .collect())
+}
+
 /// The condition of forecast token `t` with its in-horizon lags read from the sampled paths so
-/// far (`tokens`, normalised `(rows, D)` each) instead of the ground truth.
+/// far (`generated[j]`: horizon token j, unnormalised `rows·D`) instead of the ground truth.
 #[allow(clippy::too_many_arguments)]
 fn leak_free_condition(
-    model: &impl Forecaster,
     data: &PreparedData,
     windows: &WindowBatch,
     reference: &Tensor<2>,
     t: usize,
-    tokens: &[Tensor<2>],
+    generated: &[Vec<f32>],
     rows: usize,
     row_window: &dyn Fn(usize) -> usize,
     device: &Device,
@@ -170,23 +190,6 @@ fn leak_free_condition(
         .try_into_vec::<f32>()
         .map_err(|e| CoreError::Invalid(format!("reading conditions: {e:?}")))?;
     let width = cond.len() / rows.max(1);
-    // Sampled horizon tokens so far, unnormalised: generated[j - ctx][r·D + c].
-    let generated: Vec<Vec<f32>> = tokens[ctx.min(tokens.len())..]
-        .iter()
-        .map(|tok| {
-            tok.clone()
-                .into_data()
-                .convert::<f32>()
-                .try_into_vec::<f32>()
-                .map(|v| {
-                    v.iter()
-                        .enumerate()
-                        .map(|(i, x)| x * model.layout().std[i % d] + model.layout().mean[i % d])
-                        .collect()
-                })
-                .map_err(|e| CoreError::Invalid(format!("reading forecasts: {e:?}")))
-        })
-        .collect::<Result<_, _>>()?;
     let seq_len = windows.past_len;
     let mut sequence = Vec::with_capacity(seq_len * d);
     let mut lags = Vec::with_capacity(lag_width);

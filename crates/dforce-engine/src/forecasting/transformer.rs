@@ -20,8 +20,7 @@ use dforce_core::{
     TrapezoidMode,
 };
 use dforce_nn::{
-    HostTensor, ParamVisitor, StateDict, StateDictCollector, Transformer, TransformerConfig,
-    WeightLoader,
+    HostTensor, ParamVisitor, StateDict, StateDictCollector, Transformer, WeightLoader,
 };
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;
@@ -56,10 +55,6 @@ fn transformer_options(options: &ForecastOptions) -> Result<&TransformerOptions,
     }
 }
 
-fn host(shape: Vec<usize>, data: Vec<f32>) -> HostTensor {
-    HostTensor { shape, data }
-}
-
 impl TrainableModel for TransformerForecastModel {
     type Batch = ForecastBatch;
     const ALGORITHM: &'static str = "df_prediction";
@@ -72,10 +67,7 @@ impl TrainableModel for TransformerForecastModel {
         let mut c = StateDictCollector::default();
         self.network.visit_params(&mut c, PREFIX);
         let mut t = c.tensors;
-        let d = self.layout.x_dim;
-        t.insert("data_mean".into(), host(vec![d], self.layout.mean.clone()));
-        t.insert("data_std".into(), host(vec![d], self.layout.std.clone()));
-        t.insert("embed.weight".into(), host(vec![d, 1], self.embed.clone()));
+        super::layout::insert_statistics(&mut t, &self.layout, &self.embed);
         insert_buffers(&mut t, &self.diffusion);
         t
     }
@@ -208,16 +200,7 @@ impl Algorithm for TransformerForecasting {
             snr_clip: d.snr_clip,
             fused_snr_decay: None,
         })?;
-        let network = TransformerConfig {
-            x_dim: p.layout.x_dim,
-            external_cond_dim: 0,
-            size: t.network_size,
-            num_layers: t.num_layers,
-            nhead: t.attn_heads,
-            dim_feedforward: t.dim_feedforward,
-            causal: true,
-        }
-        .init(device)?;
+        let network = t.network(p.layout.x_dim).init(device)?;
         Ok(TransformerForecastModel {
             uncertainty_scale: options.uncertainty_scale,
             layout: p.layout,
