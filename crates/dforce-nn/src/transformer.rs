@@ -8,14 +8,17 @@
 
 use burn::module::{Module, Param};
 use burn::nn::{Initializer, LayerNorm, LayerNormConfig, Linear, LinearConfig};
-use burn::tensor::activation::{relu, softmax};
 use burn::tensor::{Bool, Device, Int, Tensor, TensorData};
+use dforce_kernels::{self as kernels, residual_layer_norm};
 
 use crate::embedding::{frequencies, sinusoidal};
 use crate::error::NnError;
 use crate::params::{ParamVisitor, visit_layer_norm, visit_linear, visit_linear_named};
 use crate::state_dict::WeightLoader;
 use dforce_core::Denoiser;
+
+/// LayerNorm ε of PyTorch's `TransformerEncoderLayer` (`layer_norm_eps` default).
+const LAYER_NORM_EPS: f64 = 1e-5;
 
 /// Shape of the planning Transformer (`algorithm.diffusion.architecture` + token size).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -90,8 +93,12 @@ impl TransformerConfig {
             out_proj: linear(s, s),
             linear1: linear(s, self.dim_feedforward),
             linear2: linear(self.dim_feedforward, s),
-            norm1: LayerNormConfig::new(s).with_epsilon(1e-5).init(device),
-            norm2: LayerNormConfig::new(s).with_epsilon(1e-5).init(device),
+            norm1: LayerNormConfig::new(s)
+                .with_epsilon(LAYER_NORM_EPS)
+                .init(device),
+            norm2: LayerNormConfig::new(s)
+                .with_epsilon(LAYER_NORM_EPS)
+                .init(device),
             nhead: self.nhead,
         };
         let layer = layer.zero_attention_biases();
@@ -154,35 +161,24 @@ impl EncoderLayer {
         visit_layer_norm(v, &mut self.norm2, &format!("{p}norm2"));
     }
 
-    /// `h`: `(n, B, size)`; `mask`: additive-mask positions to hide, `(n, n)`.
-    fn forward(&self, h: Tensor<3>, mask: Option<&Tensor<2, Bool>>) -> Tensor<3> {
-        let y = self.norm1.forward(h.clone() + self.self_attention(h, mask));
-        let ff = self.linear2.forward(relu(self.linear1.forward(y.clone())));
-        self.norm2.forward(y + ff)
+    /// `h`: `(n, B, size)`; `causal` hides keys after each query.
+    ///
+    /// The projections, the attention and the residual LayerNorms run as fused kernels on the
+    /// CPU backend (`dforce_kernels`), composed burn ops elsewhere; both compute PyTorch's
+    /// `TransformerEncoderLayer` (post-norm, ReLU, no dropout).
+    fn forward(&self, h: Tensor<3>, causal: bool) -> Tensor<3> {
+        let attention = self.self_attention(h.clone(), causal);
+        let y = residual_layer_norm(h, attention, &self.norm1, LAYER_NORM_EPS);
+        let hidden = kernels::linear(y.clone(), &self.linear1, true);
+        let ff = kernels::linear(hidden, &self.linear2, false);
+        residual_layer_norm(y, ff, &self.norm2, LAYER_NORM_EPS)
     }
 
-    fn self_attention(&self, h: Tensor<3>, mask: Option<&Tensor<2, Bool>>) -> Tensor<3> {
-        let [n, b, s] = h.dims();
-        let dh = s / self.nhead;
-        // (n, B, 3s) → three (B, heads, n, dh); heads are contiguous channel slices.
-        let qkv = self
-            .in_proj
-            .forward(h)
-            .reshape([n, b, 3, self.nhead, dh])
-            .permute([2, 1, 3, 0, 4]);
-        let q = qkv.clone().slice_dim(0, 0..1).squeeze_dim::<4>(0);
-        let k = qkv.clone().slice_dim(0, 1..2).squeeze_dim::<4>(0);
-        let v = qkv.slice_dim(0, 2..3).squeeze_dim::<4>(0);
-        let mut scores = q.matmul(k.swap_dims(2, 3)) / (dh as f64).sqrt();
-        if let Some(m) = mask {
-            scores = scores.mask_fill(
-                m.clone().unsqueeze::<4>().expand([b, self.nhead, n, n]),
-                f32::NEG_INFINITY,
-            );
-        }
-        let attn = softmax(scores, 3).matmul(v); // (B, heads, n, dh)
-        self.out_proj
-            .forward(attn.permute([2, 0, 1, 3]).reshape([n, b, s]))
+    /// `nn.MultiheadAttention` with the packed q|k|v projection: `(n, B, size)` → `(n, B, size)`.
+    fn self_attention(&self, h: Tensor<3>, causal: bool) -> Tensor<3> {
+        let qkv = kernels::linear(h, &self.in_proj, false);
+        let attention = kernels::packed_attention(qkv, self.nhead, causal);
+        kernels::linear(attention, &self.out_proj, false)
     }
 }
 
@@ -221,9 +217,8 @@ impl Transformer {
         let k_embed = sinusoidal(k, &frequencies(half, (half - 1) as f64), false, &device);
         let mut parts = vec![x, k_embed];
         parts.extend(cond);
-        let h = self
-            .init_mlp_2
-            .forward(relu(self.init_mlp_0.forward(Tensor::cat(parts, 2))));
+        let hidden = kernels::linear(Tensor::cat(parts, 2), &self.init_mlp_0, true);
+        let h = kernels::linear(hidden, &self.init_mlp_2, false);
         let positions: Tensor<2, Int> = Tensor::arange(0..n as i64, &device).unsqueeze_dim(1);
         let half = self.size / 2;
         let mut h = h + sinusoidal(
@@ -232,17 +227,11 @@ impl Transformer {
             false,
             &device,
         );
-        let mask = self.causal.then(|| causal_mask(n, &device));
         for layer in &self.layers {
-            h = layer.forward(h, mask.as_ref());
+            h = layer.forward(h, self.causal);
         }
-        self.out.forward(h)
+        kernels::linear(h, &self.out, false)
     }
-}
-
-/// True above the diagonal: key positions later than the query are hidden.
-pub fn causal_mask(n: usize, device: &Device) -> Tensor<2, Bool> {
-    causal_mask_after(0, n, device)
 }
 
 /// `(n, offset + n)`: the causal mask of `n` query tokens at positions `offset..offset + n`

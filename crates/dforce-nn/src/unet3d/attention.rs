@@ -4,6 +4,8 @@
 use burn::module::Module;
 use burn::nn::{LayerNorm, LayerNormConfig, Linear, LinearConfig};
 use burn::tensor::activation::softmax;
+use burn::tensor::module::attention;
+use burn::tensor::ops::AttentionModuleOptions;
 use burn::tensor::{Bool, Device, Tensor};
 
 use super::rotary::RotaryTables;
@@ -125,7 +127,11 @@ impl Attention {
 }
 
 /// `softmax(q·kᵀ·scale [masked]) · v`, as PyTorch SDPA with its default scale `1/√d`.
-/// q: `(N, h, L, d)`, k, v: `(N, h, S, d)`, mask `(L, S)` → `(N, h, L, d)`.
+/// q: `(N, h, L, d)`, k, v: `(N, h, S, d)`, mask `(L, S)` (true hides) → `(N, h, L, d)`.
+///
+/// burn's attention op: on the CPU backend without autodiff a fused kernel (naive for short
+/// sequences, flash-style beyond), elsewhere (autodiff included) burn's composition of
+/// matmul, mask and softmax.
 fn softmax_attention(
     q: Tensor<4>,
     k: Tensor<4>,
@@ -133,12 +139,15 @@ fn softmax_attention(
     scale: f64,
     mask: Option<&Tensor<2, Bool>>,
 ) -> Tensor<4> {
-    let mut scores = q.matmul(k.swap_dims(2, 3)) * scale;
-    if let Some(m) = mask {
-        let dims = scores.dims();
-        scores = scores.mask_fill(m.clone().unsqueeze::<4>().expand(dims), f32::NEG_INFINITY);
-    }
-    softmax(scores, 3).matmul(v)
+    let [n, h, l, _] = q.dims();
+    let s = k.dims()[2];
+    let mask = mask.map(|m| m.clone().unsqueeze::<4>().expand([n, h, l, s]));
+    let options = AttentionModuleOptions {
+        scale: Some(scale),
+        softcap: None,
+        is_causal: false,
+    };
+    attention(q, k, v, mask, None, options)
 }
 
 /// The reference's `LinearAttention`: q softmaxed over its d channels then scaled by `1/√d`,

@@ -9,6 +9,7 @@ use burn::nn::conv::{Conv2d, Conv2dConfig};
 use burn::nn::{Linear, LinearConfig};
 use burn::tensor::activation::silu;
 use burn::tensor::{Device, Tensor};
+use dforce_kernels::conv2d;
 
 use super::norm::FrameGroupNorm;
 use super::window::Window;
@@ -95,9 +96,7 @@ impl ResnetBlock {
     /// `emb_layers` is applied once per forward by the caller) → `(n·B, dout, H, W)`.
     /// `emb_act` is ignored by a block built without an embedding.
     pub fn forward(&self, x: Tensor<4>, emb_act: &Tensor<3>, window: &Window) -> Tensor<4> {
-        let h = self
-            .in_conv
-            .forward(silu(self.in_norm.forward(x.clone(), window)));
+        let h = conv2d(silu(self.in_norm.forward(x.clone(), window)), &self.in_conv);
         let h = self.out_norm.forward(h, window);
         let h = match &self.emb_proj {
             Some(proj) => {
@@ -111,9 +110,9 @@ impl ResnetBlock {
             }
             None => h,
         };
-        let h = self.out_conv.forward(silu(h));
+        let h = conv2d(silu(h), &self.out_conv);
         match &self.skip_conv {
-            Some(skip) => skip.forward(x) + h,
+            Some(skip) => conv2d(x, skip) + h,
             None => x + h,
         }
     }
@@ -184,7 +183,7 @@ impl Upsample {
             .reshape([nb, c, h, 1, w, 1])
             .expand([nb, c, h, 2, w, 2])
             .reshape([nb, c, 2 * h, 2 * w]);
-        self.conv.forward(up)
+        conv2d(up, &self.conv)
     }
 
     pub fn visit_params(&mut self, v: &mut impl ParamVisitor, prefix: &str) {

@@ -16,6 +16,7 @@ use crate::kv_cache::KvCache;
 use crate::params::ParamVisitor;
 use crate::transformer::causal_mask_after;
 use dforce_core::{Denoiser, FrozenPrefix};
+use dforce_kernels::conv2d;
 
 /// One down level (`down_blocks.{i}`): two ResNets, optional spatial + temporal attention
 /// (`.0.{0..3}`), and a Downsample (`.1`) unless it is the lowest level.
@@ -321,7 +322,7 @@ impl Unet3d {
             kv,
         };
 
-        let mut x0 = self.init_conv.forward(x.reshape([n * b, c, h, w]));
+        let mut x0 = conv2d(x.reshape([n * b, c, h, w]), &self.init_conv);
         if let Some(t) = &self.init_temporal_attn {
             x0 = t.forward(x0, &window);
         }
@@ -362,10 +363,7 @@ impl Unet3d {
         let out = self
             .out_block
             .forward(Tensor::cat(vec![act, x0], 1), &emb_act, &window);
-        Ok(self
-            .out_conv
-            .forward(out)
-            .reshape([n, b, cfg.channels, h, w]))
+        Ok(conv2d(out, &self.out_conv).reshape([n, b, cfg.channels, h, w]))
     }
 }
 

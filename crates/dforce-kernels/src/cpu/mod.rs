@@ -1,0 +1,8 @@
+//! The kernels on plain `f32` slices (row-major), independent of burn: each is a pure function
+//! of its inputs, parallel over rayon's threads.
+
+pub mod attention;
+pub mod conv;
+pub mod gemm;
+pub mod layer_norm;
+pub mod linear;

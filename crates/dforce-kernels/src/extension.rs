@@ -1,0 +1,170 @@
+//! The backend extension: the fused operations as burn backend methods, implemented for burn's
+//! CPU backend (`Flex`) by the slice kernels in [`crate::cpu`], and for `Autodiff<Flex>` in
+//! [`crate::autodiff`] with handwritten backward passes.
+
+use burn::backend::flex::FlexTensor;
+use burn::backend::tensor::FloatTensor;
+use burn::backend::{Backend, Flex, backend_extension};
+use burn::tensor::{Shape, TensorData};
+
+use crate::cpu::{attention, conv, layer_norm, linear};
+
+/// Fused operations (f32 only; the wrappers in the crate root check dtype and device first).
+#[backend_extension(Flex, Autodiff)]
+pub trait KernelOps: Backend {
+    /// `relu?(x · weight + bias)`: `x` `[..., k]`, `weight` `[k, n]`, `bias` `[n]` → `[..., n]`.
+    fn fused_linear(
+        x: FloatTensor<Self>,
+        weight: FloatTensor<Self>,
+        bias: FloatTensor<Self>,
+        relu: bool,
+    ) -> FloatTensor<Self>;
+
+    /// Multi-head attention from a packed projection: `qkv` `[n, B, 3·s]` → `[n, B, s]`.
+    fn packed_attention(qkv: FloatTensor<Self>, heads: usize, causal: bool) -> FloatTensor<Self>;
+
+    /// Stride-1 convolution with padding `k / 2`: `x` `[N, C, H, W]`, `weight` `[O, C, k, k]`
+    /// (k odd), `bias` `[O]` → `[N, O, H, W]`.
+    fn conv2d_same(
+        x: FloatTensor<Self>,
+        weight: FloatTensor<Self>,
+        bias: FloatTensor<Self>,
+    ) -> FloatTensor<Self>;
+
+    /// `LayerNorm(a + b)·gamma + beta` over the last dimension: `a`, `b` `[..., s]`.
+    fn residual_layer_norm(
+        a: FloatTensor<Self>,
+        b: FloatTensor<Self>,
+        gamma: FloatTensor<Self>,
+        beta: FloatTensor<Self>,
+        eps: f64,
+    ) -> FloatTensor<Self>;
+}
+
+/// A contiguous copy when the tensor is a strided view, else the tensor itself.
+pub(crate) fn contiguous(t: FlexTensor) -> FlexTensor {
+    if t.is_contiguous() {
+        t
+    } else {
+        t.to_contiguous()
+    }
+}
+
+/// The f32 elements of a contiguous tensor, in order.
+///
+/// # Panics
+/// When the tensor is not f32 or not contiguous: the crate-root wrappers only send f32 tensors,
+/// and every caller passes it through [`contiguous`] first.
+pub(crate) fn values(t: &FlexTensor) -> &[f32] {
+    t.as_slice::<f32>()
+        .expect("dforce-kernels: f32 contiguous tensor")
+}
+
+/// Dimensions of a tensor.
+pub(crate) fn dims(t: &FlexTensor) -> Vec<usize> {
+    let shape = t.layout().shape();
+    (0..shape.num_dims()).map(|i| shape[i]).collect()
+}
+
+/// A new contiguous f32 tensor (no copy of `data`).
+pub(crate) fn tensor(data: Vec<f32>, dims: Vec<usize>) -> FlexTensor {
+    FlexTensor::from_data(TensorData::new(data, Shape::from(dims)))
+}
+
+/// `dims` with the last dimension replaced by `last`.
+pub(crate) fn with_last(dims: &[usize], last: usize) -> Vec<usize> {
+    let mut d = dims.to_vec();
+    if let Some(l) = d.last_mut() {
+        *l = last;
+    }
+    d
+}
+
+impl KernelOps for Flex {
+    fn fused_linear(x: FlexTensor, weight: FlexTensor, bias: FlexTensor, relu: bool) -> FlexTensor {
+        let (x, weight, bias) = (contiguous(x), contiguous(weight), contiguous(bias));
+        let xd = dims(&x);
+        let wd = dims(&weight);
+        let (k, n) = (wd[0], wd[1]);
+        let m = values(&x).len() / k.max(1);
+        let out = linear::forward(
+            values(&x),
+            values(&weight),
+            Some(values(&bias)),
+            m,
+            k,
+            n,
+            relu,
+        );
+        tensor(out, with_last(&xd, n))
+    }
+
+    fn packed_attention(qkv: FlexTensor, heads: usize, causal: bool) -> FlexTensor {
+        let qkv = contiguous(qkv);
+        let d = dims(&qkv);
+        let shape = attention_shape(&d, heads, causal);
+        let out = attention::forward(values(&qkv), shape);
+        tensor(out.output, vec![d[0], d[1], shape.width])
+    }
+
+    fn conv2d_same(x: FlexTensor, weight: FlexTensor, bias: FlexTensor) -> FlexTensor {
+        let (x, weight, bias) = (contiguous(x), contiguous(weight), contiguous(bias));
+        let shape = conv_shape(&dims(&x), &dims(&weight));
+        let out = conv::forward(values(&x), values(&weight), values(&bias), shape);
+        tensor(out, conv_out_dims(&shape))
+    }
+
+    fn residual_layer_norm(
+        a: FlexTensor,
+        b: FlexTensor,
+        gamma: FlexTensor,
+        beta: FlexTensor,
+        eps: f64,
+    ) -> FlexTensor {
+        let (a, b) = (contiguous(a), contiguous(b));
+        let (gamma, beta) = (contiguous(gamma), contiguous(beta));
+        let d = dims(&a);
+        let s = d.last().copied().unwrap_or(1);
+        let out = layer_norm::forward(
+            values(&a),
+            Some(values(&b)),
+            values(&gamma),
+            values(&beta),
+            s,
+            eps as f32,
+        );
+        tensor(out.output, d)
+    }
+}
+
+/// The attention shape of a packed `[n, B, 3·s]` input.
+pub(crate) fn attention_shape(
+    d: &[usize],
+    heads: usize,
+    causal: bool,
+) -> attention::AttentionShape {
+    attention::AttentionShape {
+        tokens: d[0],
+        batch: d[1],
+        width: d[2] / 3,
+        heads,
+        causal,
+    }
+}
+
+/// The convolution shape of `x` `[N, C, H, W]` and `weight` `[O, C, k, k]`.
+pub(crate) fn conv_shape(x: &[usize], weight: &[usize]) -> conv::ConvShape {
+    conv::ConvShape {
+        images: x[0],
+        in_channels: x[1],
+        out_channels: weight[0],
+        height: x[2],
+        width: x[3],
+        kernel: weight[2],
+    }
+}
+
+/// `[N, O, H, W]`.
+pub(crate) fn conv_out_dims(sh: &conv::ConvShape) -> Vec<usize> {
+    vec![sh.images, sh.out_channels, sh.height, sh.width]
+}
