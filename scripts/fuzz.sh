@@ -63,7 +63,7 @@ for t in "${TARGETS[@]}"; do
   log="$LOGS/$t.log"
   status=0
   RUST_BACKTRACE=0 cargo +nightly fuzz run "${FUZZ_FLAGS[@]}" "$t" "$WORK/$t" "fuzz/corpus/$t" -- \
-    -max_total_time="$SECONDS_PER_TARGET" -max_len=65536 -timeout=10 -rss_limit_mb=4096 \
+    -max_total_time="$SECONDS_PER_TARGET" -max_len=65536 -timeout=30 -rss_limit_mb=4096 \
     -print_final_stats=1 -artifact_prefix="fuzz/artifacts/$t/" "${dict[@]}" >"$log" 2>&1 || status=$?
   runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1 || true)
   if [ -z "$runs" ]; then

@@ -20,7 +20,7 @@ use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
 use crate::targets::Target;
 
 /// Seconds one input may run before the watchdog reports a hang and exits.
-pub const HANG_SECS: u64 = 10;
+pub const HANG_SECS: u64 = 20;
 
 /// Largest input the mutator produces (libFuzzer's `-max_len` in `scripts/fuzz.sh`).
 pub const MAX_LEN: usize = 64 * 1024;
