@@ -307,18 +307,8 @@ fn sort(args: Vec<Evaluated>, kwargs: Vec<(String, Evaluated)>) -> Result<Evalua
         [Evaluated::Sweep] => Ok(Evaluated::Sweep),
         [Evaluated::Value(Value::List(items))] => {
             let mut sorted = items.clone();
-            let mut error = None;
-            sorted.sort_by(|a, b| {
-                let ord = python_cmp(a, b).unwrap_or_else(|e| {
-                    error.get_or_insert(e);
-                    std::cmp::Ordering::Equal
-                });
-                if reverse { ord.reverse() } else { ord }
-            });
-            match error {
-                Some(e) => Err(e),
-                None => Ok(Evaluated::Value(Value::List(sorted))),
-            }
+            python_sort(&mut sorted, reverse)?;
+            Ok(Evaluated::Value(Value::List(sorted)))
         }
         [single @ Evaluated::Value(_)] => Ok(single.clone()),
         several => {
@@ -338,14 +328,55 @@ fn sort(args: Vec<Evaluated>, kwargs: Vec<(String, Evaluated)>) -> Result<Evalua
     }
 }
 
-/// Python's `<` between two values that `sorted` compares.
-fn python_cmp(a: &Value, b: &Value) -> Result<std::cmp::Ordering, String> {
-    let number = |v: &Value| match v {
-        Value::Int(i) => Some(*i as f64),
-        Value::Float(f) => Some(*f),
-        Value::Bool(b) => Some(if *b { 1.0 } else { 0.0 }),
-        _ => None,
-    };
+/// Sorts like Python's `sorted(items, reverse=reverse)` for lists shorter than 64 items (the whole
+/// of CPython's algorithm at that size: the leading run, then binary insertion), using only
+/// Python's `<`. The order is the same as Python's for every list whose items compare
+/// consistently; with `nan` (which compares neither smaller nor larger) it is CPython's for short
+/// lists. Never panics, whatever the comparisons say (`slice::sort_by` may panic on a comparison
+/// that is not a total order, as `nan` makes it).
+fn python_sort(items: &mut [Value], reverse: bool) -> Result<(), String> {
+    // CPython sorts a reversed copy and reverses the result, which keeps equal items stable.
+    if reverse {
+        items.reverse();
+    }
+    let n = items.len();
+    if n >= 2 {
+        // count_run: the longest ascending (or strictly descending, then reversed) prefix.
+        let mut run = 2;
+        if python_lt(&items[1], &items[0])? {
+            while run < n && python_lt(&items[run], &items[run - 1])? {
+                run += 1;
+            }
+            items[..run].reverse();
+        } else {
+            while run < n && !python_lt(&items[run], &items[run - 1])? {
+                run += 1;
+            }
+        }
+        // binarysort: insert each further item after the equal ones before it.
+        for start in run..n {
+            let (mut l, mut r) = (0, start);
+            while l < r {
+                let p = l + (r - l) / 2;
+                if python_lt(&items[start], &items[p])? {
+                    r = p;
+                } else {
+                    l = p + 1;
+                }
+            }
+            items[l..=start].rotate_right(1);
+        }
+    }
+    if reverse {
+        items.reverse();
+    }
+    Ok(())
+}
+
+/// Python's `a < b` between two values that `sorted` compares: ints and floats (and bools, as
+/// 0 and 1) compare exactly by value, strings by code points, anything else is a `TypeError`.
+fn python_lt(a: &Value, b: &Value) -> Result<bool, String> {
+    use std::cmp::Ordering;
     let python_type = |v: &Value| match v {
         Value::Null => "NoneType",
         Value::Bool(_) => "bool",
@@ -355,19 +386,36 @@ fn python_cmp(a: &Value, b: &Value) -> Result<std::cmp::Ordering, String> {
         Value::List(_) => "list",
         Value::Map(_) => "dict",
     };
-    match (a, b) {
-        (Value::Int(x), Value::Int(y)) => Ok(x.cmp(y)),
-        (Value::String(x), Value::String(y)) => Ok(x.chars().cmp(y.chars())),
-        _ => match (number(a), number(b)) {
-            // NaN compares as neither smaller nor larger, as in Python.
-            (Some(x), Some(y)) => Ok(x.partial_cmp(&y).unwrap_or(std::cmp::Ordering::Equal)),
-            _ => Err(format!(
-                "TypeError: '<' not supported between instances of '{}' and '{}'",
-                python_type(b),
-                python_type(a)
-            )),
+    let int = |v: &Value| match v {
+        Value::Int(i) => Some(*i),
+        Value::Bool(b) => Some(i64::from(*b)),
+        _ => None,
+    };
+    // An int against a float, exactly (not through f64, which rounds large ints).
+    let int_vs_float = |i: i64, f: f64| -> Option<Ordering> {
+        match (i as f64).partial_cmp(&f)? {
+            Ordering::Equal => Some(i128::from(i).cmp(&(f as i128))),
+            o => Some(o),
+        }
+    };
+    let ord = match (a, b) {
+        (Value::String(x), Value::String(y)) => Some(x.chars().cmp(y.chars())),
+        (Value::Float(x), Value::Float(y)) => x.partial_cmp(y),
+        _ => match (int(a), int(b), a, b) {
+            (Some(x), Some(y), _, _) => Some(x.cmp(&y)),
+            (Some(x), None, _, Value::Float(y)) => int_vs_float(x, *y),
+            (None, Some(y), Value::Float(x), _) => int_vs_float(y, *x).map(Ordering::reverse),
+            _ => {
+                return Err(format!(
+                    "TypeError: '<' not supported between instances of '{}' and '{}'",
+                    python_type(a),
+                    python_type(b)
+                ));
+            }
         },
-    }
+    };
+    // NaN: neither smaller nor larger, as in Python.
+    Ok(ord == Some(Ordering::Less))
 }
 
 fn shuffle(args: Vec<Evaluated>, kwargs: Vec<(String, Evaluated)>) -> Result<Evaluated, String> {
@@ -405,6 +453,96 @@ mod tests {
 
     fn v(x: impl Into<Value>) -> Evaluated {
         Evaluated::Value(x.into())
+    }
+
+    /// Sorts like `sorted(items, reverse=reverse)`; the expected lists are Python 3.11's.
+    fn sorted(items: Vec<Value>, reverse: bool) -> Vec<Value> {
+        let mut items = items;
+        python_sort(&mut items, reverse).unwrap();
+        items
+    }
+
+    #[test]
+    fn sort_with_nan_is_pythons_order_and_never_panics() {
+        // slice::sort_by panicked here ("comparison function does not correctly implement a
+        // total order"): a fuzz input of `sort([...])` with nan among numbers.
+        let nan = || Value::Float(f64::NAN);
+        let render = |v: &[Value]| format!("{v:?}");
+        // sorted([3, nan, 1, 2]) == [3, nan, 1, 2]
+        assert_eq!(
+            render(&sorted(
+                vec![Value::Int(3), nan(), Value::Int(1), Value::Int(2)],
+                false
+            )),
+            render(&[Value::Int(3), nan(), Value::Int(1), Value::Int(2)])
+        );
+        // sorted([5, 1, nan, 4, 0, nan, 2], reverse=True) == [5, 1, nan, 4, 0, nan, 2]
+        let input: Vec<Value> = vec![
+            Value::Int(5),
+            Value::Int(1),
+            nan(),
+            Value::Int(4),
+            Value::Int(0),
+            nan(),
+            Value::Int(2),
+        ];
+        assert_eq!(render(&sorted(input.clone(), true)), render(&input));
+        // Many nans among numbers: any order, but no panic.
+        let many: Vec<Value> = (0..200)
+            .map(|i| {
+                if i % 3 == 0 {
+                    nan()
+                } else {
+                    Value::Int((i * 7919) % 101)
+                }
+            })
+            .collect();
+        assert_eq!(sorted(many, false).len(), 200);
+    }
+
+    #[test]
+    fn sort_compares_ints_and_floats_exactly() {
+        // sorted([2**53+1, float(2**53), 2**53-1]) == [9007199254740991, 9007199254740992.0, 9007199254740993]
+        let big = 1i64 << 53;
+        assert_eq!(
+            sorted(
+                vec![
+                    Value::Int(big + 1),
+                    Value::Float(big as f64),
+                    Value::Int(big - 1)
+                ],
+                false
+            ),
+            vec![
+                Value::Int(big - 1),
+                Value::Float(big as f64),
+                Value::Int(big + 1)
+            ]
+        );
+        // sorted([True, 0.5, 2, False]) == [False, 0.5, True, 2]
+        assert_eq!(
+            sorted(
+                vec![
+                    Value::Bool(true),
+                    Value::Float(0.5),
+                    Value::Int(2),
+                    Value::Bool(false)
+                ],
+                false
+            ),
+            vec![
+                Value::Bool(false),
+                Value::Float(0.5),
+                Value::Bool(true),
+                Value::Int(2)
+            ]
+        );
+        // sorted([1, 'a']): TypeError: '<' not supported between instances of 'str' and 'int'
+        let mut mixed = vec![Value::Int(1), Value::from("a")];
+        assert_eq!(
+            python_sort(&mut mixed, false).unwrap_err(),
+            "TypeError: '<' not supported between instances of 'str' and 'int'"
+        );
     }
 
     #[test]

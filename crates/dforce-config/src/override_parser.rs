@@ -128,10 +128,26 @@ fn is_id_char(c: char) -> bool {
 
 /// Validates `key` (starting at `offset` in the input): `ID(/ID)+` for groups, otherwise a
 /// dot path whose segments are identifiers (which may contain `$`) or unsigned integers.
+/// Refuses a key or package of more than [`MAX_DEPTH`] segments: each segment is a level of
+/// the config tree, and a tree thousands of levels deep overflows the stack of the recursive
+/// merge, resolution and output (`+a.a.a.….b=1` with 18,000 segments aborted the process).
+fn check_depth(key: &str, offset: usize) -> Result<(), (usize, String)> {
+    let depth = key.split(['.', '/']).count();
+    if depth > MAX_DEPTH {
+        let head: String = key.chars().take(40).collect();
+        return Err((
+            offset,
+            format!("key '{head}…' has {depth} levels; at most {MAX_DEPTH} are accepted"),
+        ));
+    }
+    Ok(())
+}
+
 fn check_key(key: &str, offset: usize) -> Result<(), (usize, String)> {
     if key.is_empty() {
         return Err((offset, "empty key".to_string()));
     }
+    check_depth(key, offset)?;
     if key.contains('/') {
         let mut pos = offset;
         for seg in key.split('/') {
@@ -148,6 +164,7 @@ fn check_key(key: &str, offset: usize) -> Result<(), (usize, String)> {
 }
 
 fn check_dot_path(key: &str, offset: usize) -> Result<(), (usize, String)> {
+    check_depth(key, offset)?;
     let mut pos = offset;
     for seg in key.split('.') {
         let special_start = |c: char| is_id_start(c) || c == '$';
@@ -846,6 +863,21 @@ fn parse_float(text: &str) -> f64 {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn keys_deeper_than_the_limit_are_refused() {
+        // `+a.a.….b=1` with 18,000 segments overflowed the stack composing it (a fuzz input).
+        let deep = format!("+{}b=1", "a.".repeat(18_000));
+        let err = parse_override(&deep).unwrap_err().to_string();
+        assert!(err.contains("18001 levels; at most 100"), "{err}");
+        let group = format!("{}b=x", "a/".repeat(200));
+        assert!(parse_override(&group).is_err());
+        let package = format!("db@{}b=mysql", "p.".repeat(200));
+        assert!(parse_override(&package).is_err());
+        // 100 levels are fine.
+        let ok = format!("+{}b=1", "a.".repeat(99));
+        assert!(parse_override(&ok).is_ok());
+    }
+
     use super::*;
 
     fn value(input: &str) -> Value {

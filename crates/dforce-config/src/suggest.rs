@@ -13,27 +13,41 @@ use crate::value::Value;
 pub fn levenshtein(a: &str, b: &str) -> usize {
     let a: Vec<char> = a.chars().collect();
     let b: Vec<char> = b.chars().collect();
+    // Three rolling rows (i-2, i-1, i) of the (|a|+1) x (|b|+1) table: memory linear in |b|.
     let width = b.len() + 1;
-    let mut d = vec![0usize; (a.len() + 1) * width];
-    for i in 0..=a.len() {
-        d[i * width] = i;
-    }
-    for (j, cell) in d.iter_mut().enumerate().take(width) {
-        *cell = j;
-    }
+    let mut before: Vec<usize> = vec![0; width];
+    let mut prev: Vec<usize> = (0..width).collect();
+    let mut cur: Vec<usize> = vec![0; width];
     for i in 1..=a.len() {
+        cur[0] = i;
         for j in 1..=b.len() {
             let cost = usize::from(a[i - 1] != b[j - 1]);
-            let mut best = (d[(i - 1) * width + j] + 1)
-                .min(d[i * width + j - 1] + 1)
-                .min(d[(i - 1) * width + j - 1] + cost);
+            let mut best = (prev[j] + 1).min(cur[j - 1] + 1).min(prev[j - 1] + cost);
             if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
-                best = best.min(d[(i - 2) * width + j - 2] + 1);
+                best = best.min(before[j - 2] + 1);
             }
-            d[i * width + j] = best;
+            cur[j] = best;
         }
+        std::mem::swap(&mut before, &mut prev);
+        std::mem::swap(&mut prev, &mut cur);
     }
-    d[a.len() * width + b.len()]
+    prev[b.len()]
+}
+
+/// Longest string (in characters) that did-you-mean compares: the edit distance costs
+/// |a| x |b| steps, and no one misspells a key of more than this.
+const MAX_SUGGEST_CHARS: usize = 256;
+
+/// [`levenshtein`]`(a, b)` if it is at most `limit`, skipping the computation where the lengths
+/// alone rule it out (the distance is at least their difference) or a string is too long to
+/// be a typo of the other ([`MAX_SUGGEST_CHARS`]).
+fn distance_within(a: &str, b: &str, limit: usize) -> Option<usize> {
+    let (la, lb) = (a.chars().count(), b.chars().count());
+    if la.abs_diff(lb) > limit || la > MAX_SUGGEST_CHARS || lb > MAX_SUGGEST_CHARS {
+        return None;
+    }
+    let d = levenshtein(a, b);
+    (d <= limit).then_some(d)
 }
 
 /// Largest distance still considered a typo of `target`: a third of its length, at least 1.
@@ -52,8 +66,10 @@ where
         if cand == target {
             continue;
         }
-        let d = levenshtein(target, cand);
-        if d <= limit && best.is_none_or(|(bd, _)| d < bd) {
+        let Some(d) = distance_within(target, cand, limit) else {
+            continue;
+        };
+        if best.is_none_or(|(bd, _)| d < bd) {
             best = Some((d, cand));
         }
     }
@@ -92,8 +108,10 @@ pub fn suggest_key(root: &Value, key: &str) -> Option<String> {
     let full_limit = (key.chars().count() / 8).clamp(1, 3);
     let mut best: Option<(usize, &str)> = None;
     for p in &paths {
-        let d = levenshtein(key, p);
-        if p != key && d <= full_limit && best.is_none_or(|(bd, _)| d < bd) {
+        let Some(d) = distance_within(key, p, full_limit) else {
+            continue;
+        };
+        if p != key && best.is_none_or(|(bd, _)| d < bd) {
             best = Some((d, p));
         }
     }
@@ -126,9 +144,11 @@ pub fn suggest_key(root: &Value, key: &str) -> Option<String> {
             continue;
         }
         let plast = p.rsplit('.').next().unwrap_or(p);
-        let d = levenshtein(last, plast);
+        let Some(d) = distance_within(last, plast, limit) else {
+            continue;
+        };
         let depth = p.matches('.').count();
-        if d <= limit && best.is_none_or(|(bd, bdepth, _)| (d, depth) < (bd, bdepth)) {
+        if best.is_none_or(|(bd, bdepth, _)| (d, depth) < (bd, bdepth)) {
             best = Some((d, depth, p));
         }
     }
@@ -160,6 +180,24 @@ mod tests {
         assert_eq!(levenshtein("guidence", "guidance"), 1);
         assert_eq!(levenshtein("same", "same"), 0);
         assert_eq!(levenshtein("nmae", "name"), 1);
+        assert_eq!(levenshtein("abcdef", "badcfe"), 3);
+        assert_eq!(levenshtein("ca", "abc"), 3);
+    }
+
+    #[test]
+    fn long_keys_get_no_suggestion_and_cost_nothing() {
+        // A 64 kB key against a 64 kB candidate: the full table was 32 GB (a fuzz input of the
+        // composer); lengths beyond any typo are not compared.
+        let long = "k".repeat(65_536);
+        let other = format!("{long}x");
+        let start = std::time::Instant::now();
+        assert_eq!(closest(&long, [other.as_str(), "name"]), None);
+        assert!(start.elapsed() < std::time::Duration::from_secs(1));
+        // Within the limit, the same answers as before.
+        assert_eq!(
+            closest("guidence", ["guidance", "lr"]),
+            Some("guidance".into())
+        );
     }
 
     #[test]

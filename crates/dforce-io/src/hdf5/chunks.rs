@@ -1,6 +1,7 @@
 //! Reading chunked datasets: walking the version-1 chunk B-tree, undoing the filter pipeline
 //! (deflate, shuffle, fletcher32) and scattering each chunk into the dense C-order array.
 
+use std::collections::HashSet;
 use std::io::Read;
 
 use flate2::read::ZlibDecoder;
@@ -29,11 +30,20 @@ pub fn read_chunked(
         .iter()
         .try_fold(elem, |a, &d| a.checked_mul(d))
         .ok_or("chunk size overflows")?;
-    let mut buf = Vec::with_capacity(chunk_bytes);
+    // Grown by the decoded chunks themselves, never sized from the header's chunk dimensions.
+    let mut buf = Vec::new();
     let mut stack = vec![(btree, 0usize)];
+    // A B-tree reaches each node once; a node reached again is a corrupt (or forged) tree, whose
+    // shared subtrees would otherwise be walked an exponential number of times.
+    let mut seen = HashSet::new();
     while let Some((addr, depth)) = stack.pop() {
         if depth > 64 {
             return Err("chunk B-tree too deep (cycle?)".into());
+        }
+        if !seen.insert(addr) {
+            return Err(format!(
+                "chunk B-tree: node at {addr:#x} is reached twice (corrupt tree)"
+            ));
         }
         let mut c = Cursor::at(file, addr, "chunk B-tree node")?;
         c.expect(b"TREE")?;
@@ -84,7 +94,8 @@ fn decode_chunk(
         }
         match f.id {
             1 => {
-                let mut out = Vec::with_capacity(expected);
+                // Deflate expands at most 1032-fold: reserve no more than the input can give.
+                let mut out = Vec::with_capacity(expected.min(buf.len().saturating_mul(1032)));
                 ZlibDecoder::new(&buf[..])
                     .take(expected as u64 + 1)
                     .read_to_end(&mut out)
@@ -94,6 +105,11 @@ fn decode_chunk(
             2 => {
                 let size = f.params.first().map_or(elem, |&s| s as usize).max(1);
                 let n = buf.len() / size;
+                if n == 0 {
+                    // Fewer bytes than one element: HDF5's shuffle leaves them as they are
+                    // (and a forged element size must not cost a loop over its value).
+                    continue;
+                }
                 let mut out = vec![0u8; buf.len()];
                 for b in 0..size {
                     for k in 0..n {
@@ -173,5 +189,59 @@ fn scatter(
             }
             idx[d] = 0;
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A version-1 chunk B-tree node for a rank-1 dataset: `(size, child)` entries.
+    fn node(level: u8, entries: &[(u32, u64)]) -> Vec<u8> {
+        let mut b = b"TREE".to_vec();
+        b.push(1); // chunk node
+        b.push(level);
+        b.extend_from_slice(&(entries.len() as u16).to_le_bytes());
+        b.extend_from_slice(&[0xff; 16]); // siblings
+        for &(size, child) in entries {
+            b.extend_from_slice(&size.to_le_bytes());
+            b.extend_from_slice(&0u32.to_le_bytes()); // filter mask
+            b.extend_from_slice(&0u64.to_le_bytes()); // offset
+            b.extend_from_slice(&0u64.to_le_bytes()); // element-size dimension
+            b.extend_from_slice(&child.to_le_bytes());
+        }
+        b
+    }
+
+    #[test]
+    fn a_node_reached_twice_is_a_corrupt_tree() {
+        // Root (level 1) at 0 with two entries naming the same leaf: a forged tree whose shared
+        // subtrees, nested, made the walk exponential (a fuzz hang). A tree reaches nodes once.
+        let leaf_at = 128u64;
+        let mut file = node(1, &[(0, leaf_at), (0, leaf_at)]);
+        file.resize(leaf_at as usize, 0);
+        let data_at = leaf_at + node(0, &[(4, 0)]).len() as u64;
+        file.extend(node(0, &[(4, data_at)]));
+        file.extend_from_slice(&1f32.to_le_bytes());
+        let mut out = vec![0u8; 4];
+        let err = read_chunked(&file, 0, &[1], &[1], 4, &[], &mut out).unwrap_err();
+        assert!(err.contains("reached twice"), "{err}");
+        // The same leaf once is fine.
+        let mut once = node(1, &[(0, leaf_at)]);
+        once.resize(leaf_at as usize, 0);
+        once.extend_from_slice(&file[leaf_at as usize..]);
+        read_chunked(&once, 0, &[1], &[1], 4, &[], &mut out).unwrap();
+        assert_eq!(out, 1f32.to_le_bytes());
+    }
+
+    #[test]
+    fn shuffle_with_an_element_larger_than_the_chunk_leaves_it_as_is() {
+        let shuffle = Filter {
+            id: 2,
+            params: vec![u32::MAX],
+        };
+        let mut buf = Vec::new();
+        decode_chunk(&[1, 2, 3, 4], 0, &[shuffle], 4, 4, &mut buf).unwrap();
+        assert_eq!(buf, [1, 2, 3, 4]);
     }
 }

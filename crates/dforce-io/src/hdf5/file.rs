@@ -166,12 +166,18 @@ impl H5File {
     }
 
     /// Paths of every dataset in the file, depth first, e.g. `["actions", "infos/goal", …]`.
+    /// Like h5py's `visititems` (HDF5's `H5Ovisit`), an object reachable through several links
+    /// (hard links, or a corrupt file's cycles) is listed once, under the first path found.
     pub fn dataset_paths(&self) -> Result<Vec<String>, Hdf5Error> {
         let mut out = Vec::new();
         let mut stack = vec![(String::new(), self.root, 0usize)];
+        let mut seen = std::collections::HashSet::new();
         while let Some((prefix, addr, depth)) = stack.pop() {
             if depth > 32 {
                 return Err(self.format_err("groups nested too deeply (cycle?)".into()));
+            }
+            if !seen.insert(addr) {
+                continue;
             }
             let msgs = read_messages(&self.bytes, addr).map_err(|r| self.format_err(r))?;
             if find(&msgs, msg::LAYOUT).is_some() {
@@ -258,6 +264,10 @@ fn superblock_root(b: &[u8]) -> Result<u64, String> {
     Ok(root)
 }
 
+/// Deflate's largest expansion (zlib's "technical details": 1032:1): no dataset holds more bytes
+/// than this times the file's length.
+const MAX_DEFLATE_RATIO: u128 = 1032;
+
 fn read_dataset(file: &[u8], msgs: &[Message<'_>]) -> Result<H5Dataset, String> {
     let need = |kind: u16, name: &str| find(msgs, kind).ok_or_else(|| format!("no {name} message"));
     let space = need(msg::DATASPACE, "dataspace")?;
@@ -274,8 +284,18 @@ fn read_dataset(file: &[u8], msgs: &[Message<'_>]) -> Result<H5Dataset, String> 
     let total = shape
         .iter()
         .try_fold(elem, |a, &d| a.checked_mul(d))
-        .filter(|&t| t <= 1 << 36)
-        .ok_or("dataset too large")?;
+        .ok_or_else(|| format!("shape {shape:?} of {elem}-byte elements overflows"))?;
+    // Every byte of a dataset comes from the file (deflate expands at most 1032-fold) or is a
+    // fill value of chunks never written. Refuse sizes the file cannot hold before allocating
+    // them: the shape is a header value, and a forged one must not cost gigabytes of memory.
+    let most = (file.len() as u128) * MAX_DEFLATE_RATIO;
+    if total as u128 > most {
+        return Err(format!(
+            "shape {shape:?} of {elem}-byte elements is {total} bytes, more than this {}-byte file can hold \
+             (even deflated, at most {most} bytes); the header is corrupt",
+            file.len()
+        ));
+    }
     let mut data = vec![0u8; total];
     match storage {
         Storage::Compact(bytes) => {

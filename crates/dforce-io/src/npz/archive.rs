@@ -14,7 +14,21 @@ use crate::error::NpzError;
 /// An open `.npz` file.
 pub struct NpzFile {
     path: PathBuf,
+    /// The file's length in bytes: no member can hold more than it decompresses to.
+    file_len: u64,
     archive: ZipArchive<BufReader<File>>,
+}
+
+/// Deflate's largest expansion (zlib's "technical details": 1032:1). A zip member cannot
+/// decompress to more than this many bytes per stored byte, whatever its header declares.
+const MAX_DEFLATE_RATIO: u64 = 1032;
+
+/// How many bytes to reserve for a member that declares `declared` uncompressed bytes stored in
+/// `compressed` bytes of a file of `file_len` bytes: what the header says, but never more than the
+/// file's bytes can expand to, so a forged size in a small file cannot force a huge allocation.
+fn capacity_hint(declared: u64, compressed: u64, file_len: u64) -> usize {
+    let bound = compressed.min(file_len).saturating_mul(MAX_DEFLATE_RATIO);
+    usize::try_from(declared.min(bound)).unwrap_or(usize::MAX)
 }
 
 impl std::fmt::Debug for NpzFile {
@@ -33,11 +47,22 @@ impl NpzFile {
             path: path.clone(),
             source,
         })?;
+        let file_len = file
+            .metadata()
+            .map_err(|source| NpzError::Io {
+                path: path.clone(),
+                source,
+            })?
+            .len();
         let archive = ZipArchive::new(BufReader::new(file)).map_err(|source| NpzError::Zip {
             path: path.clone(),
             source,
         })?;
-        Ok(Self { path, archive })
+        Ok(Self {
+            path,
+            file_len,
+            archive,
+        })
     }
 
     /// The file this was opened from.
@@ -92,12 +117,14 @@ impl NpzFile {
         rows: Range<usize>,
     ) -> Result<(NpyHeader, Vec<u8>), NpzError> {
         let path = self.path.clone();
+        let file_len = self.file_len;
         let bad = |reason: String| NpzError::BadArray {
             path: path.clone(),
             key: key.to_owned(),
             reason,
         };
         let mut member = self.member(key)?;
+        let capacity = capacity_hint(member.size(), member.compressed_size(), file_len);
         let header = read_npy_header(&mut member).map_err(&bad)?;
         let Some((&len, rest)) = header.shape.split_first() else {
             return Err(bad("a scalar has no rows".into()));
@@ -118,7 +145,7 @@ impl NpzFile {
             let total = row_bytes
                 .checked_mul(len)
                 .ok_or_else(|| bad("shape overflows".into()))?;
-            let mut all = Vec::with_capacity(total.min(1 << 30));
+            let mut all = Vec::with_capacity(total.min(capacity));
             (&mut member)
                 .take(total as u64)
                 .read_to_end(&mut all)
@@ -131,10 +158,13 @@ impl NpzFile {
             }
             let item = header.item_size().map_err(&bad)?;
             let c_order = fortran_to_c(&all, &header.shape, item).map_err(&bad)?;
+            // In range: rows.end <= len, and len * row_bytes == total was checked.
             let bytes = c_order[rows.start * row_bytes..rows.end * row_bytes].to_vec();
             return Ok((header, bytes));
         }
-        let skip = (rows.start as u64) * (row_bytes as u64);
+        let skip = (rows.start as u64)
+            .checked_mul(row_bytes as u64)
+            .ok_or_else(|| bad("shape overflows".into()))?;
         let skipped = std::io::copy(&mut (&mut member).take(skip), &mut std::io::sink())
             .map_err(|e| bad(format!("cannot decompress member: {e}")))?;
         if skipped < skip {
@@ -143,22 +173,43 @@ impl NpzFile {
                 skipped
             )));
         }
-        let mut bytes = vec![0u8; rows.len() * row_bytes];
-        member.read_exact(&mut bytes).map_err(|e| {
-            bad(format!(
-                "truncated or corrupt data reading rows {}..{}: {e}",
-                rows.start, rows.end
-            ))
-        })?;
+        let want = rows
+            .len()
+            .checked_mul(row_bytes)
+            .ok_or_else(|| bad("shape overflows".into()))?;
+        // Read what is there (at most `want` bytes) rather than allocating what the header
+        // declares: a header can claim far more rows than the file holds.
+        let mut bytes = Vec::with_capacity(want.min(capacity));
+        (&mut member)
+            .take(want as u64)
+            .read_to_end(&mut bytes)
+            .map_err(|e| {
+                bad(format!(
+                    "corrupt data reading rows {}..{}: {e}",
+                    rows.start, rows.end
+                ))
+            })?;
+        if bytes.len() < want {
+            return Err(bad(format!(
+                "truncated data reading rows {}..{}: {} bytes, need {want}",
+                rows.start,
+                rows.end,
+                bytes.len()
+            )));
+        }
         Ok((header, bytes))
     }
 
     /// Reads and parses the array `key`.
     pub fn array(&mut self, key: &str) -> Result<NpyArray, NpzError> {
         let path = self.path.clone();
+        let file_len = self.file_len;
         let mut member = self.member(key)?;
-        let mut bytes =
-            Vec::with_capacity(usize::try_from(member.size()).unwrap_or(0).min(1 << 30));
+        let mut bytes = Vec::with_capacity(capacity_hint(
+            member.size(),
+            member.compressed_size(),
+            file_len,
+        ));
         member
             .read_to_end(&mut bytes)
             .map_err(|e| NpzError::BadArray {
@@ -211,5 +262,20 @@ impl NpzFile {
                 key: key.to_owned(),
                 reason: "expected a scalar unicode string".into(),
             })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn capacity_is_capped_by_what_the_file_can_decompress_to() {
+        // A 2 GiB declared size in a 1000-byte file whose member claims 100 stored bytes.
+        assert_eq!(capacity_hint(1 << 31, 100, 1000), 103_200);
+        // A forged compressed size is capped by the file's length too.
+        assert_eq!(capacity_hint(u64::MAX, u64::MAX, 1000), 1_032_000);
+        // An honest header is taken as it is.
+        assert_eq!(capacity_hint(800, 120, 1000), 800);
     }
 }

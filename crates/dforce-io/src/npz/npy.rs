@@ -287,8 +287,7 @@ fn split_descr(descr: &str) -> Result<(char, &str, usize), String> {
         .map_err(|_| format!("unsupported dtype {descr:?}"))?;
     if code == "f" && !matches!(width, 2 | 4 | 8) {
         return Err(format!(
-            "dtype {descr:?} is a {}-bit float (numpy's long double), which dforce does not read; save it as float64",
-            width * 8
+            "dtype {descr:?} is a {width}-byte float (numpy's long double, or not a float numpy writes), which dforce does not read; save it as float64"
         ));
     }
     if order == '=' && width > 1 && cfg!(target_endian = "big") {
