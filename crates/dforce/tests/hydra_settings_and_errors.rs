@@ -170,3 +170,29 @@ fn checkpoint_of_another_size_is_reported_once_with_a_hint() {
         "{err}"
     );
 }
+
+/// `dataset=video_maze3d dataset.resolution=36` (not divisible by 2^(levels−1) = 8): refused by
+/// key before the run directory exists (it used to fail in the network's first forward).
+#[test]
+fn video_frames_the_unet_cannot_halve_are_refused_before_the_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dforce(
+        dir.path(),
+        &[
+            "experiment=exp_video",
+            "algorithm=df_video",
+            "dataset=video_maze3d",
+            "dataset.resolution=36",
+            "experiment.tasks=[training]",
+            "device=cpu",
+            "+name=r36",
+        ],
+    );
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "{err}");
+    assert!(
+        err.contains("dataset.resolution") && err.contains("divisible by 8"),
+        "{err}"
+    );
+    assert!(!dir.path().join("outputs").exists(), "{err}");
+}

@@ -46,6 +46,9 @@ impl Algorithm for Video {
     /// The v1.5 diffusion settings (`algorithm.diffusion.*`, scheduling matrix, …).
     fn check_config(cfg: &dforce_config::Value) -> Result<(), TaskError> {
         DiffusionSettings::from_config(cfg)?;
+        // The network's shape keys (frame size against the U-Net's levels, …) before the run
+        // directory exists.
+        networks::video_unet(cfg)?;
         Ok(())
     }
 
