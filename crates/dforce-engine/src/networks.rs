@@ -84,23 +84,20 @@ pub fn video_cond_dim(cfg: &Value) -> Result<usize, SettingsError> {
     })
 }
 
-/// Refuses frames whose sides the U-Net's `levels − 1` stride-2 down-samplings do not divide
-/// (the skips would not match after up-sampling), naming the dataset key that sets them; the
-/// network would otherwise fail on its first batch, after the run directory exists.
-fn frames_fit_the_levels(x_shape: &[usize], levels: usize) -> Result<(), SettingsError> {
-    let factor = u32::try_from(levels.saturating_sub(1))
-        .ok()
-        .and_then(|s| 1usize.checked_shl(s))
-        .unwrap_or(usize::MAX);
+/// Refuses frames whose sides the U-Net's stride-2 down-samplings do not divide
+/// ([`Unet3dConfig::frame_size_multiple`]), naming the dataset key that sets them; the network
+/// would otherwise fail on its first batch, after the run directory exists.
+fn frames_fit_the_levels(x_shape: &[usize], unet: &Unet3dConfig) -> Result<(), SettingsError> {
+    let factor = unet.frame_size_multiple();
     match x_shape {
         [_, h, w, ..] if !h.is_multiple_of(factor) || !w.is_multiple_of(factor) => {
-            let fit = |v: usize| (v / factor).max(1) * factor;
             Err(SettingsError::Range {
                 key: "algorithm.x_shape (dataset.resolution)".into(),
                 got: format!("{x_shape:?}"),
                 reason: format!(
-                    "height and width must be divisible by {factor} (2^(levels−1), {levels} levels in {ARCH}.dim_mults) so the U-Net's skips match; e.g. dataset.resolution={}",
-                    fit(*h)
+                    "height and width must be divisible by {factor} (2^(levels−1), {} levels in {ARCH}.dim_mults) so the U-Net's skips match; e.g. dataset.resolution={}",
+                    unet.dim_mults.len(),
+                    (*h / factor).max(1) * factor
                 ),
             })
         }
@@ -124,7 +121,7 @@ pub fn video_unet(cfg: &Value) -> Result<Unet3dConfig, SettingsError> {
         uints(cfg, &a("dim_mults"))?,
         channels * fs,
     );
-    frames_fit_the_levels(&x_shape, c.dim_mults.len())?;
+    frames_fit_the_levels(&x_shape, &c)?;
     c.attn_heads = positive(cfg, &a("attn_heads"))?;
     c.attn_dim_head = positive(cfg, &a("attn_dim_head"))?;
     c.attn_factors = Unet3dConfig::attn_factors(resolution, &uints(cfg, &a("attn_resolutions"))?)

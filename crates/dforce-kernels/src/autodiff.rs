@@ -15,8 +15,7 @@ use burn::backend::{Autodiff, Flex};
 
 use crate::cpu::{attention, conv, layer_norm, linear};
 use crate::extension::{
-    KernelOps, attention_shape, contiguous, conv_out_dims, conv_shape, dims, tensor, values,
-    with_last,
+    KernelOps, attention_shape, contiguous, conv_shape, dims, tensor, values, with_last,
 };
 
 /// Registers `grad` for a parent that requires it.
@@ -231,10 +230,7 @@ impl<C: CheckpointStrategy> KernelOps for Autodiff<Flex, C> {
             contiguous(x.into_primitive()),
             contiguous(weight.into_primitive()),
         );
-        let bias = contiguous(bias.into_primitive());
-        let shape = conv_shape(&dims(&x), &dims(&weight));
-        let out = conv::forward(values(&x), values(&weight), values(&bias), shape);
-        let out = tensor(out, conv_out_dims(&shape));
+        let out = Flex::conv2d_same(x.clone(), weight.clone(), bias.into_primitive());
         match ConvBackward.prepare::<C>(nodes).compute_bound().stateful() {
             OpsKind::Tracked(prep) => prep.finish(ConvState { x, weight }, out),
             OpsKind::UnTracked(prep) => prep.finish(out),

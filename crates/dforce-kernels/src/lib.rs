@@ -33,7 +33,9 @@ use extension::KernelOps;
 /// Whether the fused kernels serve tensors on `device` with `dtype`: burn's CPU backend
 /// (plain or autodiff) and f32.
 pub fn fused(device: &Device, dtype: DType) -> bool {
-    if dtype != DType::F32 || std::env::var_os("DFORCE_NO_FUSED_KERNELS").is_some() {
+    static DISABLED: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    let disabled = *DISABLED.get_or_init(|| std::env::var_os("DFORCE_NO_FUSED_KERNELS").is_some());
+    if dtype != DType::F32 || disabled {
         return false;
     }
     match device.as_dispatch() {

@@ -125,6 +125,16 @@ impl Unet3dConfig {
         }
     }
 
+    /// The multiple both frame sides must be: `2^(levels−1)`, one halving per stride-2
+    /// down-sampling, so the skips match after up-sampling. Saturates (and so never divides a
+    /// real size) for absurd depths instead of overflowing.
+    pub fn frame_size_multiple(&self) -> usize {
+        u32::try_from(self.dim_mults.len().saturating_sub(1))
+            .ok()
+            .and_then(|s| 1usize.checked_shl(s))
+            .unwrap_or(usize::MAX)
+    }
+
     /// Converts the config's `attn_resolutions` (pixel sizes) into downsampling factors as the
     /// reference does: `resolution // r`. A factor of 0 (r > resolution) never matches a level.
     pub fn attn_factors(

@@ -246,11 +246,7 @@ impl Unet3d {
             }
             _ => {}
         }
-        // 2^(levels−1); saturates (and so always fails) for absurd depths instead of overflowing.
-        let factor = u32::try_from(self.down.len().saturating_sub(1))
-            .ok()
-            .and_then(|s| 1usize.checked_shl(s))
-            .unwrap_or(usize::MAX);
+        let factor = self.config.frame_size_multiple();
         if !h.is_multiple_of(factor) || !w.is_multiple_of(factor) {
             return err(format!(
                 "frames of {h}×{w} pixels: both sides must be divisible by {factor} (2^(levels−1)) so that skips match after up-sampling"
