@@ -1,5 +1,6 @@
 //! The D4RL HDF5 layout: reading the shared `maze2d-umaze-sparse-v1-head.hdf5` (h5py-written,
-//! gzip chunked), round-tripping generated data through the writer, and naming missing or
+//! gzip chunked) and h5py's `libver="latest"` files, skipping unreadable optional members with
+//! a reason, round-tripping generated data through the writer, and naming missing or
 //! misshapen datasets. (The HDF5 format itself is tested in `dforce-io/tests/hdf5.rs`.)
 
 use std::path::PathBuf;
@@ -24,7 +25,9 @@ fn temp_path(name: &str) -> PathBuf {
 // All datasets are chunked ((2500, 1) or (10000,)) with gzip level 4.
 #[test]
 fn reads_d4rl_fixture_values() {
-    let d = read_d4rl(fixture()).expect("D4RL layout reads");
+    let read = read_d4rl(fixture()).expect("D4RL layout reads");
+    assert!(read.skipped.is_empty());
+    let d = read.dataset;
     assert_eq!(d.len(), 20_000);
     assert_eq!(
         d.observations[0],
@@ -58,7 +61,7 @@ fn generated_dataset_round_trips_through_the_writer() {
     let data = generate("maze2d-umaze-v1", 3_000, 7).unwrap();
     let path = temp_path("roundtrip.hdf5");
     write_d4rl(&data, &path).unwrap();
-    let back = read_d4rl(&path).unwrap();
+    let back = read_d4rl(&path).unwrap().dataset;
     std::fs::remove_file(&path).ok();
     assert_eq!(back, data);
 }
@@ -86,4 +89,73 @@ fn missing_or_misshapen_d4rl_keys_are_named() {
         matches!(&err, Hdf5Error::MissingKey { key, .. } if key == "actions"),
         "{err}"
     );
+}
+
+fn maze2d(name: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../tests/fixtures/maze2d")
+        .join(name)
+}
+
+/// numpy's values (`scripts/make_hdf5_matrix.py` wrote them beside the files).
+fn numpy_values(key: &str) -> Vec<f32> {
+    let text = std::fs::read_to_string(maze2d("d4rl-libver-latest.json")).unwrap();
+    let json: serde_json::Value = serde_json::from_str(&text).unwrap();
+    json[key]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_f64().unwrap() as f32)
+        .collect()
+}
+
+fn flat<const C: usize>(rows: &[[f32; C]]) -> Vec<f32> {
+    rows.iter().flatten().copied().collect()
+}
+
+fn floats(bools: &[bool]) -> Vec<f32> {
+    bools.iter().map(|&b| f32::from(u8::from(b))).collect()
+}
+
+/// The example: a D4RL file h5py writes with `libver="latest"` (superblock 3, version-2
+/// object headers, extensible-array chunk index, gzip + shuffle, `track_order`) reads as h5py
+/// reads it.
+#[test]
+fn h5py_libver_latest_d4rl_file_reads_as_h5py_reads_it() {
+    let read = read_d4rl(maze2d("d4rl-libver-latest.hdf5")).expect("libver='latest' reads");
+    assert!(read.skipped.is_empty(), "{:?}", read.skipped);
+    let d = read.dataset;
+    assert_eq!(flat(&d.observations), numpy_values("observations"));
+    assert_eq!(flat(&d.actions), numpy_values("actions"));
+    assert_eq!(d.rewards, numpy_values("rewards"));
+    assert_eq!(floats(&d.terminals), numpy_values("terminals"));
+    assert_eq!(floats(&d.timeouts), numpy_values("timeouts"));
+    assert_eq!(flat(&d.goals), numpy_values("infos/goal"));
+    assert_eq!(flat(&d.qpos), numpy_values("infos/qpos"));
+    assert_eq!(flat(&d.qvel), numpy_values("infos/qvel"));
+}
+
+/// Optional members (`timeouts`, `infos/*`) that are present but unreadable (here: strings) are
+/// skipped with their reason, for the caller to warn about; the required members still read.
+#[test]
+fn unreadable_optional_members_are_skipped_with_a_reason() {
+    let read = read_d4rl(maze2d("d4rl-unreadable-optional.hdf5")).expect("required members read");
+    assert_eq!(
+        flat(&read.dataset.observations),
+        numpy_values("observations")
+    );
+    assert!(read.dataset.timeouts.is_empty() && read.dataset.qvel.is_empty());
+    assert_eq!(flat(&read.dataset.qpos), numpy_values("infos/qpos"));
+    let keys: Vec<String> = read
+        .skipped
+        .iter()
+        .map(|e| match e {
+            Hdf5Error::BadDataset { key, reason, .. } => {
+                assert!(reason.contains("not supported"), "{reason}");
+                key.clone()
+            }
+            other => panic!("unexpected {other}"),
+        })
+        .collect();
+    assert_eq!(keys, ["timeouts", "infos/qvel"]);
 }

@@ -105,16 +105,51 @@ pub fn d4rl_file_name(env_id: &str) -> String {
     }
 }
 
-/// Reads `save_dir/<D4RL file>` or, when it is missing, generates it natively (D4RL's
-/// waypoint-controller collection at D4RL's size, seeded) and writes it there first.
-/// `announce` is told what happens, for the user.
+/// The file name `dataset.dataset_url` names: its last path segment, without a query or
+/// fragment (`http://…/maze2d-medium-sparse-v1.hdf5?x=1` → `maze2d-medium-sparse-v1.hdf5`), as
+/// the reference's `datasets/offline_rl/maze2d.py` saves its download under `save_dir`.
+///
+/// # Errors
+/// A message naming the key when the URL ends without a file name.
+pub fn dataset_file_name(dataset_url: &str) -> Result<String, String> {
+    let path = dataset_url.split(['?', '#']).next().unwrap_or_default();
+    match path.rsplit('/').next() {
+        Some(name) if !name.is_empty() && name != "." && name != ".." => Ok(name.to_owned()),
+        _ => Err(format!(
+            "dataset.dataset_url={dataset_url:?} does not end in a file name; give the URL or \
+             path of a D4RL HDF5 file, e.g. .../maze2d-medium-sparse-v1.hdf5"
+        )),
+    }
+}
+
+/// Reads `save_dir/<file>`, where `<file>` is the file name of `dataset_url` (the reference's
+/// rule). When that file is missing and it is D4RL's own file for `env_id` (the configs'
+/// default URLs), dforce generates it natively (D4RL's waypoint-controller collection at
+/// D4RL's size, seeded) and writes it there first; any other missing file is an error (dforce
+/// downloads nothing). `announce` is told what happens, for the user.
+///
+/// # Errors
+/// A message for a URL without a file name, a missing non-D4RL file, or a file that cannot be
+/// generated, written or read.
 pub fn load_or_generate(
     save_dir: &std::path::Path,
     env_id: &str,
+    dataset_url: &str,
     seed: u64,
     announce: &mut dyn FnMut(&str),
 ) -> Result<OfflineSteps, String> {
-    let path = save_dir.join(d4rl_file_name(env_id));
+    let name = dataset_file_name(dataset_url)?;
+    let path = save_dir.join(&name);
+    let generated_name = d4rl_file_name(env_id);
+    if !path.exists() && name != generated_name {
+        return Err(format!(
+            "dataset.dataset_url names {name}, which is not in dataset.save_dir ({}): dforce \
+             downloads nothing. Put the file at {}, or leave dataset.dataset_url at D4RL's URL \
+             (ending in {generated_name}) to have dforce generate the data natively",
+            save_dir.display(),
+            path.display()
+        ));
+    }
     if !path.exists() {
         let steps = d4rl_size(env_id);
         announce(&format!(
@@ -135,13 +170,20 @@ pub fn load_or_generate(
         })?;
         announce(&format!("wrote {}", path.display()));
     }
-    let data = dforce_env::data::read_d4rl(&path).map_err(|e| {
+    let read = dforce_env::data::read_d4rl(&path).map_err(|e| {
         format!(
             "reading {}: {}",
             path.display(),
             dforce_core::error_chain(&e)
         )
     })?;
+    for skipped in &read.skipped {
+        announce(&format!(
+            "warning: optional member skipped (read as absent): {}",
+            dforce_core::error_chain(skipped)
+        ));
+    }
+    let data = read.dataset;
     Ok(OfflineSteps {
         observations: data.observations,
         actions: data.actions,

@@ -79,11 +79,16 @@ impl Algorithm for Planning {
     ) -> Result<TrainingData<PlanningBatch>, TaskError> {
         let save_dir = PathBuf::from(ctx.cfg.get_str("dataset.save_dir")?);
         let env_id = ctx.cfg.get_str("dataset.env_id")?;
+        let dataset_url = ctx.cfg.get_str("dataset.dataset_url")?;
         // Rank 0 generates a missing dataset before the others read it.
         let steps = ctx.parallel.root_first(|| {
-            load_or_generate(&save_dir, env_id, ctx.settings.seed, &mut |m| {
-                crate::say!("dforce: {m}")
-            })
+            load_or_generate(
+                &save_dir,
+                env_id,
+                dataset_url,
+                ctx.settings.seed,
+                &mut |m| crate::say!("dforce: {m}"),
+            )
             .map_err(TaskError::Invalid)
         })?;
         let data = Arc::new(Maze2dWindows {

@@ -72,41 +72,63 @@ fn table<const C: usize>(
     rows(f, key, &f.dataset(key)?, n)
 }
 
-/// Reads the table `key`, or an empty vector when the file has no such dataset.
+/// Reads the optional table `key`: empty when the file has no such dataset, and empty with the
+/// reason pushed to `skipped` when it has one that cannot be read (another type, another shape,
+/// a corrupt chunk).
 fn optional<const C: usize>(
     f: &H5File,
     key: &str,
     n: Option<usize>,
-) -> Result<Vec<[f32; C]>, Hdf5Error> {
-    match f.dataset(key) {
-        Ok(ds) => rows(f, key, &ds, n),
-        Err(Hdf5Error::MissingKey { .. }) => Ok(Vec::new()),
-        Err(e) => Err(e),
+    skipped: &mut Vec<Hdf5Error>,
+) -> Vec<[f32; C]> {
+    match f.dataset(key).and_then(|ds| rows(f, key, &ds, n)) {
+        Ok(rows) => rows,
+        Err(Hdf5Error::MissingKey { .. }) => Vec::new(),
+        Err(e) => {
+            skipped.push(e);
+            Vec::new()
+        }
     }
+}
+
+/// A D4RL file as [`read_d4rl`] read it.
+#[derive(Debug)]
+pub struct D4rlRead {
+    /// The transitions. Optional members that are absent or were skipped are empty.
+    pub dataset: Dataset,
+    /// Why each optional member (`timeouts`, `infos/*`) present in the file could not be read;
+    /// callers report these as warnings. Required members fail [`read_d4rl`] instead.
+    pub skipped: Vec<Hdf5Error>,
 }
 
 fn to_bools(v: Vec<[f32; 1]>) -> Vec<bool> {
     v.into_iter().map(|[x]| x != 0.0).collect()
 }
 
-/// Reads a D4RL maze2d file. `timeouts` and the `infos/*` keys are optional (older files lack
-/// them) and come back empty when absent; the required keys are DF's: observations, actions,
-/// rewards, terminals.
-pub fn read_d4rl(path: impl AsRef<Path>) -> Result<Dataset, Hdf5Error> {
+/// Reads a D4RL maze2d file (any HDF5 file h5py writes: every `libver`, chunking and filter).
+/// The required keys are DF's: observations, actions, rewards, terminals. `timeouts` and the
+/// `infos/*` keys are optional (older files lack them): they come back empty when absent, and
+/// empty with the reason in [`D4rlRead::skipped`] when present but unreadable.
+///
+/// # Errors
+/// [`Hdf5Error`] when the file cannot be read or a required member is missing or misshapen.
+pub fn read_d4rl(path: impl AsRef<Path>) -> Result<D4rlRead, Hdf5Error> {
     let f = H5File::open(path)?;
     let observations = table::<4>(&f, "observations", None)?;
     let n = Some(observations.len());
-    Ok(Dataset {
+    let mut skipped = Vec::new();
+    let dataset = Dataset {
         actions: table::<2>(&f, "actions", n)?,
         rewards: table::<1>(&f, "rewards", n)?
             .into_iter()
             .map(|[r]| r)
             .collect(),
         terminals: to_bools(table::<1>(&f, "terminals", n)?),
-        timeouts: to_bools(optional::<1>(&f, "timeouts", n)?),
-        goals: optional::<2>(&f, "infos/goal", n)?,
-        qpos: optional::<2>(&f, "infos/qpos", n)?,
-        qvel: optional::<2>(&f, "infos/qvel", n)?,
+        timeouts: to_bools(optional::<1>(&f, "timeouts", n, &mut skipped)),
+        goals: optional::<2>(&f, "infos/goal", n, &mut skipped),
+        qpos: optional::<2>(&f, "infos/qpos", n, &mut skipped),
+        qvel: optional::<2>(&f, "infos/qvel", n, &mut skipped),
         observations,
-    })
+    };
+    Ok(D4rlRead { dataset, skipped })
 }

@@ -1,12 +1,17 @@
 //! The element types this crate reads and writes (IEEE floats, integers, and h5py's bool, an
-//! 8-bit enum `{FALSE: 0, TRUE: 1}`) and their datatype-message encodings (version 1).
+//! 8-bit enum `{FALSE: 0, TRUE: 1}`), mapped from `hdf5-reader`'s decoded datatype messages,
+//! and their datatype-message encodings for the writer (version 1; HDF5 format spec IV.A.2.d).
 
-use super::bytes::Cursor;
+use hdf5_reader::{ByteOrder, Datatype};
+
+fn big_endian(order: ByteOrder) -> bool {
+    matches!(order, ByteOrder::BigEndian)
+}
 
 /// An element type.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum DType {
-    /// IEEE float of 4 or 8 bytes.
+    /// IEEE float of 2, 4 or 8 bytes (numpy's float16, float32, float64).
     Float {
         /// Bytes per element.
         size: usize,
@@ -46,61 +51,59 @@ impl DType {
         }
     }
 
-    /// Parses a datatype message body.
-    pub fn parse(c: &mut Cursor<'_>) -> Result<Self, String> {
-        let class_version = c.u8()?;
-        let class = class_version & 0x0f;
-        let bits = c.bytes(3)?;
-        let (b0, b1, b2) = (bits[0], bits[1], bits[2]);
-        let size = c.u32()? as usize;
-        match class {
-            0 => {
-                c.skip(4)?; // bit offset, precision
-                if ![1, 2, 4, 8].contains(&size) {
-                    return Err(format!("unsupported integer size {size}"));
-                }
-                Ok(Self::Int {
-                    size,
-                    signed: b0 & 0x08 != 0,
-                    big_endian: b0 & 0x01 != 0,
-                })
-            }
-            1 => {
-                c.skip(12)?; // offset, precision, exponent/mantissa layout, bias
-                if b0 & 0x40 != 0 {
-                    return Err("VAX-endian floats are not supported".into());
-                }
-                if size != 4 && size != 8 {
-                    return Err(format!("unsupported float size {size}"));
+    /// The element type of a datatype message as `hdf5-reader` decodes it: IEEE floats of 2, 4
+    /// or 8 bytes (numpy's float16/32/64), integers of 1, 2, 4 or 8 bytes, and h5py's bool (an
+    /// enum over a 1-byte integer with members `FALSE` = 0 and `TRUE` = 1). Other classes
+    /// (strings, compounds, other enums, VAX floats) are refused with a message naming them.
+    pub fn from_hdf5(dt: &Datatype) -> Result<Self, String> {
+        match dt {
+            Datatype::FloatingPoint { size, byte_order } => {
+                let size = usize::from(*size);
+                if ![2, 4, 8].contains(&size) {
+                    return Err(format!("{size}-byte floats are not supported (2, 4 or 8)"));
                 }
                 Ok(Self::Float {
                     size,
-                    big_endian: b0 & 0x01 != 0,
+                    big_endian: big_endian(*byte_order),
                 })
             }
-            8 => {
-                let members = usize::from(u16::from_le_bytes([b0, b1]));
-                let _ = b2;
-                let base = Self::parse(c)?;
-                if !matches!(base, Self::Int { size: 1, .. }) || size != 1 {
+            Datatype::FixedPoint {
+                size,
+                signed,
+                byte_order,
+            } => {
+                let size = usize::from(*size);
+                if ![1, 2, 4, 8].contains(&size) {
                     return Err(format!(
-                        "unsupported enum (base {base:?}, size {size}); only bool"
+                        "{size}-byte integers are not supported (1, 2, 4 or 8)"
                     ));
                 }
-                // Names (NUL-terminated, padded to 8 bytes in versions 1 and 2), then values.
-                let version = class_version >> 4;
-                for _ in 0..members {
-                    let start = c.pos();
-                    while c.u8()? != 0 {}
-                    if version < 3 {
-                        let len = c.pos() - start;
-                        c.skip((8 - len % 8) % 8)?;
-                    }
-                }
-                c.skip(members)?;
-                Ok(Self::Bool)
+                Ok(Self::Int {
+                    size,
+                    signed: *signed,
+                    big_endian: big_endian(*byte_order),
+                })
             }
-            other => Err(format!("unsupported datatype class {other}")),
+            Datatype::Enum { base, members } => {
+                let is_bool = matches!(**base, Datatype::FixedPoint { size: 1, .. })
+                    && members.len() == 2
+                    && members.iter().all(|m| {
+                        (m.name == "FALSE" && m.value == [0])
+                            || (m.name == "TRUE" && m.value == [1])
+                    });
+                if is_bool {
+                    Ok(Self::Bool)
+                } else {
+                    let names: Vec<&str> = members.iter().map(|m| m.name.as_str()).collect();
+                    Err(format!(
+                        "enum type with members {names:?} is not supported (only h5py's bool, \
+                         members FALSE = 0 and TRUE = 1)"
+                    ))
+                }
+            }
+            other => Err(format!(
+                "element type {other:?} is not supported (numeric: floats, integers, bools)"
+            )),
         }
     }
 
@@ -108,10 +111,10 @@ impl DType {
     pub fn encode(&self, out: &mut Vec<u8>) {
         match *self {
             Self::Float { size, big_endian } => {
-                let (sign, exp_loc, exp_size, mant_size, bias) = if size == 4 {
-                    (31u8, 23u8, 8u8, 23u8, 127u32)
-                } else {
-                    (63, 52, 11, 52, 1023)
+                let (sign, exp_loc, exp_size, mant_size, bias) = match size {
+                    2 => (15u8, 10u8, 5u8, 10u8, 15u32),
+                    4 => (31, 23, 8, 23, 127),
+                    _ => (63, 52, 11, 52, 1023),
                 };
                 out.push(0x11);
                 out.extend_from_slice(&[0x20 | u8::from(big_endian), sign, 0]);

@@ -1,18 +1,30 @@
-//! Reading HDF5 files as h5py writes them by default (superblock 0/1, version-1 object headers,
-//! symbol-table groups, compact/contiguous/chunked datasets with deflate/shuffle/fletcher32).
+//! Reading HDF5 files with the `hdf5-reader` crate (pure Rust): every superblock version,
+//! old-style (symbol table) and new-style (link message, compact or dense) groups, every chunk
+//! index (B-tree v1/v2, single chunk, implicit, fixed and extensible array), compact, contiguous
+//! and chunked layouts, and the filters h5py writes: deflate (gzip), shuffle, fletcher32 and
+//! h5py's own LZF (id 32000, registered here with `lzf-rust`). That is every file h5py writes
+//! with any `libver` and `track_order` (checked by `tests/hdf5_h5py_matrix.rs` against h5py).
 //! The whole file is read into memory; D4RL maze2d files are at most a few hundred MB.
 
+use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
-use super::bytes::{Cursor, UNDEF, to_usize};
-use super::chunks::read_chunked;
+use hdf5_reader::error::Error as ReaderError;
+use hdf5_reader::{FilterRegistry, Hdf5File, OpenOptions};
+
 use super::datatype::DType;
-use super::group::entries;
-use super::layout::{Storage, parse_dataspace, parse_filters, parse_layout};
-use super::object_header::{Message, find, msg, read_messages};
 use crate::error::Hdf5Error;
 
-const SIGNATURE: &[u8] = b"\x89HDF\r\n\x1a\n";
+/// h5py's LZF filter id (registered with The HDF Group; h5py's `lzf_filter.h`).
+const FILTER_LZF: u16 = 32000;
+
+/// Deflate's largest expansion (zlib's "technical details": 1032:1): no dataset holds more bytes
+/// than this times the file's length (LZF expands less), unless it is made of never-written
+/// chunks, which no D4RL writer produces. A forged shape must not cost gigabytes of memory.
+const MAX_EXPANSION: usize = 1032;
+
+/// Groups deeper than this are refused (a corrupt file's cycles; D4RL files are 2 deep).
+const MAX_GROUP_DEPTH: usize = 32;
 
 /// A dataset read into memory, elements in C order and native (little-endian) byte order.
 #[derive(Debug, Clone, PartialEq)]
@@ -40,6 +52,10 @@ impl H5Dataset {
     pub fn to_f64(&self) -> Vec<f64> {
         let d = &self.data;
         match self.dtype {
+            DType::Float { size: 2, .. } => d
+                .chunks_exact(2)
+                .map(|c| half::f16::from_le_bytes([c[0], c[1]]).to_f64())
+                .collect(),
             DType::Float { size: 4, .. } => d
                 .chunks_exact(4)
                 .map(|c| f64::from(f32::from_le_bytes([c[0], c[1], c[2], c[3]])))
@@ -88,15 +104,57 @@ impl H5Dataset {
 }
 
 /// An HDF5 file held in memory.
-#[derive(Debug, Clone)]
 pub struct H5File {
     path: PathBuf,
-    bytes: Vec<u8>,
-    root: u64,
+    file: Hdf5File,
+    /// The file's length in bytes (bounds what one read may allocate).
+    len: usize,
+}
+
+impl std::fmt::Debug for H5File {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("H5File")
+            .field("path", &self.path)
+            .field("len", &self.len)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The filters `hdf5-reader` has built in (deflate, shuffle, fletcher32, …) plus h5py's LZF.
+fn filters() -> FilterRegistry {
+    let mut registry = FilterRegistry::new();
+    registry.register(
+        FILTER_LZF,
+        Box::new(|filter, data, _element_size| {
+            // h5py's lzf_filter.c stores the chunk's decoded size in client data slot 2.
+            let decoded = filter.client_data.get(2).copied().unwrap_or(0) as usize;
+            if decoded == 0 {
+                return Err(ReaderError::FilterError(
+                    "LZF without its decoded chunk size (client data slot 2)".into(),
+                ));
+            }
+            lzf_rust::decompress_into_vec(data, decoded).map_err(|e| {
+                ReaderError::DecompressionError(format!("LZF chunk does not decode: {e}"))
+            })
+        }),
+    );
+    registry
+}
+
+/// The error under `hdf5-reader`'s path contexts (this crate's errors name the file and key).
+fn innermost(mut e: &ReaderError) -> &ReaderError {
+    while let ReaderError::Context { source, .. } = e {
+        e = source;
+    }
+    e
 }
 
 impl H5File {
-    /// Reads and validates the superblock of `path`.
+    /// Reads `path` into memory and parses its superblock and root group.
+    ///
+    /// # Errors
+    /// [`Hdf5Error::Io`] when the file cannot be read, [`Hdf5Error::Format`] when it is not
+    /// HDF5 or its structure is corrupt.
     pub fn open(path: impl AsRef<Path>) -> Result<Self, Hdf5Error> {
         let path = path.as_ref().to_path_buf();
         let bytes = std::fs::read(&path).map_err(|source| Hdf5Error::Io {
@@ -107,12 +165,31 @@ impl H5File {
     }
 
     /// Parses an in-memory image; `path` is only used in messages.
+    ///
+    /// # Errors
+    /// [`Hdf5Error::Format`] when the image is not HDF5 or its superblock is corrupt.
     pub fn from_bytes(path: PathBuf, bytes: Vec<u8>) -> Result<Self, Hdf5Error> {
-        let root = superblock_root(&bytes).map_err(|reason| Hdf5Error::Format {
+        let len = bytes.len();
+        let most = len.saturating_mul(MAX_EXPANSION).max(1 << 20);
+        let options = OpenOptions::default()
+            .with_filter_registry(filters())
+            .with_max_read_bytes(most)
+            .with_max_chunk_bytes(most.min(hdf5_reader::DEFAULT_MAX_CHUNK_BYTES));
+        let format = |reason: String| Hdf5Error::Format {
             path: path.clone(),
             reason,
-        })?;
-        Ok(Self { path, bytes, root })
+        };
+        let file = Hdf5File::from_vec_with_options(bytes, options)
+            .map_err(|e| format(innermost(&e).to_string()))?;
+        // libhdf5 refuses a file shorter than its superblock's end-of-file address ("truncated
+        // file"); so does this reader, at open rather than at the first read past the end.
+        let eof = file.superblock().eof_address;
+        if eof != u64::MAX && eof > len as u64 {
+            return Err(format(format!(
+                "truncated file: {len} bytes, the superblock says {eof}"
+            )));
+        }
+        Ok(Self { path, file, len })
     }
 
     /// The file's path.
@@ -127,208 +204,130 @@ impl H5File {
         }
     }
 
-    /// Object header address of `key` (`a/b/c`), following groups from the root.
-    fn locate(&self, key: &str) -> Result<u64, Hdf5Error> {
-        let mut addr = self.root;
-        for part in key.split('/').filter(|p| !p.is_empty()) {
-            let children = self
-                .children(addr)
-                .map_err(|reason| Hdf5Error::BadDataset {
-                    path: self.path.clone(),
-                    key: key.to_owned(),
-                    reason,
-                })?;
-            addr = children
-                .into_iter()
-                .find(|(n, _)| n == part)
-                .map(|(_, a)| a)
-                .ok_or_else(|| Hdf5Error::MissingKey {
-                    path: self.path.clone(),
-                    key: key.to_owned(),
-                })?;
-        }
-        Ok(addr)
-    }
-
-    /// Children of the group at `addr`, or an error if it is not a group.
-    fn children(&self, addr: u64) -> Result<Vec<(String, u64)>, String> {
-        let msgs = read_messages(&self.bytes, addr)?;
-        if let Some(st) = find(&msgs, msg::SYMBOL_TABLE) {
-            let mut c = Cursor::at(&self.bytes, st.offset as u64, "symbol table message")?;
-            let btree = c.u64()?;
-            let heap = c.u64()?;
-            return entries(&self.bytes, btree, heap);
-        }
-        if find(&msgs, msg::LINK).is_some() {
-            return Err("new-style (link message) groups are not supported".into());
-        }
-        Err("not a group".into())
-    }
-
-    /// Paths of every dataset in the file, depth first, e.g. `["actions", "infos/goal", …]`.
+    /// Paths of every dataset in the file, sorted, e.g. `["actions", "infos/goal", …]`.
     /// Like h5py's `visititems` (HDF5's `H5Ovisit`), an object reachable through several links
     /// (hard links, or a corrupt file's cycles) is listed once, under the first path found.
+    ///
+    /// # Errors
+    /// [`Hdf5Error::Format`] when a group cannot be read or groups nest deeper than 32.
     pub fn dataset_paths(&self) -> Result<Vec<String>, Hdf5Error> {
+        let root = self
+            .file
+            .root_group()
+            .map_err(|e| self.format_err(format!("root group: {e}")))?;
         let mut out = Vec::new();
-        let mut stack = vec![(String::new(), self.root, 0usize)];
-        let mut seen = std::collections::HashSet::new();
-        while let Some((prefix, addr, depth)) = stack.pop() {
-            if depth > 32 {
+        let mut seen = HashSet::from([root.address()]);
+        let mut stack = vec![(String::new(), root, 0usize)];
+        while let Some((prefix, group, depth)) = stack.pop() {
+            if depth > MAX_GROUP_DEPTH {
                 return Err(self.format_err("groups nested too deeply (cycle?)".into()));
             }
-            if !seen.insert(addr) {
-                continue;
-            }
-            let msgs = read_messages(&self.bytes, addr).map_err(|r| self.format_err(r))?;
-            if find(&msgs, msg::LAYOUT).is_some() {
-                out.push(prefix);
-                continue;
-            }
-            let kids = self
-                .children(addr)
-                .map_err(|r| self.format_err(format!("{prefix}: {r}")))?;
-            for (name, a) in kids.into_iter().rev() {
-                let p = if prefix.is_empty() {
-                    name
+            let (groups, datasets) = group.members().map_err(|e| {
+                let at = if prefix.is_empty() { "/" } else { &prefix };
+                self.format_err(format!("group {at:?}: {e}"))
+            })?;
+            let join = |name: &str| {
+                if prefix.is_empty() {
+                    name.to_owned()
                 } else {
                     format!("{prefix}/{name}")
-                };
-                stack.push((p, a, depth + 1));
+                }
+            };
+            for ds in datasets {
+                if seen.insert(ds.address()) {
+                    out.push(join(ds.name()));
+                }
+            }
+            for g in groups {
+                if seen.insert(g.address()) {
+                    stack.push((join(g.name()), g, depth + 1));
+                }
             }
         }
         out.sort();
         Ok(out)
     }
 
-    /// Reads the dataset `key` fully.
+    /// Reads the dataset `key` (`a/b/c`, from the root) fully, converted to little-endian.
+    ///
+    /// # Errors
+    /// [`Hdf5Error::MissingKey`] when no such dataset exists, [`Hdf5Error::BadDataset`] when it
+    /// cannot be read: an element type other than numbers and bools, a filter other than
+    /// deflate/shuffle/fletcher32/LZF/…, a corrupt chunk or checksum, or a size the file
+    /// cannot hold.
     pub fn dataset(&self, key: &str) -> Result<H5Dataset, Hdf5Error> {
-        let addr = self.locate(key)?;
         let bad = |reason: String| Hdf5Error::BadDataset {
             path: self.path.clone(),
             key: key.to_owned(),
             reason,
         };
-        let msgs = read_messages(&self.bytes, addr).map_err(bad)?;
-        read_dataset(&self.bytes, &msgs).map_err(bad)
-    }
-}
-
-/// Validates the superblock (versions 0 and 1) and returns the root object header address.
-fn superblock_root(b: &[u8]) -> Result<u64, String> {
-    // The signature may sit at 0, 512, 1024, … (after a user block).
-    let mut base = 0usize;
-    while b.get(base..base + 8) != Some(SIGNATURE) {
-        base = if base == 0 { 512 } else { base * 2 };
-        if base >= b.len() {
-            return Err("not an HDF5 file (no signature)".into());
-        }
-    }
-    let mut c = Cursor::at(b, base as u64 + 8, "superblock")?;
-    let version = c.u8()?;
-    if version > 1 {
-        return Err(format!(
-            "superblock version {version} (libver='latest') is not supported"
-        ));
-    }
-    c.skip(4)?; // free-space, root group, reserved, shared header versions
-    let (so, sl) = (c.u8()?, c.u8()?);
-    if so != 8 || sl != 8 {
-        return Err(format!(
-            "offset/length sizes {so}/{sl} are not supported (expected 8/8)"
-        ));
-    }
-    c.skip(1)?;
-    c.skip(4)?; // group K values
-    c.skip(4)?; // consistency flags
-    if version == 1 {
-        c.skip(4)?; // indexed storage K + reserved
-    }
-    let base_addr = c.u64()?;
-    if base_addr != 0 {
-        return Err("non-zero base address is not supported".into());
-    }
-    c.skip(8)?; // free space
-    let eof = c.u64()?;
-    c.skip(8)?; // driver info
-    c.skip(8)?; // root entry: link name offset
-    let root = c.u64()?;
-    if root == UNDEF {
-        return Err("undefined root group".into());
-    }
-    if to_usize(eof, "end of file address")? > b.len() {
-        return Err(format!(
-            "truncated file: {} bytes, superblock says {eof}",
-            b.len()
-        ));
-    }
-    Ok(root)
-}
-
-/// Deflate's largest expansion (zlib's "technical details": 1032:1): no dataset holds more bytes
-/// than this times the file's length.
-const MAX_DEFLATE_RATIO: u128 = 1032;
-
-fn read_dataset(file: &[u8], msgs: &[Message<'_>]) -> Result<H5Dataset, String> {
-    let need = |kind: u16, name: &str| find(msgs, kind).ok_or_else(|| format!("no {name} message"));
-    let space = need(msg::DATASPACE, "dataspace")?;
-    let shape = parse_dataspace(&mut Cursor::at(file, space.offset as u64, "dataspace")?)?;
-    let dt = need(msg::DATATYPE, "datatype")?;
-    let dtype = DType::parse(&mut Cursor::at(file, dt.offset as u64, "datatype")?)?;
-    let lay = need(msg::LAYOUT, "data layout")?;
-    let storage = parse_layout(&mut Cursor::at(file, lay.offset as u64, "data layout")?)?;
-    let filters = match find(msgs, msg::FILTERS) {
-        Some(m) => parse_filters(&mut Cursor::at(file, m.offset as u64, "filter pipeline")?)?,
-        None => Vec::new(),
-    };
-    let elem = dtype.size();
-    let total = shape
-        .iter()
-        .try_fold(elem, |a, &d| a.checked_mul(d))
-        .ok_or_else(|| format!("shape {shape:?} of {elem}-byte elements overflows"))?;
-    // Every byte of a dataset comes from the file (deflate expands at most 1032-fold) or is a
-    // fill value of chunks never written. Refuse sizes the file cannot hold before allocating
-    // them: the shape is a header value, and a forged one must not cost gigabytes of memory.
-    let most = (file.len() as u128) * MAX_DEFLATE_RATIO;
-    if total as u128 > most {
-        return Err(format!(
-            "shape {shape:?} of {elem}-byte elements is {total} bytes, more than this {}-byte file can hold \
-             (even deflated, at most {most} bytes); the header is corrupt",
-            file.len()
-        ));
-    }
-    let mut data = vec![0u8; total];
-    match storage {
-        Storage::Compact(bytes) => {
-            if bytes.len() < total {
-                return Err("compact data shorter than the dataset".into());
+        let full = format!("/{}", key.trim_start_matches('/'));
+        let ds = match self.file.dataset(&full) {
+            Ok(ds) => ds,
+            Err(e) => {
+                return Err(match innermost(&e) {
+                    ReaderError::DatasetNotFound(_) | ReaderError::GroupNotFound(_) => {
+                        Hdf5Error::MissingKey {
+                            path: self.path.clone(),
+                            key: key.to_owned(),
+                        }
+                    }
+                    cause => bad(cause.to_string()),
+                });
             }
-            data.copy_from_slice(&bytes[..total]);
+        };
+        let dtype = DType::from_hdf5(ds.dtype()).map_err(&bad)?;
+        let shape = ds
+            .shape()
+            .iter()
+            .map(|&d| usize::try_from(d).map_err(|_| bad(format!("dimension {d} out of range"))))
+            .collect::<Result<Vec<_>, _>>()?;
+        let elem = dtype.size();
+        let total = shape
+            .iter()
+            .try_fold(elem, |a, &d| a.checked_mul(d))
+            .ok_or_else(|| bad(format!("shape {shape:?} of {elem}-byte elements overflows")))?;
+        let most = self.len.saturating_mul(MAX_EXPANSION);
+        if total > most {
+            return Err(bad(format!(
+                "shape {shape:?} of {elem}-byte elements is {total} bytes, more than this {}-byte \
+                 file can hold (even deflated, at most {most} bytes); the header is corrupt",
+                self.len
+            )));
         }
-        Storage::Contiguous { addr, .. } if addr == UNDEF => {}
-        Storage::Contiguous { addr, size } => {
-            if (size as u128) < total as u128 {
-                return Err("contiguous block shorter than the dataset".into());
+        let mut data = ds
+            .read_raw_bytes()
+            .map_err(|e| bad(innermost(&e).to_string()))?;
+        if data.len() != total {
+            return Err(bad(format!(
+                "read {} bytes, the shape {shape:?} of {elem}-byte elements needs {total}",
+                data.len()
+            )));
+        }
+        if matches!(
+            dtype,
+            DType::Float {
+                big_endian: true,
+                ..
+            } | DType::Int {
+                big_endian: true,
+                ..
             }
-            data.copy_from_slice(Cursor::at(file, addr, "contiguous data")?.bytes(total)?);
+        ) {
+            data.chunks_exact_mut(elem).for_each(<[u8]>::reverse);
         }
-        Storage::Chunked { btree, chunk } => {
-            if btree != UNDEF {
-                read_chunked(file, btree, &shape, &chunk, elem, &filters, &mut data)?;
-            }
-        }
+        let dtype = match dtype {
+            DType::Float { size, .. } => DType::Float {
+                size,
+                big_endian: false,
+            },
+            DType::Int { size, signed, .. } => DType::Int {
+                size,
+                signed,
+                big_endian: false,
+            },
+            DType::Bool => DType::Bool,
+        };
+        Ok(H5Dataset { shape, dtype, data })
     }
-    let big = matches!(
-        dtype,
-        DType::Float {
-            big_endian: true,
-            ..
-        } | DType::Int {
-            big_endian: true,
-            ..
-        }
-    );
-    if big {
-        data.chunks_exact_mut(elem).for_each(<[u8]>::reverse);
-    }
-    Ok(H5Dataset { shape, dtype, data })
 }

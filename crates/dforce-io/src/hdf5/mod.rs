@@ -1,14 +1,9 @@
-//! A small pure-Rust HDF5 reader and writer, enough for D4RL's dataset files: no libhdf5, no
-//! build-time C toolchain. Reading covers what h5py writes by default (including gzip-chunked
-//! datasets); writing produces plain contiguous datasets in symbol-table groups.
+//! HDF5 for D4RL's dataset files. Reading is `hdf5-reader`'s (pure Rust, no libhdf5, no
+//! build-time C toolchain), which reads every file h5py writes; writing is ours and produces
+//! plain contiguous datasets in symbol-table groups, the layout libhdf5 itself writes by default.
 
-pub mod bytes;
-pub mod chunks;
 pub mod datatype;
 pub mod file;
-pub mod group;
-pub mod layout;
-pub mod object_header;
 pub mod writer;
 
 pub use datatype::DType;

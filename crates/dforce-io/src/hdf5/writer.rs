@@ -7,7 +7,8 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use super::bytes::UNDEF;
+/// The "undefined address" of HDF5 (all bits set).
+const UNDEF: u64 = u64::MAX;
 use super::datatype::DType;
 use crate::atomic::write_bytes_atomic;
 use crate::error::Hdf5Error;
