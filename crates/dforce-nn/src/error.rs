@@ -8,10 +8,12 @@ use thiserror::Error;
 pub enum NnError {
     #[error("cannot read checkpoint {path}: {message}")]
     Read { path: PathBuf, message: String },
-    #[error("{path} is empty: a checkpoint needs a safetensors header or a PyTorch zip archive")]
+    #[error(
+        "{path} is empty: a checkpoint is a safetensors file or a torch.save file (zip, legacy or TAR)"
+    )]
     Empty { path: PathBuf },
     #[error(
-        "{path} is neither a safetensors file nor a PyTorch Lightning .ckpt (zip) archive; first bytes: {head}"
+        "{path} is neither a safetensors file nor a torch.save file (a Lightning .ckpt or a state dict: zip, legacy pickle stream or TAR); first bytes: {head}"
     )]
     UnknownFormat { path: PathBuf, head: String },
     #[error("{path}: tensor '{key}' has unsupported dtype {dtype}; expected f32, f16, bf16 or f64")]

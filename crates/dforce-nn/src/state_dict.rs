@@ -29,8 +29,11 @@ impl HostTensor {
 /// What a checkpoint file is, as far as its container tells.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum CheckpointFormat {
-    /// A PyTorch Lightning `.ckpt` (torch.save zip + pickle).
+    /// A PyTorch Lightning `.ckpt`: a `torch.save`d dict whose `state_dict` holds the weights,
+    /// in any container `torch.load` reads (zip, legacy pickle stream, TAR).
     Lightning,
+    /// A plain `torch.save(model.state_dict())` (`.pt`/`.pth`), in any container.
+    TorchStateDict,
     /// A safetensors file (dforce's own format, or a converted official checkpoint).
     SafeTensors,
 }
@@ -57,7 +60,14 @@ fn read_err(path: &Path, e: impl std::fmt::Display) -> NnError {
 }
 
 impl StateDict {
-    /// Reads either format, chosen by the file's first bytes (not its extension).
+    /// Reads a checkpoint, its format chosen by the file's first bytes (not its extension):
+    /// safetensors, or anything `torch.load` reads (`torch.save`'s zip archive of PyTorch ≥ 1.6,
+    /// the legacy pickle stream of 0.1.10–1.5, the TAR archive before that), holding either a
+    /// Lightning checkpoint or a plain state dict.
+    ///
+    /// # Errors
+    /// [`NnError::Empty`], [`NnError::UnknownFormat`] (neither safetensors nor PyTorch),
+    /// [`NnError::Read`] (a corrupt file), [`NnError::Dtype`] (a float tensor of another type).
     pub fn load(path: &Path) -> Result<Self, NnError> {
         let mut head = [0u8; 8];
         let n = {
@@ -70,26 +80,38 @@ impl StateDict {
                 path: path.to_path_buf(),
             });
         }
-        if n >= 2 && &head[..2] == b"PK" {
-            Self::from_lightning(path)
-        } else if n == 8 && u64::from_le_bytes(head) < 100_000_000 {
-            Self::from_safetensors(path)
-        } else {
-            Err(NnError::UnknownFormat {
+        if n == 8 && &head[..2] != b"PK" && u64::from_le_bytes(head) < 100_000_000 {
+            return Self::from_safetensors(path);
+        }
+        match Self::from_lightning(path) {
+            Err(NnError::Read { .. }) if !is_torch_container(path) => Err(NnError::UnknownFormat {
                 path: path.to_path_buf(),
                 head: head[..n]
                     .iter()
                     .map(|b| format!("{b:02x}"))
                     .collect::<Vec<_>>()
                     .join(" "),
-            })
+            }),
+            other => other,
         }
     }
 
-    /// Reads a PyTorch Lightning checkpoint: `state_dict` plus `global_step` / `epoch`.
+    /// Reads a `torch.save`d checkpoint (any container): a PyTorch Lightning dict (weights
+    /// under `state_dict`, plus `global_step` / `epoch`), or, when there is no `state_dict`
+    /// key, a plain state dict.
+    ///
+    /// # Errors
+    /// [`NnError::Read`] when the file is not a readable PyTorch checkpoint;
+    /// [`NnError::Dtype`] for float tensors other than f32/f16/bf16/f64.
     pub fn from_lightning(path: &Path) -> Result<Self, NnError> {
-        let reader =
-            PytorchReader::with_top_level_key(path, "state_dict").map_err(|e| read_err(path, e))?;
+        let (reader, format) = match PytorchReader::with_top_level_key(path, "state_dict") {
+            Ok(reader) => (reader, CheckpointFormat::Lightning),
+            Err(pytorch_reader::PytorchError::KeyNotFound(_)) => (
+                PytorchReader::new(path).map_err(|e| read_err(path, e))?,
+                CheckpointFormat::TorchStateDict,
+            ),
+            Err(e) => return Err(read_err(path, e)),
+        };
         let mut tensors = BTreeMap::new();
         let mut non_float = BTreeMap::new();
         for (name, t) in reader.tensors() {
@@ -112,7 +134,7 @@ impl StateDict {
         }
         let mut sd = Self {
             path: path.to_path_buf(),
-            format: CheckpointFormat::Lightning,
+            format,
             tensors,
             non_float,
             global_step: None,
@@ -179,6 +201,14 @@ impl StateDict {
     pub fn numel(&self) -> usize {
         self.tensors.values().map(HostTensor::numel).sum()
     }
+}
+
+/// Whether `pytorch-reader` recognises `path`'s container (zip, TAR, legacy stream, pickle).
+fn is_torch_container(path: &Path) -> bool {
+    !matches!(
+        PytorchReader::new(path),
+        Err(pytorch_reader::PytorchError::InvalidFormat(m)) if m.starts_with("not a PyTorch checkpoint")
+    )
 }
 
 fn is_float(dtype: &str) -> bool {

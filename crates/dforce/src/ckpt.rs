@@ -25,7 +25,8 @@ fn inspect(path: &std::path::Path) -> Result<()> {
     let sd = StateDict::load(path)?;
     let summary = CheckpointSummary::of(&sd);
     let format = match sd.format {
-        CheckpointFormat::Lightning => "PyTorch Lightning checkpoint (torch.save zip + pickle)",
+        CheckpointFormat::Lightning => "PyTorch Lightning checkpoint (torch.save)",
+        CheckpointFormat::TorchStateDict => "PyTorch state dict (torch.save)",
         CheckpointFormat::SafeTensors => "safetensors",
     };
     writeln!(out, "file:        {}", path.display())?;
