@@ -19,7 +19,13 @@ with tempfile.TemporaryDirectory() as tmp:
     for maze in ["umaze", "medium", "large"]:
         obs, actions = data[f"{maze}/obs"], data[f"{maze}/actions"]
         a, out = os.path.join(tmp, "a.npy"), os.path.join(tmp, "s.npy")
-        np.save(a, actions)
+        # The actions as numpy writes them for other arrays: Fortran order (what np.save writes for
+        # a transposed array) and big-endian; dforce must read every one of them.
+        stored = {"umaze": actions,
+                  "medium": np.asfortranarray(actions),
+                  "large": actions.astype(">f8").T.copy().T}[maze]
+        np.save(a, stored)
+        actions = np.load(a).astype(np.float64)
         q, v = obs[0, :2], obs[0, 2:]
         subprocess.run(
             [binary, "env", "rollout", "--env", f"maze2d-{maze}-v1", f"--qpos={float(q[0])!r},{float(q[1])!r}",
