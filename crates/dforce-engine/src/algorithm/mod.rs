@@ -15,6 +15,7 @@
 
 pub mod early_stopping;
 pub mod error;
+pub mod lightning_settings;
 pub mod registry;
 pub mod tasks;
 

@@ -51,6 +51,9 @@ pub fn implementation(cfg: &Value) -> Result<&'static str, TaskError> {
 /// An unknown name, or the first invalid value.
 pub fn check_config(name: &str, cfg: &Value) -> Result<(), TaskError> {
     let early = super::EarlyStopping::from_config(cfg)?;
+    for note in super::lightning_settings::check(name, cfg)? {
+        crate::say!("dforce: note: {note}");
+    }
     match name {
         Planning::NAME => checked::<Planning>(cfg, &early),
         Video::NAME => checked::<Video>(cfg, &early),
