@@ -18,6 +18,9 @@ use crate::error::Hdf5Error;
 /// h5py's LZF filter id (registered with The HDF Group; h5py's `lzf_filter.h`).
 const FILTER_LZF: u16 = 32000;
 
+/// LZF's largest expansion: a 3-byte back reference copies at most 264 bytes (liblzf's format).
+const LZF_MAX_EXPANSION: usize = 88;
+
 /// Deflate's largest expansion (zlib's "technical details": 1032:1): no dataset holds more bytes
 /// than this times the file's length (LZF expands less), unless it is made of never-written
 /// chunks, which no D4RL writer produces. A forged shape must not cost gigabytes of memory.
@@ -132,6 +135,20 @@ fn filters() -> FilterRegistry {
                 return Err(ReaderError::FilterError(
                     "LZF without its decoded chunk size (client data slot 2)".into(),
                 ));
+            }
+            // LZF expands at most 88-fold (a 3-byte back reference copies up to 264 bytes):
+            // a larger decoded size is a forged header, refused before allocating it.
+            if decoded
+                > data
+                    .len()
+                    .saturating_mul(LZF_MAX_EXPANSION)
+                    .saturating_add(8)
+            {
+                return Err(ReaderError::DecompressionError(format!(
+                    "LZF chunk of {} bytes claims {decoded} decoded bytes (LZF expands at most \
+                     {LZF_MAX_EXPANSION}-fold); the file is corrupt",
+                    data.len()
+                )));
             }
             lzf_rust::decompress_into_vec(data, decoded).map_err(|e| {
                 ReaderError::DecompressionError(format!("LZF chunk does not decode: {e}"))
