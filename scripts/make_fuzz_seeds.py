@@ -279,6 +279,19 @@ def metadata_seeds():
     )
 
 
+def video_episode_seeds():
+    rng = np.random.default_rng(5)
+    video = rng.integers(0, 256, (4, 8, 8, 3), dtype=np.uint8)
+    actions = rng.integers(0, 3, 4).astype(np.int64)
+    for name, save in [("dmlab", np.savez), ("dmlab-compressed", np.savez_compressed)]:
+        buf = io.BytesIO()
+        save(buf, video=video, actions=actions)
+        out("video_episode", name, buf.getvalue())
+    buf = io.BytesIO()
+    np.savez(buf, actions=rng.integers(0, 4, 5).astype(np.int32))
+    out("video_episode", "minecraft-actions", buf.getvalue())
+
+
 def main():
     import tempfile
 
@@ -288,6 +301,7 @@ def main():
         hdf5_seeds(pathlib.Path(tmp))
     checkpoint_seeds()
     metadata_seeds()
+    video_episode_seeds()
 
 
 if __name__ == "__main__":

@@ -65,6 +65,11 @@ pub const TARGETS: &[Target] = &[
         about: "dforce-video-data Metadata::load: a TECO metadata.json",
         run: teco_metadata,
     },
+    Target {
+        name: "video_episode",
+        about: "dforce-video-data source: a TECO episode .npz (length, frames, actions)",
+        run: video_episode,
+    },
 ];
 
 /// The target called `name`.
@@ -234,5 +239,22 @@ pub fn teco_metadata(data: &[u8]) {
         if let Ok(meta) = dforce_video_data::metadata::Metadata::load(path) {
             std::hint::black_box(meta);
         }
+    });
+}
+
+/// A TECO episode `.npz` read as the video loader reads it: its length (DMLab: `video` and
+/// `actions` checked against each other), its first frames, and its actions for both datasets.
+pub fn video_episode(data: &[u8]) {
+    use dforce_video_data::kind::VideoKind;
+    use dforce_video_data::source::{probe_length, read_actions, read_frames};
+    with_file("episode.npz", data, |path| {
+        let _budget = Budget::for_input(data.len());
+        if let Ok(len) = probe_length(VideoKind::Dmlab, path) {
+            let _ = std::hint::black_box(read_frames(VideoKind::Dmlab, path, 0..len.min(3)));
+            let end = len.saturating_sub(1);
+            let _ = std::hint::black_box(read_frames(VideoKind::Dmlab, path, end..len));
+        }
+        let _ = std::hint::black_box(read_actions(VideoKind::Dmlab, path));
+        let _ = std::hint::black_box(read_actions(VideoKind::Minecraft, path));
     });
 }
