@@ -181,6 +181,34 @@ pub fn video_layout(
 ) -> Result<VideoLayout, SettingsError> {
     let fs = settings.frame_stack;
     let res = positive(cfg, "dataset.resolution")?;
+    // The frames are res × res whatever `algorithm.x_shape` says: check them against the
+    // U-Net's levels, and x_shape's own height and width (when given) against them.
+    let factor = unet.frame_size_multiple();
+    if !res.is_multiple_of(factor) {
+        return Err(SettingsError::Range {
+            key: "dataset.resolution".into(),
+            got: res.to_string(),
+            reason: format!(
+                "the frames' sides must be divisible by {factor} (2^(levels−1), {} levels in \
+                 {ARCH}.dim_mults) so the U-Net's skips match; e.g. dataset.resolution={}",
+                unet.dim_mults.len(),
+                (res / factor).max(1) * factor
+            ),
+        });
+    }
+    let x_shape = uints(cfg, "algorithm.x_shape")?;
+    if let [_, h, w, ..] = x_shape.as_slice()
+        && (*h != res || *w != res)
+    {
+        return Err(SettingsError::Range {
+            key: "algorithm.x_shape".into(),
+            got: format!("{x_shape:?}"),
+            reason: format!(
+                "its height and width must equal dataset.resolution ({res}): the frames are \
+                 {res}×{res} (the configs set x_shape from dataset.observation_shape)"
+            ),
+        });
+    }
     let n_frames = positive(cfg, "algorithm.n_frames")?;
     if !n_frames.is_multiple_of(fs) {
         return Err(SettingsError::Range {

@@ -238,6 +238,18 @@ impl DiffusionSettings {
         }
         let frame_stack = r.int_at_least("algorithm.frame_stack", 1)? as usize;
         let frame_skip = r.int_at_least("algorithm.frame_skip", 1)? as usize;
+        // One token spans frame_stack·frame_skip raw frames; a product past any video length
+        // (or past usize) is a typo, refused with both keys.
+        let stack_skip = frame_stack
+            .checked_mul(frame_skip)
+            .filter(|&n| n <= 1 << 20)
+            .ok_or_else(|| SettingsError::Range {
+                key: "algorithm.frame_stack × algorithm.frame_skip".into(),
+                got: format!("{frame_stack} × {frame_skip}"),
+                reason: "one token would span more than 2^20 frames; use small values (the \
+                         reference's configs use 1–10 and 1–2)"
+                    .into(),
+            })?;
         let decay = r.float_in(&d("cum_snr_decay"), 0.0, 1.0, false)?;
         let diffusion = DiffusionConfig {
             objective,
@@ -251,7 +263,7 @@ impl DiffusionSettings {
             // The reference raises the decay to frame_stack·frame_skip (in place); we derive it.
             fused_snr_decay: r
                 .boolean(&d("use_fused_snr"))?
-                .then(|| decay.powi((frame_stack * frame_skip) as i32)),
+                .then(|| decay.powi(i32::try_from(stack_skip).unwrap_or(i32::MAX))),
         };
         let scheduling = SchedulingKind::from_name(&r.choice(
             "algorithm.scheduling_matrix",

@@ -64,7 +64,8 @@ impl CheckpointSummary {
                 let w0 = shape(t, &format!("{p}init_mlp.0.weight")).unwrap_or(&[0, 0]);
                 let out = shape(t, &format!("{p}out.weight")).unwrap_or(&[0, 0]);
                 let ff = shape(t, &format!("{p}transformer.layers.0.linear1.weight"))
-                    .map_or(0, |s| s[0]);
+                    .and_then(|s| s.first().copied())
+                    .unwrap_or(0);
                 let (size, x_dim) = (
                     out.get(1).copied().unwrap_or(0),
                     out.first().copied().unwrap_or(0),
@@ -100,10 +101,10 @@ impl CheckpointSummary {
                 let freqs = shape(t, &format!("{p}rotary_time_pos_embedding.freqs"));
                 (
                     NetworkKind::Unet3d {
-                        dim: init[0],
-                        channels: init[1],
+                        dim: init.first().copied().unwrap_or(0),
+                        channels: init.get(1).copied().unwrap_or(0),
                         levels,
-                        attn_dim_head: freqs.map(|s| 2 * s[0]),
+                        attn_dim_head: freqs.and_then(|s| s.first()).map(|d| 2 * d),
                         rotary: freqs.is_some(),
                     },
                     p,

@@ -196,3 +196,42 @@ fn video_frames_the_unet_cannot_halve_are_refused_before_the_run() {
     );
     assert!(!dir.path().join("outputs").exists(), "{err}");
 }
+
+/// The frames are `dataset.resolution` square whatever `algorithm.x_shape` says: a resolution
+/// the U-Net cannot halve behind a one-entry shape, and a shape whose sides disagree with the
+/// resolution, are refused by key before the run directory exists (both used to reach the
+/// network's forward, which panicked).
+#[test]
+fn video_x_shape_and_resolution_are_checked_against_each_other() {
+    for (overrides, needles) in [
+        (
+            ["dataset.observation_shape=[3]", "dataset.resolution=61"],
+            ["dataset.resolution", "divisible by 8"],
+        ),
+        (
+            [
+                "dataset.observation_shape=[3,64,64]",
+                "dataset.resolution=56",
+            ],
+            ["algorithm.x_shape", "must equal dataset.resolution (56)"],
+        ),
+    ] {
+        let dir = tempfile::tempdir().unwrap();
+        let mut args = vec![
+            "experiment=exp_video",
+            "algorithm=df_video",
+            "dataset=video_maze3d",
+            "experiment.tasks=[training]",
+            "device=cpu",
+            "+name=xs",
+        ];
+        args.extend(overrides);
+        let out = dforce(dir.path(), &args);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(!out.status.success(), "{err}");
+        for needle in needles {
+            assert!(err.contains(needle), "{overrides:?}: {err}");
+        }
+        assert!(!dir.path().join("outputs").exists(), "{err}");
+    }
+}

@@ -45,10 +45,11 @@ impl Algorithm for Video {
 
     /// The v1.5 diffusion settings (`algorithm.diffusion.*`, scheduling matrix, …).
     fn check_config(cfg: &dforce_config::Value) -> Result<(), TaskError> {
-        DiffusionSettings::from_config(cfg)?;
-        // The network's shape keys (frame size against the U-Net's levels, …) before the run
-        // directory exists.
-        networks::video_unet(cfg)?;
+        let settings = DiffusionSettings::from_config(cfg)?;
+        // The network's and the layout's shape keys (frame size against the U-Net's levels,
+        // x_shape against dataset.resolution, …) before the run directory exists.
+        let unet = networks::video_unet(cfg)?;
+        networks::video_layout(cfg, &settings, &unet)?;
         Ok(())
     }
 
