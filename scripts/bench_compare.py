@@ -14,6 +14,9 @@ Workloads (the shapes of `scripts/bench_reference.py` and `dforce bench`):
 - planning training step: 12-layer d128 Transformer, batch 64 × 61 tokens, loss + backward + AdamW;
 - planning Transformer forward and forward+backward (same shapes);
 - Minecraft Unet3D forward and forward+backward, 1 × 10 × 3 × 128² (slow: --skip-unet);
+- `plan()` latency: the reference's default maze2d-medium planner planning 16 episodes over the
+  full 600-frame horizon with goal guidance (pyramid scheduling; `--plan-steps` DDIM steps, default
+  10; --skip-plan), the first plan of each episode in the closed-loop evaluation;
 - video sampling, frames/s on random weights, rolled out like the reference's validation step:
   the shipped small video model's configuration (32², window 8, pyramid chunks of 4, 20 DDIM steps),
   the same network with one-frame chunks in a window of 10, and the reference's default Minecraft
@@ -52,6 +55,10 @@ p.add_argument("--dforce", default="target/release/dforce")
 p.add_argument("--rounds", type=int, default=3)
 p.add_argument("--skip-unet", action="store_true")
 p.add_argument("--skip-sampling", action="store_true")
+p.add_argument("--skip-plan", action="store_true")
+p.add_argument("--plan-steps", type=int, default=10,
+               help="DDIM steps of the plan() row (the config's 50 makes a pyramid of 109 guided steps; "
+                    "time is about linear in the rows)")
 p.add_argument("--markdown", action="store_true", help="print the table as Markdown")
 args = p.parse_args()
 
@@ -213,6 +220,59 @@ def torch_sampling(model, window, chunk, kind, sampling_timesteps, frames, conte
     return (time.perf_counter() - t) / (frames * batch)
 
 
+def reference_methods(path, names):
+    """Methods of a reference class taken from its source file (importing the module needs
+    Lightning, which the benchmark does not), to bind to a stand-in object."""
+    from einops import rearrange, reduce, repeat
+    src = open(os.path.join(args.reference, path)).read()
+    env = {"np": np, "torch": torch, "nn": torch.nn, "rearrange": rearrange, "repeat": repeat,
+           "reduce": reduce, "Optional": __import__("typing").Optional, "Any": __import__("typing").Any}
+    for node in ast.walk(ast.parse(src)):
+        if isinstance(node, ast.FunctionDef) and node.name in names:
+            exec(compile(ast.Module(body=[node], type_ignores=[]), path, "exec"), env)
+    return {n: env[n] for n in names}
+
+
+def reference_planner(episodes, sampling_timesteps):
+    """The reference's default planner (df_planning on maze2d-medium: 12-layer d128 Transformer,
+    frame_stack 10, pyramid scheduling, goal guidance) on random weights: `plan()` is the
+    reference's own method from df_planning.py, bound to a stand-in holding what it reads."""
+    conf = f"{args.reference}/configurations"
+    base = OmegaConf.load(f"{conf}/algorithm/df_base.yaml")
+    planning = OmegaConf.load(f"{conf}/algorithm/df_planning.yaml")
+    dataset = OmegaConf.load(f"{conf}/dataset/maze2d_medium.yaml")
+    dcfg = OmegaConf.merge(base.diffusion, planning.diffusion)
+    dcfg.sampling_timesteps = sampling_timesteps
+    fs = planning.frame_stack
+    obs_dim, act_dim = len(dataset.observation_mean), len(dataset.action_mean)
+    torch.manual_seed(0)
+    diffusion = Diffusion(x_shape=(fs * (obs_dim + act_dim),), external_cond_dim=0, is_causal=planning.causal,
+                          cfg=dcfg).eval()
+    me = types.SimpleNamespace(
+        diffusion_model=diffusion, frame_stack=fs, observation_dim=obs_dim, action_dim=act_dim, use_reward=False,
+        guidance_scale=planning.guidance_scale, causal=planning.causal, n_tokens=dataset.episode_len // fs + 1,
+        x_stacked_shape=[fs * (obs_dim + act_dim)], sampling_timesteps=sampling_timesteps,
+        uncertainty_scale=base.uncertainty_scale, padding_mode=planning.padding_mode, device=torch.device("cpu"),
+        cfg=types.SimpleNamespace(diffusion=dcfg, scheduling_matrix=planning.scheduling_matrix))
+    for name, f in {**SCHED, **reference_methods("algorithms/diffusion_forcing/df_planning.py",
+                                                 ["plan", "make_bundle", "split_bundle", "pad_init"])}.items():
+        setattr(me, name, types.MethodType(f, me))
+    return me, dataset.episode_len, obs_dim
+
+
+def torch_plan(episodes, sampling_timesteps):
+    """Seconds of one reference `plan()` for `episodes` episodes over the full episode."""
+    planner, horizon, obs_dim = reference_planner(episodes, sampling_timesteps)
+    start = torch.linspace(-1, 1, episodes * obs_dim).reshape(episodes, obs_dim)
+    goal = start.flip(0)
+    return timed(lambda: planner.plan(start, goal, horizon))
+
+
+def dforce_plan(episodes, sampling_timesteps):
+    out = run_dforce("plan", "--episodes", str(episodes), "--sampling-timesteps", str(sampling_timesteps))
+    return float(re.search(r"([0-9.]+) s/plan", out).group(1))
+
+
 # ---------------------------------------------------------------- workloads
 def dforce_train_step():
     out = run_dforce("train-planning", "--batch", "64", "--steps", "3")
@@ -261,6 +321,9 @@ for r in range(args.rounds):
         uf, ufb = torch_unet()
         record("Minecraft Unet3D forward (1 × 10 × 128²), s", nets["minecraft_unet3d"][0], uf)
         record("Minecraft Unet3D forward+backward, s", nets["minecraft_unet3d"][1], ufb)
+    if not args.skip_plan:
+        record(f"plan() latency, 16 episodes, 600-frame horizon, {args.plan_steps} DDIM steps, s",
+               dforce_plan(16, args.plan_steps), torch_plan(16, args.plan_steps))
     if not args.skip_sampling:
         for name, model, window, chunk, kind, steps, frames in SAMPLERS:
             record(name, dforce_sampling(model, window, chunk, steps, frames),

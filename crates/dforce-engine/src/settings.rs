@@ -357,12 +357,18 @@ impl Reader<'_> {
                     .map(|p| p.trim().parse())
                     .collect::<Result<_, _>>()
                     .map_err(|_| bad(format!("'{s}'")))?;
-                if parts.len() != 4 {
+                let [d, h, m, sec] = parts.as_slice() else {
                     return Err(bad(format!("'{s}'")));
-                }
-                Ok(Some(std::time::Duration::from_secs(
-                    ((parts[0] * 24 + parts[1]) * 60 + parts[2]) * 60 + parts[3],
-                )))
+                };
+                let secs = d
+                    .checked_mul(24)
+                    .and_then(|x| x.checked_add(*h))
+                    .and_then(|x| x.checked_mul(60))
+                    .and_then(|x| x.checked_add(*m))
+                    .and_then(|x| x.checked_mul(60))
+                    .and_then(|x| x.checked_add(*sec))
+                    .ok_or_else(|| bad(format!("'{s}' (too long)")))?;
+                Ok(Some(std::time::Duration::from_secs(secs)))
             }
             Value::Map(m) => {
                 let mut secs = 0.0;
@@ -382,7 +388,13 @@ impl Reader<'_> {
                     };
                     secs += unit * self.float(&format!("{key}.{k}"))?;
                 }
-                Ok(Some(std::time::Duration::from_secs_f64(secs)))
+                std::time::Duration::try_from_secs_f64(secs)
+                    .map(Some)
+                    .map_err(|_| SettingsError::Range {
+                        key: key.into(),
+                        got: format!("{secs} s"),
+                        reason: "it must be a finite duration of at least 0 seconds".into(),
+                    })
             }
             other => Err(bad(describe(other))),
         }
@@ -498,6 +510,39 @@ mod tests {
         let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../configs");
         let args: Vec<String> = overrides.iter().map(|s| s.to_string()).collect();
         compose(&dir, &args).unwrap().job.resolved().unwrap()
+    }
+
+    #[test]
+    fn durations_out_of_range_are_refused_by_key() {
+        let ok = TrainingSettings::from_config(&job(&[
+            "+name=x",
+            "experiment.training.max_time={days:1,hours:2}",
+        ]))
+        .unwrap();
+        assert_eq!(ok.max_time, Some(std::time::Duration::from_secs(93_600)));
+        for bad in [
+            "experiment.training.max_time={days:-1}",
+            "experiment.training.max_time={seconds:1e300}",
+            "experiment.training.max_time=999999999999999999:00:00:00",
+            "experiment.training.checkpointing.train_time_interval={hours:-2}",
+        ] {
+            let err = TrainingSettings::from_config(&job(&["+name=x", bad]))
+                .unwrap_err()
+                .to_string();
+            let key = bad.split('=').next().unwrap();
+            assert!(err.contains(key), "{bad}: {err}");
+        }
+        let err = DiffusionSettings::from_config(&job(&[
+            "+name=x",
+            "algorithm.frame_stack=4294967296",
+            "algorithm.frame_skip=4294967296",
+        ]))
+        .unwrap_err()
+        .to_string();
+        assert!(
+            err.contains("algorithm.frame_stack × algorithm.frame_skip"),
+            "{err}"
+        );
     }
 
     #[test]

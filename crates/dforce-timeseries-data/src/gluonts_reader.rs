@@ -129,7 +129,13 @@ pub fn read_metadata(path: &Path) -> Result<DatasetMetadata> {
     let prediction_length = v
         .get("prediction_length")
         .and_then(positive_int)
-        .ok_or_else(|| bad("\"prediction_length\" is missing or not a positive integer".into()))?;
+        .filter(|&n| n <= crate::spec::MAX_LENGTH)
+        .ok_or_else(|| {
+            bad(format!(
+                "\"prediction_length\" is missing or not an integer in 1..={}",
+                crate::spec::MAX_LENGTH
+            ))
+        })?;
     let mut feat_static_cat_cardinalities = Vec::new();
     if let Some(list) = v.get("feat_static_cat").filter(|x| !x.is_null()) {
         let list = list

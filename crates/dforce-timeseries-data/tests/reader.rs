@@ -311,3 +311,17 @@ fn metadata_errors() {
     let err = GluonTsDataset::load(&root).unwrap_err();
     assert!(matches!(err, TsError::Io { .. }), "{err}");
 }
+
+/// A prediction length no window could hold (here u64::MAX) is a metadata error naming the
+/// bound, not an overflow later when the history length is derived from it.
+#[test]
+fn prediction_lengths_past_the_bound_are_metadata_errors() {
+    let meta = r#"{"freq": "H", "prediction_length": 18446744073709551615}"#;
+    let line = r#"{"start": "2020-01-01 00:00:00", "target": [1, 2]}"#;
+    let (_d, root) = dataset(meta, &[line], &[line]);
+    let err = GluonTsDataset::load(&root).unwrap_err().to_string();
+    assert!(
+        err.contains("prediction_length") && err.contains("1..=1000000"),
+        "{err}"
+    );
+}

@@ -20,6 +20,10 @@ use crate::kind::VideoKind;
 use crate::source::probe_length;
 use crate::split::Split;
 
+/// The most frames one video may list (a billion: about a year at 30 fps); larger lengths are
+/// a corrupt `metadata.json`, and their sums would overflow clip indexing.
+pub const MAX_FRAMES: u64 = 1_000_000_000;
+
 /// File name of the metadata under a dataset root.
 pub const METADATA_FILE: &str = "metadata.json";
 
@@ -87,9 +91,17 @@ impl Metadata {
                 .ok_or_else(|| bad(format!("no {key:?} list")))?;
             let lengths = list
                 .iter()
-                .map(|v| v.as_u64().and_then(|n| usize::try_from(n).ok()))
+                .map(|v| {
+                    v.as_u64()
+                        .filter(|&n| n <= MAX_FRAMES)
+                        .and_then(|n| usize::try_from(n).ok())
+                })
                 .collect::<Option<Vec<_>>>()
-                .ok_or_else(|| bad(format!("{key:?} must list non-negative integers")))?;
+                .ok_or_else(|| {
+                    bad(format!(
+                        "{key:?} must list frame counts (integers in 0..={MAX_FRAMES})"
+                    ))
+                })?;
             let skipped = match value.get("skipped").and_then(|s| s.get(key)) {
                 None => Vec::new(),
                 Some(list) => list

@@ -151,3 +151,20 @@ fn minecraft_without_the_mp4_feature_says_so() {
     assert!(err.to_string().contains("--features mp4"), "{err}");
     assert!(err.to_string().contains("run_0.mp4"), "{err}");
 }
+
+/// Frame counts no video has (past a billion) are a metadata error, not an overflow when clips
+/// are indexed.
+#[test]
+fn frame_counts_past_the_bound_are_metadata_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("metadata.json");
+    std::fs::write(
+        &path,
+        r#"{"training": [18446744073709551615, 3], "validation": []}"#,
+    )
+    .unwrap();
+    let err = dforce_video_data::metadata::Metadata::load(&path)
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("frame counts"), "{err}");
+}

@@ -161,6 +161,11 @@ pub fn run(cmd: BenchCommand) -> Result<()> {
             &device,
             threads,
         ),
+        BenchCommand::Plan {
+            episodes,
+            sampling_timesteps,
+            iters,
+        } => plan(episodes, sampling_timesteps, iters, threads),
         BenchCommand::TrainPlanning { batch, steps } => {
             let ad = Device::flex().autodiff();
             let (cfg, diffusion) = planning_default()?;
@@ -208,6 +213,90 @@ pub fn run(cmd: BenchCommand) -> Result<()> {
             Ok(())
         }
     }
+}
+
+/// `dforce bench plan`: the closed-loop evaluation's first plan of `episodes` episodes (start
+/// and goal drawn in the maze's box, the full episode as horizon) on random weights.
+fn plan(
+    episodes: usize,
+    sampling_timesteps: Option<usize>,
+    iters: usize,
+    threads: usize,
+) -> Result<()> {
+    use dforce_engine::planning::{PlanRequest, PlanningModel};
+    let steps = sampling_timesteps.map(|s| format!("algorithm.diffusion.sampling_timesteps={s}"));
+    let mut overrides = vec![
+        "experiment=exp_planning",
+        "algorithm=df_planning",
+        "dataset=maze2d_medium",
+    ];
+    if let Some(s) = &steps {
+        overrides.push(s);
+    }
+    let cfg = job_config(&overrides)?;
+    let settings = DiffusionSettings::from_config(&cfg)?;
+    let options = dforce_engine::planning::EvalOptions::from_config(&cfg, 0)?;
+    let layout = PlanningLayout::from_config(&cfg)?;
+    let network = networks::planning_transformer(&cfg, &layout)?;
+    let device = Device::flex();
+    let model = PlanningModel::new(
+        layout,
+        Diffusion::new(settings.diffusion)?,
+        &network,
+        &device,
+    )?;
+    let horizon = model.layout.episode_len;
+    let od = model.layout.obs_dim;
+    // Positions inside maze2d-medium's box (1..6 × 1..6), zero velocity.
+    let point = |i: usize, salt: usize| -> Vec<f32> {
+        let mut o = vec![0f32; od];
+        o[0] = 1.0 + ((i * 7 + salt) % 11) as f32 * 0.5;
+        o[1] = 1.0 + ((i * 5 + salt * 3) % 11) as f32 * 0.5;
+        o
+    };
+    let start: Vec<f32> = (0..episodes).flat_map(|i| point(i, 0)).collect();
+    let goal: Vec<f32> = (0..episodes).flat_map(|i| point(i, 4)).collect();
+    let mut k = 0u64;
+    let mut run = || -> Result<()> {
+        k += 1;
+        let mut noise = SeededNoise::for_stream(0, k);
+        let plan = model.layout.plan(
+            &model.diffusion,
+            &model.network,
+            PlanRequest {
+                start: &start,
+                goal: &goal,
+                horizon,
+                scheduling: options.scheduling,
+                trapezoid: options.trapezoid,
+                uncertainty_scale: options.uncertainty_scale,
+                guidance_scale: options.guidance_scale,
+                guidance_batch: options.guidance_batch,
+            },
+            &mut noise,
+            &device,
+        )?;
+        let _ = plan.into_data();
+        Ok(())
+    };
+    run()?;
+    let mut times = Vec::new();
+    for _ in 0..iters.max(1) {
+        let t = Instant::now();
+        run()?;
+        times.push(t.elapsed().as_secs_f64());
+    }
+    let s = median(times);
+    writeln!(
+        std::io::stdout(),
+        "# dforce bench plan (burn flex CPU, {threads} threads)"
+    )?;
+    writeln!(
+        std::io::stdout(),
+        "plan episodes={episodes} horizon={horizon} sampling_timesteps={}: {s:.4} s/plan",
+        model.diffusion.config.sampling_timesteps
+    )?;
+    Ok(())
 }
 
 /// What `dforce bench sample-video` rolls out (see its `--help`).

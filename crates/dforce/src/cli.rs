@@ -114,6 +114,22 @@ pub struct DemoArgs {
 
 #[derive(Debug, Subcommand)]
 pub enum BenchCommand {
+    /// Seconds per `plan()` of the reference's default planner (df_planning on maze2d-medium:
+    /// a 600-frame horizon, pyramid scheduling, goal guidance) for a batch of episodes, with
+    /// random weights, as the closed-loop evaluation's first plan of each episode.
+    /// `scripts/bench_compare.py` times the reference's `DiffusionForcingPlanning.plan` on the
+    /// same shapes.
+    Plan {
+        /// Episodes planned together (the evaluation's batch).
+        #[arg(long, default_value_t = 16)]
+        episodes: usize,
+        /// DDIM steps (default: the config's `algorithm.diffusion.sampling_timesteps`).
+        #[arg(long)]
+        sampling_timesteps: Option<usize>,
+        /// Timed repetitions after one warm-up.
+        #[arg(long, default_value_t = 1)]
+        iters: usize,
+    },
     /// Forward and forward+backward of the default planning Transformer and Minecraft Unet3D.
     Networks {
         /// Planning windows per batch (61 tokens of 60 values each).

@@ -344,6 +344,13 @@ impl ForecastOptions {
             ));
         }
         let samples = int(cfg, &a("calc_crps_sum"), 1)?;
+        if samples > 100_000 {
+            return Err(invalid(
+                &a("calc_crps_sum"),
+                samples,
+                "must be at most 100000 sample paths per window (the branch uses 100)",
+            ));
+        }
         let schedule = BetaSchedule::from_name(cfg.get_str(&d("beta_schedule"))?)?;
         let objective = Objective::from_name(cfg.get_str(&d("objective"))?)?;
         let timesteps = int(cfg, &d("timesteps"), 1)?;

@@ -56,7 +56,16 @@ pub fn sample_paths(
     let n = options.samples;
     let replicas = if options.crps_replicas { n } else { 1 };
     let out_windows = b_all * replicas;
-    let mut samples = vec![0f32; n * pred * out_windows * d];
+    let total = [n, pred, out_windows, d]
+        .iter()
+        .try_fold(1usize, |a, &x| a.checked_mul(x))
+        .ok_or_else(|| {
+            TaskError::Invalid(format!(
+                "{n} sample paths × {pred} steps × {out_windows} windows × {d} series overflow \
+                 this machine's sizes; lower algorithm.calc_crps_sum"
+            ))
+        })?;
+    let mut samples = vec![0f32; total];
     let mut generated = 0;
     let group = options.eval_batch_size.max(1);
     for (g, b0) in (0..b_all).step_by(group).enumerate() {
