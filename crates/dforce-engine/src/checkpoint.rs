@@ -44,6 +44,7 @@ pub fn save(
     metadata.insert("data_epoch".into(), pos.data.epoch.to_string());
     metadata.insert("data_batch".into(), pos.data.batch.to_string());
     write_safetensors_atomic(&path, tensors, &metadata)?;
+    // `path` is `<run_dir>/checkpoints/<name>` (built above), so it always has a parent.
     if let Ok(entries) = std::fs::read_dir(path.parent().expect("checkpoints dir")) {
         for e in entries.flatten() {
             let p = e.path();

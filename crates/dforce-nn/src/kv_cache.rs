@@ -86,6 +86,8 @@ impl KvCache {
                 let layers = self.layers.borrow();
                 let (ck, cv) = layers
                     .get(i)
+                    // A network bug, not an input: the recording and the extending pass run the
+                    // same network, so they visit the same attention layers in the same order.
                     .unwrap_or_else(|| panic!("KvCache: attention layer {i} was never recorded"))
                     .clone();
                 (Tensor::cat(vec![ck, k], 2), Tensor::cat(vec![cv, v], 2))

@@ -191,6 +191,7 @@ impl Frequency {
                     FreqUnit::Hour => 60,
                     FreqUnit::Day => 1440,
                     FreqUnit::Week => 7 * 1440,
+                    // Business days take the arm above this one.
                     FreqUnit::BusinessDay => unreachable!(),
                 } * i64::from(self.multiple);
                 let diff = (b - a).whole_minutes();

@@ -62,6 +62,8 @@ fn side_by_side(
             }
         }
     }
+    // `rgb` was allocated as ow·oh·3 above; frames are at most a few thousand pixels a side
+    // (dataset.resolution passes the U-Net check), so the u32 casts are exact.
     Canvas::from_rgb(ow as u32, oh as u32, rgb).expect("sized above")
 }
 

@@ -368,6 +368,10 @@ impl Denoiser<5> for Unet3d {
     /// With an input or condition that does not fit (see [`Unet3d::forward`]); callers check
     /// shapes against the config before sampling.
     fn denoise(&self, x: Tensor<5>, levels: Tensor<2, Int>, cond: Option<Tensor<3>>) -> Tensor<5> {
+        // Input check (#12 kind 7): the video algorithm's `check_config` refuses every frame
+        // size and channel count this forward would reject (`networks::video_unet` and
+        // `networks::video_layout`) before a run starts, so user input cannot reach this panic;
+        // `Denoiser::denoise` itself is still infallible (making it return `Result` is open).
         self.forward(x, levels, cond)
             .unwrap_or_else(|e| panic!("{e}"))
     }
@@ -415,6 +419,7 @@ impl Denoiser<5> for Unet3d {
         };
         match prefix.state_or_init(record, tail) {
             Some(Ok(out)) => out,
+            // The same shapes as `denoise` above, checked before the run the same way.
             Some(Err(e)) => panic!("{e}"),
             // Another network's state under this prefix: run the whole window.
             None => self.denoise(x, levels, cond),
