@@ -223,7 +223,7 @@ fn plan(
     iters: usize,
     threads: usize,
 ) -> Result<()> {
-    use dforce_engine::planning::{PlanRequest, PlanningModel};
+    use dforce_engine::planning::PlanningModel;
     let steps = sampling_timesteps.map(|s| format!("algorithm.diffusion.sampling_timesteps={s}"));
     let mut overrides = vec![
         "experiment=exp_planning",
@@ -263,16 +263,7 @@ fn plan(
         let plan = model.layout.plan(
             &model.diffusion,
             &model.network,
-            PlanRequest {
-                start: &start,
-                goal: &goal,
-                horizon,
-                scheduling: options.scheduling,
-                trapezoid: options.trapezoid,
-                uncertainty_scale: options.uncertainty_scale,
-                guidance_scale: options.guidance_scale,
-                guidance_batch: options.guidance_batch,
-            },
+            options.plan_request(&start, &goal, horizon),
             &mut noise,
             &device,
         )?;

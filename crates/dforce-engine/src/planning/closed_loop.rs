@@ -12,7 +12,6 @@ use super::eval::EvalError;
 use super::model::PlanningModel;
 use super::options::EvalOptions;
 use super::score::EpisodeTracker;
-use crate::planning::PlanRequest;
 
 /// Distance to the goal that counts as reaching it (D4RL's sparse reward radius).
 pub const GOAL_RADIUS: f64 = 0.5;
@@ -211,16 +210,7 @@ pub fn run_closed_loop(
         let plan = layout.plan(
             &model.diffusion,
             &model.network,
-            PlanRequest {
-                start: &start_obs,
-                goal: &goal_obs,
-                horizon,
-                scheduling: options.scheduling,
-                trapezoid: options.trapezoid,
-                uncertainty_scale: options.uncertainty_scale,
-                guidance_scale: options.guidance_scale,
-                guidance_batch: options.guidance_batch,
-            },
+            options.plan_request(&start_obs, &goal_obs, horizon),
             &mut noise,
             device,
         )?;

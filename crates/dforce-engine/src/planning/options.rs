@@ -33,6 +33,26 @@ pub struct EvalOptions {
 }
 
 impl EvalOptions {
+    /// The plan these settings ask for from `start` to `goal` (raw observations, `(B, obs_dim)`
+    /// row-major) over `horizon` frames: scheduling, guidance and compatibility modes.
+    pub fn plan_request<'a>(
+        &self,
+        start: &'a [f32],
+        goal: &'a [f32],
+        horizon: usize,
+    ) -> super::PlanRequest<'a> {
+        super::PlanRequest {
+            start,
+            goal,
+            horizon,
+            scheduling: self.scheduling,
+            trapezoid: self.trapezoid,
+            uncertainty_scale: self.uncertainty_scale,
+            guidance_scale: self.guidance_scale,
+            guidance_batch: self.guidance_batch,
+        }
+    }
+
     /// The options the reference's validation uses, from the resolved config: `algorithm.*`
     /// for the planner, `experiment.validation.batch_size` episodes, plus two dforce-only keys
     /// (absent from the reference's yaml, so set them with `+`):
