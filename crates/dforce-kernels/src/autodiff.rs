@@ -13,7 +13,7 @@ use burn::backend::flex::FlexTensor;
 use burn::backend::tensor::FloatTensor;
 use burn::backend::{Autodiff, Flex};
 
-use crate::cpu::{attention, conv, layer_norm, linear};
+use crate::cpu::{attention, conv, group_norm, layer_norm, linear};
 use crate::extension::{
     KernelOps, attention_shape, contiguous, conv_shape, dims, tensor, values, with_last,
 };
@@ -163,6 +163,44 @@ impl Backward<Flex, 4> for LayerNormBackward {
     }
 }
 
+#[derive(Debug)]
+struct GroupNormBackward;
+
+#[derive(Debug, Clone)]
+struct GroupNormState {
+    x: FlexTensor,
+    gamma: FlexTensor,
+    beta: FlexTensor,
+    film: FlexTensor,
+    /// `(mean, 1/σ)` per statistics unit, `[units, 2]`.
+    stats: FlexTensor,
+    shape: group_norm::GroupNormShape,
+}
+
+impl Backward<Flex, 4> for GroupNormBackward {
+    type State = GroupNormState;
+
+    fn backward(self, ops: Ops<GroupNormState, 4>, grads: &mut Gradients, _: &mut Checkpointer) {
+        let [px, pg, pb, pf] = ops.parents.map(|p| p.map(|node| node.id));
+        let grad = contiguous(grads.consume::<Flex>(&ops.node));
+        let st = ops.state;
+        let g = group_norm::backward_silu(
+            values(&grad),
+            values(&st.x),
+            values(&st.gamma),
+            values(&st.beta),
+            Some(values(&st.film)),
+            values(&st.stats),
+            st.shape,
+        );
+        let (c, film_dims) = (st.shape.channels, dims(&st.film));
+        register(grads, px, || tensor(g.x, dims(&st.x)));
+        register(grads, pg, || tensor(g.gamma, vec![c]));
+        register(grads, pb, || tensor(g.beta, vec![c]));
+        register(grads, pf, || tensor(g.film.unwrap_or_default(), film_dims));
+    }
+}
+
 impl<C: CheckpointStrategy> KernelOps for Autodiff<Flex, C> {
     fn fused_linear(
         x: FloatTensor<Self>,
@@ -273,6 +311,51 @@ impl<C: CheckpointStrategy> KernelOps for Autodiff<Flex, C> {
                     normalized: tensor(fwd.normalized, d),
                     rstd: tensor(fwd.rstd, vec![m]),
                     gamma,
+                };
+                prep.finish(state, out)
+            }
+            OpsKind::UnTracked(prep) => prep.finish(out),
+        }
+    }
+
+    fn group_norm_silu(
+        x: FloatTensor<Self>,
+        gamma: FloatTensor<Self>,
+        beta: FloatTensor<Self>,
+        film: FloatTensor<Self>,
+        shape: group_norm::GroupNormShape,
+        eps: f64,
+    ) -> FloatTensor<Self> {
+        let nodes = [x.node(), gamma.node(), beta.node(), film.node()];
+        let x = contiguous(x.into_primitive());
+        let (gamma, beta) = (
+            contiguous(gamma.into_primitive()),
+            contiguous(beta.into_primitive()),
+        );
+        let film = contiguous(film.into_primitive());
+        let fwd = group_norm::forward_silu(
+            values(&x),
+            values(&gamma),
+            values(&beta),
+            Some(values(&film)),
+            shape,
+            eps as f32,
+        );
+        let out = tensor(fwd.output, dims(&x));
+        match GroupNormBackward
+            .prepare::<C>(nodes)
+            .compute_bound()
+            .stateful()
+        {
+            OpsKind::Tracked(prep) => {
+                let units = fwd.stats.len() / 2;
+                let state = GroupNormState {
+                    x,
+                    gamma,
+                    beta,
+                    film,
+                    stats: tensor(fwd.stats, vec![units, 2]),
+                    shape,
                 };
                 prep.finish(state, out)
             }

@@ -7,7 +7,7 @@ use burn::backend::tensor::FloatTensor;
 use burn::backend::{Backend, Flex, backend_extension};
 use burn::tensor::{Shape, TensorData};
 
-use crate::cpu::{attention, conv, layer_norm, linear};
+use crate::cpu::{attention, conv, group_norm, layer_norm, linear};
 
 /// Fused operations (f32 only; the wrappers in the crate root check dtype and device first).
 #[backend_extension(Flex, Autodiff)]
@@ -37,6 +37,18 @@ pub trait KernelOps: Backend {
         b: FloatTensor<Self>,
         gamma: FloatTensor<Self>,
         beta: FloatTensor<Self>,
+        eps: f64,
+    ) -> FloatTensor<Self>;
+
+    /// `SiLU((GroupNorm(x)·gamma + beta)·(1 + scale) + shift)` with `film` `[n·B, 2·C]`
+    /// (scale | shift per row; zeros for a plain `SiLU(GroupNorm(x))`): `x` `[n·B, C, H, W]`
+    /// frame-major, statistics per frame or pooled over each clip's frames (`shape`).
+    fn group_norm_silu(
+        x: FloatTensor<Self>,
+        gamma: FloatTensor<Self>,
+        beta: FloatTensor<Self>,
+        film: FloatTensor<Self>,
+        shape: group_norm::GroupNormShape,
         eps: f64,
     ) -> FloatTensor<Self>;
 }
@@ -131,6 +143,28 @@ impl KernelOps for Flex {
             values(&gamma),
             values(&beta),
             s,
+            eps as f32,
+        );
+        tensor(out.output, d)
+    }
+
+    fn group_norm_silu(
+        x: FlexTensor,
+        gamma: FlexTensor,
+        beta: FlexTensor,
+        film: FlexTensor,
+        shape: group_norm::GroupNormShape,
+        eps: f64,
+    ) -> FlexTensor {
+        let (x, gamma, beta) = (contiguous(x), contiguous(gamma), contiguous(beta));
+        let film = contiguous(film);
+        let d = dims(&x);
+        let out = group_norm::forward_silu(
+            values(&x),
+            values(&gamma),
+            values(&beta),
+            Some(values(&film)),
+            shape,
             eps as f32,
         );
         tensor(out.output, d)

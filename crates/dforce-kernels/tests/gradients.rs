@@ -7,7 +7,8 @@ use burn::nn::conv::Conv2dConfig;
 use burn::nn::{LayerNormConfig, Linear, LinearConfig};
 use burn::tensor::{Device, Distribution, Tensor, TensorData};
 use dforce_kernels::{
-    composed_attention, conv2d, fused, linear, packed_attention, residual_layer_norm,
+    GroupNormSpec, composed_attention, composed_group_norm_silu, conv2d, fused, group_norm_silu,
+    linear, packed_attention, residual_layer_norm,
 };
 
 fn device() -> Device {
@@ -184,6 +185,54 @@ fn residual_layer_norm_matches_burn() {
 }
 
 #[test]
+fn group_norm_silu_matches_burn_pooled_and_per_frame_with_and_without_film() {
+    let device = device();
+    // (frames, clips, channels, groups, H, W)
+    for &(n, b, c, g, h, w) in &[
+        (3usize, 2usize, 8usize, 4usize, 5usize, 6usize),
+        (4, 1, 16, 8, 8, 8),
+        (1, 3, 6, 2, 3, 1),
+    ] {
+        for pooled in [true, false] {
+            for with_film in [true, false] {
+                let spec = GroupNormSpec {
+                    groups: g,
+                    eps: 1e-6,
+                    frames: n,
+                    pooled,
+                };
+                // An offset mean and a spread that differs per channel.
+                let x = (random([n * b, c, h, w], &device) * 2.0 + 3.0).require_grad();
+                let gamma = (random([c], &device) + 1.0).require_grad();
+                let beta = random([c], &device).require_grad();
+                let film =
+                    with_film.then(|| (random([n * b, 2 * c], &device) * 0.5).require_grad());
+                let wt = random([n * b, c, h, w], &device);
+                let run = |f: fn(_, _, _, _, _) -> Tensor<4>| {
+                    f(x.clone(), gamma.clone(), beta.clone(), film.clone(), spec)
+                };
+                let fused_y = run(group_norm_silu);
+                let plain_y = run(composed_group_norm_silu);
+                let what = format!("n={n} b={b} c={c} g={g} pooled={pooled} film={with_film}");
+                assert_close(&what, &values(&fused_y), &values(&plain_y), 2e-6);
+                let g_fused = weighted_sum(fused_y, &wt).backward();
+                let g_plain = weighted_sum(plain_y, &wt).backward();
+                let (got, want) = (grad(&x, &g_fused), grad(&x, &g_plain));
+                assert_close(&format!("{what} dx"), &got, &want, 1e-5);
+                for (name, t) in [("dgamma", &gamma), ("dbeta", &beta)] {
+                    let (got, want) = (grad(t, &g_fused), grad(t, &g_plain));
+                    assert_close(&format!("{what} {name}"), &got, &want, 1e-5);
+                }
+                if let Some(f) = &film {
+                    let (got, want) = (grad(f, &g_fused), grad(f, &g_plain));
+                    assert_close(&format!("{what} dfilm"), &got, &want, 1e-5);
+                }
+            }
+        }
+    }
+}
+
+#[test]
 fn plain_devices_run_the_forward_kernels() {
     let device = Device::flex();
     let qkv = Tensor::<3>::from_data(
@@ -196,4 +245,26 @@ fn plain_devices_run_the_forward_kernels() {
     let fused_y = packed_attention(qkv.clone(), 2, true);
     let plain_y = composed_attention(qkv, 2, true);
     assert_close("output", &values(&fused_y), &values(&plain_y), 1e-6);
+    let x = random([6, 4, 3, 3], &device);
+    let (gamma, beta, film) = (
+        random([4], &device),
+        random([4], &device),
+        random([6, 8], &device),
+    );
+    let spec = GroupNormSpec {
+        groups: 2,
+        eps: 1e-6,
+        frames: 3,
+        pooled: true,
+    };
+    let args = (x, gamma, beta, Some(film));
+    let fused_y = group_norm_silu(
+        args.0.clone(),
+        args.1.clone(),
+        args.2.clone(),
+        args.3.clone(),
+        spec,
+    );
+    let plain_y = composed_group_norm_silu(args.0, args.1, args.2, args.3, spec);
+    assert_close("group norm", &values(&fused_y), &values(&plain_y), 2e-6);
 }

@@ -4,5 +4,7 @@
 pub mod attention;
 pub mod conv;
 pub mod gemm;
+pub mod group_norm;
 pub mod layer_norm;
 pub mod linear;
+pub mod simd;

@@ -34,19 +34,34 @@ impl FrameGroupNorm {
 
     /// `x`: `(n·B, C, H, W)` → same. Biased variance, `(x − μ) / √(σ² + ε) · γ + β`, as PyTorch.
     pub fn forward(&self, x: Tensor<4>, window: &Window) -> Tensor<4> {
-        let [nb, c, h, w] = x.dims();
-        let g = self.groups;
-        // (n, B, G, C/G·H·W): the statistics reduce axis 3, and axis 0 too when pooled.
-        let grouped = x.reshape([window.frames, window.batch, g, c / g * h * w]);
-        let stat = |t: Tensor<4>| match window.norm {
-            // Every frame holds the same count, so the mean of per-frame means is the mean.
-            FrameNorm::AcrossFrames => t.mean_dim(3).mean_dim(0),
-            FrameNorm::PerFrame => t.mean_dim(3),
-        };
-        let centered = grouped.clone() - stat(grouped);
-        let var = stat(centered.clone().square());
-        let normed = (centered / var.add_scalar(self.epsilon).sqrt()).reshape([nb, c, h, w]);
-        normed * self.gamma.val().reshape([1, c, 1, 1]) + self.beta.val().reshape([1, c, 1, 1])
+        dforce_kernels::composed_group_norm(x, self.gamma.val(), self.beta.val(), self.spec(window))
+    }
+
+    /// `SiLU(forward(x))`, or with `film` `(n·B, 2·C)` (scale | shift per frame row)
+    /// `SiLU(forward(x)·(1 + scale) + shift)`: one fused kernel on the CPU
+    /// ([`dforce_kernels::group_norm_silu`]).
+    pub fn forward_silu(
+        &self,
+        x: Tensor<4>,
+        film: Option<Tensor<2>>,
+        window: &Window,
+    ) -> Tensor<4> {
+        dforce_kernels::group_norm_silu(
+            x,
+            self.gamma.val(),
+            self.beta.val(),
+            film,
+            self.spec(window),
+        )
+    }
+
+    fn spec(&self, window: &Window) -> dforce_kernels::GroupNormSpec {
+        dforce_kernels::GroupNormSpec {
+            groups: self.groups,
+            eps: self.epsilon,
+            frames: window.frames,
+            pooled: window.norm == FrameNorm::AcrossFrames,
+        }
     }
 
     /// Loads `{prefix}weight` and `{prefix}bias`.

@@ -7,7 +7,6 @@ use burn::module::Module;
 use burn::nn::PaddingConfig2d;
 use burn::nn::conv::{Conv2d, Conv2dConfig};
 use burn::nn::{Linear, LinearConfig};
-use burn::tensor::activation::silu;
 use burn::tensor::{Device, Tensor};
 use dforce_kernels::conv2d;
 
@@ -96,21 +95,17 @@ impl ResnetBlock {
     /// `emb_layers` is applied once per forward by the caller) → `(n·B, dout, H, W)`.
     /// `emb_act` is ignored by a block built without an embedding.
     pub fn forward(&self, x: Tensor<4>, emb_act: &Tensor<3>, window: &Window) -> Tensor<4> {
-        let h = conv2d(silu(self.in_norm.forward(x.clone(), window)), &self.in_conv);
-        let h = self.out_norm.forward(h, window);
-        let h = match &self.emb_proj {
-            Some(proj) => {
-                let [n, b, _] = emb_act.dims();
-                let [_, c, _, _] = h.dims();
-                // (n, B, 2·dout) → (n·B, 2·dout, 1, 1): frame-major rows, like h.
-                let film = proj.forward(emb_act.clone()).reshape([n * b, 2 * c, 1, 1]);
-                let scale = film.clone().slice_dim(1, 0..c);
-                let shift = film.slice_dim(1, c..2 * c);
-                h * scale.add_scalar(1.0) + shift
-            }
-            None => h,
-        };
-        let h = conv2d(silu(h), &self.out_conv);
+        let h = conv2d(
+            self.in_norm.forward_silu(x.clone(), None, window),
+            &self.in_conv,
+        );
+        // FiLM: (n, B, 2·dout) → (n·B, 2·dout), frame-major rows like h.
+        let film = self.emb_proj.as_ref().map(|proj| {
+            let film = proj.forward(emb_act.clone());
+            let [n, b, c2] = film.dims();
+            film.reshape([n * b, c2])
+        });
+        let h = conv2d(self.out_norm.forward_silu(h, film, window), &self.out_conv);
         match &self.skip_conv {
             Some(skip) => conv2d(x, skip) + h,
             None => x + h,
