@@ -16,7 +16,25 @@ use std::process::ExitCode;
 use clap::Parser;
 use dforce_engine::distributed::job::Parallel;
 
+/// mimalloc, told never to hand freed memory back to the kernel ([`keep_freed_memory`]).
+/// glibc's malloc returns every block above its mmap threshold (32 MB at most) on free, so each
+/// of the video Unet3D's 84 MB activations (10 frames × 128 channels × 128²) cost fresh page
+/// faults and kernel zeroing in every op: about half the CPU time of a forward+backward was
+/// system time (`dforce bench networks`), and mimalloc's default 10 ms purge delay did the same.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
+/// mimalloc's `mi_option_purge_delay` (its `mimalloc.h`): milliseconds before freed memory is
+/// returned to the OS; -1 never. The process then holds its peak, which a training or sampling
+/// loop reaches again every step anyway.
+fn keep_freed_memory() {
+    const MI_OPTION_PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
+    // SAFETY: sets one of mimalloc's integer options; any value is valid for it.
+    unsafe { libmimalloc_sys::mi_option_set(MI_OPTION_PURGE_DELAY, -1) };
+}
+
 fn main() -> ExitCode {
+    keep_freed_memory();
     let args = cli::Cli::parse();
     // Only a run joins an MPI job; the other commands are single-process tools.
     let job = if args.command.is_none() {
