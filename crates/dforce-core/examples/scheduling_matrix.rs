@@ -8,7 +8,9 @@
 //! ```
 
 use burn::tensor::{Device, Int, Tensor};
-use dforce_core::{BetaSchedule, Denoiser, Diffusion, DiffusionConfig, LevelGrid, Objective};
+use dforce_core::{
+    BetaSchedule, DenoiseError, Denoiser, Diffusion, DiffusionConfig, LevelGrid, Objective,
+};
 use dforce_core::{SchedulingKind, SchedulingMatrix, SeededNoise, StepLevels, TrapezoidMode};
 
 const TOKENS: usize = 5;
@@ -22,8 +24,13 @@ fn row<T: std::fmt::Display>(values: &[T]) -> String {
 /// A stand-in network that always predicts a clean sample of zeros (objective `pred_x0`).
 struct PredictsZero;
 impl Denoiser<3> for PredictsZero {
-    fn denoise(&self, x: Tensor<3>, _: Tensor<2, Int>, _: Option<Tensor<3>>) -> Tensor<3> {
-        x.zeros_like()
+    fn denoise(
+        &self,
+        x: Tensor<3>,
+        _: Tensor<2, Int>,
+        _: Option<Tensor<3>>,
+    ) -> Result<Tensor<3>, DenoiseError> {
+        Ok(x.zeros_like())
     }
 }
 

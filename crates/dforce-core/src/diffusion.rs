@@ -6,7 +6,7 @@
 
 use burn::tensor::{Bool, Device, Int, Tensor, TensorData};
 
-use crate::error::CoreError;
+use crate::error::{CoreError, DenoiseError};
 use crate::levels::{LevelGrid, RealLevels};
 use crate::loss_weights::LossWeighting;
 use crate::noise::NoiseSource;
@@ -14,23 +14,35 @@ use crate::objective::Objective;
 use crate::schedule::{BetaSchedule, DiffusionBuffers};
 
 /// A network that maps noisy tokens and their real noise levels to its raw prediction.
-///
-/// `x`: `(tokens, batch, …)`; `levels`: `(tokens, batch)` real levels in `0..T`;
-/// `cond`: optional external condition `(tokens, batch, d)`. Returns the shape of `x`.
 pub trait Denoiser<const D: usize> {
-    fn denoise(&self, x: Tensor<D>, levels: Tensor<2, Int>, cond: Option<Tensor<3>>) -> Tensor<D>;
+    /// `x`: `(tokens, batch, …)`; `levels`: `(tokens, batch)` real levels in `0..T`;
+    /// `cond`: optional external condition `(tokens, batch, d)`. Returns the shape of `x`.
+    ///
+    /// # Errors
+    /// When the network cannot run on this input (a shape it was not built for, a condition
+    /// it does not take or one missing): [`DenoiseError::Shape`], or the network's own error
+    /// as the source of [`DenoiseError::Network`].
+    fn denoise(
+        &self,
+        x: Tensor<D>,
+        levels: Tensor<2, Int>,
+        cond: Option<Tensor<3>>,
+    ) -> Result<Tensor<D>, DenoiseError>;
 
     /// The same prediction as [`Denoiser::denoise`], told that tokens `0..prefix.len()` are
     /// the same as in every other call with `prefix` (see [`crate::prefix`]). A truly causal
     /// network may compute those tokens once and reuse their state; the default ignores the
     /// promise. Results equal `denoise`'s up to float summation order.
+    ///
+    /// # Errors
+    /// As [`Denoiser::denoise`].
     fn denoise_with_prefix(
         &self,
         x: Tensor<D>,
         levels: Tensor<2, Int>,
         cond: Option<Tensor<3>>,
         prefix: &crate::prefix::FrozenPrefix,
-    ) -> Tensor<D> {
+    ) -> Result<Tensor<D>, DenoiseError> {
         let _ = prefix;
         self.denoise(x, levels, cond)
     }
@@ -269,6 +281,10 @@ impl Diffusion {
     }
 
     /// Calls the network and converts its output to (ε̂, x̂0, raw). x̂0 is never clipped.
+    ///
+    /// # Errors
+    /// [`CoreError::Denoise`] when the network refuses its input; [`CoreError::Invalid`] when
+    /// a level of `grid` is outside the buffers.
     pub fn model_predictions<const D: usize, M: Denoiser<D>>(
         &self,
         model: &M,
@@ -276,7 +292,7 @@ impl Diffusion {
         grid: &LevelGrid,
         cond: Option<Tensor<3>>,
     ) -> Result<ModelPrediction<D>, CoreError> {
-        let out = model.denoise(x.clone(), level_tensor(grid, &x.device()), cond);
+        let out = model.denoise(x.clone(), level_tensor(grid, &x.device()), cond)?;
         let (pred_noise, pred_x_start) = match self.config.objective {
             Objective::PredNoise => {
                 let c = self.config.clip_noise;
@@ -322,6 +338,10 @@ impl Diffusion {
 
     /// Training forward: noise `x` to `grid`'s levels with `noise` (already clamped), predict,
     /// and return `(x̂0, weighted unreduced squared error)`.
+    ///
+    /// # Errors
+    /// [`CoreError::Denoise`] when the network refuses its input; [`CoreError::Invalid`] when
+    /// a level of `grid` is outside `0..T`.
     pub fn training_loss<const D: usize, M: Denoiser<D>>(
         &self,
         model: &M,
@@ -348,6 +368,11 @@ impl Diffusion {
     ///
     /// Tokens at level 0 are clean context and are fed stabilised; tokens whose level does not
     /// change are returned unchanged. DDIM when `S < T` (guidance allowed), DDPM when `S == T`.
+    ///
+    /// # Errors
+    /// [`CoreError::Denoise`] when the network refuses the window; [`CoreError::Invalid`] when
+    /// the level grids do not match the window or each other, a level is out of range,
+    /// guidance is asked of DDPM or does not depend on x̂0, or DDPM is asked to skip levels.
     pub fn sample_step<const D: usize, M: Denoiser<D>>(
         &self,
         model: &M,
@@ -551,4 +576,101 @@ impl Diffusion {
 
 fn dims_of<const D: usize>(x: &Tensor<D>) -> [usize; D] {
     x.dims()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::error::error_chain;
+    use crate::noise::SeededNoise;
+
+    /// A network that refuses every input, as one built for other shapes does.
+    struct Refuses;
+
+    impl<const D: usize> Denoiser<D> for Refuses {
+        fn denoise(
+            &self,
+            x: Tensor<D>,
+            _levels: Tensor<2, Int>,
+            _cond: Option<Tensor<3>>,
+        ) -> Result<Tensor<D>, DenoiseError> {
+            Err(DenoiseError::Shape {
+                what: "x",
+                expected: "(tokens, batch, 4)".into(),
+                given: x.dims().to_vec(),
+            })
+        }
+    }
+
+    fn diffusion(sampling_timesteps: usize) -> Diffusion {
+        Diffusion::new(DiffusionConfig {
+            objective: Objective::PredV,
+            beta_schedule: BetaSchedule::Linear,
+            timesteps: 10,
+            sampling_timesteps,
+            ddim_sampling_eta: 0.0,
+            stabilization_level: 2,
+            clip_noise: 6.0,
+            snr_clip: 5.0,
+            fused_snr_decay: None,
+        })
+        .unwrap()
+    }
+
+    fn assert_refused<T: std::fmt::Debug>(what: &str, r: Result<T, CoreError>) {
+        let err = r.unwrap_err();
+        assert!(
+            matches!(&err, CoreError::Denoise(DenoiseError::Shape { what: "x", given, .. }) if given == &[2, 1, 3]),
+            "{what}: {err:?}"
+        );
+        assert_eq!(
+            error_chain(&err),
+            "x has shape [2, 1, 3], the network expects (tokens, batch, 4)",
+            "{what}"
+        );
+    }
+
+    /// The network's error reaches the caller of every path that calls it (DDIM with and
+    /// without guidance, DDPM, the training loss) as `CoreError::Denoise`, not a panic.
+    #[test]
+    fn a_network_error_is_returned_by_every_path_that_calls_the_network() {
+        let device = Device::flex();
+        let x: Tensor<3> = Tensor::zeros([2, 1, 3], &device);
+        let from = LevelGrid::from_token_levels(&[2, 2], 1);
+        let to = LevelGrid::from_token_levels(&[1, 1], 1);
+        let levels = StepLevels {
+            from: &from,
+            to: &to,
+        };
+        let mut noise = SeededNoise::new(0);
+        let guide = |x0: Tensor<3>| x0.sum();
+        for (name, s, guidance) in [
+            ("DDIM", 5, None),
+            ("guided DDIM", 5, Some(&guide as GuidanceFn<'_, 3>)),
+            ("DDPM", 10, None),
+        ] {
+            let d = diffusion(s);
+            assert_refused(
+                name,
+                d.sample_step(&Refuses, x.clone(), None, levels, guidance, &mut noise),
+            );
+        }
+        let grid = LevelGrid::from_token_levels(&[3, 7], 1);
+        assert_refused(
+            "training",
+            diffusion(5).training_loss(&Refuses, x.clone(), &grid, None, x.zeros_like()),
+        );
+    }
+
+    /// A network's own error is the source of `DenoiseError::Network`, printed once.
+    #[test]
+    fn a_network_error_is_chained_as_the_source() {
+        let err = CoreError::from(DenoiseError::network(std::io::Error::other(
+            "frames of 36×36 pixels",
+        )));
+        assert_eq!(
+            error_chain(&err),
+            "the network could not denoise its input: frames of 36×36 pixels"
+        );
+    }
 }

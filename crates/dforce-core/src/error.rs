@@ -2,7 +2,7 @@
 
 use thiserror::Error;
 
-#[derive(Debug, Error, Clone, PartialEq)]
+#[derive(Debug, Error)]
 pub enum CoreError {
     /// A config name (schedule, objective, scheduling matrix, …) that we do not know.
     #[error("unknown {what} '{given}'; expected one of: {expected}")]
@@ -14,6 +14,42 @@ pub enum CoreError {
     /// A setting or an input that is out of its valid range, with the reason.
     #[error("{0}")]
     Invalid(String),
+    /// The network called by a sampler or the training loss could not denoise its input.
+    #[error(transparent)]
+    Denoise(#[from] DenoiseError),
+}
+
+/// A [`crate::Denoiser`] could not predict from its input. Displays its own level only; the
+/// network's error is reached through [`std::error::Error::source`] (see [`error_chain`]).
+#[derive(Debug, Error)]
+pub enum DenoiseError {
+    /// An input whose shape does not fit what the network was built for.
+    #[error("{what} has shape {given:?}, the network expects {expected}")]
+    Shape {
+        /// Which input, a singular noun: `x`, `the noise-level tensor`, `the condition`, …
+        what: &'static str,
+        /// The shape the network accepts, in words (e.g. `(tokens, batch, 20)`).
+        expected: String,
+        given: Vec<usize>,
+    },
+    /// A network that takes a condition was called without one.
+    #[error("the network is conditioned (external_cond_dim = {dim}) but no condition was given")]
+    MissingCondition { dim: usize },
+    /// A condition was given to a network that takes none.
+    #[error(
+        "a condition of shape {given:?} was given to a network without one (external_cond_dim = 0)"
+    )]
+    UnexpectedCondition { given: Vec<usize> },
+    /// The network's own forward pass failed.
+    #[error("the network could not denoise its input")]
+    Network(#[source] Box<dyn std::error::Error + Send + Sync + 'static>),
+}
+
+impl DenoiseError {
+    /// Wraps a network's own error as the cause.
+    pub fn network(e: impl std::error::Error + Send + Sync + 'static) -> Self {
+        Self::Network(Box::new(e))
+    }
 }
 
 /// An error and its causes on one line, `what: why: deeper why`, as anyhow's `{:#}` prints

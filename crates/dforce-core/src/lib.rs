@@ -17,7 +17,7 @@ pub mod scheduling_matrix;
 pub use diffusion::{
     Denoiser, Diffusion, DiffusionConfig, GuidanceFn, ModelPrediction, StepLevels,
 };
-pub use error::{CoreError, error_chain};
+pub use error::{CoreError, DenoiseError, error_chain};
 pub use levels::{LevelGrid, RealLevels};
 pub use loss_weights::LossWeighting;
 pub use noise::{NoiseSource, ReplayNoise, SeededNoise};

@@ -15,6 +15,7 @@ use std::cell::RefCell;
 use burn::tensor::{Int, Tensor};
 
 use crate::diffusion::Denoiser;
+use crate::error::DenoiseError;
 
 /// The sampler's promise that, in every call made with this value, tokens `0..len` of the
 /// window carry the same input values, levels and conditions. Holds the network's cached
@@ -77,7 +78,13 @@ pub struct WithFrozenPrefix<'a, M> {
 }
 
 impl<const D: usize, M: Denoiser<D>> Denoiser<D> for WithFrozenPrefix<'_, M> {
-    fn denoise(&self, x: Tensor<D>, levels: Tensor<2, Int>, cond: Option<Tensor<3>>) -> Tensor<D> {
+    /// `model`'s [`Denoiser::denoise_with_prefix`] with the sampler's prefix; its errors.
+    fn denoise(
+        &self,
+        x: Tensor<D>,
+        levels: Tensor<2, Int>,
+        cond: Option<Tensor<3>>,
+    ) -> Result<Tensor<D>, DenoiseError> {
         self.model.denoise_with_prefix(x, levels, cond, self.prefix)
     }
 }

@@ -151,8 +151,8 @@ impl dforce_core::Denoiser<3> for Identity {
         x: burn::tensor::Tensor<3>,
         _levels: burn::tensor::Tensor<2, burn::tensor::Int>,
         _cond: Option<burn::tensor::Tensor<3>>,
-    ) -> burn::tensor::Tensor<3> {
-        x
+    ) -> Result<burn::tensor::Tensor<3>, dforce_core::DenoiseError> {
+        Ok(x)
     }
 }
 

@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use thiserror::Error;
 
-#[derive(Debug, Error)]
+#[derive(Debug, Clone, Error)]
 pub enum NnError {
     #[error("cannot read checkpoint {path}: {message}")]
     Read { path: PathBuf, message: String },

@@ -15,7 +15,7 @@ use crate::embedding::{frequencies, sinusoidal};
 use crate::error::NnError;
 use crate::params::{ParamVisitor, visit_layer_norm, visit_linear, visit_linear_named};
 use crate::state_dict::WeightLoader;
-use dforce_core::Denoiser;
+use dforce_core::{DenoiseError, Denoiser};
 
 /// LayerNorm ε of PyTorch's `TransformerEncoderLayer` (`layer_norm_eps` default).
 const LAYER_NORM_EPS: f64 = 1e-5;
@@ -56,6 +56,10 @@ pub struct Transformer {
     pub out: Linear,
     size: usize,
     causal: bool,
+    /// Token size D the network was built for.
+    x_dim: usize,
+    /// Condition size E (0: unconditioned).
+    external_cond_dim: usize,
 }
 
 impl TransformerConfig {
@@ -112,6 +116,8 @@ impl TransformerConfig {
             out: linear(s, self.x_dim),
             size: s,
             causal: self.causal,
+            x_dim: self.x_dim,
+            external_cond_dim: self.external_cond_dim,
         })
     }
 
@@ -209,7 +215,63 @@ impl Transformer {
         self.visit_params(w, prefix);
     }
 
+    /// Token size D the network was built for.
+    pub fn x_dim(&self) -> usize {
+        self.x_dim
+    }
+
+    /// Condition size E the network was built for (0: unconditioned).
+    pub fn external_cond_dim(&self) -> usize {
+        self.external_cond_dim
+    }
+
+    /// Checks that `x` `(n, B, D)`, the noise levels `(n, B)` and the condition `(n, B, E)`
+    /// (given exactly when E > 0) fit this network, as [`Transformer::forward`] needs.
+    ///
+    /// # Errors
+    /// [`DenoiseError::Shape`] naming the input and the shape expected,
+    /// [`DenoiseError::MissingCondition`] or [`DenoiseError::UnexpectedCondition`].
+    pub fn check_input(
+        &self,
+        x: [usize; 3],
+        levels: [usize; 2],
+        cond: Option<[usize; 3]>,
+    ) -> Result<(), DenoiseError> {
+        let [n, b, d] = x;
+        if d != self.x_dim {
+            return Err(DenoiseError::Shape {
+                what: "x",
+                expected: format!("(tokens, batch, {})", self.x_dim),
+                given: x.to_vec(),
+            });
+        }
+        if levels != [n, b] {
+            return Err(DenoiseError::Shape {
+                what: "the noise-level tensor",
+                expected: format!("(tokens, batch) = ({n}, {b}), as x"),
+                given: levels.to_vec(),
+            });
+        }
+        let e = self.external_cond_dim;
+        match cond {
+            None if e > 0 => Err(DenoiseError::MissingCondition { dim: e }),
+            Some(shape) if e == 0 => Err(DenoiseError::UnexpectedCondition {
+                given: shape.to_vec(),
+            }),
+            Some(shape) if shape != [n, b, e] => Err(DenoiseError::Shape {
+                what: "the condition",
+                expected: format!("(tokens, batch, external_cond_dim) = ({n}, {b}, {e})"),
+                given: shape.to_vec(),
+            }),
+            _ => Ok(()),
+        }
+    }
+
     /// `x`: `(n, B, D)`, `k`: `(n, B)` real noise levels, `cond`: `(n, B, E)` → `(n, B, D)`.
+    ///
+    /// # Panics
+    /// With inputs that [`Transformer::check_input`] refuses (burn's shape checks);
+    /// [`Denoiser::denoise`] checks them first and returns the error instead.
     pub fn forward(&self, x: Tensor<3>, k: Tensor<2, Int>, cond: Option<Tensor<3>>) -> Tensor<3> {
         let device = x.device();
         let [n, _, _] = x.dims();
@@ -246,8 +308,19 @@ pub fn causal_mask_after(offset: usize, n: usize, device: &Device) -> Tensor<2, 
 }
 
 impl Denoiser<3> for Transformer {
-    fn denoise(&self, x: Tensor<3>, levels: Tensor<2, Int>, cond: Option<Tensor<3>>) -> Tensor<3> {
-        self.forward(x, levels, cond)
+    /// [`Transformer::forward`] after [`Transformer::check_input`]: `x` `(n, B, D)`, `levels`
+    /// `(n, B)`, `cond` `(n, B, E)` → `(n, B, D)`.
+    ///
+    /// # Errors
+    /// Inputs that do not fit the network, as [`Transformer::check_input`] says.
+    fn denoise(
+        &self,
+        x: Tensor<3>,
+        levels: Tensor<2, Int>,
+        cond: Option<Tensor<3>>,
+    ) -> Result<Tensor<3>, DenoiseError> {
+        self.check_input(x.dims(), levels.dims(), cond.as_ref().map(|c| c.dims()))?;
+        Ok(self.forward(x, levels, cond))
     }
 }
 
@@ -331,6 +404,66 @@ mod tests {
             b.forward(x, k, None).into_data()
         );
         std::fs::remove_dir_all(dir).ok();
+    }
+
+    /// Inputs the network was not built for are `DenoiseError`s through `Denoiser::denoise`
+    /// (burn would panic inside the forward pass).
+    #[test]
+    fn inputs_that_do_not_fit_are_denoise_errors() {
+        let dev = Device::flex();
+        let small = |external_cond_dim| {
+            TransformerConfig {
+                num_layers: 1,
+                size: 32,
+                dim_feedforward: 16,
+                external_cond_dim,
+                ..planning_default(6)
+            }
+            .init(&dev)
+            .unwrap()
+        };
+        let (plain, conditioned) = (small(0), small(4));
+        let x = |d: usize| Tensor::<3>::zeros([3, 2, d], &dev);
+        let k = |n: usize, b: usize| Tensor::<2, Int>::zeros([n, b], &dev);
+        let cond = |e: usize| Some(Tensor::<3>::zeros([3, 2, e], &dev));
+        assert_eq!(
+            plain.denoise(x(6), k(3, 2), None).unwrap().dims(),
+            [3, 2, 6]
+        );
+        assert_eq!(
+            conditioned.denoise(x(6), k(3, 2), cond(4)).unwrap().dims(),
+            [3, 2, 6]
+        );
+
+        let err = plain.denoise(x(7), k(3, 2), None).unwrap_err();
+        assert!(
+            matches!(&err, DenoiseError::Shape { what: "x", given, .. } if given == &[3, 2, 7]),
+            "{err:?}"
+        );
+        assert_eq!(
+            err.to_string(),
+            "x has shape [3, 2, 7], the network expects (tokens, batch, 6)"
+        );
+        for (err, message) in [
+            (
+                plain.denoise(x(6), k(2, 3), None),
+                "the noise-level tensor has shape [2, 3], the network expects (tokens, batch) = (3, 2), as x",
+            ),
+            (
+                plain.denoise(x(6), k(3, 2), cond(4)),
+                "a condition of shape [3, 2, 4] was given to a network without one (external_cond_dim = 0)",
+            ),
+            (
+                conditioned.denoise(x(6), k(3, 2), None),
+                "the network is conditioned (external_cond_dim = 4) but no condition was given",
+            ),
+            (
+                conditioned.denoise(x(6), k(3, 2), cond(5)),
+                "the condition has shape [3, 2, 5], the network expects (tokens, batch, external_cond_dim) = (3, 2, 4)",
+            ),
+        ] {
+            assert_eq!(err.unwrap_err().to_string(), message);
+        }
     }
 
     #[test]

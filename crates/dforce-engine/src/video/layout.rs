@@ -259,7 +259,7 @@ pub fn level_tensor(grid: &LevelGrid, device: &Device) -> Tensor<2, Int> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use dforce_core::{BetaSchedule, DiffusionConfig, Objective, SeededNoise};
+    use dforce_core::{BetaSchedule, DenoiseError, DiffusionConfig, Objective, SeededNoise};
     use std::cell::RefCell;
 
     /// Predicts v = 0 and records the window length of every call.
@@ -271,9 +271,27 @@ mod tests {
             x: Tensor<5>,
             _levels: Tensor<2, Int>,
             _cond: Option<Tensor<3>>,
-        ) -> Tensor<5> {
+        ) -> Result<Tensor<5>, dforce_core::DenoiseError> {
             self.0.borrow_mut().push(x.dims()[0]);
-            x.zeros_like()
+            Ok(x.zeros_like())
+        }
+    }
+
+    /// Refuses every window, as a network built for other frames does.
+    struct Refuses;
+
+    impl Denoiser<5> for Refuses {
+        fn denoise(
+            &self,
+            x: Tensor<5>,
+            _levels: Tensor<2, Int>,
+            _cond: Option<Tensor<3>>,
+        ) -> Result<Tensor<5>, DenoiseError> {
+            Err(DenoiseError::Shape {
+                what: "x",
+                expected: "(tokens, batch, 1, 4, 4)".into(),
+                given: x.dims().to_vec(),
+            })
         }
     }
 
@@ -361,6 +379,28 @@ mod tests {
             .unwrap();
         assert_eq!(out.dims(), gt.dims());
         assert_eq!(chunks[0], (0, 1));
+        // A network that refuses the window fails the rollout with its error, not a panic.
+        let err = layout
+            .rollout(
+                &diffusion,
+                &Refuses,
+                gt.clone(),
+                None,
+                &mut SeededNoise::new(0),
+                |_, _| {},
+            )
+            .unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "x has shape [3, 2, 1, 2, 2], the network expects (tokens, batch, 1, 4, 4)"
+        );
+        assert!(
+            matches!(
+                err,
+                CoreError::Denoise(DenoiseError::Shape { what: "x", .. })
+            ),
+            "{err:?}"
+        );
         let too_many = VideoLayout {
             context_frames: 7,
             ..layout

@@ -15,7 +15,7 @@ use crate::error::NnError;
 use crate::kv_cache::KvCache;
 use crate::params::ParamVisitor;
 use crate::transformer::causal_mask_after;
-use dforce_core::{Denoiser, FrozenPrefix};
+use dforce_core::{DenoiseError, Denoiser, FrozenPrefix};
 use dforce_kernels::conv2d;
 
 /// One down level (`down_blocks.{i}`): two ResNets, optional spatial + temporal attention
@@ -364,33 +364,42 @@ impl Unet3d {
 }
 
 impl Denoiser<5> for Unet3d {
-    /// # Panics
-    /// With an input or condition that does not fit (see [`Unet3d::forward`]); callers check
-    /// shapes against the config before sampling.
-    fn denoise(&self, x: Tensor<5>, levels: Tensor<2, Int>, cond: Option<Tensor<3>>) -> Tensor<5> {
-        // Input check (#12 kind 7): the video algorithm's `check_config` refuses every frame
-        // size and channel count this forward would reject (`networks::video_unet` and
-        // `networks::video_layout`) before a run starts, so user input cannot reach this panic;
-        // `Denoiser::denoise` itself is still infallible (making it return `Result` is open).
-        self.forward(x, levels, cond)
-            .unwrap_or_else(|e| panic!("{e}"))
+    /// [`Unet3d::forward`]: `x` `(n, B, C, H, W)`, `levels` `(n, B)`, `cond`
+    /// `(n, B, external_cond_dim)` when the network is conditioned → `(n, B, C, H, W)`.
+    ///
+    /// # Errors
+    /// An input or condition that does not fit the network: `forward`'s [`NnError::Input`]
+    /// as the source of [`DenoiseError::Network`].
+    fn denoise(
+        &self,
+        x: Tensor<5>,
+        levels: Tensor<2, Int>,
+        cond: Option<Tensor<3>>,
+    ) -> Result<Tensor<5>, DenoiseError> {
+        self.forward(x, levels, cond).map_err(DenoiseError::network)
     }
 
     /// Truly causal networks run the frozen prefix once (recording every temporal attention's
     /// keys/values and keeping its output) and every call after it over the remaining frames
     /// only; others run the whole window.
+    ///
+    /// # Errors
+    /// As [`Denoiser::denoise`]; the whole window is checked before it is split at the prefix.
     fn denoise_with_prefix(
         &self,
         x: Tensor<5>,
         levels: Tensor<2, Int>,
         cond: Option<Tensor<3>>,
         prefix: &FrozenPrefix,
-    ) -> Tensor<5> {
+    ) -> Result<Tensor<5>, DenoiseError> {
         let n = x.dims()[0];
         let p = prefix.len();
         if !self.is_truly_causal() || p == 0 || p >= n {
             return self.denoise(x, levels, cond);
         }
+        // Slicing noise levels or a condition shorter than the window would panic in burn.
+        self.check_input(x.dims(), levels.dims(), cond.as_ref().map(|c| c.dims()))
+            .map_err(DenoiseError::network)?;
         let head = |t: Tensor<5>| t.slice_dim(0, 0..p);
         let record = || {
             let cache = KvCache::recording(p);
@@ -404,23 +413,18 @@ impl Denoiser<5> for Unet3d {
             (cache, out)
         };
         let tail = |(cache, out): &(KvCache, Result<Tensor<5>, NnError>)| {
+            let out = out.clone()?;
             cache.rewind();
             let rest = self.forward_cached(
                 x.clone().slice_dim(0, p..n),
                 levels.clone().slice_dim(0, p..n),
                 cond.clone().map(|c| c.slice_dim(0, p..n)),
                 Some(cache),
-            );
-            match (out, rest) {
-                (Ok(out), Ok(rest)) => Ok(Tensor::cat(vec![out.clone(), rest], 0)),
-                (Err(e), _) => Err(e.to_string()),
-                (_, Err(e)) => Err(e.to_string()),
-            }
+            )?;
+            Ok::<_, NnError>(Tensor::cat(vec![out, rest], 0))
         };
         match prefix.state_or_init(record, tail) {
-            Some(Ok(out)) => out,
-            // The same shapes as `denoise` above, checked before the run the same way.
-            Some(Err(e)) => panic!("{e}"),
+            Some(out) => out.map_err(DenoiseError::network),
             // Another network's state under this prefix: run the whole window.
             None => self.denoise(x, levels, cond),
         }
@@ -472,6 +476,46 @@ mod tests {
             assert!(
                 matches!(err, NnError::Input(ref m) if m.contains(reason)),
                 "{shape:?}: {err}"
+            );
+        }
+    }
+
+    /// Through the sampler's interface a misfit input is an error, not a panic: a network of
+    /// four levels denoises 32×32 frames (sides multiples of 8) and refuses 36×36 ones, and
+    /// frames of the wrong channel count.
+    #[test]
+    fn denoise_returns_the_input_error_instead_of_panicking() {
+        let model = Unet3dConfig {
+            attn_heads: 2,
+            attn_dim_head: 8,
+            attn_factors: vec![8],
+            ..Unet3dConfig::new(8, vec![1, 1, 1, 1], 3)
+        }
+        .init(&Device::flex())
+        .unwrap();
+        let (x, k) = input([2, 1, 3, 32, 32], [2, 1]);
+        assert_eq!(model.denoise(x, k, None).unwrap().dims(), [2, 1, 3, 32, 32]);
+        for (shape, message) in [
+            (
+                [2, 1, 3, 36, 36],
+                "invalid network input: frames of 36×36 pixels: both sides must be divisible by 8",
+            ),
+            (
+                [2, 1, 4, 32, 32],
+                "invalid network input: x has 4 channels, the network 3",
+            ),
+        ] {
+            let (x, k) = input(shape, [2, 1]);
+            let err = model.denoise(x, k, None).unwrap_err();
+            assert!(matches!(err, DenoiseError::Network(_)), "{err:?}");
+            let source = std::error::Error::source(&err).and_then(|s| s.downcast_ref::<NnError>());
+            assert!(matches!(source, Some(NnError::Input(_))), "{err:?}");
+            let chain = dforce_core::error_chain(&err);
+            assert!(
+                chain.starts_with(&format!(
+                    "the network could not denoise its input: {message}"
+                )),
+                "{shape:?}: {chain}"
             );
         }
     }
@@ -644,13 +688,44 @@ mod context_cache_tests {
                 let prefix = FrozenPrefix::new(p);
                 // Two calls through the same prefix: the second reuses the recorded state.
                 for _ in 0..2 {
-                    let out =
-                        net.denoise_with_prefix(x.clone(), levels.clone(), cond.clone(), &prefix);
+                    let out = net
+                        .denoise_with_prefix(x.clone(), levels.clone(), cond.clone(), &prefix)
+                        .unwrap();
                     let d = max_abs_diff(out, full.clone());
                     assert!(d < 1e-5, "{emb:?}, prefix {p}: max |Δ| = {d}");
                 }
             }
         }
+    }
+
+    /// The cached path checks the whole window before cutting it at the prefix: noise levels
+    /// shorter than the window (which slicing would have panicked on) and frames the network
+    /// cannot take are errors, and nothing is cached for them.
+    #[test]
+    fn a_window_that_does_not_fit_is_an_error_through_the_prefix_too() {
+        let device = Device::flex();
+        let net = truly_causal(TimeEmbType::Rotary, 0);
+        let prefix = FrozenPrefix::new(2);
+        let short: Tensor<2, Int> = Tensor::zeros([3, 1], &device);
+        let err = net
+            .denoise_with_prefix(ramp([4, 1, 3, 8, 8], &device), short, None, &prefix)
+            .unwrap_err();
+        assert_eq!(
+            dforce_core::error_chain(&err),
+            "the network could not denoise its input: invalid network input: noise levels have shape [3, 1], expected (tokens, batch) = [4, 1]"
+        );
+        let levels: Tensor<2, Int> = Tensor::zeros([4, 1], &device);
+        let err = net
+            .denoise_with_prefix(ramp([4, 1, 3, 7, 8], &device), levels, None, &prefix)
+            .unwrap_err();
+        assert!(
+            dforce_core::error_chain(&err).contains("frames of 7×8 pixels"),
+            "{err:?}"
+        );
+        assert!(
+            format!("{prefix:?}").contains("cached: false"),
+            "{prefix:?}"
+        );
     }
 
     #[test]
@@ -668,7 +743,9 @@ mod context_cache_tests {
         let x = ramp([4, 1, 3, 8, 8], &device);
         let k: Tensor<2, Int> = Tensor::zeros([4, 1], &device);
         let full = net.forward(x.clone(), k.clone(), None).unwrap();
-        let out = net.denoise_with_prefix(x.clone(), k.clone(), None, &FrozenPrefix::new(2));
+        let out = net
+            .denoise_with_prefix(x.clone(), k.clone(), None, &FrozenPrefix::new(2))
+            .unwrap();
         assert_eq!(out.into_data(), full.into_data());
         let err = net
             .forward_cached(x, k, None, Some(&KvCache::recording(2)))

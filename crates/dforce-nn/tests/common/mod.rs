@@ -77,7 +77,7 @@ pub fn check_network_fixture<const D: usize, M: Denoiser<D>>(
     );
     check(
         "output.model",
-        values(model.denoise(tensor(&x, &dev), k_tensor, None)),
+        values(model.denoise(tensor(&x, &dev), k_tensor, None).unwrap()),
         &file.f32("output.model").unwrap(),
     );
 
