@@ -7,7 +7,7 @@ use burn::backend::tensor::FloatTensor;
 use burn::backend::{Backend, Flex, backend_extension};
 use burn::tensor::{Shape, TensorData};
 
-use crate::cpu::{attention, conv, group_norm, layer_norm, linear};
+use crate::cpu::{attention, conv, group_norm, layer_norm, linear, temporal_attention};
 
 /// Fused operations (f32 only; the wrappers in the crate root check dtype and device first).
 #[backend_extension(Flex, Autodiff)]
@@ -51,6 +51,60 @@ pub trait KernelOps: Backend {
         shape: group_norm::GroupNormShape,
         eps: f64,
     ) -> FloatTensor<Self>;
+}
+
+/// Inference-only fused operations: burn's CPU backend without autodiff (the crate-root
+/// wrappers check the device; an autodiff device never reaches them).
+#[backend_extension(Flex)]
+pub trait InferenceOps: Backend {
+    /// The video Unet3D's temporal attention block on frame-major `x` `[n·B, C, H, W]`:
+    /// `x + to_out(attention over frames(to_qkv(LayerNorm(x))))`, with rotary tables `cos`,
+    /// `sin_signed` `[n, dim_head]` (ones and zeros for none). `norm` = LayerNorm γ, β `[C]`;
+    /// `qkv` `[C, 3·inner]`; `out` `[inner, C]`; `out_bias` `[C]`.
+    #[allow(clippy::too_many_arguments)]
+    fn temporal_attention(
+        x: FloatTensor<Self>,
+        norm_gamma: FloatTensor<Self>,
+        norm_beta: FloatTensor<Self>,
+        qkv: FloatTensor<Self>,
+        out: FloatTensor<Self>,
+        out_bias: FloatTensor<Self>,
+        cos: FloatTensor<Self>,
+        sin_signed: FloatTensor<Self>,
+        shape: temporal_attention::TemporalShape,
+        norm_eps: f64,
+    ) -> FloatTensor<Self>;
+}
+
+impl InferenceOps for Flex {
+    fn temporal_attention(
+        x: FlexTensor,
+        norm_gamma: FlexTensor,
+        norm_beta: FlexTensor,
+        qkv: FlexTensor,
+        out: FlexTensor,
+        out_bias: FlexTensor,
+        cos: FlexTensor,
+        sin_signed: FlexTensor,
+        shape: temporal_attention::TemporalShape,
+        norm_eps: f64,
+    ) -> FlexTensor {
+        let [x, g, b, qkv, out, ob, cos, sin] = [
+            x, norm_gamma, norm_beta, qkv, out, out_bias, cos, sin_signed,
+        ]
+        .map(contiguous);
+        let weights = temporal_attention::TemporalWeights {
+            norm_gamma: values(&g),
+            norm_beta: values(&b),
+            norm_eps: norm_eps as f32,
+            qkv: values(&qkv),
+            out: values(&out),
+            out_bias: values(&ob),
+            rotary: Some((values(&cos), values(&sin))),
+        };
+        let y = temporal_attention::forward(values(&x), weights, shape);
+        tensor(y, dims(&x))
+    }
 }
 
 /// A contiguous copy when the tensor is a strided view, else the tensor itself.

@@ -32,7 +32,7 @@ use burn::nn::{LayerNorm, Linear, PaddingConfig2d};
 use burn::tensor::activation::{relu, silu, softmax};
 use burn::tensor::{Bool, Device, Tensor};
 
-use extension::KernelOps;
+use extension::{InferenceOps, KernelOps};
 
 /// Whether the fused kernels serve tensors on `device` with `dtype`: burn's CPU backend
 /// (plain or autodiff) and f32.
@@ -132,6 +132,70 @@ pub fn conv2d(x: Tensor<4>, conv: &Conv2d) -> Tensor<4> {
         }
         _ => conv.forward(x),
     }
+}
+
+/// Whether tensors on `device` with `dtype` take the inference-only kernels: [`fused`], and no
+/// autodiff (nothing records a graph).
+pub fn fused_inference(device: &Device, dtype: DType) -> bool {
+    fused(device, dtype) && matches!(device.as_dispatch(), DispatchDevice::Flex(_))
+}
+
+/// The video Unet3D's temporal attention block, `x + to_out(attention(to_qkv(LayerNorm(x))))`
+/// across the frames of every pixel, on frame-major `x` `[n·B, C, H, W]`, in that layout (no
+/// permutes): `rotary` gives the window's `cos` and signed `sin` tables `[n, dim_head]`.
+/// Returns `None` when the device does not take [`fused_inference`] kernels, or the layers are
+/// not the block's (`to_qkv` without bias, `to_out` with one, LayerNorm with β); the caller
+/// then composes the block from burn's ops.
+#[allow(clippy::too_many_arguments)]
+pub fn temporal_attention_block(
+    x: Tensor<4>,
+    norm: &LayerNorm,
+    norm_eps: f64,
+    to_qkv: &Linear,
+    to_out: &Linear,
+    rotary: Option<(Tensor<2>, Tensor<2>)>,
+    frames: usize,
+    heads: usize,
+    causal: bool,
+) -> Option<Tensor<4>> {
+    let (Some(beta), None, Some(out_bias)) = (&norm.beta, &to_qkv.bias, &to_out.bias) else {
+        return None;
+    };
+    if !fused_inference(&x.device(), x.dtype()) || frames == 0 {
+        return None;
+    }
+    let [nb, c, h, w] = x.dims();
+    let [inner, _] = to_out.weight.dims();
+    let dim_head = inner / heads.max(1);
+    let shape = cpu::temporal_attention::TemporalShape {
+        frames,
+        batch: nb / frames,
+        channels: c,
+        plane: h * w,
+        heads,
+        dim_head,
+        causal,
+    };
+    let device = x.device();
+    let (cos, sin) = rotary.unwrap_or_else(|| {
+        (
+            Tensor::ones([frames, dim_head], &device),
+            Tensor::zeros([frames, dim_head], &device),
+        )
+    });
+    let out = <Dispatch as InferenceOps>::temporal_attention(
+        x.into_dispatch(),
+        norm.gamma.val().into_dispatch(),
+        beta.val().into_dispatch(),
+        to_qkv.weight.val().into_dispatch(),
+        to_out.weight.val().into_dispatch(),
+        out_bias.val().into_dispatch(),
+        cos.into_dispatch(),
+        sin.into_dispatch(),
+        shape,
+        norm_eps,
+    );
+    Some(Tensor::from_dispatch(out))
 }
 
 /// How [`group_norm_silu`] groups frame-major activations `[n·B, C, H, W]` (row `f·B + b`

@@ -8,3 +8,4 @@ pub mod group_norm;
 pub mod layer_norm;
 pub mod linear;
 pub mod simd;
+pub mod temporal_attention;

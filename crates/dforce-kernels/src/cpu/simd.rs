@@ -3,6 +3,9 @@
 //! Both versions perform the same IEEE operations in the same order (no contraction into
 //! fused multiply-adds), so they give bit-identical results.
 
+/// Row length of the score tiles [`softmax_columns`] works on.
+pub const SOFTMAX_TILE: usize = 64;
+
 /// Values per partial sum (keeps f32 partial sums short before they meet the f64 total).
 const BLOCK: usize = 512;
 /// Independent accumulators, so the compiler can keep a vector of them.
@@ -79,6 +82,112 @@ multiversion! {
         for v in xs.iter_mut() {
             let y = *v;
             *v = y / (1.0 + exp(-y));
+        }
+    }
+}
+
+multiversion! {
+    /// `acc += a·b`, element-wise.
+    fn mul_add_into(acc: &mut [f32], a: &[f32], b: &[f32]) {
+        for ((o, &x), &y) in acc.iter_mut().zip(a).zip(b) {
+            *o += x * y;
+        }
+    }
+}
+
+multiversion! {
+    /// `acc += xs`, element-wise.
+    fn add_into(acc: &mut [f32], xs: &[f32]) {
+        for (o, &x) in acc.iter_mut().zip(xs) {
+            *o += x;
+        }
+    }
+}
+
+multiversion! {
+    /// `xs += v`.
+    fn add_scalar(xs: &mut [f32], v: f32) {
+        for x in xs.iter_mut() {
+            *x += v;
+        }
+    }
+}
+
+multiversion! {
+    /// `xs *= v`.
+    fn scale(xs: &mut [f32], v: f32) {
+        for x in xs.iter_mut() {
+            *x *= v;
+        }
+    }
+}
+
+multiversion! {
+    /// `acc += (xs − mean)²`, element-wise.
+    fn centred_square_into(acc: &mut [f32], xs: &[f32], mean: &[f32]) {
+        for ((o, &x), &m) in acc.iter_mut().zip(xs).zip(mean) {
+            *o += (x - m) * (x - m);
+        }
+    }
+}
+
+multiversion! {
+    /// `sums ← 1/√(sums/count + eps)`: the reciprocal standard deviation from sums of squares.
+    fn rstd_from_sum(sums: &mut [f32], count: f32, eps: f32) {
+        for s in sums.iter_mut() {
+            *s = 1.0 / (*s / count + eps).sqrt();
+        }
+    }
+}
+
+multiversion! {
+    /// `out = (xs − mean)·rstd·gamma + beta`, element-wise (mean and rstd per element).
+    fn normalize(out: &mut [f32], xs: &[f32], mean: &[f32], rstd: &[f32], gamma: f32, beta: f32) {
+        for (((o, &x), &m), &r) in out.iter_mut().zip(xs).zip(mean).zip(rstd) {
+            *o = (x - m) * r * gamma + beta;
+        }
+    }
+}
+
+multiversion! {
+    /// Rotates each pair `(a, b)` by an angle with cosine `cos` and sine `sin`:
+    /// `(a·cos − b·sin, b·cos + a·sin)` (rotary position embedding).
+    fn rotate_pair(a: &mut [f32], b: &mut [f32], cos: f32, sin: f32) {
+        for (x, y) in a.iter_mut().zip(b.iter_mut()) {
+            let (u, v) = (*x, *y);
+            *x = u * cos + v * -sin;
+            *y = v * cos + u * sin;
+        }
+    }
+}
+
+multiversion! {
+    /// Softmax of `scale·scores` over the rows of `scores` `[rows, SOFTMAX_TILE]` (the first
+    /// `width` columns used), for each column: `exp(s − max) / Σ exp(s − max)`.
+    fn softmax_columns(scores: &mut [f32], width: usize, scale: f32) {
+        const TILE: usize = SOFTMAX_TILE;
+        let rows = scores.len() / TILE;
+        let mut max = [f32::NEG_INFINITY; TILE];
+        let mut sum = [0.0f32; TILE];
+        for r in 0..rows {
+            let row = &mut scores[r * TILE..][..width];
+            for (m, s) in max.iter_mut().zip(row.iter_mut()) {
+                *s *= scale;
+                *m = m.max(*s);
+            }
+        }
+        for r in 0..rows {
+            let row = &mut scores[r * TILE..][..width];
+            for ((s, &m), t) in row.iter_mut().zip(&max).zip(sum.iter_mut()) {
+                *s = exp(*s - m);
+                *t += *s;
+            }
+        }
+        for r in 0..rows {
+            let row = &mut scores[r * TILE..][..width];
+            for (s, &t) in row.iter_mut().zip(&sum) {
+                *s /= t;
+            }
         }
     }
 }

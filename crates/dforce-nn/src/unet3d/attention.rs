@@ -27,6 +27,9 @@ pub struct Attention {
     linear: bool,
 }
 
+/// The attention blocks' LayerNorm ε.
+const LAYER_NORM_EPS: f64 = 1e-5;
+
 /// `x + Attention(LayerNorm(x))`, LayerNorm ε 1e-5 over channels.
 #[derive(Module, Debug)]
 pub struct AttentionBlock {
@@ -43,7 +46,9 @@ impl AttentionBlock {
     pub fn new(c: usize, heads: usize, dim_head: usize, linear: bool, device: &Device) -> Self {
         let inner = heads * dim_head;
         Self {
-            norm: LayerNormConfig::new(c).with_epsilon(1e-5).init(device),
+            norm: LayerNormConfig::new(c)
+                .with_epsilon(LAYER_NORM_EPS)
+                .init(device),
             attn: Attention {
                 to_qkv: LinearConfig::new(c, 3 * inner)
                     .with_bias(false)
@@ -71,6 +76,35 @@ impl AttentionBlock {
             .attn
             .forward(self.norm.forward(x.clone()), rotary, mask, kv);
         x + a
+    }
+
+    /// The block across the frames of every pixel of frame-major `x` `(n·B, C, H, W)`, in that
+    /// layout, through the fused inference kernel
+    /// ([`dforce_kernels::temporal_attention_block`]): the same result as
+    /// [`AttentionBlock::forward`] on the `(B·H·W, n, C)` sequences with the window's rotary
+    /// tables and, with `causal`, its causal mask. `None` when the kernel does not serve this
+    /// device or block (linear attention, autodiff, GPU); the caller composes the block then.
+    pub fn forward_frames_fused(
+        &self,
+        x: Tensor<4>,
+        rotary: Option<&RotaryTables>,
+        frames: usize,
+        causal: bool,
+    ) -> Option<Tensor<4>> {
+        if self.attn.linear {
+            return None;
+        }
+        dforce_kernels::temporal_attention_block(
+            x,
+            &self.norm,
+            LAYER_NORM_EPS,
+            &self.attn.to_qkv,
+            &self.attn.to_out,
+            rotary.map(RotaryTables::planes),
+            frames,
+            self.attn.heads,
+            causal,
+        )
     }
 
     /// Loads `{prefix}norm.*`, `{prefix}attn.to_qkv.weight`, `{prefix}attn.to_out.*`.

@@ -77,6 +77,15 @@ impl RotaryEmbedding {
 }
 
 impl RotaryTables {
+    /// The `cos` and signed `sin` tables as `[n, d_h]` matrices.
+    pub fn planes(&self) -> (Tensor<2>, Tensor<2>) {
+        let [_, _, n, dh] = self.cos.dims();
+        (
+            self.cos.clone().reshape([n, dh]),
+            self.sin_signed.clone().reshape([n, dh]),
+        )
+    }
+
     /// `x`: `(N, heads, n, d_h)` → same: `x·cos θ + rot(x)·sin θ` with
     /// `rot(x)_{2j, 2j+1} = (−x_{2j+1}, x_{2j})`.
     pub fn apply(&self, x: Tensor<4>) -> Tensor<4> {

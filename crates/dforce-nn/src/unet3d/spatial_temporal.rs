@@ -60,8 +60,36 @@ impl TemporalAttention {
 
     /// `x`: `(n·B, C, H, W)` → same.
     pub fn forward(&self, x: Tensor<4>, window: &Window) -> Tensor<4> {
-        let [_, _, h, w] = x.dims();
+        let [nb, c, h, w] = x.dims();
         let device = x.device();
+        let rotary = if self.time_pos.is_none() {
+            window.rotary.as_ref()
+        } else {
+            None
+        };
+        // Without a key/value cache the fused kernel runs the block in this layout.
+        if window.kv.is_none()
+            && window.offset == 0
+            && dforce_kernels::fused_inference(&device, x.dtype())
+        {
+            let n = window.frames;
+            let input = match &self.time_pos {
+                Some(time_pos) => {
+                    let positions: Tensor<2, Int> =
+                        Tensor::arange(0..n as i64, &device).unsqueeze_dim(0);
+                    // (1, n, C) → (n, 1, C, 1): one value per frame and channel.
+                    let emb = time_pos
+                        .forward(timestep_features(positions, self.channels, &device))
+                        .reshape([n, 1, c, 1]);
+                    (x.clone().reshape([n, nb / n, c, h * w]) + emb).reshape([nb, c, h, w])
+                }
+                None => x.clone(),
+            };
+            let causal = window.causal_mask.is_some();
+            if let Some(y) = self.block.forward_frames_fused(input, rotary, n, causal) {
+                return y;
+            }
+        }
         let mut t = window.to_temporal(x); // (B·H·W, n, C)
         if let Some(time_pos) = &self.time_pos {
             let (start, end) = (window.offset, window.offset + window.frames);
@@ -70,11 +98,6 @@ impl TemporalAttention {
             // (1, n, C), broadcast over the B·H·W sequences.
             t = t + time_pos.forward(timestep_features(positions, self.channels, &device));
         }
-        let rotary = if self.time_pos.is_none() {
-            window.rotary.as_ref()
-        } else {
-            None
-        };
         let y = self
             .block
             .forward(t, rotary, window.causal_mask.as_ref(), window.kv);
@@ -96,6 +119,55 @@ impl TemporalAttention {
         }
         if let Some(r) = rotary {
             r.check_copy(v, &format!("{inner}attn_block.attn.rotary_emb.freqs"));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use burn::tensor::{Distribution, Tensor};
+
+    use super::*;
+    use crate::transformer::causal_mask_after;
+    use crate::unet3d::config::FrameNorm;
+
+    /// The fused kernel (taken on the plain CPU device) against the composed path it replaces:
+    /// the `(B·H·W, n, C)` sequences through [`AttentionBlock::forward`], plus the sinusoidal
+    /// frame embedding where the block has one.
+    #[test]
+    fn fused_temporal_attention_equals_the_composed_block() {
+        let device = Device::flex();
+        let (n, b, c, h, w, heads, dim_head) = (5, 2, 12, 3, 4, 3, 4);
+        for (sinusoidal, causal) in [(false, true), (false, false), (true, true)] {
+            let block = TemporalAttention::new(c, heads, dim_head, sinusoidal, &device);
+            let x = Tensor::<4>::random([n * b, c, h, w], Distribution::Normal(0.5, 2.0), &device);
+            let window = Window {
+                frames: n,
+                batch: b,
+                norm: FrameNorm::PerFrame,
+                offset: 0,
+                rotary: (!sinusoidal).then(|| RotaryEmbedding::new(dim_head).tables(n, &device)),
+                causal_mask: causal.then(|| causal_mask_after(0, n, &device)),
+                kv: None,
+            };
+            let fused = block.forward(x.clone(), &window);
+            let mut t = window.to_temporal(x);
+            if let Some(time_pos) = &block.time_pos {
+                let positions: Tensor<2, Int> =
+                    Tensor::arange(0..n as i64, &device).unsqueeze_dim(0);
+                t = t + time_pos.forward(timestep_features(positions, c, &device));
+            }
+            let y =
+                block
+                    .block
+                    .forward(t, window.rotary.as_ref(), window.causal_mask.as_ref(), None);
+            let composed = window.from_temporal(y, h, w);
+            let diff: f32 = (fused - composed.clone()).abs().max().into_scalar();
+            let scale: f32 = composed.abs().max().into_scalar();
+            assert!(
+                diff <= 2e-6 * scale.max(1.0),
+                "sinusoidal={sinusoidal} causal={causal}: max abs difference {diff}"
+            );
         }
     }
 }
