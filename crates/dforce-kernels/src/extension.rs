@@ -7,7 +7,10 @@ use burn::backend::tensor::FloatTensor;
 use burn::backend::{Backend, Flex, backend_extension};
 use burn::tensor::{Shape, TensorData};
 
-use crate::cpu::{attention, conv, group_norm, layer_norm, linear, temporal_attention};
+use crate::cpu::plane_attention::BlockWeights;
+use crate::cpu::{
+    attention, conv, group_norm, layer_norm, linear, linear_attention, temporal_attention,
+};
 
 /// Fused operations (f32 only; the wrappers in the crate root check dtype and device first).
 #[backend_extension(Flex, Autodiff)]
@@ -74,6 +77,33 @@ pub trait InferenceOps: Backend {
         shape: temporal_attention::TemporalShape,
         norm_eps: f64,
     ) -> FloatTensor<Self>;
+
+    /// The video Unet3D's spatial linear attention block on frame-major `x` `[n·B, C, H, W]`:
+    /// `x + to_out(linear attention over pixels(to_qkv(LayerNorm(x))))`; weights as in
+    /// [`InferenceOps::temporal_attention`].
+    #[allow(clippy::too_many_arguments)]
+    fn linear_attention(
+        x: FloatTensor<Self>,
+        norm_gamma: FloatTensor<Self>,
+        norm_beta: FloatTensor<Self>,
+        qkv: FloatTensor<Self>,
+        out: FloatTensor<Self>,
+        out_bias: FloatTensor<Self>,
+        shape: linear_attention::LinearShape,
+        norm_eps: f64,
+    ) -> FloatTensor<Self>;
+}
+
+/// The block weights of contiguous f32 tensors.
+fn block_weights<'a>([g, b, qkv, out, ob]: &'a [FlexTensor; 5], norm_eps: f64) -> BlockWeights<'a> {
+    BlockWeights {
+        norm_gamma: values(g),
+        norm_beta: values(b),
+        norm_eps: norm_eps as f32,
+        qkv: values(qkv),
+        out: values(out),
+        out_bias: values(ob),
+    }
 }
 
 impl InferenceOps for Flex {
@@ -89,20 +119,27 @@ impl InferenceOps for Flex {
         shape: temporal_attention::TemporalShape,
         norm_eps: f64,
     ) -> FlexTensor {
-        let [x, g, b, qkv, out, ob, cos, sin] = [
-            x, norm_gamma, norm_beta, qkv, out, out_bias, cos, sin_signed,
-        ]
-        .map(contiguous);
-        let weights = temporal_attention::TemporalWeights {
-            norm_gamma: values(&g),
-            norm_beta: values(&b),
-            norm_eps: norm_eps as f32,
-            qkv: values(&qkv),
-            out: values(&out),
-            out_bias: values(&ob),
-            rotary: Some((values(&cos), values(&sin))),
-        };
-        let y = temporal_attention::forward(values(&x), weights, shape);
+        let [x, cos, sin] = [x, cos, sin_signed].map(contiguous);
+        let block = [norm_gamma, norm_beta, qkv, out, out_bias].map(contiguous);
+        let weights = block_weights(&block, norm_eps);
+        let rotary = Some((values(&cos), values(&sin)));
+        let y = temporal_attention::forward(values(&x), weights, rotary, shape);
+        tensor(y, dims(&x))
+    }
+
+    fn linear_attention(
+        x: FlexTensor,
+        norm_gamma: FlexTensor,
+        norm_beta: FlexTensor,
+        qkv: FlexTensor,
+        out: FlexTensor,
+        out_bias: FlexTensor,
+        shape: linear_attention::LinearShape,
+        norm_eps: f64,
+    ) -> FlexTensor {
+        let x = contiguous(x);
+        let block = [norm_gamma, norm_beta, qkv, out, out_bias].map(contiguous);
+        let y = linear_attention::forward(values(&x), block_weights(&block, norm_eps), shape);
         tensor(y, dims(&x))
     }
 }

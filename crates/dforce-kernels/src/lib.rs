@@ -158,10 +158,8 @@ pub fn temporal_attention_block(
     heads: usize,
     causal: bool,
 ) -> Option<Tensor<4>> {
-    let (Some(beta), None, Some(out_bias)) = (&norm.beta, &to_qkv.bias, &to_out.bias) else {
-        return None;
-    };
-    if !fused_inference(&x.device(), x.dtype()) || frames == 0 {
+    let (beta, out_bias) = plane_block(&x, norm, to_qkv, to_out)?;
+    if frames == 0 {
         return None;
     }
     let [nb, c, h, w] = x.dims();
@@ -186,12 +184,64 @@ pub fn temporal_attention_block(
     let out = <Dispatch as InferenceOps>::temporal_attention(
         x.into_dispatch(),
         norm.gamma.val().into_dispatch(),
-        beta.val().into_dispatch(),
+        beta.into_dispatch(),
         to_qkv.weight.val().into_dispatch(),
         to_out.weight.val().into_dispatch(),
-        out_bias.val().into_dispatch(),
+        out_bias.into_dispatch(),
         cos.into_dispatch(),
         sin.into_dispatch(),
+        shape,
+        norm_eps,
+    );
+    Some(Tensor::from_dispatch(out))
+}
+
+/// The LayerNorm β and `to_out` bias of a pre-norm attention block that the plane-layout
+/// inference kernels serve: on a [`fused_inference`] device, `to_qkv` without a bias, `to_out`
+/// and the LayerNorm with theirs.
+fn plane_block(
+    x: &Tensor<4>,
+    norm: &LayerNorm,
+    to_qkv: &Linear,
+    to_out: &Linear,
+) -> Option<(Tensor<1>, Tensor<1>)> {
+    match (&norm.beta, &to_qkv.bias, &to_out.bias) {
+        (Some(beta), None, Some(bias)) if fused_inference(&x.device(), x.dtype()) => {
+            Some((beta.val(), bias.val()))
+        }
+        _ => None,
+    }
+}
+
+/// The video Unet3D's spatial linear attention block (the reference's `LinearAttention` in a
+/// pre-norm residual block), `x + to_out(linear attention over each frame's pixels(to_qkv(
+/// LayerNorm(x))))`, on frame-major `x` `[n·B, C, H, W]` in that layout. `None` as for
+/// [`temporal_attention_block`].
+pub fn linear_attention_block(
+    x: Tensor<4>,
+    norm: &LayerNorm,
+    norm_eps: f64,
+    to_qkv: &Linear,
+    to_out: &Linear,
+    heads: usize,
+) -> Option<Tensor<4>> {
+    let (beta, out_bias) = plane_block(&x, norm, to_qkv, to_out)?;
+    let [nb, c, h, w] = x.dims();
+    let [inner, _] = to_out.weight.dims();
+    let shape = cpu::linear_attention::LinearShape {
+        rows: nb,
+        channels: c,
+        plane: h * w,
+        heads,
+        dim_head: inner / heads.max(1),
+    };
+    let out = <Dispatch as InferenceOps>::linear_attention(
+        x.into_dispatch(),
+        norm.gamma.val().into_dispatch(),
+        beta.into_dispatch(),
+        to_qkv.weight.val().into_dispatch(),
+        to_out.weight.val().into_dispatch(),
+        out_bias.into_dispatch(),
         shape,
         norm_eps,
     );

@@ -7,5 +7,7 @@ pub mod gemm;
 pub mod group_norm;
 pub mod layer_norm;
 pub mod linear;
+pub mod linear_attention;
+pub mod plane_attention;
 pub mod simd;
 pub mod temporal_attention;

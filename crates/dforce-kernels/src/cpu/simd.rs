@@ -192,6 +192,58 @@ multiversion! {
     }
 }
 
+multiversion! {
+    /// `acc = max(acc, xs)`, element-wise.
+    fn max_into(acc: &mut [f32], xs: &[f32]) {
+        for (m, &x) in acc.iter_mut().zip(xs) {
+            *m = m.max(x);
+        }
+    }
+}
+
+multiversion! {
+    /// `row = exp(row − max)` and `sum += row`, element-wise.
+    fn exp_shifted_into(row: &mut [f32], max: &[f32], sum: &mut [f32]) {
+        for ((x, &m), s) in row.iter_mut().zip(max).zip(sum.iter_mut()) {
+            *x = exp(*x - m);
+            *s += *x;
+        }
+    }
+}
+
+multiversion! {
+    /// `row = row / sum · scale`, element-wise.
+    fn divide_scale(row: &mut [f32], sum: &[f32], scale: f32) {
+        for (x, &s) in row.iter_mut().zip(sum) {
+            *x = *x / s * scale;
+        }
+    }
+}
+
+multiversion! {
+    /// Softmax of a contiguous vector in place: `exp(x − max) / Σ exp(x − max)`.
+    fn softmax_in_place(xs: &mut [f32]) {
+        let max = xs.iter().fold(f32::NEG_INFINITY, |m, &x| m.max(x));
+        let mut acc = [0.0f32; LANES];
+        let mut chunks = xs.chunks_exact_mut(LANES);
+        for c in &mut chunks {
+            for (a, x) in acc.iter_mut().zip(c.iter_mut()) {
+                *x = exp(*x - max);
+                *a += *x;
+            }
+        }
+        let mut total = 0.0f32;
+        for x in chunks.into_remainder() {
+            *x = exp(*x - max);
+            total += *x;
+        }
+        let total = acc.iter().sum::<f32>() + total;
+        for x in xs.iter_mut() {
+            *x /= total;
+        }
+    }
+}
+
 /// Per-value coefficients of one `(row, channel)` plane in [`group_norm_silu_backward`].
 #[derive(Clone, Copy, Debug)]
 pub struct SiluBackward {

@@ -10,7 +10,7 @@
 
 use rayon::prelude::*;
 
-use super::gemm::{MatRef, matmul};
+use super::plane_attention::{BlockWeights, Planes, add_projection, normed_qkv};
 use super::simd;
 
 /// Pixels per attention tile (scores `n × n × TILE` stay in cache).
@@ -41,65 +41,34 @@ impl TemporalShape {
     }
 }
 
-/// The block's parameters, in burn's layouts.
-#[derive(Clone, Copy, Debug)]
-pub struct TemporalWeights<'a> {
-    /// LayerNorm over channels: `[C]` each, and its ε.
-    pub norm_gamma: &'a [f32],
-    pub norm_beta: &'a [f32],
-    pub norm_eps: f32,
-    /// `to_qkv`: `[C, 3·inner]` (burn's `Linear`), no bias.
-    pub qkv: &'a [f32],
-    /// `to_out`: `[inner, C]` and its bias `[C]`.
-    pub out: &'a [f32],
-    pub out_bias: &'a [f32],
-    /// Rotary tables of the window's frames, `[n, dim_head]` each: `cos(p·f_j)` at channels
-    /// `2j, 2j+1`, and `(−sin, +sin)` there (the pair rotation's signs folded in).
-    pub rotary: Option<(&'a [f32], &'a [f32])>,
-}
-
-/// `x + attention block(x)` for `x` `[n·B, C, H·W]` (frame-major rows) → the same shape.
+/// `x + attention block(x)` for `x` `[n·B, C, H·W]` (frame-major rows) → the same shape, with
+/// `rotary` the window's tables `[n, dim_head]` each: `cos(p·f_j)` at channels `2j, 2j+1`, and
+/// `(−sin, +sin)` there (the pair rotation's signs folded in).
 ///
 /// # Panics
 /// When a slice length does not match `shape` (the crate-root wrapper passes tensor dims).
-pub fn forward(x: &[f32], w: TemporalWeights<'_>, sh: TemporalShape) -> Vec<f32> {
-    let (c, p, inner, dh) = (sh.channels, sh.plane, sh.inner(), sh.dim_head);
+pub fn forward(
+    x: &[f32],
+    w: BlockWeights<'_>,
+    rotary: Option<(&[f32], &[f32])>,
+    sh: TemporalShape,
+) -> Vec<f32> {
+    let (p, inner, dh) = (sh.plane, sh.inner(), sh.dim_head);
+    let planes = Planes {
+        rows: sh.rows(),
+        channels: sh.channels,
+        plane: p,
+        inner,
+    };
     assert!(
-        x.len() == sh.rows() * c * p
-            && w.norm_gamma.len() == c
-            && w.norm_beta.len() == c
-            && w.qkv.len() == c * 3 * inner
-            && w.out.len() == inner * c
-            && w.out_bias.len() == c
+        w.fits(x.len(), planes)
             && dh % 2 == 0
-            && w.rotary
-                .is_none_or(|(cs, sn)| cs.len() == sh.frames * dh && sn.len() == cs.len()),
+            && rotary.is_none_or(|(cs, sn)| cs.len() == sh.frames * dh && sn.len() == cs.len()),
         "temporal attention shape {sh:?} does not match its inputs"
     );
-    // 1. LayerNorm over channels, per (frame, pixel).
-    let mut normed = vec![0.0f32; x.len()];
-    normed
-        .par_chunks_mut(c * p)
-        .zip(x.par_chunks(c * p))
-        .for_each(|(out, row)| layer_norm_channels(row, out, w, c, p));
-    // 2. q | k | v of every frame: [3·inner, C] · [C, H·W].
-    let mut qkv = vec![0.0f32; sh.rows() * 3 * inner * p];
-    for (out, xn) in qkv.chunks_mut(3 * inner * p).zip(normed.chunks(c * p)) {
-        let lhs = MatRef::transposed(w.qkv, 3 * inner);
-        matmul(
-            out,
-            p,
-            3 * inner,
-            p,
-            c,
-            lhs,
-            MatRef::row_major(xn, p),
-            false,
-        );
-    }
-    drop(normed);
-    // 3. Rotary positions on q and k.
-    if let Some((cos, sin)) = w.rotary {
+    let mut qkv = normed_qkv(x, w, planes);
+    // Rotary positions on q and k.
+    if let Some((cos, sin)) = rotary {
         qkv.par_chunks_mut(3 * inner * p)
             .enumerate()
             .for_each(|(row, planes)| {
@@ -113,7 +82,7 @@ pub fn forward(x: &[f32], w: TemporalWeights<'_>, sh: TemporalShape) -> Vec<f32>
                 }
             });
     }
-    // 4. Attention across frames, per (clip, head), tile by tile over the pixels. Output
+    // Attention across frames, per (clip, head), tile by tile over the pixels. Output
     //    `[B, heads, n, dim_head, H·W]`, one contiguous block per task.
     let n = sh.frames;
     let scale = (dh as f32).powf(-0.5);
@@ -154,48 +123,8 @@ pub fn forward(x: &[f32], w: TemporalWeights<'_>, sh: TemporalShape) -> Vec<f32>
             }
         });
     drop(qkv);
-    // 5. y = x + bias + to_out(attended), one head's [C, dim_head] · [dim_head, H·W] at a time.
-    let mut y = x.to_vec();
-    for (row, out) in y.chunks_mut(c * p).enumerate() {
-        for (ch, plane) in out.chunks_exact_mut(p).enumerate() {
-            simd::add_scalar(plane, w.out_bias[ch]);
-        }
+    add_projection(x, w, planes, sh.heads, |row, h| {
         let (f, b) = (row / sh.batch, row % sh.batch);
-        for h in 0..sh.heads {
-            let o = &attended[(((b * sh.heads + h) * n + f) * dh) * p..][..dh * p];
-            let lhs = MatRef {
-                data: w.out,
-                offset: h * dh * c,
-                rs: 1,
-                cs: c,
-            };
-            matmul(out, p, c, p, dh, lhs, MatRef::row_major(o, p), true);
-        }
-    }
-    y
-}
-
-/// LayerNorm over the `c` channels of each of the `p` pixels of one frame `[c, p]`.
-fn layer_norm_channels(row: &[f32], out: &mut [f32], w: TemporalWeights<'_>, c: usize, p: usize) {
-    let mut mean = vec![0.0f32; TILE];
-    let mut rstd = vec![0.0f32; TILE];
-    for t0 in (0..p).step_by(TILE) {
-        let t = TILE.min(p - t0);
-        let (mean, rstd) = (&mut mean[..t], &mut rstd[..t]);
-        mean.fill(0.0);
-        for ch in 0..c {
-            simd::add_into(mean, &row[ch * p + t0..][..t]);
-        }
-        simd::scale(mean, 1.0 / c as f32);
-        rstd.fill(0.0);
-        for ch in 0..c {
-            simd::centred_square_into(rstd, &row[ch * p + t0..][..t], mean);
-        }
-        simd::rstd_from_sum(rstd, c as f32, w.norm_eps);
-        for ch in 0..c {
-            let o = &mut out[ch * p + t0..][..t];
-            let xs = &row[ch * p + t0..][..t];
-            simd::normalize(o, xs, mean, rstd, w.norm_gamma[ch], w.norm_beta[ch]);
-        }
-    }
+        &attended[((b * sh.heads + h) * n + f) * dh * p..][..dh * p]
+    })
 }

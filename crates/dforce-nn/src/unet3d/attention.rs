@@ -107,6 +107,25 @@ impl AttentionBlock {
         )
     }
 
+    /// A linear-attention block across the pixels of each frame of `x` `(n·B, C, H, W)`, in
+    /// that layout, through the fused inference kernel
+    /// ([`dforce_kernels::linear_attention_block`]): the same result as
+    /// [`AttentionBlock::forward`] on the `(n·B, H·W, C)` sequences. `None` for softmax
+    /// attention or where the kernel does not serve the device; the caller composes then.
+    pub fn forward_pixels_fused(&self, x: Tensor<4>) -> Option<Tensor<4>> {
+        if !self.attn.linear {
+            return None;
+        }
+        dforce_kernels::linear_attention_block(
+            x,
+            &self.norm,
+            LAYER_NORM_EPS,
+            &self.attn.to_qkv,
+            &self.attn.to_out,
+            self.attn.heads,
+        )
+    }
+
     /// Loads `{prefix}norm.*`, `{prefix}attn.to_qkv.weight`, `{prefix}attn.to_out.*`.
     pub fn visit_params(&mut self, v: &mut impl ParamVisitor, prefix: &str) {
         visit_layer_norm(v, &mut self.norm, &format!("{prefix}norm"));

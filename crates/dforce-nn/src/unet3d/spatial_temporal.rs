@@ -26,6 +26,9 @@ impl SpatialAttention {
 
     /// `x`: `(n·B, C, H, W)` → same.
     pub fn forward(&self, x: Tensor<4>) -> Tensor<4> {
+        if let Some(y) = self.block.forward_pixels_fused(x.clone()) {
+            return y;
+        }
         let [_, _, h, w] = x.dims();
         let y = self.block.forward(Window::to_spatial(x), None, None, None);
         Window::from_spatial(y, h, w)
@@ -130,6 +133,21 @@ mod tests {
     use super::*;
     use crate::transformer::causal_mask_after;
     use crate::unet3d::config::FrameNorm;
+
+    /// The fused linear-attention kernel against the composed `(n·B, H·W, C)` block.
+    #[test]
+    fn fused_spatial_linear_attention_equals_the_composed_block() {
+        let device = Device::flex();
+        let (nb, c, h, w) = (6, 12, 5, 7);
+        let block = SpatialAttention::new(c, 3, 4, true, &device);
+        let x = Tensor::<4>::random([nb, c, h, w], Distribution::Normal(0.5, 2.0), &device);
+        let fused = block.forward(x.clone());
+        let y = block.block.forward(Window::to_spatial(x), None, None, None);
+        let composed = Window::from_spatial(y, h, w);
+        let diff: f32 = (fused - composed.clone()).abs().max().into_scalar();
+        let scale: f32 = composed.abs().max().into_scalar();
+        assert!(diff <= 2e-6 * scale.max(1.0), "max abs difference {diff}");
+    }
 
     /// The fused kernel (taken on the plain CPU device) against the composed path it replaces:
     /// the `(B·H·W, n, C)` sequences through [`AttentionBlock::forward`], plus the sinusoidal
