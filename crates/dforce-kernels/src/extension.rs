@@ -62,7 +62,7 @@ pub trait KernelOps: Backend {
 pub trait InferenceOps: Backend {
     /// The video Unet3D's temporal attention block on frame-major `x` `[n·B, C, H, W]`:
     /// `x + to_out(attention over frames(to_qkv(LayerNorm(x))))`, with rotary tables `cos`,
-    /// `sin_signed` `[n, dim_head]` (ones and zeros for none). `norm` = LayerNorm γ, β `[C]`;
+    /// `sin_signed` `[n, dim_head]` when `rotary` (ignored otherwise). `norm` = LayerNorm γ, β `[C]`;
     /// `qkv` `[C, 3·inner]`; `out` `[inner, C]`; `out_bias` `[C]`.
     #[allow(clippy::too_many_arguments)]
     fn temporal_attention(
@@ -74,6 +74,7 @@ pub trait InferenceOps: Backend {
         out_bias: FloatTensor<Self>,
         cos: FloatTensor<Self>,
         sin_signed: FloatTensor<Self>,
+        rotary: bool,
         shape: temporal_attention::TemporalShape,
         norm_eps: f64,
     ) -> FloatTensor<Self>;
@@ -116,13 +117,14 @@ impl InferenceOps for Flex {
         out_bias: FlexTensor,
         cos: FlexTensor,
         sin_signed: FlexTensor,
+        rotary: bool,
         shape: temporal_attention::TemporalShape,
         norm_eps: f64,
     ) -> FlexTensor {
         let [x, cos, sin] = [x, cos, sin_signed].map(contiguous);
         let block = [norm_gamma, norm_beta, qkv, out, out_bias].map(contiguous);
         let weights = block_weights(&block, norm_eps);
-        let rotary = Some((values(&cos), values(&sin)));
+        let rotary = rotary.then(|| (values(&cos), values(&sin)));
         let y = temporal_attention::forward(values(&x), weights, rotary, shape);
         tensor(y, dims(&x))
     }

@@ -175,10 +175,12 @@ pub fn temporal_attention_block(
         causal,
     };
     let device = x.device();
+    let has_rotary = rotary.is_some();
+    // Without rotary positions the tables are not read; empty placeholders fill the arguments.
     let (cos, sin) = rotary.unwrap_or_else(|| {
         (
-            Tensor::ones([frames, dim_head], &device),
-            Tensor::zeros([frames, dim_head], &device),
+            Tensor::zeros([0, dim_head], &device),
+            Tensor::zeros([0, dim_head], &device),
         )
     });
     let out = <Dispatch as InferenceOps>::temporal_attention(
@@ -190,6 +192,7 @@ pub fn temporal_attention_block(
         out_bias.into_dispatch(),
         cos.into_dispatch(),
         sin.into_dispatch(),
+        has_rotary,
         shape,
         norm_eps,
     );

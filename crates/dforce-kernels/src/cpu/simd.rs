@@ -321,9 +321,11 @@ multiversion! {
     }
 }
 
-/// `eˣ` to within 2 ulp for `x` in `[-87.3, 88.3]` (clamped outside it, NaN kept): `2ᵏ·e^r`
-/// with `k = round(x / ln 2)`, `r = x − k·ln 2` in two parts, and e^r from Cephes' degree-7
-/// minimax polynomial for `expf`. Branch-free so that loops over it vectorise.
+/// `eˣ` to within 2 ulp: `2ᵏ·e^r` with `k = round(x / ln 2)`, `r = x − k·ln 2` in two parts,
+/// and e^r from Cephes' degree-7 minimax polynomial for `expf`. Below −87.3 it is 0 (where
+/// `f32::exp` turns subnormal) and above 88.37 it is +∞ (`f32::exp` overflows at 88.72; 2ᵏ must
+/// stay a normal number); NaN stays NaN. Branch-free
+/// (selects) so that loops over it vectorise.
 #[inline(always)]
 pub fn exp(x: f32) -> f32 {
     const LOG2E: f32 = std::f32::consts::LOG2_E;
@@ -331,9 +333,9 @@ pub fn exp(x: f32) -> f32 {
     const LN2_LO: f32 = -2.121_944_4e-4;
     // 1.5·2²³: adding and subtracting it rounds to the nearest integer.
     const ROUND: f32 = 12_582_912.0;
-    let x = x.clamp(-87.3, 88.3);
-    let k = (x * LOG2E + ROUND) - ROUND;
-    let r = x - k * LN2_HI - k * LN2_LO;
+    let xc = x.clamp(-87.3, 88.37);
+    let k = (xc * LOG2E + ROUND) - ROUND;
+    let r = xc - k * LN2_HI - k * LN2_LO;
     let r2 = r * r;
     let p = ((((1.987_569_2e-4 * r + 1.398_2e-3) * r + 8.333_452e-3) * r + 4.166_579_6e-2) * r
         + 1.666_666_5e-1)
@@ -342,7 +344,9 @@ pub fn exp(x: f32) -> f32 {
     let er = p * r2 + r + 1.0;
     // 2ᵏ from its exponent bits; k ∈ [-126, 127] after the clamp: a normal number.
     let two_k = f32::from_bits(((k as i32 + 127) as u32) << 23);
-    er * two_k
+    let y = er * two_k;
+    let y = if x < -87.3 { 0.0 } else { y };
+    if x > 88.37 { f32::INFINITY } else { y }
 }
 
 #[cfg(test)]
@@ -361,8 +365,18 @@ mod tests {
         }
         assert!(worst <= 2, "worst {worst} ulp");
         assert!(exp(f32::NAN).is_nan());
-        assert_eq!(exp(-1000.0), exp(-87.3));
-        assert!(exp(1000.0).is_finite());
+        assert_eq!(exp(-1000.0), 0.0);
+        assert_eq!(exp(f32::NEG_INFINITY), 0.0);
+        assert_eq!(exp(1000.0), f32::INFINITY);
+    }
+
+    /// Far out of exp's range SiLU is 0 (negative side) or the identity (positive side).
+    #[test]
+    fn silu_saturates() {
+        let mut xs = vec![-1e37f32, -200.0, 200.0, 1e37];
+        silu_in_place(&mut xs);
+        assert_eq!(xs[..2], [0.0, 0.0]);
+        assert_eq!(xs[2..], [200.0, 1e37]);
     }
 
     #[test]

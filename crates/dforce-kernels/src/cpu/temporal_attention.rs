@@ -62,8 +62,9 @@ pub fn forward(
     };
     assert!(
         w.fits(x.len(), planes)
-            && dh % 2 == 0
-            && rotary.is_none_or(|(cs, sn)| cs.len() == sh.frames * dh && sn.len() == cs.len()),
+            && rotary.is_none_or(|(cs, sn)| {
+                dh % 2 == 0 && cs.len() == sh.frames * dh && sn.len() == cs.len()
+            }),
         "temporal attention shape {sh:?} does not match its inputs"
     );
     let mut qkv = normed_qkv(x, w, planes);
