@@ -32,14 +32,10 @@ impl FrameGroupNorm {
         }
     }
 
-    /// `x`: `(n·B, C, H, W)` → same. Biased variance, `(x − μ) / √(σ² + ε) · γ + β`, as PyTorch.
-    pub fn forward(&self, x: Tensor<4>, window: &Window) -> Tensor<4> {
-        dforce_kernels::composed_group_norm(x, self.gamma.val(), self.beta.val(), self.spec(window))
-    }
-
-    /// `SiLU(forward(x))`, or with `film` `(n·B, 2·C)` (scale | shift per frame row)
-    /// `SiLU(forward(x)·(1 + scale) + shift)`: one fused kernel on the CPU
-    /// ([`dforce_kernels::group_norm_silu`]).
+    /// `SiLU(GN(x))` for `x` `(n·B, C, H, W)`, GN = `(x − μ) / √(σ² + ε) · γ + β` with biased
+    /// variance as PyTorch, or with `film` `(n·B, 2·C)` (scale | shift per frame row)
+    /// `SiLU(GN(x)·(1 + scale) + shift)`: one fused kernel on the CPU, burn's ops elsewhere
+    /// ([`dforce_kernels::group_norm_silu`]). The reference follows every GroupNorm with SiLU.
     pub fn forward_silu(
         &self,
         x: Tensor<4>,

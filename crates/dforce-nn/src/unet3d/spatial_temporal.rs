@@ -76,16 +76,10 @@ impl TemporalAttention {
             && dforce_kernels::fused_inference(&device, x.dtype())
         {
             let n = window.frames;
-            let input = match &self.time_pos {
-                Some(time_pos) => {
-                    let positions: Tensor<2, Int> =
-                        Tensor::arange(0..n as i64, &device).unsqueeze_dim(0);
-                    // (1, n, C) → (n, 1, C, 1): one value per frame and channel.
-                    let emb = time_pos
-                        .forward(timestep_features(positions, self.channels, &device))
-                        .reshape([n, 1, c, 1]);
-                    (x.clone().reshape([n, nb / n, c, h * w]) + emb).reshape([nb, c, h, w])
-                }
+            let input = match self.frame_embedding(window) {
+                // (1, n, C) → (n, 1, C, 1): one value per frame and channel.
+                Some(emb) => (x.clone().reshape([n, nb / n, c, h * w]) + emb.reshape([n, 1, c, 1]))
+                    .reshape([nb, c, h, w]),
                 None => x.clone(),
             };
             let causal = window.causal_mask.is_some();
@@ -94,17 +88,25 @@ impl TemporalAttention {
             }
         }
         let mut t = window.to_temporal(x); // (B·H·W, n, C)
-        if let Some(time_pos) = &self.time_pos {
-            let (start, end) = (window.offset, window.offset + window.frames);
-            let positions: Tensor<2, Int> =
-                Tensor::arange(start as i64..end as i64, &device).unsqueeze_dim(0);
+        if let Some(emb) = self.frame_embedding(window) {
             // (1, n, C), broadcast over the B·H·W sequences.
-            t = t + time_pos.forward(timestep_features(positions, self.channels, &device));
+            t = t + emb;
         }
         let y = self
             .block
             .forward(t, rotary, window.causal_mask.as_ref(), window.kv);
         window.from_temporal(y, h, w)
+    }
+
+    /// The sinusoidal blocks' `time_pos(Timesteps(C)(offset..offset + n))`, `(1, n, C)`; `None`
+    /// for rotary blocks.
+    fn frame_embedding(&self, window: &Window) -> Option<Tensor<3>> {
+        let time_pos = self.time_pos.as_ref()?;
+        let device = time_pos.linear_1.weight.device();
+        let (start, end) = (window.offset, window.offset + window.frames);
+        let positions: Tensor<2, Int> =
+            Tensor::arange(start as i64..end as i64, &device).unsqueeze_dim(0);
+        Some(time_pos.forward(timestep_features(positions, self.channels, &device)))
     }
 
     /// Loads the block (and its time embedding); with `rotary`, checks this block's saved copy
