@@ -26,7 +26,7 @@ use dforce_engine::video::Video;
 use dforce_engine::video::data::{collate, open_dataset};
 use dforce_engine::video::media::{FrameShape, psnr, rollout_gif};
 use dforce_nn::StateDict;
-use dforce_video_data::Split;
+use dforce_video_data::{EpisodeCache, Split};
 
 fn main() -> anyhow::Result<()> {
     let frames = std::env::args().nth(1).map_or(Ok(16), |s| s.parse());
@@ -55,7 +55,12 @@ fn main() -> anyhow::Result<()> {
 
     // One validation clip (B = 1), cut to `frames` frames: (B, T, C, H, W) pixels in [0, 1].
     let validation = open_dataset(&ctx, Split::Validation)?;
-    let mut clip = collate(&validation, &[0], layout.cond_dim > 0)?;
+    let mut clip = collate(
+        &validation,
+        &[0],
+        layout.cond_dim > 0,
+        &mut EpisodeCache::disabled(),
+    )?;
     let context = layout.context_frames;
     if frames <= context || frames > clip.frames {
         anyhow::bail!(

@@ -53,8 +53,47 @@ impl BatchPlan {
     }
 }
 
-/// Builds the batch of the given item indices (shared by the worker threads).
-pub type BatchBuilder<B> = Arc<dyn Fn(&[usize]) -> B + Send + Sync>;
+/// One worker's batch function: builds the batch of the given item indices.
+pub type WorkerBatches<B> = Box<dyn FnMut(&[usize]) -> B + Send>;
+
+/// Builds batches of item indices. Each worker thread makes its own [`WorkerBatches`] once, so a
+/// builder may keep per-worker state (the video loader's decoded-episode cache) without a lock.
+pub struct BatchBuilder<B>(Arc<dyn Fn() -> WorkerBatches<B> + Send + Sync>);
+
+impl<B> Clone for BatchBuilder<B> {
+    fn clone(&self) -> Self {
+        Self(self.0.clone())
+    }
+}
+
+impl<B: 'static> BatchBuilder<B> {
+    /// A builder without per-worker state: every worker calls `build`.
+    pub fn stateless(build: impl Fn(&[usize]) -> B + Send + Sync + 'static) -> Self {
+        let build = Arc::new(build);
+        Self(Arc::new(move || {
+            let build = build.clone();
+            Box::new(move |idx: &[usize]| build(idx))
+        }))
+    }
+
+    /// A builder whose workers each own a state made by `init` and passed to `build`.
+    pub fn per_worker<S: Send + 'static>(
+        init: impl Fn() -> S + Send + Sync + 'static,
+        build: impl Fn(&mut S, &[usize]) -> B + Send + Sync + 'static,
+    ) -> Self {
+        let build = Arc::new(build);
+        Self(Arc::new(move || {
+            let build = build.clone();
+            let mut state = init();
+            Box::new(move |idx: &[usize]| build(&mut state, idx))
+        }))
+    }
+
+    /// A new worker's batch function.
+    pub fn worker(&self) -> WorkerBatches<B> {
+        (self.0)()
+    }
+}
 
 /// A stream of batches from `start` on, built by `workers` threads. `start` must be a step
 /// boundary of `shard` (the position of a checkpoint, or the beginning).
@@ -81,6 +120,7 @@ impl<B: Send + 'static> Loader<B> {
             let (tx, rx) = sync_channel(prefetch.max(1));
             let build = build.clone();
             handles.push(Some(std::thread::spawn(move || {
+                let mut build = build.worker();
                 let mut pos = start;
                 let mut order = plan.order(pos.epoch);
                 let per_epoch = plan.batches_per_epoch();
@@ -175,7 +215,7 @@ mod tests {
             shuffle: true,
             seed: 3,
         };
-        let build: BatchBuilder<Vec<usize>> = Arc::new(|i: &[usize]| i.to_vec());
+        let build: BatchBuilder<Vec<usize>> = BatchBuilder::stateless(|i: &[usize]| i.to_vec());
         let start = DataPosition { epoch: 1, batch: 2 };
         let single = Shard {
             world_size: 1,
@@ -212,7 +252,7 @@ mod tests {
             shuffle: false,
             seed: 0,
         };
-        let build: BatchBuilder<Vec<usize>> = Arc::new(|i: &[usize]| {
+        let build: BatchBuilder<Vec<usize>> = BatchBuilder::stateless(|i: &[usize]| {
             assert!(!i.contains(&5), "item 5 is corrupt");
             i.to_vec()
         });
@@ -231,7 +271,7 @@ mod tests {
             shuffle: true,
             seed: 7,
         };
-        let build: BatchBuilder<Vec<usize>> = Arc::new(|i: &[usize]| i.to_vec());
+        let build: BatchBuilder<Vec<usize>> = BatchBuilder::stateless(|i: &[usize]| i.to_vec());
         let mut full = Loader::start(plan, DataPosition::default(), ONE, 2, 2, build.clone());
         let all: Vec<_> = (0..9).map(|_| full.next_batch().unwrap()).collect();
         let mut resumed = Loader::start(plan, all[5].0, ONE, 3, 1, build);

@@ -8,12 +8,12 @@ use crate::clip::{ClipSource, VideoClip};
 use crate::clips::ClipIndex;
 use crate::config::{ClipOrder, VideoDatasetConfig};
 use crate::cpython_random::cpython_shuffled_range;
+use crate::episode_cache::EpisodeCache;
 use crate::error::VideoDataError;
 use crate::kind::VideoKind;
 use crate::metadata::{SkippedFile, load_or_build};
 use crate::permutation::FeistelPermutation;
 use crate::resize::Resizer;
-use crate::source::{read_actions, read_frames};
 use crate::split::Split;
 
 /// The index remap in effect.
@@ -170,8 +170,20 @@ impl VideoDataset {
 
     /// Item `i`: frames `[start, start + n_frames_raw)` of its video, every `frame_skip`-th kept,
     /// as `f32 / 255` in `(T, C, H, W)` resized to `resolution`, with one-hot actions and the
-    /// nonterminal mask (frames past the video's end are zeros with mask 0).
+    /// nonterminal mask (frames past the video's end are zeros with mask 0). Reads exactly the
+    /// clip's frames; a loader reading many clips should use [`Self::item_cached`].
     pub fn item(&self, i: usize) -> Result<VideoClip, VideoDataError> {
+        self.item_cached(i, &mut EpisodeCache::disabled())
+    }
+
+    /// Item `i` as [`Self::item`] gives it, with the episode's frames taken from (and kept in)
+    /// `cache`, so clips of an episode read before cost no decoding. The result does not depend
+    /// on the cache.
+    pub fn item_cached(
+        &self,
+        i: usize,
+        cache: &mut EpisodeCache,
+    ) -> Result<VideoClip, VideoDataError> {
         let (clip, video, start) = self.locate(i)?;
         let file = &self.files[video];
         let len = self.lengths[video];
@@ -181,23 +193,16 @@ impl VideoDataset {
         let real_end = (start + n_raw).min(len);
         // Raw frames of the clip that exist: `start + k·skip < real_end`.
         let real = real_end.saturating_sub(start).div_ceil(skip);
-        let raw = if real > 0 {
-            Some(read_frames(
-                self.kind,
-                file,
-                start..start + (real - 1) * skip + 1,
-            )?)
-        } else {
-            None
-        };
-        let actions = read_actions(self.kind, file)?;
+        let raw_range = start..start + real.saturating_sub(1) * skip + usize::from(real > 0);
+        let raw = cache.clip(self.kind, file, len, raw_range)?;
+        let actions = raw.actions();
 
         let res = self.config.resolution;
         let plane = res * res;
         let mut video_out = vec![0f32; frames * 3 * plane];
-        if let Some(raw) = &raw {
-            let resizer = Resizer::new(raw.height, raw.width, res, res);
-            let mut src = vec![0f32; raw.height * raw.width];
+        if real > 0 {
+            let resizer = Resizer::new(raw.height(), raw.width(), res, res);
+            let mut src = vec![0f32; raw.height() * raw.width()];
             for k in 0..real {
                 let rgb = raw.frame(k * skip);
                 for c in 0..3 {

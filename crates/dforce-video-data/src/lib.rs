@@ -26,7 +26,8 @@
 //!   pictures (H.264 decoding is exact), RGB within 2 levels of swscale's conversion.
 //!
 //! Only frames a clip needs are decompressed (DMLab: rows up to the clip's end; Minecraft:
-//! decoding stops after the clip's last frame). Those early stops skip the zip CRC check of the
+//! decoding starts at the last IDR keyframe before the clip and stops after its last frame); an
+//! [`EpisodeCache`] per loader worker keeps decoded episodes so later clips of them read nothing. Those early stops skip the zip CRC check of the
 //! remainder, so a corrupted byte inside a *stored* (uncompressed) `.npz` can go unnoticed;
 //! `metadata.json` building checks each file's structure and array headers, not every byte.
 
@@ -35,6 +36,7 @@ pub mod clips;
 pub mod config;
 pub mod cpython_random;
 pub mod dataset;
+pub mod episode_cache;
 pub mod error;
 pub mod files;
 pub mod kind;
@@ -52,6 +54,7 @@ pub mod split;
 pub use clip::{DATA_MEAN, DATA_STD, VideoClip};
 pub use config::{BadFilePolicy, ClipOrder, VideoDatasetConfig};
 pub use dataset::VideoDataset;
+pub use episode_cache::{CacheStats, EpisodeCache};
 pub use error::VideoDataError;
 pub use kind::VideoKind;
 pub use maze3d::{Maze3dConfig, generate_maze3d, generate_maze3d_with};

@@ -143,15 +143,89 @@ pub fn frame_count(path: &Path) -> Result<usize, VideoDataError> {
     guarded(path, || open(path).map(|t| t.samples as usize))
 }
 
-/// Decodes frames `range` (in presentation order) to RGB. Decoding stops once the last requested
-/// frame is out, so early clips are cheaper than late ones.
+/// Decodes frames `range` (in presentation order) to RGB. Decoding starts at the last IDR
+/// keyframe at or before `range.start` ([`random_access_point`]) and stops once the last requested
+/// frame is out, so a clip costs at most one group of pictures more than its own frames.
 pub fn decode_frames(path: &Path, range: Range<usize>) -> Result<RawFrames, VideoDataError> {
-    guarded(path, || decode(path, range))
+    guarded(path, || decode(path, range.clone(), range.start)).map(|(_, frames)| frames)
 }
 
-/// Gathers decoded pictures, converting only those in the requested range.
+/// Decodes frames `range` to RGB together with the frames before it that decoding passes anyway
+/// (from the random-access point on). Returns the first frame held and the frames
+/// `first..range.end`, `first ≤ range.start`.
+pub fn decode_frames_with_lead(
+    path: &Path,
+    range: Range<usize>,
+) -> Result<(usize, RawFrames), VideoDataError> {
+    guarded(path, || decode(path, range, 0))
+}
+
+/// The frame decoding of frame `frame` starts from: the last sync sample at or before it that
+/// holds an IDR picture (nothing after an IDR refers to a picture before it, and it is presented
+/// as frame `sample − 1`), or 0 when the track lists no such sample. Non-IDR sync samples (open
+/// GOPs' I-frames, whose leading B-frames refer back) are passed over.
+pub fn random_access_point(path: &Path, frame: usize) -> Result<usize, VideoDataError> {
+    guarded(path, || {
+        let mut track = open(path)?;
+        first_sample(&mut track, frame).map(|s| s as usize - 1)
+    })
+}
+
+/// NAL unit type 5: a coded slice of an IDR picture (H.264 § 7.4.1).
+const NAL_IDR_SLICE: u8 = 5;
+
+/// Whether a length-prefixed sample holds an IDR slice.
+fn holds_idr(sample: &[u8], length_size: usize) -> bool {
+    let mut rest = sample;
+    while rest.len() > length_size {
+        let (len_bytes, tail) = rest.split_at(length_size);
+        let len = len_bytes
+            .iter()
+            .fold(0usize, |a, &b| (a << 8) | usize::from(b));
+        let Some(nal) = tail.get(..len) else {
+            return false;
+        };
+        if nal.first().is_some_and(|&h| h & 0x1f == NAL_IDR_SLICE) {
+            return true;
+        }
+        rest = &tail[len..];
+    }
+    false
+}
+
+/// The 1-based sample id to start decoding at for presentation frame `frame`.
+fn first_sample(track: &mut Track, frame: usize) -> Result<u32, String> {
+    let Some(stss) = track
+        .reader
+        .tracks()
+        .get(&track.track_id)
+        .and_then(|t| t.trak.mdia.minf.stbl.stss.as_ref())
+    else {
+        return Ok(1);
+    };
+    let target = u32::try_from(frame.saturating_add(1)).unwrap_or(u32::MAX);
+    let candidates: Vec<u32> = stss
+        .entries
+        .iter()
+        .copied()
+        .filter(|&s| s > 1 && s <= target && s <= track.samples)
+        .collect();
+    for &sample_id in candidates.iter().rev() {
+        let sample = track
+            .reader
+            .read_sample(track.track_id, sample_id)
+            .map_err(|e| format!("cannot read sample {sample_id}: {e}"))?;
+        if sample.is_some_and(|s| holds_idr(&s.bytes, track.nal_length_size)) {
+            return Ok(sample_id);
+        }
+    }
+    Ok(1)
+}
+
+/// Gathers decoded pictures, converting only those in `keep_from..range.end`.
 struct Collector {
     range: Range<usize>,
+    keep_from: usize,
     seen: usize,
     dims: Option<(usize, usize)>,
     rgb: Vec<u8>,
@@ -170,7 +244,7 @@ impl Collector {
                 self.dims.unwrap_or_default().1
             ));
         }
-        if self.range.contains(&self.seen) {
+        if (self.keep_from..self.range.end).contains(&self.seen) {
             self.rgb.extend_from_slice(&yuv420_to_rgb(yuv));
         }
         self.seen += 1;
@@ -182,8 +256,16 @@ impl Collector {
     }
 }
 
-fn decode(path: &Path, range: Range<usize>) -> Result<RawFrames, String> {
+/// Decodes from the random-access point of `range.start` to `range.end`, keeping the frames from
+/// `max(keep_from, that point)` on; returns the first frame kept and the frames.
+fn decode(
+    path: &Path,
+    range: Range<usize>,
+    keep_from: usize,
+) -> Result<(usize, RawFrames), String> {
     let mut track = open(path)?;
+    let first = first_sample(&mut track, range.start)?;
+    let keep_from = keep_from.max(first as usize - 1).min(range.start);
     // Flushing after every packet (the crate's default) breaks streams with B-frames
     // (openh264-rs issue #50); pending frames are flushed once at the end instead.
     let config = DecoderConfig::new().flush_after_decode(Flush::NoFlush);
@@ -191,12 +273,13 @@ fn decode(path: &Path, range: Range<usize>) -> Result<RawFrames, String> {
         .map_err(|e| format!("cannot start the decoder: {e}"))?;
     let mut out = Collector {
         range: range.clone(),
-        seen: 0,
+        keep_from,
+        seen: first as usize - 1,
         dims: None,
         rgb: Vec::new(),
     };
     let mut packet = track.parameter_sets.clone();
-    for sample_id in 1..=track.samples {
+    for sample_id in first..=track.samples {
         if out.done() {
             break;
         }
@@ -230,10 +313,13 @@ fn decode(path: &Path, range: Range<usize>) -> Result<RawFrames, String> {
         ));
     }
     let (width, height) = out.dims.unwrap_or_default();
-    Ok(RawFrames {
-        data: out.rgb,
-        count: range.len(),
-        height,
-        width,
-    })
+    Ok((
+        keep_from,
+        RawFrames {
+            data: out.rgb,
+            count: range.end - keep_from,
+            height,
+            width,
+        },
+    ))
 }

@@ -6,8 +6,13 @@ mod common;
 
 use common::{fixtures, scratch_copy};
 use dforce_io::npz::{NpyData, NpzFile};
-use dforce_video_data::mp4::{decode_frames, frame_count};
-use dforce_video_data::{ClipOrder, Split, VideoDataset, VideoDatasetConfig, VideoKind};
+use dforce_video_data::mp4::{
+    decode_frames, decode_frames_with_lead, frame_count, random_access_point,
+};
+use dforce_video_data::source::RawFrames;
+use dforce_video_data::{
+    ClipOrder, EpisodeCache, Split, VideoDataset, VideoDatasetConfig, VideoKind,
+};
 
 fn pyav(stem: &str) -> (Vec<usize>, Vec<u8>) {
     let mut f = NpzFile::open(fixtures().join("minecraft_pyav_rgb.npz")).unwrap();
@@ -111,4 +116,91 @@ fn broken_or_missing_mp4_is_reported_by_name() {
     std::fs::remove_file(root.join("metadata.json")).unwrap();
     let err = VideoDataset::open(VideoKind::Minecraft, &root, Split::Training, cfg).unwrap_err();
     assert!(err.to_string().contains("run_0.mp4"), "{err}");
+}
+
+/// PyAV's RGB decode of `keyframes/<name>.mp4` (40 frames, 32×32, a keyframe every 8 frames).
+fn pyav_keyframes(name: &str) -> Vec<u8> {
+    let mut f = NpzFile::open(fixtures().join("keyframes/pyav_rgb.npz")).unwrap();
+    let a = f.array(name).unwrap();
+    assert_eq!(a.shape, [40, 32, 32, 3]);
+    let NpyData::UInt(v) = a.data else {
+        panic!("{name} is not uint8")
+    };
+    v.into_iter().map(|x| x as u8).collect()
+}
+
+/// Frames `first..first + got.count` match PyAV's within swscale's rounding (as above).
+fn assert_like_pyav(name: &str, got: &RawFrames, first: usize, expected: &[u8]) {
+    let n = 32 * 32 * 3;
+    for k in 0..got.count {
+        let t = first + k;
+        let e = &expected[t * n..(t + 1) * n];
+        let max = got
+            .frame(k)
+            .iter()
+            .zip(e)
+            .map(|(&a, &b)| (i32::from(a) - i32::from(b)).abs())
+            .max()
+            .unwrap();
+        assert!(max <= 2, "{name} frame {t}: max |diff| {max}");
+    }
+}
+
+#[test]
+fn decoding_starts_at_the_idr_keyframe_before_the_range() {
+    // closed_gop: IDR pictures at frames 0, 8, 16, 24, 32 (libx264 keyint=8 via PyAV).
+    let closed = fixtures().join("keyframes/closed_gop.mp4");
+    for (frame, point) in [(0, 0), (7, 0), (8, 8), (17, 16), (31, 24), (39, 32)] {
+        assert_eq!(
+            random_access_point(&closed, frame).unwrap(),
+            point,
+            "{frame}"
+        );
+    }
+    // open_gop: its non-IDR I-frames are sync samples whose leading B-frames refer back; they are
+    // passed over, so every start point is an IDR picture at or before the frame.
+    let open = fixtures().join("keyframes/open_gop.mp4");
+    for frame in 0..40 {
+        assert!(random_access_point(&open, frame).unwrap() <= frame);
+    }
+    for name in ["closed_gop", "open_gop"] {
+        let mp4 = fixtures().join(format!("keyframes/{name}.mp4"));
+        let expected = pyav_keyframes(name);
+        let whole = decode_frames(&mp4, 0..40).unwrap();
+        assert_like_pyav(name, &whole, 0, &expected);
+        for range in [17..19, 30..40, 8..9, 9..25, 0..3, 39..40] {
+            let part = decode_frames(&mp4, range.clone()).unwrap();
+            assert_eq!(part.count, range.len());
+            // The same pictures as one decode from the start, byte for byte.
+            assert_eq!(
+                part.data,
+                whole.data[range.start * 3072..range.end * 3072],
+                "{name} {range:?}"
+            );
+            let (first, lead) = decode_frames_with_lead(&mp4, range.clone()).unwrap();
+            assert_eq!(first, random_access_point(&mp4, range.start).unwrap());
+            assert_eq!(lead.count, range.end - first);
+            assert_like_pyav(name, &lead, first, &expected);
+        }
+    }
+}
+
+#[test]
+fn cached_minecraft_clips_equal_uncached_ones() {
+    let (_guard, root) = scratch_copy("minecraft");
+    for split in [Split::Training, Split::Validation] {
+        let cfg = VideoDatasetConfig {
+            n_frames: 4,
+            frame_skip: 2,
+            resolution: 16,
+            clip_order: ClipOrder::Sequential,
+            ..VideoDatasetConfig::minecraft()
+        };
+        let ds = VideoDataset::open(VideoKind::Minecraft, &root, split, cfg).unwrap();
+        let mut cache = EpisodeCache::new(1 << 20);
+        for i in (0..ds.len()).rev().chain(0..ds.len()) {
+            assert_eq!(ds.item_cached(i, &mut cache).unwrap(), ds.item(i).unwrap());
+        }
+        assert!(cache.stats().misses <= 2, "{:?}", cache.stats());
+    }
 }

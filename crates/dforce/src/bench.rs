@@ -166,6 +166,25 @@ pub fn run(cmd: BenchCommand) -> Result<()> {
             sampling_timesteps,
             iters,
         } => plan(episodes, sampling_timesteps, iters, threads),
+        BenchCommand::VideoData {
+            dataset,
+            kind,
+            clips,
+            n_frames,
+            frame_skip,
+            resolution,
+            cache_mb,
+        } => crate::bench_video_data::run(
+            &dataset,
+            &kind,
+            crate::bench_video_data::ClipShape {
+                n_frames,
+                frame_skip,
+                resolution,
+            },
+            clips,
+            cache_mb,
+        ),
         BenchCommand::TrainPlanning { batch, steps } => {
             let ad = Device::flex().autodiff();
             let (cfg, diffusion) = planning_default()?;

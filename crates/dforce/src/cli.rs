@@ -181,6 +181,32 @@ pub enum BenchCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Clips/s of the video training loader on a TECO-layout dataset (`dforce data video` writes
+    /// one), one worker, in the training loader's shuffled order: each clip read alone (as the
+    /// reference reads, minus its whole-episode decode) and through the per-worker episode cache.
+    VideoData {
+        /// Dataset root (holding training/ and validation/).
+        #[arg(long)]
+        dataset: PathBuf,
+        /// `dmlab` (frames in the .npz) or `minecraft` (frames in a sibling .mp4).
+        #[arg(long, default_value = "dmlab")]
+        kind: String,
+        /// Clips read per pass.
+        #[arg(long, default_value_t = 2000)]
+        clips: usize,
+        /// Raw frames per clip (`dataset.n_frames`).
+        #[arg(long, default_value_t = 16)]
+        n_frames: usize,
+        /// `dataset.frame_skip`.
+        #[arg(long, default_value_t = 2)]
+        frame_skip: usize,
+        /// `dataset.resolution`.
+        #[arg(long, default_value_t = 64)]
+        resolution: usize,
+        /// The cache's budget (`dataset.episode_cache_mb`).
+        #[arg(long, default_value_t = 256)]
+        cache_mb: usize,
+    },
     /// Steps/s of the default planning training step (loss, backward, AdamW).
     TrainPlanning {
         #[arg(long, default_value_t = 64)]

@@ -1,6 +1,7 @@
 //! `dforce`: Diffusion Forcing in Rust. Hydra-style command lines, one binary for every domain.
 
 mod bench;
+mod bench_video_data;
 mod ckpt;
 mod cli;
 mod cluster;

@@ -13,6 +13,7 @@ use rand_chacha::ChaCha8Rng;
 use super::layout::ForecastBatch;
 use super::options::ForecastOptions;
 use crate::algorithm::{TaskError, TrainingData};
+use crate::data_loader::BatchBuilder;
 
 /// Opens `dataset.save_dir` and prepares it (grouping, statistics, test dates), after checking
 /// that the config's dataset settings agree with the directory's `metadata.json`.
@@ -98,7 +99,7 @@ pub fn training_data(
     let items = options.batches_per_epoch * batch_size;
     TrainingData {
         items,
-        build: Arc::new(move |indices: &[usize]| {
+        build: BatchBuilder::stateless(move |indices: &[usize]| {
             // FNV-1a over the ordered indices: another batch (or epoch) gets another stream.
             let stream = indices.iter().fold(0xcbf2_9ce4_8422_2325u64, |h, &i| {
                 (h ^ i as u64).wrapping_mul(0x0100_0000_01b3)

@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use super::layout::{PlanningBatch, PlanningLayout, RawWindows};
 use crate::algorithm::{TaskError, TrainingData};
+use crate::data_loader::BatchBuilder;
 
 /// The D4RL arrays the planner trains on.
 #[derive(Debug, Clone, Default)]
@@ -41,7 +42,7 @@ impl Maze2dWindows {
         let layout = layout.clone();
         Ok(TrainingData {
             items: self.len(),
-            build: Arc::new(move |idx: &[usize]| self.batch(&layout, idx)),
+            build: BatchBuilder::stateless(move |idx: &[usize]| self.batch(&layout, idx)),
         })
     }
 }

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use dforce_config::Value;
 use dforce_video_data::{
-    ClipOrder, Split, VideoDataset, VideoDatasetConfig, VideoKind, generate_maze3d,
+    ClipOrder, EpisodeCache, Split, VideoDataset, VideoDatasetConfig, VideoKind, generate_maze3d,
 };
 
 use super::VideoBatch;
@@ -41,6 +41,30 @@ pub fn dataset_config(cfg: &Value) -> Result<VideoDatasetConfig, TaskError> {
     Ok(c)
 }
 
+/// `dataset.episode_cache_mb` (dforce's own key): MiB of decoded episodes each data-loader worker
+/// keeps ([`EpisodeCache`]); 0 reads exactly each clip's frames. 256 when the config lacks it.
+///
+/// # Errors
+/// A negative value, or one above 1 TiB.
+pub fn episode_cache(cfg: &Value) -> Result<EpisodeCache, TaskError> {
+    const KEY: &str = "dataset.episode_cache_mb";
+    const MAX_MB: i64 = 1 << 20;
+    if !cfg.contains(KEY) {
+        return Ok(EpisodeCache::new(256 << 20));
+    }
+    let mb = cfg.get_i64(KEY)?;
+    if !(0..=MAX_MB).contains(&mb) {
+        return Err(TaskError::Invalid(format!(
+            "{KEY} must be between 0 (no cache) and {MAX_MB} MiB, got {mb}"
+        )));
+    }
+    // In range: 0 ≤ mb ≤ 2^20, so mb · 2^20 ≤ 2^40 fits a u64 (and a 64-bit usize).
+    let bytes = usize::try_from((mb as u64) << 20).map_err(|_| {
+        TaskError::Invalid(format!("{KEY}={mb} does not fit this machine's memory"))
+    })?;
+    Ok(EpisodeCache::new(bytes))
+}
+
 /// Opens `split` of `dataset.save_dir`; for the native world (`dataset.generator`), renders the
 /// dataset first when it is missing.
 ///
@@ -72,7 +96,8 @@ pub fn open_dataset(ctx: &TaskContext, split: Split) -> Result<VideoDataset, Tas
         .context_with(|| format!("dataset.save_dir={}", root.display()))
 }
 
-/// Clips `idx` of `ds` as one batch; `conditioned` adds the actions leading into each frame.
+/// Clips `idx` of `ds` as one batch, their episodes read through `cache`; `conditioned` adds the
+/// actions leading into each frame.
 ///
 /// # Errors
 /// A clip that cannot be read (the file is named).
@@ -80,13 +105,14 @@ pub fn collate(
     ds: &VideoDataset,
     idx: &[usize],
     conditioned: bool,
+    cache: &mut EpisodeCache,
 ) -> Result<VideoBatch, dforce_core::CoreError> {
     let mut pixels = Vec::new();
     let mut cond = Vec::new();
     let mut frames = 0;
     for &i in idx {
         let clip = ds
-            .item(i)
+            .item_cached(i, cache)
             .map_err(|e| dforce_core::CoreError::Invalid(dforce_core::error_chain(&e)))?;
         frames = clip.frames;
         pixels.extend_from_slice(&clip.video);
@@ -100,4 +126,35 @@ pub fn collate(
         pixels,
         cond,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cfg(yaml: &str) -> Value {
+        dforce_config::parse_yaml_str(yaml, "test").expect("test YAML parses")
+    }
+
+    #[test]
+    fn the_episode_cache_budget_is_read_in_mib_and_range_checked() {
+        let budget = |yaml: &str| episode_cache(&cfg(yaml)).map(|c| c.budget());
+        assert_eq!(budget("dataset: {name: x}").unwrap(), 256 << 20);
+        assert_eq!(budget("dataset: {episode_cache_mb: 0}").unwrap(), 0);
+        assert_eq!(budget("dataset: {episode_cache_mb: 3}").unwrap(), 3 << 20);
+        for bad in ["-1", "1048577"] {
+            let err = budget(&format!("dataset: {{episode_cache_mb: {bad}}}"))
+                .unwrap_err()
+                .to_string();
+            assert!(
+                err.contains("dataset.episode_cache_mb must be between 0"),
+                "{err}"
+            );
+            assert!(err.contains(bad), "{err}");
+        }
+        let err = budget("dataset: {episode_cache_mb: lots}")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("dataset.episode_cache_mb"), "{err}");
+    }
 }

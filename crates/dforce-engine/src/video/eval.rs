@@ -110,13 +110,14 @@ pub fn validate_video(
     let started = Instant::now();
     let mut scores = Scores::default();
     let mut sample = 0usize;
+    let mut cache = super::data::episode_cache(ctx.cfg)?;
     for bi in 0..limit {
         let lo = bi * batch_size;
         if lo >= ds.len() {
             break;
         }
         let idx: Vec<usize> = (lo..(lo + batch_size).min(ds.len())).collect();
-        let batch = collate(&ds, &idx, layout.cond_dim > 0)?;
+        let batch = collate(&ds, &idx, layout.cond_dim > 0, &mut cache)?;
         let (pred, truth, t) = rollout(ctx, model, &batch, blind, &mut noise)?;
         let clip = t * shape.len();
         for s in 0..batch.batch {

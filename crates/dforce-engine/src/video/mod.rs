@@ -25,7 +25,7 @@ use std::sync::Arc;
 use burn::module::Module;
 use burn::tensor::Device;
 use dforce_core::Diffusion;
-use dforce_video_data::Split;
+use dforce_video_data::{EpisodeCache, Split};
 
 pub use eval::validate_video;
 pub use layout::{VideoBatch, VideoLayout, level_tensor};
@@ -85,8 +85,15 @@ impl Algorithm for Video {
         crate::say!("dforce: {} training clips", ds.len());
         let items = ds.len();
         let conditioned = model.layout.cond_dim > 0;
+        // Each worker keeps its own decoded episodes.
+        let budget = data::episode_cache(ctx.cfg)?.budget();
         let build: BatchBuilder<Result<VideoBatch, dforce_core::CoreError>> =
-            Arc::new(move |idx: &[usize]| data::collate(&ds, idx, conditioned));
+            BatchBuilder::per_worker(
+                move || EpisodeCache::new(budget),
+                move |cache: &mut EpisodeCache, idx: &[usize]| {
+                    data::collate(&ds, idx, conditioned, cache)
+                },
+            );
         Ok(TrainingData { items, build })
     }
 

@@ -44,3 +44,21 @@ pub(super) fn read_frames(path: &Path, _range: Range<usize>) -> Result<RawFrames
         path: video_path(path),
     })
 }
+
+#[cfg(feature = "mp4")]
+pub(super) fn read_frames_with_lead(
+    path: &Path,
+    range: Range<usize>,
+) -> Result<(usize, RawFrames), VideoDataError> {
+    crate::mp4::decode_frames_with_lead(&video_path(path), range)
+}
+
+#[cfg(not(feature = "mp4"))]
+pub(super) fn read_frames_with_lead(
+    path: &Path,
+    _range: Range<usize>,
+) -> Result<(usize, RawFrames), VideoDataError> {
+    Err(VideoDataError::Mp4Unsupported {
+        path: video_path(path),
+    })
+}

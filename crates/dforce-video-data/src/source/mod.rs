@@ -43,7 +43,8 @@ pub fn probe_length(kind: VideoKind, path: &Path) -> Result<usize, VideoDataErro
     }
 }
 
-/// Frames `range` of the video whose `.npz` is `path` (`range.end` ≤ its length).
+/// Frames `range` of the video whose `.npz` is `path` (`range.end` ≤ its length, else an error
+/// naming the file).
 pub fn read_frames(
     kind: VideoKind,
     path: &Path,
@@ -52,5 +53,20 @@ pub fn read_frames(
     match kind {
         VideoKind::Dmlab => dmlab::read_frames(path, range),
         VideoKind::Minecraft => minecraft::read_frames(path, range),
+    }
+}
+
+/// Frames `range` together with the earlier frames that reading them passes anyway, for a cache
+/// to keep: DMLab's `video` member is decompressed from row 0, a Minecraft `.mp4` is decoded from
+/// the last IDR keyframe at or before `range.start`. Returns the first frame held and the frames
+/// `first..range.end`.
+pub fn read_frames_with_lead(
+    kind: VideoKind,
+    path: &Path,
+    range: Range<usize>,
+) -> Result<(usize, RawFrames), VideoDataError> {
+    match kind {
+        VideoKind::Dmlab => dmlab::read_frames(path, 0..range.end).map(|f| (0, f)),
+        VideoKind::Minecraft => minecraft::read_frames_with_lead(path, range),
     }
 }

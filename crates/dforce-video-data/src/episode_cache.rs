@@ -1,0 +1,216 @@
+//! Decoded episodes kept between clips: one [`EpisodeCache`] per data-loader worker.
+//!
+//! The reference's `__getitem__` (`datasets/video/base_video_dataset.py`) loads and decodes a
+//! clip's whole episode for every clip it returns. dforce's uncached read already stops at the
+//! clip's last frame (and an `.mp4` starts at the keyframe before the clip); the cache goes
+//! further. The frames a read passes anyway are kept: a compressed `.npz` member is inflated from
+//! row 0, an `.mp4` is decoded from its last IDR keyframe before the clip. Episodes leave least
+//! recently used first, within a byte budget, so a later clip of a held episode costs no file
+//! access and no decoding. An episode asked for again beyond what is held is read over both
+//! spans, grown to twice the held one, so clips taken in order read each episode's frames about
+//! three times in all, not once per clip.
+
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+
+use crate::error::VideoDataError;
+use crate::kind::VideoKind;
+use crate::source::{RawFrames, read_actions, read_frames, read_frames_with_lead};
+
+/// How often the cache was used since it was made.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct CacheStats {
+    /// Clips served from held frames, without reading the file.
+    pub hits: u64,
+    /// Clips that read their file.
+    pub misses: u64,
+    /// Frames decoded (or, for stored `.npz` members, copied) by those reads.
+    pub frames_read: u64,
+}
+
+/// One episode's frames `first..first + frames.count` and its actions.
+#[derive(Debug)]
+struct Episode {
+    file: PathBuf,
+    first: usize,
+    frames: RawFrames,
+    actions: Vec<usize>,
+}
+
+impl Episode {
+    fn bytes(&self) -> usize {
+        self.frames.data.len() + self.actions.len() * size_of::<usize>()
+    }
+
+    fn covers(&self, range: &Range<usize>) -> bool {
+        self.first <= range.start && range.end <= self.first + self.frames.count
+    }
+}
+
+/// The frames and actions of one clip, borrowed from the cache.
+#[derive(Debug, Clone, Copy)]
+pub struct ClipFrames<'a> {
+    frames: &'a RawFrames,
+    offset: usize,
+    actions: &'a [usize],
+}
+
+impl ClipFrames<'_> {
+    /// Frame `k` of the requested range as `(height, width, 3)` bytes.
+    pub fn frame(&self, k: usize) -> &[u8] {
+        self.frames.frame(self.offset + k)
+    }
+
+    /// Frame height in pixels.
+    pub fn height(&self) -> usize {
+        self.frames.height
+    }
+
+    /// Frame width in pixels.
+    pub fn width(&self) -> usize {
+        self.frames.width
+    }
+
+    /// The episode's action ids, entry `t` belonging to raw frame `t` (see
+    /// [`read_actions`](crate::source::read_actions)).
+    pub fn actions(&self) -> &[usize] {
+        self.actions
+    }
+}
+
+/// Decoded episodes of recently read clips, least recently used first out, within a budget in
+/// bytes. Not shared: each loader worker owns one, so it needs no lock. A budget of 0 keeps
+/// nothing and reads exactly each clip's frames (what [`VideoDataset::item`] does).
+///
+/// The frames of the last read are held until the next read even when they exceed the budget
+/// (they are the clip being returned); everything else fits the budget.
+///
+/// [`VideoDataset::item`]: crate::VideoDataset::item
+#[derive(Debug, Default)]
+pub struct EpisodeCache {
+    budget: usize,
+    held: usize,
+    /// Least recently used first.
+    episodes: Vec<Episode>,
+    stats: CacheStats,
+}
+
+impl EpisodeCache {
+    /// A cache holding at most `budget_bytes` of frames and actions.
+    pub fn new(budget_bytes: usize) -> Self {
+        Self {
+            budget: budget_bytes,
+            ..Self::default()
+        }
+    }
+
+    /// A cache that keeps nothing.
+    pub fn disabled() -> Self {
+        Self::new(0)
+    }
+
+    /// The budget in bytes.
+    pub fn budget(&self) -> usize {
+        self.budget
+    }
+
+    /// Bytes of frames and actions held now.
+    pub fn held_bytes(&self) -> usize {
+        self.held
+    }
+
+    /// Hits, misses and frames read so far.
+    pub fn stats(&self) -> CacheStats {
+        self.stats
+    }
+
+    /// Raw frames `range` (`range.end` ≤ `len`, the episode's length) and the actions of the
+    /// episode stored at `file`, from the cache or read and kept.
+    ///
+    /// # Errors
+    /// The file cannot be read or holds malformed arrays (named by path).
+    pub fn clip(
+        &mut self,
+        kind: VideoKind,
+        file: &Path,
+        len: usize,
+        range: Range<usize>,
+    ) -> Result<ClipFrames<'_>, VideoDataError> {
+        let held = match self.episodes.iter().position(|e| e.file == file) {
+            Some(i) => {
+                let e = self.episodes.remove(i);
+                self.held -= e.bytes();
+                Some(e)
+            }
+            None => None,
+        };
+        let episode = match held {
+            Some(e) if e.covers(&range) => {
+                self.stats.hits += 1;
+                e
+            }
+            held => {
+                self.stats.misses += 1;
+                let (first, frames) = self.read(kind, file, len, &range, held.as_ref())?;
+                self.stats.frames_read += frames.count as u64;
+                let actions = match held {
+                    Some(e) => e.actions,
+                    None => read_actions(kind, file)?,
+                };
+                Episode {
+                    file: file.to_path_buf(),
+                    first,
+                    frames,
+                    actions,
+                }
+            }
+        };
+        let offset = range.start - episode.first;
+        let episode = self.keep(episode);
+        Ok(ClipFrames {
+            frames: &episode.frames,
+            offset,
+            actions: &episode.actions,
+        })
+    }
+
+    /// Reads what a miss of `range` should keep: exactly `range` with no budget; for an episode
+    /// held before (it is being reused), the span from the earlier of both starts to the later of
+    /// `range.end` and twice the held span, when that fits the budget; otherwise `range`. Each
+    /// read includes the frames it passes anyway ([`read_frames_with_lead`]). The doubling bounds
+    /// the frames read for an episode taken clip by clip in order by about three times its length.
+    fn read(
+        &self,
+        kind: VideoKind,
+        file: &Path,
+        len: usize,
+        range: &Range<usize>,
+        held: Option<&Episode>,
+    ) -> Result<(usize, RawFrames), VideoDataError> {
+        if self.budget == 0 {
+            return read_frames(kind, file, range.clone()).map(|f| (range.start, f));
+        }
+        if let Some(e) = held {
+            let grown = e.first.saturating_add(e.frames.count.saturating_mul(2));
+            let span = range.start.min(e.first)..range.end.max(grown).min(len);
+            let frame_bytes = e.frames.height * e.frames.width * 3;
+            if span.len().saturating_mul(frame_bytes) <= self.budget {
+                return read_frames_with_lead(kind, file, span);
+            }
+        }
+        read_frames_with_lead(kind, file, range.clone())
+    }
+
+    /// Makes room for `episode` by dropping the least recently used ones, and holds it.
+    fn keep(&mut self, episode: Episode) -> &Episode {
+        let bytes = episode.bytes();
+        while !self.episodes.is_empty() && self.held + bytes > self.budget {
+            let old = self.episodes.remove(0);
+            self.held -= old.bytes();
+        }
+        self.held += bytes;
+        self.episodes.push(episode);
+        // Just pushed.
+        &self.episodes[self.episodes.len() - 1]
+    }
+}
