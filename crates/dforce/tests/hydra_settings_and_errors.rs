@@ -235,3 +235,50 @@ fn video_x_shape_and_resolution_are_checked_against_each_other() {
         assert!(!dir.path().join("outputs").exists(), "{err}");
     }
 }
+
+/// `dataset.dataset_url=…/my-maze.hdf5` with no such file in `dataset.save_dir`, and a TECO
+/// dataset that is not there, are refused by key with what to do before the run directory
+/// exists (both used to fail only once training had started writing).
+#[test]
+fn missing_datasets_are_refused_before_the_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dforce(
+        dir.path(),
+        &[
+            "experiment=exp_planning",
+            "algorithm=df_planning",
+            "dataset=maze2d_medium",
+            "dataset.dataset_url=https://example.org/d/my-maze.hdf5",
+            "dataset.save_dir=data",
+            "experiment.tasks=[training]",
+            "device=cpu",
+        ],
+    );
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "{err}");
+    assert!(
+        err.contains("dataset.dataset_url names my-maze.hdf5") && err.contains("downloads nothing"),
+        "{err}"
+    );
+    assert!(!dir.path().join("outputs").exists(), "{err}");
+    assert!(!dir.path().join("data").exists(), "{err}");
+
+    let out = dforce(
+        dir.path(),
+        &[
+            "experiment=exp_video",
+            "algorithm=df_video",
+            "dataset=video_dmlab",
+            "dataset.save_dir=nowhere",
+            "experiment.tasks=[validation]",
+            "device=cpu",
+        ],
+    );
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "{err}");
+    assert!(
+        err.contains("dataset.save_dir=nowhere has no validation/ folder") && err.contains("TECO"),
+        "{err}"
+    );
+    assert!(!dir.path().join("outputs").exists(), "{err}");
+}

@@ -127,6 +127,16 @@ pub trait Algorithm {
         Ok(())
     }
 
+    /// Checks the input files that `tasks` will read (paths relative to the working directory the
+    /// job runs in), so a missing one is reported before the run directory is written whenever
+    /// the job does not change into it first. Default: nothing.
+    ///
+    /// # Errors
+    /// The first missing or unusable input, named by its key with what to do.
+    fn check_inputs(_cfg: &Value, _tasks: &[crate::settings::Task]) -> Result<(), TaskError> {
+        Ok(())
+    }
+
     /// The metric keys its validation reports that early stopping / the best checkpoint may
     /// monitor (e.g. `validation/crps_sum`). Default: none.
     fn monitorable_metrics(_cfg: &Value) -> Vec<String> {

@@ -70,6 +70,22 @@ fn checked<A: Algorithm>(cfg: &Value, early: &super::EarlyStopping) -> Result<()
     early.check_monitors(&A::monitorable_metrics(cfg))
 }
 
+/// Checks the input files of the algorithm named `name` (see [`Algorithm::check_inputs`]).
+///
+/// # Errors
+/// An unknown name, or the first missing input.
+pub fn check_inputs(name: &str, cfg: &Value, tasks: &[Task]) -> Result<(), TaskError> {
+    match name {
+        Planning::NAME => Planning::check_inputs(cfg, tasks),
+        Video::NAME => Video::check_inputs(cfg, tasks),
+        Forecasting::NAME => Forecasting::check_inputs(cfg, tasks),
+        other => Err(TaskError::Invalid(format!(
+            "algorithm '{other}' has no implementation; the algorithms are {}",
+            ALGORITHMS.join(", ")
+        ))),
+    }
+}
+
 /// Runs `task` of the algorithm named `name` (one of [`ALGORITHMS`]).
 ///
 /// # Errors

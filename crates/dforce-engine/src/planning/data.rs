@@ -123,6 +123,35 @@ pub fn dataset_file_name(dataset_url: &str) -> Result<String, String> {
     }
 }
 
+/// The file `load_or_generate` reads, `save_dir/<file name of dataset_url>`, and whether it is
+/// missing and D4RL's own for `env_id` (so dforce generates it). Touches nothing.
+///
+/// # Errors
+/// A message for a URL without a file name, or for a missing file that is not D4RL's own (dforce
+/// downloads nothing), saying what to do.
+pub fn dataset_source(
+    save_dir: &std::path::Path,
+    env_id: &str,
+    dataset_url: &str,
+) -> Result<(std::path::PathBuf, bool), String> {
+    let name = dataset_file_name(dataset_url)?;
+    let path = save_dir.join(&name);
+    let generated_name = d4rl_file_name(env_id);
+    if path.exists() {
+        return Ok((path, false));
+    }
+    if name != generated_name {
+        return Err(format!(
+            "dataset.dataset_url names {name}, which is not in dataset.save_dir ({}): dforce \
+             downloads nothing. Put the file at {}, or leave dataset.dataset_url at D4RL's URL \
+             (ending in {generated_name}) to have dforce generate the data natively",
+            save_dir.display(),
+            path.display()
+        ));
+    }
+    Ok((path, true))
+}
+
 /// Reads `save_dir/<file>`, where `<file>` is the file name of `dataset_url` (the reference's
 /// rule). When that file is missing and it is D4RL's own file for `env_id` (the configs'
 /// default URLs), dforce generates it natively (D4RL's waypoint-controller collection at
@@ -139,19 +168,8 @@ pub fn load_or_generate(
     seed: u64,
     announce: &mut dyn FnMut(&str),
 ) -> Result<OfflineSteps, String> {
-    let name = dataset_file_name(dataset_url)?;
-    let path = save_dir.join(&name);
-    let generated_name = d4rl_file_name(env_id);
-    if !path.exists() && name != generated_name {
-        return Err(format!(
-            "dataset.dataset_url names {name}, which is not in dataset.save_dir ({}): dforce \
-             downloads nothing. Put the file at {}, or leave dataset.dataset_url at D4RL's URL \
-             (ending in {generated_name}) to have dforce generate the data natively",
-            save_dir.display(),
-            path.display()
-        ));
-    }
-    if !path.exists() {
+    let (path, generate) = dataset_source(save_dir, env_id, dataset_url)?;
+    if generate {
         let steps = d4rl_size(env_id);
         announce(&format!(
             "dataset {} not found: generating {steps} steps of {env_id} natively (seed {seed})",

@@ -31,7 +31,7 @@ pub mod options;
 pub mod sampler;
 pub mod score;
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use burn::module::Module;
@@ -50,6 +50,7 @@ pub use sampler::PlanRequest;
 pub use score::{EpisodeTracker, d4rl_reference_returns, episode_metrics, normalized_score};
 
 use crate::algorithm::{Algorithm, Evaluation, Stage, TaskContext, TaskError, TrainingData};
+use crate::settings::Task;
 use crate::{DiffusionSettings, networks};
 
 /// The planning algorithm (`df_planning`).
@@ -64,6 +65,21 @@ impl Algorithm for Planning {
     fn check_config(cfg: &dforce_config::Value) -> Result<(), TaskError> {
         DiffusionSettings::from_config(cfg)?;
         Ok(())
+    }
+
+    /// Training reads `dataset.save_dir/<file of dataset.dataset_url>`: a missing file other than
+    /// D4RL's own (which is generated) is refused here, before the run directory is written.
+    fn check_inputs(cfg: &dforce_config::Value, tasks: &[Task]) -> Result<(), TaskError> {
+        if !tasks.contains(&Task::Training) {
+            return Ok(());
+        }
+        data::dataset_source(
+            Path::new(cfg.get_str("dataset.save_dir")?),
+            cfg.get_str("dataset.env_id")?,
+            cfg.get_str("dataset.dataset_url")?,
+        )
+        .map(|_| ())
+        .map_err(TaskError::Invalid)
     }
 
     fn build_model(ctx: &TaskContext, device: &Device) -> Result<PlanningModel, TaskError> {

@@ -33,6 +33,7 @@ pub use model::{VIDEO_PREFIX, VideoModel};
 
 use crate::algorithm::{Algorithm, Evaluation, Stage, TaskContext, TaskError, TrainingData};
 use crate::data_loader::BatchBuilder;
+use crate::settings::Task;
 use crate::{DiffusionSettings, networks};
 
 /// The video algorithm (`df_video`).
@@ -50,6 +51,38 @@ impl Algorithm for Video {
         // x_shape against dataset.resolution, …) before the run directory exists.
         let unet = networks::video_unet(cfg)?;
         networks::video_layout(cfg, &settings, &unet)?;
+        Ok(())
+    }
+
+    /// A TECO dataset (no `dataset.generator`) must hold the folders the tasks read: training/
+    /// for training, validation/ for training's validation and the other tasks. Refused here,
+    /// before the run directory is written, with where the data comes from.
+    fn check_inputs(cfg: &dforce_config::Value, tasks: &[Task]) -> Result<(), TaskError> {
+        if cfg.contains("dataset.generator") {
+            return Ok(());
+        }
+        let root = std::path::PathBuf::from(cfg.get_str("dataset.save_dir")?);
+        let mut needed = Vec::new();
+        if tasks.contains(&Task::Training) {
+            needed.push(Split::Training);
+        }
+        if tasks
+            .iter()
+            .any(|t| matches!(t, Task::Training | Task::Validation | Task::Test))
+        {
+            needed.push(Split::Validation);
+        }
+        for split in needed {
+            let dir = root.join(split.dir_name());
+            if !dir.is_dir() {
+                return Err(TaskError::Invalid(format!(
+                    "dataset.save_dir={} has no {}/ folder; {}",
+                    root.display(),
+                    split.dir_name(),
+                    dforce_video_data::error::TECO_SOURCE_HINT
+                )));
+            }
+        }
         Ok(())
     }
 
