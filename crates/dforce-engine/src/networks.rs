@@ -4,55 +4,8 @@ use dforce_config::Value;
 use dforce_nn::{FrameNorm, TimeEmbType, TransformerConfig, Unet3dConfig};
 
 use crate::planning::PlanningLayout;
-use crate::settings::DiffusionSettings;
-use crate::settings::SettingsError;
+use crate::settings::{ConfigReader, DiffusionSettings, SettingsError};
 use crate::video::VideoLayout;
-
-fn missing(key: &str, e: impl std::fmt::Display) -> SettingsError {
-    SettingsError::Missing {
-        key: key.into(),
-        hint: e.to_string(),
-    }
-}
-
-/// A positive integer setting, refused by key otherwise (never clamped).
-pub fn positive(cfg: &Value, key: &str) -> Result<usize, SettingsError> {
-    let v = cfg.get_i64(key).map_err(|e| missing(key, e))?;
-    usize::try_from(v)
-        .ok()
-        .filter(|&v| v > 0)
-        .ok_or_else(|| SettingsError::Range {
-            key: key.into(),
-            got: v.to_string(),
-            reason: "it must be a positive integer".into(),
-        })
-}
-
-/// A non-negative integer setting, refused by key otherwise (never clamped).
-pub fn non_negative(cfg: &Value, key: &str) -> Result<usize, SettingsError> {
-    let v = cfg.get_i64(key).map_err(|e| missing(key, e))?;
-    usize::try_from(v).map_err(|_| SettingsError::Range {
-        key: key.into(),
-        got: v.to_string(),
-        reason: "it must be an integer ≥ 0".into(),
-    })
-}
-
-fn uints(cfg: &Value, key: &str) -> Result<Vec<usize>, SettingsError> {
-    let v = cfg.get_i64_list(key).map_err(|e| missing(key, e))?;
-    v.iter()
-        .map(|&x| usize::try_from(x).ok().filter(|&x| x > 0))
-        .collect::<Option<Vec<_>>>()
-        .ok_or_else(|| SettingsError::Range {
-            key: key.into(),
-            got: format!("{v:?}"),
-            reason: "every entry must be a positive integer".into(),
-        })
-}
-
-fn boolean(cfg: &Value, key: &str) -> Result<bool, SettingsError> {
-    cfg.get_bool(key).map_err(|e| missing(key, e))
-}
 
 const ARCH: &str = "algorithm.diffusion.architecture";
 
@@ -62,13 +15,14 @@ pub fn planning_transformer(
     layout: &PlanningLayout,
 ) -> Result<TransformerConfig, SettingsError> {
     let a = |k: &str| format!("{ARCH}.{k}");
+    let r = ConfigReader::new(cfg);
     Ok(TransformerConfig {
         x_dim: layout.token_dim(),
-        external_cond_dim: non_negative(cfg, "algorithm.external_cond_dim")?,
-        size: positive(cfg, &a("network_size"))?,
-        num_layers: positive(cfg, &a("num_layers"))?,
-        nhead: positive(cfg, &a("attn_heads"))?,
-        dim_feedforward: positive(cfg, &a("dim_feedforward"))?,
+        external_cond_dim: r.size_at_least("algorithm.external_cond_dim", 0)?,
+        size: r.positive(&a("network_size"))?,
+        num_layers: r.positive(&a("num_layers"))?,
+        nhead: r.positive(&a("attn_heads"))?,
+        dim_feedforward: r.positive(&a("dim_feedforward"))?,
         causal: layout.causal,
     })
 }
@@ -76,7 +30,7 @@ pub fn planning_transformer(
 /// `algorithm.external_cond_dim` of a video model: the condition width per raw frame.
 pub fn video_cond_dim(cfg: &Value) -> Result<usize, SettingsError> {
     let key = "algorithm.external_cond_dim";
-    let v = cfg.get_i64(key).map_err(|e| missing(key, e))?;
+    let v = ConfigReader::new(cfg).int(key)?;
     usize::try_from(v).map_err(|_| SettingsError::Range {
         key: key.into(),
         got: v.to_string(),
@@ -108,66 +62,55 @@ fn frames_fit_the_levels(x_shape: &[usize], unet: &Unet3dConfig) -> Result<(), S
 /// The video Unet3D of `algorithm=df_video` (a token is `frame_stack` frames of `x_shape`).
 pub fn video_unet(cfg: &Value) -> Result<Unet3dConfig, SettingsError> {
     let a = |k: &str| format!("{ARCH}.{k}");
-    let x_shape = uints(cfg, "algorithm.x_shape")?;
+    let r = ConfigReader::new(cfg);
+    let x_shape = r.positive_list("algorithm.x_shape")?;
     let channels = *x_shape.first().ok_or_else(|| SettingsError::Range {
         key: "algorithm.x_shape".into(),
         got: "[]".into(),
         reason: "it must be [channels, height, width]".into(),
     })?;
-    let fs = positive(cfg, "algorithm.frame_stack")?;
-    let resolution = positive(cfg, &a("resolution"))?;
+    let fs = r.positive("algorithm.frame_stack")?;
+    let resolution = r.positive(&a("resolution"))?;
     let mut c = Unet3dConfig::new(
-        positive(cfg, &a("network_size"))?,
-        uints(cfg, &a("dim_mults"))?,
+        r.positive(&a("network_size"))?,
+        r.positive_list(&a("dim_mults"))?,
         channels * fs,
     );
     frames_fit_the_levels(&x_shape, &c)?;
-    c.attn_heads = positive(cfg, &a("attn_heads"))?;
-    c.attn_dim_head = positive(cfg, &a("attn_dim_head"))?;
-    c.attn_factors = Unet3dConfig::attn_factors(resolution, &uints(cfg, &a("attn_resolutions"))?)
-        .map_err(|e| missing(&a("attn_resolutions"), e))?;
-    c.use_linear_attn = boolean(cfg, &a("use_linear_attn"))?;
-    c.use_init_temporal_attn = boolean(cfg, &a("use_init_temporal_attn"))?;
-    c.is_causal = boolean(cfg, "algorithm.causal")?;
+    c.attn_heads = r.positive(&a("attn_heads"))?;
+    c.attn_dim_head = r.positive(&a("attn_dim_head"))?;
+    let attn_resolutions = r.positive_list(&a("attn_resolutions"))?;
+    c.attn_factors = Unet3dConfig::attn_factors(resolution, &attn_resolutions).map_err(|e| {
+        SettingsError::Range {
+            key: a("attn_resolutions"),
+            got: format!("{attn_resolutions:?}"),
+            reason: e.to_string(),
+        }
+    })?;
+    c.use_linear_attn = r.boolean(&a("use_linear_attn"))?;
+    c.use_init_temporal_attn = r.boolean(&a("use_init_temporal_attn"))?;
+    c.is_causal = r.boolean("algorithm.causal")?;
     // The reference treats any value but "rotary" as the sinusoidal embedding.
-    c.time_emb_type = if cfg
-        .get_str(&a("time_emb_type"))
-        .map_err(|e| missing(&a("time_emb_type"), e))?
-        == "rotary"
-    {
+    c.time_emb_type = if r.string(&a("time_emb_type"))? == "rotary" {
         TimeEmbType::Rotary
     } else {
         TimeEmbType::Sinusoidal
     };
     // Conditions are stacked with their frames: a token carries fs frames' conditions.
     c.external_cond_dim = video_cond_dim(cfg)? * fs;
-    c.norm = match cfg
-        .get_opt_str(&a("frame_norm"))
-        .ok()
-        .flatten()
-        .unwrap_or("across_frames")
+    // dforce's own key: `across_frames` (the reference) or `per_frame` (truly causal).
+    c.norm = match r
+        .opt_choice(
+            &a("frame_norm"),
+            &["across_frames", "per_frame"],
+            "across_frames",
+        )?
+        .as_str()
     {
-        "across_frames" => FrameNorm::AcrossFrames,
         "per_frame" => FrameNorm::PerFrame,
-        other => {
-            return Err(SettingsError::Choice {
-                key: a("frame_norm"),
-                got: other.into(),
-                choices: "across_frames (the reference), per_frame (truly causal)".into(),
-                hint: String::new(),
-            });
-        }
+        _ => FrameNorm::AcrossFrames,
     };
     Ok(c)
-}
-
-fn nonneg(cfg: &Value, key: &str) -> Result<usize, SettingsError> {
-    let v = cfg.get_i64(key).map_err(|e| missing(key, e))?;
-    usize::try_from(v).map_err(|_| SettingsError::Range {
-        key: key.into(),
-        got: v.to_string(),
-        reason: "it must be a non-negative integer".into(),
-    })
 }
 
 /// The video algorithm's token layout and sampling settings from the composed config, for
@@ -179,8 +122,9 @@ pub fn video_layout(
     settings: &DiffusionSettings,
     unet: &Unet3dConfig,
 ) -> Result<VideoLayout, SettingsError> {
+    let r = ConfigReader::new(cfg);
     let fs = settings.frame_stack;
-    let res = positive(cfg, "dataset.resolution")?;
+    let res = r.positive("dataset.resolution")?;
     // The frames are res × res whatever `algorithm.x_shape` says: check them against the
     // U-Net's levels, and x_shape's own height and width (when given) against them.
     let factor = unet.frame_size_multiple();
@@ -196,7 +140,7 @@ pub fn video_layout(
             ),
         });
     }
-    let x_shape = uints(cfg, "algorithm.x_shape")?;
+    let x_shape = r.positive_list("algorithm.x_shape")?;
     if let [_, h, w, ..] = x_shape.as_slice()
         && (*h != res || *w != res)
     {
@@ -209,7 +153,7 @@ pub fn video_layout(
             ),
         });
     }
-    let n_frames = positive(cfg, "algorithm.n_frames")?;
+    let n_frames = r.positive("algorithm.n_frames")?;
     if !n_frames.is_multiple_of(fs) {
         return Err(SettingsError::Range {
             key: "algorithm.n_frames".into(),
@@ -218,7 +162,7 @@ pub fn video_layout(
         });
     }
     let stat = |key: &str| -> Result<f32, SettingsError> {
-        let v = cfg.get_f64(key).map_err(|e| missing(key, e))?;
+        let v = r.float(key)?;
         if v.is_finite() && (key.ends_with("mean") || v > 0.0) {
             Ok(v as f32)
         } else {
@@ -229,21 +173,15 @@ pub fn video_layout(
             })
         }
     };
-    let context_cache = if cfg.contains("algorithm.context_cache") {
-        boolean(cfg, "algorithm.context_cache")?
-    } else {
-        true
-    };
+    let context_cache = r.opt_boolean("algorithm.context_cache", true)?;
     Ok(VideoLayout {
         channels: unet.channels / fs,
         height: res,
         width: res,
         frame_stack: fs,
         n_tokens: n_frames / fs,
-        context_frames: nonneg(cfg, "algorithm.context_frames")?,
-        chunk_size: cfg
-            .get_i64("algorithm.chunk_size")
-            .map_err(|e| missing("algorithm.chunk_size", e))?,
+        context_frames: r.size_at_least("algorithm.context_frames", 0)?,
+        chunk_size: r.int("algorithm.chunk_size")?,
         scheduling: settings.scheduling,
         uncertainty_scale: settings.uncertainty_scale,
         trapezoid: settings.trapezoid,

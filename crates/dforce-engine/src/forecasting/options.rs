@@ -18,6 +18,7 @@ use dforce_timeseries_data::statistics::NanStatistics;
 
 use super::transition::TransitionDiffusionConfig;
 use crate::algorithm::TaskError;
+use crate::settings::ConfigReader;
 
 /// The network that models the tokens (`algorithm.backbone`).
 #[derive(Debug, Clone, PartialEq)]
@@ -95,29 +96,14 @@ fn invalid(key: &str, got: impl std::fmt::Display, what: &str) -> TaskError {
     TaskError::Invalid(format!("{key}={got}: {what}"))
 }
 
-fn int(cfg: &Value, key: &str, min: i64) -> Result<usize, TaskError> {
-    match cfg.get(key)? {
-        Value::Int(i) if *i >= min => {
-            usize::try_from(*i).map_err(|_| invalid(key, i, "does not fit this machine's sizes"))
-        }
-        other => Err(invalid(
-            key,
-            other.to_yaml().trim_end(),
-            &format!("expected an integer ≥ {min}"),
-        )),
-    }
+/// A size or count of at least `min` ([`ConfigReader::size_at_least`]).
+fn int(cfg: &Value, key: &str, min: usize) -> Result<usize, TaskError> {
+    Ok(ConfigReader::new(cfg).size_at_least(key, min)?)
 }
 
+/// A finite number ([`ConfigReader::finite`]).
 fn float(cfg: &Value, key: &str) -> Result<f64, TaskError> {
-    match cfg.get(key)? {
-        Value::Float(f) if f.is_finite() => Ok(*f),
-        Value::Int(i) => Ok(*i as f64),
-        other => Err(invalid(
-            key,
-            other.to_yaml().trim_end(),
-            "expected a number",
-        )),
-    }
+    Ok(ConfigReader::new(cfg).finite(key)?)
 }
 
 fn int_list(cfg: &Value, key: &str) -> Result<Vec<i64>, TaskError> {

@@ -235,13 +235,9 @@ impl PlanningLayout {
     /// The layout the reference derives from `algorithm.*` (its `df_planning` constructor).
     pub fn from_config(cfg: &dforce_config::Value) -> Result<Self, crate::SettingsError> {
         use crate::SettingsError;
+        let r = crate::settings::ConfigReader::new(cfg);
         let list = |key: &str| -> Result<Vec<f32>, SettingsError> {
-            cfg.get_f64_list(key)
-                .map(|v| v.into_iter().map(|x| x as f32).collect())
-                .map_err(|e| SettingsError::Missing {
-                    key: key.into(),
-                    hint: e.to_string(),
-                })
+            Ok(r.finite_list(key)?.into_iter().map(|x| x as f32).collect())
         };
         let (obs_mean, obs_std) = (
             list("algorithm.observation_mean")?,
@@ -277,9 +273,9 @@ impl PlanningLayout {
                 reason: "maze2d observations are [x, y] or [x, y, vx, vy] and actions have 0 or 2 entries".into(),
             });
         }
-        let use_reward = cfg.get_bool("algorithm.use_reward").unwrap_or(false);
-        let fs = crate::networks::positive(cfg, "algorithm.frame_stack")?;
-        let episode_len = crate::networks::positive(cfg, "algorithm.episode_len")?;
+        let use_reward = r.opt_boolean("algorithm.use_reward", false)?;
+        let fs = r.positive("algorithm.frame_stack")?;
+        let episode_len = r.positive("algorithm.episode_len")?;
         if !episode_len.is_multiple_of(fs) {
             return Err(SettingsError::Range {
                 key: "algorithm.episode_len".into(),
@@ -287,11 +283,12 @@ impl PlanningLayout {
                 reason: format!("it must be a multiple of algorithm.frame_stack ({fs})"),
             });
         }
+        let (obs_dim, act_dim) = (obs_mean.len(), act_mean.len());
         let mut mean = [obs_mean, act_mean].concat();
         let mut std = [obs_std, act_std].concat();
         if use_reward {
-            mean.push(cfg.get_f64("algorithm.reward_mean").unwrap_or(0.0) as f32);
-            std.push(cfg.get_f64("algorithm.reward_std").unwrap_or(1.0) as f32);
+            mean.push(r.finite("algorithm.reward_mean")? as f32);
+            std.push(r.finite("algorithm.reward_std")? as f32);
         }
         if let Some(i) = std.iter().position(|&s| s.is_nan() || s <= 0.0) {
             return Err(SettingsError::Range {
@@ -300,26 +297,13 @@ impl PlanningLayout {
                 reason: "every std must be > 0".into(),
             });
         }
-        let pad = match cfg.get_str("algorithm.padding_mode").unwrap_or("same") {
-            "same" => PadMode::Same,
+        let pad = match r
+            .opt_choice("algorithm.padding_mode", &["same", "zero"], "same")?
+            .as_str()
+        {
             "zero" => PadMode::Zero,
-            other => {
-                return Err(SettingsError::Choice {
-                    key: "algorithm.padding_mode".into(),
-                    got: other.into(),
-                    choices: "same, zero".into(),
-                    hint: String::new(),
-                });
-            }
+            _ => PadMode::Same,
         };
-        let obs_dim = cfg
-            .get_list("algorithm.observation_mean")
-            .map(|l| l.len())
-            .unwrap_or(0);
-        let act_dim = cfg
-            .get_list("algorithm.action_mean")
-            .map(|l| l.len())
-            .unwrap_or(0);
         Ok(Self {
             obs_dim,
             act_dim,
@@ -330,7 +314,7 @@ impl PlanningLayout {
             mean,
             std,
             pad,
-            causal: cfg.get_bool("algorithm.causal").unwrap_or(false),
+            causal: r.boolean("algorithm.causal")?,
         })
     }
 }

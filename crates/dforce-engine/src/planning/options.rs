@@ -4,6 +4,7 @@ use dforce_config::Value;
 
 use super::closed_loop::{MAX_PICTURES, PdUnits};
 use crate::SettingsError;
+use crate::settings::ConfigReader;
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct EvalOptions {
@@ -59,66 +60,27 @@ impl EvalOptions {
     /// `experiment.validation.max_steps` (shorter episodes) and
     /// `algorithm.reference_compat.pd_controller` (see [`PdUnits::ReferenceDisplacement`]).
     pub fn from_config(cfg: &Value, seed: u64) -> Result<Self, SettingsError> {
-        fn missing(key: &str) -> impl FnOnce(dforce_config::ConfigError) -> SettingsError + '_ {
-            move |e| SettingsError::Missing {
-                key: key.into(),
-                hint: e.to_string(),
-            }
-        }
-        let positive = |key: &str| -> Result<usize, SettingsError> {
-            let v = cfg.get_i64(key).map_err(missing(key))?;
-            if v < 1 {
-                return Err(SettingsError::Range {
-                    key: key.into(),
-                    got: v.to_string(),
-                    reason: "it must be at least 1".into(),
-                });
-            }
-            Ok(v as usize)
-        };
-        let optional_bool = |key: &str, default: bool| -> Result<bool, SettingsError> {
-            match cfg.get(key) {
-                Err(_) | Ok(Value::Null) => Ok(default),
-                Ok(Value::Bool(b)) => Ok(*b),
-                Ok(other) => Err(SettingsError::Type {
-                    key: key.into(),
-                    got: other.type_name().into(),
-                    expected: "true or false".into(),
-                }),
-            }
-        };
-        let env_id = cfg
-            .get_str("algorithm.env_id")
-            .map_err(missing("algorithm.env_id"))?
-            .to_string();
+        let r = ConfigReader::new(cfg);
+        let positive = |key: &str| r.positive(key);
+        let optional_bool = |key: &str, default: bool| r.opt_boolean(key, default);
+        let env_id = r.string("algorithm.env_id")?.to_string();
         if dforce_env::maze2d::lookup(&env_id).is_err() {
             let ids: Vec<&str> = dforce_env::maze2d::SPECS.iter().map(|s| s.id).collect();
+            let hint = dforce_config::closest(&env_id, ids.iter().copied())
+                .map(|c| format!(". Did you mean '{c}'?"))
+                .unwrap_or_default();
             return Err(SettingsError::Choice {
                 key: "algorithm.env_id".into(),
                 got: env_id,
                 choices: ids.join(", "),
-                hint: String::new(),
+                hint,
             });
         }
-        let max_steps = match cfg.get("experiment.validation.max_steps") {
-            Err(_) | Ok(Value::Null) => None,
-            Ok(_) => Some(positive("experiment.validation.max_steps")?),
+        let max_steps = match r.opt_value("experiment.validation.max_steps") {
+            None => None,
+            Some(_) => Some(positive("experiment.validation.max_steps")?),
         };
-        let float = |key: &str| cfg.get_f64(key).map_err(missing(key));
-        let guidance_scale = float("algorithm.guidance_scale")?;
-        let uncertainty_scale = float("algorithm.uncertainty_scale")?;
-        for (key, v) in [
-            ("algorithm.guidance_scale", guidance_scale),
-            ("algorithm.uncertainty_scale", uncertainty_scale),
-        ] {
-            if !v.is_finite() {
-                return Err(SettingsError::Range {
-                    key: key.into(),
-                    got: v.to_string(),
-                    reason: "it must be a finite number".into(),
-                });
-            }
-        }
+        let guidance_scale = r.finite("algorithm.guidance_scale")?;
         let episodes = positive("experiment.validation.batch_size")?;
         let diffusion = crate::DiffusionSettings::from_config(cfg)?;
         Ok(Self {
@@ -135,7 +97,7 @@ impl EvalOptions {
             } else {
                 crate::planning::GuidanceBatch::PerEpisode
             },
-            uncertainty_scale,
+            uncertainty_scale: diffusion.uncertainty_scale,
             scheduling: diffusion.scheduling,
             trapezoid: diffusion.trapezoid,
             max_steps,

@@ -10,6 +10,7 @@ use dforce_video_data::{
 
 use super::VideoBatch;
 use crate::algorithm::{ResultExt, TaskContext, TaskError};
+use crate::settings::ConfigReader;
 
 /// The dataset family of `dataset.name`: Minecraft's layout, or DMLab's (which our native 3D
 /// maze shares).
@@ -20,23 +21,15 @@ pub fn kind_of(cfg: &Value) -> Result<VideoKind, TaskError> {
     })
 }
 
-/// A positive integer at `key`.
-fn positive(cfg: &Value, key: &str) -> Result<usize, TaskError> {
-    let v = cfg.get_i64(key)?;
-    usize::try_from(v)
-        .ok()
-        .filter(|&v| v > 0)
-        .ok_or_else(|| TaskError::Invalid(format!("{key} must be a positive integer, got {v}")))
-}
-
 /// `dataset.*` as the loader's settings (the reference's clip order).
 pub fn dataset_config(cfg: &Value) -> Result<VideoDatasetConfig, TaskError> {
+    let r = ConfigReader::new(cfg);
     let mut c = VideoDatasetConfig::dmlab();
-    c.n_frames = positive(cfg, "dataset.n_frames")?;
-    c.frame_skip = positive(cfg, "dataset.frame_skip")?;
-    c.validation_multiplier = positive(cfg, "dataset.validation_multiplier")?;
-    c.resolution = positive(cfg, "dataset.resolution")?;
-    c.context_length = positive(cfg, "dataset.context_length")?;
+    c.n_frames = r.positive("dataset.n_frames")?;
+    c.frame_skip = r.positive("dataset.frame_skip")?;
+    c.validation_multiplier = r.positive("dataset.validation_multiplier")?;
+    c.resolution = r.positive("dataset.resolution")?;
+    c.context_length = r.positive("dataset.context_length")?;
     c.clip_order = ClipOrder::Reference;
     Ok(c)
 }
@@ -49,10 +42,11 @@ pub fn dataset_config(cfg: &Value) -> Result<VideoDatasetConfig, TaskError> {
 pub fn episode_cache(cfg: &Value) -> Result<EpisodeCache, TaskError> {
     const KEY: &str = "dataset.episode_cache_mb";
     const MAX_MB: i64 = 1 << 20;
-    if !cfg.contains(KEY) {
+    let r = ConfigReader::new(cfg);
+    if r.opt_value(KEY).is_none() {
         return Ok(EpisodeCache::new(256 << 20));
     }
-    let mb = cfg.get_i64(KEY)?;
+    let mb = r.int(KEY)?;
     if !(0..=MAX_MB).contains(&mb) {
         return Err(TaskError::Invalid(format!(
             "{KEY} must be between 0 (no cache) and {MAX_MB} MiB, got {mb}"
@@ -74,12 +68,11 @@ pub fn open_dataset(ctx: &TaskContext, split: Split) -> Result<VideoDataset, Tas
     let cfg = ctx.cfg;
     let root = PathBuf::from(cfg.get_str("dataset.save_dir")?);
     if cfg.contains("dataset.generator") && !root.join("training").exists() {
-        let episodes = positive(cfg, "dataset.generator.episodes")?;
-        let frames = positive(cfg, "dataset.generator.frames")?;
-        let seed = u64::try_from(cfg.get_i64("dataset.generator.seed")?).map_err(|_| {
-            TaskError::Invalid("dataset.generator.seed must be a non-negative integer".into())
-        })?;
-        let res = positive(cfg, "dataset.resolution")?;
+        let r = ConfigReader::new(cfg);
+        let episodes = r.positive("dataset.generator.episodes")?;
+        let frames = r.positive("dataset.generator.frames")?;
+        let seed = r.size_at_least("dataset.generator.seed", 0)? as u64;
+        let res = r.positive("dataset.resolution")?;
         crate::say!(
             "dforce: dataset {} not found: rendering {episodes} episodes × {frames} frames of the native 3D maze at {res}×{res}",
             root.display()

@@ -86,12 +86,13 @@ pub fn validate_video(
     let cfg = ctx.cfg;
     let namespace = stage.namespace();
     let ds = open_dataset(ctx, Split::Validation)?;
-    let batch_size = crate::networks::positive(cfg, &format!("experiment.{namespace}.batch_size"))?;
+    let batch_size = crate::settings::ConfigReader::new(cfg)
+        .positive(&format!("experiment.{namespace}.batch_size"))?;
     // `limit_batch: null` evaluates one batch (the reference's video experiments set 1).
     let limit_key = format!("experiment.{namespace}.limit_batch");
     let limit = match cfg.get_opt_i64(&limit_key)? {
         None => 1,
-        Some(_) => crate::networks::positive(cfg, &limit_key)?,
+        Some(_) => crate::settings::ConfigReader::new(cfg).positive(&limit_key)?,
     };
     let blind = cfg
         .get_opt_bool("algorithm.sample_without_actions")?

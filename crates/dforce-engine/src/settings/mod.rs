@@ -4,9 +4,14 @@
 //! each value is checked once, and an error names the key, what it holds, what it should hold
 //! and, for a misspelled choice, the closest valid one.
 
-use dforce_config::{Value, closest};
+use dforce_config::Value;
 use dforce_core::{BetaSchedule, DiffusionConfig, Objective, SchedulingKind, TrapezoidMode};
 use thiserror::Error;
+
+mod reader;
+
+pub use reader::ConfigReader;
+use reader::{choice_error, describe};
 
 #[derive(Debug, Error, Clone, PartialEq)]
 pub enum SettingsError {
@@ -63,8 +68,6 @@ pub struct DiffusionSettings {
     pub uncertainty_scale: f64,
     pub frame_stack: usize,
     pub frame_skip: usize,
-    /// Causal attention (future tokens masked).
-    pub causal: bool,
 }
 
 /// `experiment.training` plus the optimiser keys of the algorithm.
@@ -99,120 +102,9 @@ pub struct RunSettings {
     pub tasks: Vec<Task>,
 }
 
-fn describe(v: &Value) -> String {
-    match v {
-        Value::String(s) => format!("the string '{s}'"),
-        other => format!("{} ({})", other.type_name(), other.to_yaml().trim_end()),
-    }
-}
-
-/// Typed reads with errors that name the key.
-struct Reader<'a> {
-    cfg: &'a Value,
-}
-
-impl<'a> Reader<'a> {
-    fn value(&self, key: &str) -> Result<&'a Value, SettingsError> {
-        self.cfg.get(key).map_err(|e| SettingsError::Missing {
-            key: key.into(),
-            hint: e.to_string(),
-        })
-    }
-
-    fn int(&self, key: &str) -> Result<i64, SettingsError> {
-        match self.value(key)? {
-            Value::Int(i) => Ok(*i),
-            other => Err(SettingsError::Type {
-                key: key.into(),
-                got: describe(other),
-                expected: "an integer, e.g. 10".into(),
-            }),
-        }
-    }
-
-    fn int_at_least(&self, key: &str, min: i64) -> Result<i64, SettingsError> {
-        let v = self.int(key)?;
-        if v < min {
-            return Err(SettingsError::Range {
-                key: key.into(),
-                got: v.to_string(),
-                reason: format!("it must be at least {min}"),
-            });
-        }
-        Ok(v)
-    }
-
-    fn float(&self, key: &str) -> Result<f64, SettingsError> {
-        match self.value(key)? {
-            Value::Int(i) => Ok(*i as f64),
-            Value::Float(f) => Ok(*f),
-            other => Err(SettingsError::Type {
-                key: key.into(),
-                got: describe(other),
-                expected: "a number, e.g. 1e-3".into(),
-            }),
-        }
-    }
-
-    fn float_in(
-        &self,
-        key: &str,
-        lo: f64,
-        hi: f64,
-        inclusive_lo: bool,
-    ) -> Result<f64, SettingsError> {
-        let v = self.float(key)?;
-        let ok = v <= hi && if inclusive_lo { v >= lo } else { v > lo };
-        if !ok {
-            let open = if inclusive_lo { "[" } else { "(" };
-            return Err(SettingsError::Range {
-                key: key.into(),
-                got: v.to_string(),
-                reason: format!("it must lie in {open}{lo}, {hi}]"),
-            });
-        }
-        Ok(v)
-    }
-
-    fn boolean(&self, key: &str) -> Result<bool, SettingsError> {
-        match self.value(key)? {
-            Value::Bool(b) => Ok(*b),
-            other => Err(SettingsError::Type {
-                key: key.into(),
-                got: describe(other),
-                expected: "true or false".into(),
-            }),
-        }
-    }
-
-    fn choice(&self, key: &str, choices: &[&str]) -> Result<String, SettingsError> {
-        match self.value(key)? {
-            Value::String(s) if choices.contains(&s.as_str()) => Ok(s.clone()),
-            Value::String(s) => Err(choice_error(key, s, choices)),
-            other => Err(SettingsError::Type {
-                key: key.into(),
-                got: describe(other),
-                expected: format!("one of {}", choices.join(", ")),
-            }),
-        }
-    }
-}
-
-fn choice_error(key: &str, got: &str, choices: &[&str]) -> SettingsError {
-    let hint = closest(got, choices.iter().copied())
-        .map(|c| format!(". Did you mean '{c}'?"))
-        .unwrap_or_default();
-    SettingsError::Choice {
-        key: key.into(),
-        got: got.into(),
-        choices: choices.join(", "),
-        hint,
-    }
-}
-
 impl DiffusionSettings {
     pub fn from_config(cfg: &Value) -> Result<Self, SettingsError> {
-        let r = Reader { cfg };
+        let r = ConfigReader::new(cfg);
         let d = |k: &str| format!("algorithm.diffusion.{k}");
         let objective =
             Objective::from_name(&r.choice(&d("objective"), &["pred_noise", "pred_x0", "pred_v"])?)
@@ -270,9 +162,7 @@ impl DiffusionSettings {
             &["autoregressive", "pyramid", "full_sequence", "trapezoid"],
         )?)
         .expect("validated choice");
-        let uncertainty_scale =
-            r.float_in("algorithm.uncertainty_scale", 0.0, f64::INFINITY, true)?;
-        let causal = r.boolean("algorithm.causal")?;
+        let uncertainty_scale = r.float_in("algorithm.uncertainty_scale", 0.0, f64::MAX, true)?;
         let trapezoid = if r.boolean("algorithm.reference_compat.trapezoid")? {
             TrapezoidMode::Reference
         } else {
@@ -285,13 +175,12 @@ impl DiffusionSettings {
             uncertainty_scale,
             frame_stack,
             frame_skip,
-            causal,
         })
     }
 }
 
 /// The schedule with `diffusion.schedule_fn_kwargs` applied (only the keys its function takes).
-fn schedule_with_kwargs(r: &Reader, name: &str) -> Result<BetaSchedule, SettingsError> {
+fn schedule_with_kwargs(r: &ConfigReader, name: &str) -> Result<BetaSchedule, SettingsError> {
     let key = "algorithm.diffusion.schedule_fn_kwargs";
     let mut schedule = BetaSchedule::from_name(name).expect("validated choice");
     let Ok(Value::Map(kwargs)) = r.value(key) else {
@@ -320,7 +209,7 @@ fn schedule_with_kwargs(r: &Reader, name: &str) -> Result<BetaSchedule, Settings
     Ok(schedule)
 }
 
-impl Reader<'_> {
+impl ConfigReader<'_> {
     /// A positive integer, or `None` for null / −1 / 0 ("no limit", as Lightning reads them).
     /// A cadence (every N steps or epochs): null, 0 or negative disables it.
     fn opt_cadence(&self, key: &str) -> Result<Option<u64>, SettingsError> {
@@ -403,7 +292,7 @@ impl Reader<'_> {
 
 impl TrainingSettings {
     pub fn from_config(cfg: &Value) -> Result<Self, SettingsError> {
-        let r = Reader { cfg };
+        let r = ConfigReader::new(cfg);
         let t = |k: &str| format!("experiment.training.{k}");
         let betas = match r.value("algorithm.optimizer_beta")? {
             Value::List(l) if l.len() == 2 => (
@@ -457,7 +346,7 @@ impl TrainingSettings {
 
 impl RunSettings {
     pub fn from_config(cfg: &Value) -> Result<Self, SettingsError> {
-        let r = Reader { cfg };
+        let r = ConfigReader::new(cfg);
         let seed = r.int_at_least("seed", 0)? as u64;
         let tasks = match r.value("experiment.tasks")? {
             Value::List(items) => items
@@ -648,7 +537,6 @@ mod tests {
                 "must lie in [0, 1]",
             ),
             (&["experiment.training.lr=-1"], "must lie in (0"),
-            (&["algorithm.causal=maybe"], "expected true or false"),
         ];
         for (overrides, expected) in cases {
             let mut args = vec!["+name=x"];
@@ -659,6 +547,88 @@ mod tests {
                 .to_string();
             assert!(msg.contains(expected), "{overrides:?}: {msg}");
             assert!(!msg.contains('\n'), "one line: {msg}");
+        }
+    }
+}
+
+#[cfg(test)]
+mod algorithm_key_tests {
+    use std::path::Path;
+
+    use dforce_config::{Value, compose};
+
+    use crate::planning::PlanningLayout;
+
+    fn job(overrides: &[&str]) -> Value {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../configs");
+        let args: Vec<String> = overrides.iter().map(|s| s.to_string()).collect();
+        compose(&dir, &args).unwrap().job.resolved().unwrap()
+    }
+
+    /// Keys that used to fall back to a default on a value of the wrong type (`causal`,
+    /// `use_reward`, `padding_mode`, `frame_norm`) are refused by key, like every other.
+    #[test]
+    fn algorithm_keys_of_the_wrong_type_are_refused_not_defaulted() {
+        let planning = [
+            "experiment=exp_planning",
+            "algorithm=df_planning",
+            "dataset=maze2d_medium",
+        ];
+        let cases: &[(&str, &str)] = &[
+            (
+                "algorithm.causal=maybe",
+                "'algorithm.causal' is the string 'maybe'; expected true or false",
+            ),
+            (
+                "algorithm.use_reward=1",
+                "'algorithm.use_reward' is int (1); expected true or false",
+            ),
+            ("algorithm.padding_mode=sme", "Did you mean 'same'?"),
+            (
+                "algorithm.observation_mean=[1,x]",
+                "'algorithm.observation_mean.1' is the string 'x'",
+            ),
+            (
+                "algorithm.frame_stack=0",
+                "'algorithm.frame_stack' is 0; it must be a positive integer",
+            ),
+        ];
+        for (o, expected) in cases {
+            let mut args = planning.to_vec();
+            args.push(o);
+            let err = PlanningLayout::from_config(&job(&args))
+                .unwrap_err()
+                .to_string();
+            assert!(err.contains(expected), "{o}: {err}");
+        }
+        let ok = PlanningLayout::from_config(&job(&planning)).unwrap();
+        assert!(!ok.causal);
+
+        let video = [
+            "experiment=exp_video",
+            "algorithm=df_video",
+            "dataset=video_maze3d",
+        ];
+        for (o, expected) in [
+            (
+                "algorithm.diffusion.architecture.frame_norm=per_frme",
+                "Did you mean 'per_frame'?",
+            ),
+            (
+                "algorithm.causal=1",
+                "'algorithm.causal' is int (1); expected true or false",
+            ),
+            (
+                "algorithm.diffusion.architecture.dim_mults=[1,0]",
+                "'algorithm.diffusion.architecture.dim_mults.1' is 0",
+            ),
+        ] {
+            let mut args = video.to_vec();
+            args.push(o);
+            let err = crate::networks::video_unet(&job(&args))
+                .unwrap_err()
+                .to_string();
+            assert!(err.contains(expected), "{o}: {err}");
         }
     }
 }
