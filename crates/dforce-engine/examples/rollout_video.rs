@@ -48,13 +48,14 @@ fn main() -> anyhow::Result<()> {
         parallel: &parallel,
     };
     // The network as every run builds it (the algorithm seam), then the shipped weights.
-    let mut model = Video::build_model(&ctx, &device)?;
+    let video = Video::settings(&cfg, &settings)?;
+    let mut model = Video::build_model(&ctx, &video, &device)?;
     let weights = StateDict::load(&root.join("checkpoints/maze3d_video_small.safetensors"))?;
     model.load_weights(&weights, &device)?;
     let layout = &model.layout;
 
     // One validation clip (B = 1), cut to `frames` frames: (B, T, C, H, W) pixels in [0, 1].
-    let validation = open_dataset(&ctx, Split::Validation)?;
+    let validation = open_dataset(&video.data, Split::Validation)?;
     let mut clip = collate(
         &validation,
         &[0],

@@ -203,7 +203,8 @@ fn leak_free_covariates_never_read_the_future() {
             load: None,
             parallel: &parallel,
         };
-        let model = Forecasting::build_model(&ctx, &ctx.device).unwrap();
+        let options = Forecasting::settings(&cfg, &settings).unwrap();
+        let model = Forecasting::build_model(&ctx, &options, &ctx.device).unwrap();
         let c = model.forecast_context().unwrap();
         let windows = c.data.test_batch().unwrap();
         let mut poisoned = windows.clone();

@@ -60,8 +60,9 @@ fn video_trains_and_evaluates_as_a_library() {
     assert_eq!(png_size(&curves).0, 900);
 
     // Evaluate freshly built weights at a made-up step, as the `test` stage.
-    let model = Video::build_model(&ctx, &ctx.device).unwrap();
-    let line = Video::evaluate(&ctx, &model, 7, Stage::Test)
+    let video = Video::settings(ctx.cfg, ctx.settings).unwrap();
+    let model = Video::build_model(&ctx, &video, &ctx.device).unwrap();
+    let line = Video::evaluate(&ctx, &video, &model, 7, Stage::Test)
         .unwrap()
         .summary;
     // 2 context frames + 6 generated = 8 frames: twice the 4-frame training window.

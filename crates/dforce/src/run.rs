@@ -124,7 +124,7 @@ fn run(composed: &Composed, hydra: &HydraRun, cfg: &Value, parallel: &Parallel) 
                 "resume= and load= cannot be combined: resume continues a run, load starts a new one from weights"
             );
         }
-        registry::check_inputs(algorithm, cfg, &settings.tasks).map_err(task_error)?;
+        registry::check_inputs(algorithm, cfg, &settings).map_err(task_error)?;
         Ok((resume, load))
     };
     let early = if hydra.chdir { None } else { Some(inputs()?) };

@@ -117,14 +117,23 @@ pub trait Algorithm {
     /// The model trained and evaluated, with everything a checkpoint holds besides the
     /// optimiser.
     type Model: TrainableModel;
+    /// The algorithm's typed settings: the keys it reads, each read once by [`Self::settings`]
+    /// (through [`crate::settings::ConfigReader`]) and handed to every task method below.
+    type Settings;
+
+    /// Reads and checks the algorithm's keys (`run`: the run-level settings, e.g. the seed).
+    ///
+    /// # Errors
+    /// The first missing, ill-typed or out-of-range value, named by key.
+    fn settings(cfg: &Value, run: &RunSettings) -> Result<Self::Settings, TaskError>;
 
     /// Checks the algorithm's config before anything is written (run directory, dataset),
-    /// so a mistake is reported by key at once. Default: nothing.
+    /// so a mistake is reported by key at once: [`Self::settings`] must succeed.
     ///
     /// # Errors
     /// The first invalid value, named by key.
-    fn check_config(_cfg: &Value) -> Result<(), TaskError> {
-        Ok(())
+    fn check_config(cfg: &Value) -> Result<(), TaskError> {
+        Self::settings(cfg, &RunSettings::from_config(cfg)?).map(drop)
     }
 
     /// Checks the input files that `tasks` will read (paths relative to the working directory the
@@ -133,7 +142,10 @@ pub trait Algorithm {
     ///
     /// # Errors
     /// The first missing or unusable input, named by its key with what to do.
-    fn check_inputs(_cfg: &Value, _tasks: &[crate::settings::Task]) -> Result<(), TaskError> {
+    fn check_inputs(
+        _settings: &Self::Settings,
+        _tasks: &[crate::settings::Task],
+    ) -> Result<(), TaskError> {
         Ok(())
     }
 
@@ -148,7 +160,11 @@ pub trait Algorithm {
     ///
     /// # Errors
     /// A config value the network or layout cannot use (named by key).
-    fn build_model(ctx: &TaskContext, device: &Device) -> Result<Self::Model, TaskError>;
+    fn build_model(
+        ctx: &TaskContext,
+        settings: &Self::Settings,
+        device: &Device,
+    ) -> Result<Self::Model, TaskError>;
 
     /// Opens (or generates on first use) the training set.
     ///
@@ -156,6 +172,7 @@ pub trait Algorithm {
     /// A missing or malformed dataset, or an empty one.
     fn training_data(
         ctx: &TaskContext,
+        settings: &Self::Settings,
         model: &Self::Model,
     ) -> Result<TrainingData<<Self::Model as TrainableModel>::Batch>, TaskError>;
 
@@ -172,6 +189,7 @@ pub trait Algorithm {
     /// Data, network or file errors; nothing is half-written (files are replaced atomically).
     fn evaluate(
         ctx: &TaskContext,
+        settings: &Self::Settings,
         model: &Self::Model,
         step: u64,
         stage: Stage,
@@ -182,7 +200,10 @@ pub trait Algorithm {
     ///
     /// # Errors
     /// The algorithm has no such task, or the files cannot be written.
-    fn save_mean_std_metadata(_ctx: &TaskContext) -> Result<(), TaskError> {
+    fn save_mean_std_metadata(
+        _ctx: &TaskContext,
+        _settings: &Self::Settings,
+    ) -> Result<(), TaskError> {
         Err(TaskError::Invalid(format!(
             "experiment.tasks: save_mean_std_metadata belongs to df_prediction (time series), not {}",
             Self::NAME
@@ -191,5 +212,11 @@ pub trait Algorithm {
 
     /// Checks loaded weights against the config before an evaluation (e.g. planning warns when
     /// the checkpoint's normalisation statistics are another maze's). Default: nothing.
-    fn check_weights(_ctx: &TaskContext, _sd: &StateDict, _model: &Self::Model) {}
+    fn check_weights(
+        _ctx: &TaskContext,
+        _settings: &Self::Settings,
+        _sd: &StateDict,
+        _model: &Self::Model,
+    ) {
+    }
 }

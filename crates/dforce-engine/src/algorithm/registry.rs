@@ -10,7 +10,7 @@ use dforce_config::Value;
 use super::{Algorithm, TaskContext, TaskError, tasks};
 use crate::forecasting::{Backbone, ForecastOptions, Forecasting, TransformerForecasting};
 use crate::planning::Planning;
-use crate::settings::Task;
+use crate::settings::{RunSettings, Task};
 use crate::video::Video;
 
 /// The algorithms dforce implements, by their reference names.
@@ -74,11 +74,14 @@ fn checked<A: Algorithm>(cfg: &Value, early: &super::EarlyStopping) -> Result<()
 ///
 /// # Errors
 /// An unknown name, or the first missing input.
-pub fn check_inputs(name: &str, cfg: &Value, tasks: &[Task]) -> Result<(), TaskError> {
+pub fn check_inputs(name: &str, cfg: &Value, run: &RunSettings) -> Result<(), TaskError> {
+    fn inputs<A: Algorithm>(cfg: &Value, run: &RunSettings) -> Result<(), TaskError> {
+        A::check_inputs(&A::settings(cfg, run)?, &run.tasks)
+    }
     match name {
-        Planning::NAME => Planning::check_inputs(cfg, tasks),
-        Video::NAME => Video::check_inputs(cfg, tasks),
-        Forecasting::NAME => Forecasting::check_inputs(cfg, tasks),
+        Planning::NAME => inputs::<Planning>(cfg, run),
+        Video::NAME => inputs::<Video>(cfg, run),
+        Forecasting::NAME => inputs::<Forecasting>(cfg, run),
         other => Err(TaskError::Invalid(format!(
             "algorithm '{other}' has no implementation; the algorithms are {}",
             ALGORITHMS.join(", ")

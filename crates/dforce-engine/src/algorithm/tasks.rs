@@ -19,25 +19,27 @@ pub fn run_task<A: Algorithm>(ctx: &TaskContext, task: Task) -> Result<(), TaskE
     if task != Task::Training && !ctx.parallel.is_root() {
         return Ok(());
     }
+    // Every key of the algorithm, read once for the task.
+    let settings = A::settings(ctx.cfg, ctx.settings)?;
     match task {
-        Task::Training => training::<A>(ctx),
+        Task::Training => training::<A>(ctx, &settings),
         // The reference's test task crashes (spec §8 item 13); ours evaluates like validation.
-        Task::Validation => evaluation::<A>(ctx, Stage::Validation),
-        Task::Test => evaluation::<A>(ctx, Stage::Test),
-        Task::SaveMeanStdMetadata => A::save_mean_std_metadata(ctx),
+        Task::Validation => evaluation::<A>(ctx, &settings, Stage::Validation),
+        Task::Test => evaluation::<A>(ctx, &settings, Stage::Test),
+        Task::SaveMeanStdMetadata => A::save_mean_std_metadata(ctx, &settings),
     }
 }
 
 /// The training task: build (or `load=`) the model, train it with periodic validation on a
 /// plain-device snapshot, resume exactly from `resume=`.
-fn training<A: Algorithm>(ctx: &TaskContext) -> Result<(), TaskError> {
+fn training<A: Algorithm>(ctx: &TaskContext, algo: &A::Settings) -> Result<(), TaskError> {
     // Declared first: the training job borrows it for as long as the validator.
     let mut reducer = ctx.parallel.reducer();
     let cfg = ctx.cfg;
     let settings = TrainingSettings::from_config(cfg)?;
     ctx.device.seed(ctx.settings.seed);
     let device = ctx.device.clone().autodiff();
-    let mut model = A::build_model(ctx, &device)?;
+    let mut model = A::build_model(ctx, algo, &device)?;
     if let Some(path) = &ctx.load {
         let sd = StateDict::load(path)?;
         load_weights(
@@ -52,7 +54,7 @@ fn training<A: Algorithm>(ctx: &TaskContext) -> Result<(), TaskError> {
     if let Some(path) = &ctx.resume {
         crate::say!("dforce: resuming from {}", path.display());
     }
-    let TrainingData { items, build } = A::training_data(ctx, &model)?;
+    let TrainingData { items, build } = A::training_data(ctx, algo, &model)?;
     let mut early = EarlyStopping::from_config(cfg)?;
     if ctx.parallel.is_root() {
         early.start(ctx.run_dir, ctx.resume.is_some());
@@ -61,7 +63,8 @@ fn training<A: Algorithm>(ctx: &TaskContext) -> Result<(), TaskError> {
         let failed = |e: TaskError| {
             TrainError::Invalid(format!("validation: {}", dforce_core::error_chain(&e)))
         };
-        let eval = A::evaluate(ctx, &A::snapshot(m), step, Stage::Validation).map_err(failed)?;
+        let eval =
+            A::evaluate(ctx, algo, &A::snapshot(m), step, Stage::Validation).map_err(failed)?;
         crate::say!("dforce: step {step}: {}", eval.summary);
         if !early.is_active() {
             return Ok(Verdict::Continue);
@@ -80,7 +83,7 @@ fn training<A: Algorithm>(ctx: &TaskContext) -> Result<(), TaskError> {
             run_dir: ctx.run_dir,
             seed: ctx.settings.seed,
             settings: &settings,
-            reference_warmup: cfg.get_bool("algorithm.reference_compat.warmup")?,
+            reference_warmup: settings.reference_warmup,
             config_yaml: cfg.to_yaml(),
             resume: ctx.resume.clone(),
             device,
@@ -111,23 +114,27 @@ fn training<A: Algorithm>(ctx: &TaskContext) -> Result<(), TaskError> {
 }
 
 /// The validation and test tasks: evaluate the weights [`evaluation_weights`] picks.
-fn evaluation<A: Algorithm>(ctx: &TaskContext, stage: Stage) -> Result<(), TaskError> {
+fn evaluation<A: Algorithm>(
+    ctx: &TaskContext,
+    algo: &A::Settings,
+    stage: Stage,
+) -> Result<(), TaskError> {
     let weights = evaluation_weights(ctx)?;
     // Planning's guidance differentiates through the network by itself (the sampler makes its
     // input an autodiff leaf), so every model lives on the plain device here.
     ctx.device.seed(ctx.settings.seed);
-    let mut model = A::build_model(ctx, &ctx.device)?;
+    let mut model = A::build_model(ctx, algo, &ctx.device)?;
     let sd = StateDict::load(&weights)?;
     let what = format!("loading the weights of {}", weights.display());
     load_weights(&mut model, &sd, &ctx.device, &weights, &what)?;
-    A::check_weights(ctx, &sd, &model);
+    A::check_weights(ctx, algo, &sd, &model);
     let step = u64::try_from(sd.global_step.unwrap_or(0)).unwrap_or(0);
     crate::say!(
         "dforce: {} of {} (step {step})",
         stage.namespace(),
         weights.display()
     );
-    let eval = A::evaluate(ctx, &model, step, stage)?;
+    let eval = A::evaluate(ctx, algo, &model, step, stage)?;
     crate::say!("dforce: {}", eval.summary);
     Ok(())
 }

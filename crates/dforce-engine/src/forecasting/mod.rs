@@ -101,17 +101,18 @@ pub(crate) struct Prepared {
 /// Reads the settings, opens the dataset and derives the layout (shared by both backbones).
 /// The statistics are the files `dataset.data_mean/std` when they exist (what the branch's
 /// model reads), else those of the training range.
-pub(crate) fn prepare(ctx: &TaskContext) -> Result<Prepared, TaskError> {
-    prepare_with(ctx, true)
+pub(crate) fn prepare(ctx: &TaskContext, options: &ForecastOptions) -> Result<Prepared, TaskError> {
+    prepare_with(ctx, options, true)
 }
 
 /// As [`prepare`]; `statistics_files = false` keeps the training range's statistics (what
 /// `save_mean_std_metadata` writes, so a stale file can always be rewritten).
 pub(crate) fn prepare_with(
     ctx: &TaskContext,
+    options: &ForecastOptions,
     statistics_files: bool,
 ) -> Result<Prepared, TaskError> {
-    let options = ForecastOptions::from_config(ctx.cfg)?;
+    let options = options.clone();
     let mut prepared = data::open(&options)?;
     let files = if statistics_files {
         data::statistics_files(ctx.cfg, prepared.spec.target_dim)?
@@ -204,17 +205,22 @@ impl Algorithm for Forecasting {
     const NAME: &'static str = "df_prediction";
     const HEADLINE_METRICS: &'static [&'static str] = &["crps_sum"];
     type Model = ForecastModel;
+    type Settings = ForecastOptions;
 
-    fn check_config(cfg: &Value) -> Result<(), TaskError> {
-        ForecastOptions::from_config(cfg).map(drop)
+    fn settings(cfg: &Value, _run: &crate::RunSettings) -> Result<ForecastOptions, TaskError> {
+        ForecastOptions::from_config(cfg)
     }
 
     fn monitorable_metrics(cfg: &Value) -> Vec<String> {
         monitorable(cfg)
     }
 
-    fn build_model(ctx: &TaskContext, device: &Device) -> Result<ForecastModel, TaskError> {
-        let p = prepare(ctx)?;
+    fn build_model(
+        ctx: &TaskContext,
+        options: &ForecastOptions,
+        device: &Device,
+    ) -> Result<ForecastModel, TaskError> {
+        let p = prepare(ctx, options)?;
         if p.context.options.backbone != Backbone::Recurrent {
             return Err(TaskError::Invalid(
                 "algorithm.backbone=transformer is run by forecasting::TransformerForecasting \
@@ -233,13 +239,17 @@ impl Algorithm for Forecasting {
 
     fn training_data(
         ctx: &TaskContext,
+        _options: &ForecastOptions,
         model: &ForecastModel,
     ) -> Result<TrainingData<ForecastBatch>, TaskError> {
         training_data_of(ctx, model)
     }
 
-    fn save_mean_std_metadata(ctx: &TaskContext) -> Result<(), TaskError> {
-        let p = prepare_with(ctx, false)?;
+    fn save_mean_std_metadata(
+        ctx: &TaskContext,
+        options: &ForecastOptions,
+    ) -> Result<(), TaskError> {
+        let p = prepare_with(ctx, options, false)?;
         data::save_mean_std_metadata(ctx.cfg, &p.context.data)
     }
 
@@ -255,6 +265,7 @@ impl Algorithm for Forecasting {
 
     fn evaluate(
         ctx: &TaskContext,
+        _options: &ForecastOptions,
         model: &ForecastModel,
         step: u64,
         stage: Stage,

@@ -176,16 +176,21 @@ impl Algorithm for TransformerForecasting {
     const NAME: &'static str = "df_prediction";
     const HEADLINE_METRICS: &'static [&'static str] = &["crps_sum"];
     type Model = TransformerForecastModel;
+    type Settings = ForecastOptions;
 
-    fn check_config(cfg: &dforce_config::Value) -> Result<(), TaskError> {
-        ForecastOptions::from_config(cfg).map(drop)
+    fn settings(
+        cfg: &dforce_config::Value,
+        _run: &crate::RunSettings,
+    ) -> Result<ForecastOptions, TaskError> {
+        ForecastOptions::from_config(cfg)
     }
 
     fn build_model(
         ctx: &TaskContext,
+        options: &ForecastOptions,
         device: &Device,
     ) -> Result<TransformerForecastModel, TaskError> {
-        let p = prepare(ctx)?;
+        let p = prepare(ctx, options)?;
         let options = &p.context.options;
         let t = transformer_options(options)?.clone();
         let d = &options.diffusion;
@@ -214,13 +219,17 @@ impl Algorithm for TransformerForecasting {
 
     fn training_data(
         ctx: &TaskContext,
+        _options: &ForecastOptions,
         model: &TransformerForecastModel,
     ) -> Result<TrainingData<ForecastBatch>, TaskError> {
         super::training_data_of(ctx, model)
     }
 
-    fn save_mean_std_metadata(ctx: &TaskContext) -> Result<(), TaskError> {
-        let p = super::prepare_with(ctx, false)?;
+    fn save_mean_std_metadata(
+        ctx: &TaskContext,
+        options: &ForecastOptions,
+    ) -> Result<(), TaskError> {
+        let p = super::prepare_with(ctx, options, false)?;
         super::data::save_mean_std_metadata(ctx.cfg, &p.context.data)
     }
 
@@ -238,6 +247,7 @@ impl Algorithm for TransformerForecasting {
 
     fn evaluate(
         ctx: &TaskContext,
+        _options: &ForecastOptions,
         model: &TransformerForecastModel,
         step: u64,
         stage: Stage,

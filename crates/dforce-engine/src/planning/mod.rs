@@ -15,6 +15,7 @@
 //! | [`model`] | the network + diffusion as a [`TrainableModel`](crate::trainer::TrainableModel) |
 //! | [`data`] | the D4RL training windows (generated natively on first use) |
 //! | [`options`] | evaluation settings (`algorithm.*`, `experiment.validation.*`) |
+//! | [`settings`] | every key the algorithm reads, read once ([`PlanningSettings`]) |
 //! | [`closed_loop`] | model-predictive control in the environment |
 //! | [`score`] | episode metrics and D4RL-normalised scores |
 //! | [`eval`] | the evaluation task: metrics, TensorBoard, summary |
@@ -30,8 +31,8 @@ pub mod model;
 pub mod options;
 pub mod sampler;
 pub mod score;
+pub mod settings;
 
-use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use burn::module::Module;
@@ -48,10 +49,10 @@ pub use model::{PLANNING_PREFIX, PlanningModel};
 pub use options::EvalOptions;
 pub use sampler::PlanRequest;
 pub use score::{EpisodeTracker, d4rl_reference_returns, episode_metrics, normalized_score};
+pub use settings::{PlanningData, PlanningSettings};
 
 use crate::algorithm::{Algorithm, Evaluation, Stage, TaskContext, TaskError, TrainingData};
 use crate::settings::Task;
-use crate::{DiffusionSettings, networks};
 
 /// The planning algorithm (`df_planning`).
 pub struct Planning;
@@ -61,47 +62,53 @@ impl Algorithm for Planning {
     const HEADLINE_METRICS: &'static [&'static str] = &["success_rate", "normalized_score"];
     type Model = PlanningModel;
 
-    /// The v1.5 diffusion settings (`algorithm.diffusion.*`, scheduling matrix, …).
-    fn check_config(cfg: &dforce_config::Value) -> Result<(), TaskError> {
-        DiffusionSettings::from_config(cfg)?;
-        Ok(())
+    type Settings = PlanningSettings;
+
+    fn settings(
+        cfg: &dforce_config::Value,
+        run: &crate::RunSettings,
+    ) -> Result<PlanningSettings, TaskError> {
+        PlanningSettings::from_config(cfg, run)
     }
 
     /// Training reads `dataset.save_dir/<file of dataset.dataset_url>`: a missing file other than
     /// D4RL's own (which is generated) is refused here, before the run directory is written.
-    fn check_inputs(cfg: &dforce_config::Value, tasks: &[Task]) -> Result<(), TaskError> {
+    fn check_inputs(settings: &PlanningSettings, tasks: &[Task]) -> Result<(), TaskError> {
         if !tasks.contains(&Task::Training) {
             return Ok(());
         }
-        data::dataset_source(
-            Path::new(cfg.get_str("dataset.save_dir")?),
-            cfg.get_str("dataset.env_id")?,
-            cfg.get_str("dataset.dataset_url")?,
-        )
-        .map(|_| ())
-        .map_err(TaskError::Invalid)
+        let d = &settings.data;
+        data::dataset_source(&d.save_dir, &d.env_id, &d.dataset_url)
+            .map(|_| ())
+            .map_err(TaskError::Invalid)
     }
 
-    fn build_model(ctx: &TaskContext, device: &Device) -> Result<PlanningModel, TaskError> {
-        let layout = PlanningLayout::from_config(ctx.cfg)?;
-        let diffusion = Diffusion::new(DiffusionSettings::from_config(ctx.cfg)?.diffusion)?;
-        let network = networks::planning_transformer(ctx.cfg, &layout)?;
-        Ok(PlanningModel::new(layout, diffusion, &network, device)?)
+    fn build_model(
+        _ctx: &TaskContext,
+        settings: &PlanningSettings,
+        device: &Device,
+    ) -> Result<PlanningModel, TaskError> {
+        let diffusion = Diffusion::new(settings.diffusion.diffusion.clone())?;
+        Ok(PlanningModel::new(
+            settings.layout.clone(),
+            diffusion,
+            &settings.network,
+            device,
+        )?)
     }
 
     fn training_data(
         ctx: &TaskContext,
+        settings: &PlanningSettings,
         model: &PlanningModel,
     ) -> Result<TrainingData<PlanningBatch>, TaskError> {
-        let save_dir = PathBuf::from(ctx.cfg.get_str("dataset.save_dir")?);
-        let env_id = ctx.cfg.get_str("dataset.env_id")?;
-        let dataset_url = ctx.cfg.get_str("dataset.dataset_url")?;
+        let d = &settings.data;
         // Rank 0 generates a missing dataset before the others read it.
         let steps = ctx.parallel.root_first(|| {
             load_or_generate(
-                &save_dir,
-                env_id,
-                dataset_url,
+                &d.save_dir,
+                &d.env_id,
+                &d.dataset_url,
                 ctx.settings.seed,
                 &mut |m| crate::say!("dforce: {m}"),
             )
@@ -132,11 +139,12 @@ impl Algorithm for Planning {
     /// evaluated the same way had it not crashed).
     fn evaluate(
         ctx: &TaskContext,
+        settings: &PlanningSettings,
         model: &PlanningModel,
         step: u64,
         _stage: Stage,
     ) -> Result<Evaluation, TaskError> {
-        let options = EvalOptions::from_config(ctx.cfg, ctx.settings.seed)?;
+        let options = settings.eval.clone();
         let summary = validate_planning(
             ValidationJob {
                 run_dir: ctx.run_dir,
@@ -152,7 +160,12 @@ impl Algorithm for Planning {
 
     /// A checkpoint trained on another maze (or another observation layout) carries other
     /// normalisation statistics than the config; its plans would then be meaningless, so say so.
-    fn check_weights(ctx: &TaskContext, sd: &StateDict, model: &PlanningModel) {
+    fn check_weights(
+        _ctx: &TaskContext,
+        settings: &PlanningSettings,
+        sd: &StateDict,
+        model: &PlanningModel,
+    ) {
         let layout = &model.layout;
         for (name, ours) in [("data_mean", &layout.mean), ("data_std", &layout.std)] {
             let Some(t) = sd.tensors.get(name) else {
@@ -172,13 +185,12 @@ impl Algorithm for Planning {
                 );
             }
         }
-        if let Ok(options) = EvalOptions::from_config(ctx.cfg, ctx.settings.seed) {
-            crate::say!(
-                "dforce: evaluating in {}: {} episodes, guidance_scale {}",
-                options.env_id,
-                options.episodes,
-                options.guidance_scale
-            );
-        }
+        let options = &settings.eval;
+        crate::say!(
+            "dforce: evaluating in {}: {} episodes, guidance_scale {}",
+            options.env_id,
+            options.episodes,
+            options.guidance_scale
+        );
     }
 }

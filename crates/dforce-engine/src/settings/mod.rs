@@ -93,6 +93,8 @@ pub struct TrainingSettings {
     pub val_every_n_step: Option<u64>,
     pub val_every_n_epoch: Option<u64>,
     pub debug: bool,
+    /// `algorithm.reference_compat.warmup`: the reference's warm-up (see the trainer).
+    pub reference_warmup: bool,
 }
 
 /// Everything a run needs to know before it starts.
@@ -317,12 +319,11 @@ impl TrainingSettings {
         };
         Ok(Self {
             lr: r.float_in(&lr_key, 0.0, f64::INFINITY, false)?,
-            batch_size: r.int_at_least(&t("batch_size"), 1)? as usize,
+            batch_size: r.positive(&t("batch_size"))?,
             max_epochs: r.opt_limit(&t("max_epochs"))?,
             max_steps: r.opt_limit(&t("max_steps"))?,
             max_time: r.opt_duration(&t("max_time"))?,
-            accumulate_grad_batches: r.int_at_least(&t("optim.accumulate_grad_batches"), 1)?
-                as usize,
+            accumulate_grad_batches: r.positive(&t("optim.accumulate_grad_batches"))?,
             gradient_clip_val: r.float_in(
                 &t("optim.gradient_clip_val"),
                 0.0,
@@ -332,7 +333,7 @@ impl TrainingSettings {
             ckpt_every_n_train_steps: r.opt_cadence(&t("checkpointing.every_n_train_steps"))?,
             ckpt_every_n_epochs: r.opt_cadence(&t("checkpointing.every_n_epochs"))?,
             ckpt_train_time_interval: r.opt_duration(&t("checkpointing.train_time_interval"))?,
-            num_workers: r.int_at_least(&t("data.num_workers"), 0)? as usize,
+            num_workers: r.size_at_least(&t("data.num_workers"), 0)?,
             shuffle: r.boolean(&t("data.shuffle"))?,
             weight_decay: r.float_in("algorithm.weight_decay", 0.0, f64::INFINITY, true)?,
             warmup_steps: r.int_at_least("algorithm.warmup_steps", 0)? as u64,
@@ -340,6 +341,7 @@ impl TrainingSettings {
             val_every_n_step: r.opt_cadence("experiment.validation.val_every_n_step")?,
             val_every_n_epoch: r.opt_cadence("experiment.validation.val_every_n_epoch")?,
             debug: r.boolean("debug")?,
+            reference_warmup: r.boolean("algorithm.reference_compat.warmup")?,
         })
     }
 }

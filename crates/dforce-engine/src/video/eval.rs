@@ -17,12 +17,13 @@ use std::path::Path;
 use std::time::Instant;
 
 use dforce_core::SeededNoise;
-use dforce_video_data::Split;
+use dforce_video_data::{EpisodeCache, Split};
 
 use super::data::{collate, open_dataset};
 use dforce_charts::LineChart;
 
 use super::media::{FrameShape, frame_means, psnr, rollout_gif, ssim};
+use super::settings::{StageSettings, VideoSettings};
 use super::{VideoLayout, VideoModel};
 use crate::algorithm::error::io;
 use crate::algorithm::{Stage, TaskContext, TaskError};
@@ -79,24 +80,18 @@ impl Scores {
 /// An empty validation split, a data or network error, or a file that cannot be written.
 pub fn validate_video(
     ctx: &TaskContext,
+    settings: &VideoSettings,
     model: &VideoModel,
     step: u64,
     stage: Stage,
 ) -> Result<String, TaskError> {
-    let cfg = ctx.cfg;
     let namespace = stage.namespace();
-    let ds = open_dataset(ctx, Split::Validation)?;
-    let batch_size = crate::settings::ConfigReader::new(cfg)
-        .positive(&format!("experiment.{namespace}.batch_size"))?;
-    // `limit_batch: null` evaluates one batch (the reference's video experiments set 1).
-    let limit_key = format!("experiment.{namespace}.limit_batch");
-    let limit = match cfg.get_opt_i64(&limit_key)? {
-        None => 1,
-        Some(_) => crate::settings::ConfigReader::new(cfg).positive(&limit_key)?,
-    };
-    let blind = cfg
-        .get_opt_bool("algorithm.sample_without_actions")?
-        .unwrap_or(false);
+    let ds = open_dataset(&settings.data, Split::Validation)?;
+    let StageSettings {
+        batch_size,
+        limit_batch: limit,
+    } = settings.stage(stage);
+    let blind = settings.sample_without_actions;
     let media = ctx.run_dir.join("media");
     std::fs::create_dir_all(&media).map_err(io(format!("creating {}", media.display())))?;
     let mut tb =
@@ -111,7 +106,7 @@ pub fn validate_video(
     let started = Instant::now();
     let mut scores = Scores::default();
     let mut sample = 0usize;
-    let mut cache = super::data::episode_cache(ctx.cfg)?;
+    let mut cache = EpisodeCache::new(settings.data.episode_cache_bytes);
     for bi in 0..limit {
         let lo = bi * batch_size;
         if lo >= ds.len() {

@@ -13,12 +13,14 @@
 //! | [`data`] | TECO-layout datasets and the native 3D maze, collation |
 //! | [`eval`] | the evaluation: rollouts, PSNR/SSIM, metrics and media |
 //! | [`media`] | rollout GIFs/MP4s, PSNR, SSIM, frame means, charts |
+//! | [`settings`] | every key the algorithm reads, read once ([`VideoSettings`]) |
 
 pub mod data;
 pub mod eval;
 pub mod layout;
 pub mod media;
 pub mod model;
+pub mod settings;
 
 use std::sync::Arc;
 
@@ -30,11 +32,11 @@ use dforce_video_data::{EpisodeCache, Split};
 pub use eval::validate_video;
 pub use layout::{VideoBatch, VideoLayout, level_tensor};
 pub use model::{VIDEO_PREFIX, VideoModel};
+pub use settings::{GeneratorSettings, StageSettings, VideoDataSettings, VideoSettings};
 
 use crate::algorithm::{Algorithm, Evaluation, Stage, TaskContext, TaskError, TrainingData};
 use crate::data_loader::BatchBuilder;
 use crate::settings::Task;
-use crate::{DiffusionSettings, networks};
 
 /// The video algorithm (`df_video`).
 pub struct Video;
@@ -44,24 +46,23 @@ impl Algorithm for Video {
     const HEADLINE_METRICS: &'static [&'static str] = &["psnr", "ssim"];
     type Model = VideoModel;
 
-    /// The v1.5 diffusion settings (`algorithm.diffusion.*`, scheduling matrix, …).
-    fn check_config(cfg: &dforce_config::Value) -> Result<(), TaskError> {
-        let settings = DiffusionSettings::from_config(cfg)?;
-        // The network's and the layout's shape keys (frame size against the U-Net's levels,
-        // x_shape against dataset.resolution, …) before the run directory exists.
-        let unet = networks::video_unet(cfg)?;
-        networks::video_layout(cfg, &settings, &unet)?;
-        Ok(())
+    type Settings = VideoSettings;
+
+    fn settings(
+        cfg: &dforce_config::Value,
+        run: &crate::RunSettings,
+    ) -> Result<VideoSettings, TaskError> {
+        VideoSettings::from_config(cfg, run)
     }
 
     /// A TECO dataset (no `dataset.generator`) must hold the folders the tasks read: training/
     /// for training, validation/ for training's validation and the other tasks. Refused here,
     /// before the run directory is written, with where the data comes from.
-    fn check_inputs(cfg: &dforce_config::Value, tasks: &[Task]) -> Result<(), TaskError> {
-        if cfg.contains("dataset.generator") {
+    fn check_inputs(settings: &VideoSettings, tasks: &[Task]) -> Result<(), TaskError> {
+        let data = &settings.data;
+        if data.generator.is_some() {
             return Ok(());
         }
-        let root = std::path::PathBuf::from(cfg.get_str("dataset.save_dir")?);
         let mut needed = Vec::new();
         if tasks.contains(&Task::Training) {
             needed.push(Split::Training);
@@ -73,11 +74,11 @@ impl Algorithm for Video {
             needed.push(Split::Validation);
         }
         for split in needed {
-            let dir = root.join(split.dir_name());
+            let dir = data.save_dir.join(split.dir_name());
             if !dir.is_dir() {
                 return Err(TaskError::Invalid(format!(
                     "dataset.save_dir={} has no {}/ folder; {}",
-                    root.display(),
+                    data.save_dir.display(),
                     split.dir_name(),
                     dforce_video_data::error::TECO_SOURCE_HINT
                 )));
@@ -86,40 +87,33 @@ impl Algorithm for Video {
         Ok(())
     }
 
-    fn build_model(ctx: &TaskContext, device: &Device) -> Result<VideoModel, TaskError> {
-        let cfg = ctx.cfg;
-        let settings = DiffusionSettings::from_config(cfg)?;
-        let unet = networks::video_unet(cfg)?;
-        let layout = networks::video_layout(cfg, &settings, &unet)?;
-        let actions = data::kind_of(cfg)?.n_actions();
-        if layout.cond_dim != 0 && layout.cond_dim != actions {
-            return Err(TaskError::Invalid(format!(
-                "algorithm.external_cond_dim={} but {} has {actions} one-hot actions per frame: set it to {actions} (action-conditioned) or 0",
-                layout.cond_dim,
-                cfg.get_str("dataset.name")?
-            )));
-        }
+    fn build_model(
+        _ctx: &TaskContext,
+        settings: &VideoSettings,
+        device: &Device,
+    ) -> Result<VideoModel, TaskError> {
         Ok(VideoModel {
-            layout,
-            diffusion: Diffusion::new(settings.diffusion)?,
-            network: unet.init(device)?,
+            layout: settings.layout.clone(),
+            diffusion: Diffusion::new(settings.diffusion.diffusion.clone())?,
+            network: settings.unet.init(device)?,
         })
     }
 
     fn training_data(
         ctx: &TaskContext,
+        settings: &VideoSettings,
         model: &VideoModel,
     ) -> Result<TrainingData<VideoBatch>, TaskError> {
         // Rank 0 renders a missing dataset before the others read it.
         let ds = Arc::new(
             ctx.parallel
-                .root_first(|| data::open_dataset(ctx, Split::Training))?,
+                .root_first(|| data::open_dataset(&settings.data, Split::Training))?,
         );
         crate::say!("dforce: {} training clips", ds.len());
         let items = ds.len();
         let conditioned = model.layout.cond_dim > 0;
         // Each worker keeps its own decoded episodes.
-        let budget = data::episode_cache(ctx.cfg)?.budget();
+        let budget = settings.data.episode_cache_bytes;
         let build: BatchBuilder<Result<VideoBatch, dforce_core::CoreError>> =
             BatchBuilder::per_worker(
                 move || EpisodeCache::new(budget),
@@ -140,10 +134,11 @@ impl Algorithm for Video {
 
     fn evaluate(
         ctx: &TaskContext,
+        settings: &VideoSettings,
         model: &VideoModel,
         step: u64,
         stage: Stage,
     ) -> Result<Evaluation, TaskError> {
-        validate_video(ctx, model, step, stage).map(Evaluation::summary)
+        validate_video(ctx, settings, model, step, stage).map(Evaluation::summary)
     }
 }

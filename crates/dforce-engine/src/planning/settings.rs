@@ -1,0 +1,62 @@
+//! [`PlanningSettings`]: every key `df_planning` reads, read once (through
+//! [`ConfigReader`](crate::settings::ConfigReader) and the typed readers it builds on) before a
+//! task starts, and handed to the model, the data and the evaluation.
+
+use std::path::PathBuf;
+
+use dforce_config::Value;
+use dforce_nn::TransformerConfig;
+
+use super::layout::PlanningLayout;
+use super::options::EvalOptions;
+use crate::algorithm::TaskError;
+use crate::networks;
+use crate::settings::{ConfigReader, DiffusionSettings, RunSettings};
+
+/// Where the planner's training data comes from (`dataset.*`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct PlanningData {
+    /// `dataset.save_dir`: the folder holding (or receiving) the D4RL file.
+    pub save_dir: PathBuf,
+    /// `dataset.env_id`, e.g. `maze2d-medium-v1`.
+    pub env_id: String,
+    /// `dataset.dataset_url`: its file name is the file read under `save_dir`.
+    pub dataset_url: String,
+}
+
+/// The planning algorithm's settings.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PlanningSettings {
+    /// `algorithm.diffusion.*` and the keys that shape the diffusion.
+    pub diffusion: DiffusionSettings,
+    /// Tokens, normalisation, padding and causality (`algorithm.*`).
+    pub layout: PlanningLayout,
+    /// The Transformer (`algorithm.diffusion.architecture.*`).
+    pub network: TransformerConfig,
+    /// The closed-loop evaluation (`algorithm.*`, `experiment.validation.*`).
+    pub eval: EvalOptions,
+    /// The training data (`dataset.*`).
+    pub data: PlanningData,
+}
+
+impl PlanningSettings {
+    /// Reads every key of `df_planning` from `cfg`; `run.seed` seeds the evaluation.
+    ///
+    /// # Errors
+    /// The first missing, ill-typed or out-of-range value, named by key.
+    pub fn from_config(cfg: &Value, run: &RunSettings) -> Result<Self, TaskError> {
+        let r = ConfigReader::new(cfg);
+        let layout = PlanningLayout::from_config(cfg)?;
+        Ok(Self {
+            diffusion: DiffusionSettings::from_config(cfg)?,
+            network: networks::planning_transformer(cfg, &layout)?,
+            layout,
+            eval: EvalOptions::from_config(cfg, run.seed)?,
+            data: PlanningData {
+                save_dir: PathBuf::from(r.string("dataset.save_dir")?),
+                env_id: r.string("dataset.env_id")?.to_owned(),
+                dataset_url: r.string("dataset.dataset_url")?.to_owned(),
+            },
+        })
+    }
+}

@@ -1,0 +1,207 @@
+//! [`VideoSettings`]: every key `df_video` reads, read once (through
+//! [`ConfigReader`](crate::settings::ConfigReader) and the typed readers it builds on) before a
+//! task starts, and handed to the model, the data and the evaluation.
+
+use std::path::PathBuf;
+
+use dforce_config::Value;
+use dforce_nn::Unet3dConfig;
+use dforce_video_data::{ClipOrder, VideoDatasetConfig, VideoKind};
+
+use super::layout::VideoLayout;
+use crate::algorithm::{Stage, TaskError};
+use crate::networks;
+use crate::settings::{ConfigReader, DiffusionSettings, RunSettings};
+
+/// How the native 3D maze is rendered when `dataset.save_dir` holds no data
+/// (`dataset.generator.*`, dforce's own keys).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct GeneratorSettings {
+    /// Episodes rendered (10 % of them go to `validation/`).
+    pub episodes: usize,
+    /// Frames per episode.
+    pub frames: usize,
+    pub seed: u64,
+}
+
+/// The video data (`dataset.*`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct VideoDataSettings {
+    /// `dataset.name`.
+    pub name: String,
+    /// Minecraft's layout for `video_minecraft`, DMLab's otherwise (the native maze shares it).
+    pub kind: VideoKind,
+    /// `dataset.save_dir`: the dataset root.
+    pub save_dir: PathBuf,
+    /// Clip length, frame skip, resolution, context length, validation multiplier.
+    pub clips: VideoDatasetConfig,
+    /// `dataset.generator`: present for the native world.
+    pub generator: Option<GeneratorSettings>,
+    /// `dataset.episode_cache_mb` in bytes (256 MiB when absent; 0 reads each clip alone).
+    pub episode_cache_bytes: usize,
+}
+
+/// One evaluation stage's `experiment.<stage>.*` keys.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StageSettings {
+    /// `batch_size`: clips rolled out together.
+    pub batch_size: usize,
+    /// `limit_batch`: batches rolled out (1 when null, as the reference's video experiments).
+    pub limit_batch: usize,
+}
+
+/// The video algorithm's settings.
+#[derive(Debug, Clone, PartialEq)]
+pub struct VideoSettings {
+    /// `algorithm.diffusion.*` and the keys that shape the diffusion.
+    pub diffusion: DiffusionSettings,
+    /// The Unet3D (`algorithm.diffusion.architecture.*`).
+    pub unet: Unet3dConfig,
+    /// Frames ↔ tokens, normalisation, rollout (`algorithm.*`, `dataset.resolution`).
+    pub layout: VideoLayout,
+    /// The data (`dataset.*`).
+    pub data: VideoDataSettings,
+    /// `experiment.validation.*`.
+    pub validation: StageSettings,
+    /// `experiment.test.*` (the validation split's clips, as the reference's test task).
+    pub test: StageSettings,
+    /// `algorithm.sample_without_actions` (dforce's own, default false): evaluate an
+    /// action-conditioned model without its actions.
+    pub sample_without_actions: bool,
+}
+
+impl VideoSettings {
+    /// Reads every key of `df_video` from `cfg`.
+    ///
+    /// # Errors
+    /// The first missing, ill-typed or out-of-range value, named by key; an
+    /// `algorithm.external_cond_dim` that is neither 0 nor the dataset's action count.
+    pub fn from_config(cfg: &Value, _run: &RunSettings) -> Result<Self, TaskError> {
+        let r = ConfigReader::new(cfg);
+        let diffusion = DiffusionSettings::from_config(cfg)?;
+        // The network's and the layout's shape keys (frame size against the U-Net's levels,
+        // x_shape against dataset.resolution, …).
+        let unet = networks::video_unet(cfg)?;
+        let layout = networks::video_layout(cfg, &diffusion, &unet)?;
+        let data = data_settings(&r)?;
+        let actions = data.kind.n_actions();
+        if layout.cond_dim != 0 && layout.cond_dim != actions {
+            return Err(TaskError::Invalid(format!(
+                "algorithm.external_cond_dim={} but {} has {actions} one-hot actions per frame: \
+                 set it to {actions} (action-conditioned) or 0",
+                layout.cond_dim, data.name
+            )));
+        }
+        Ok(Self {
+            diffusion,
+            unet,
+            layout,
+            data,
+            validation: stage_settings(&r, Stage::Validation)?,
+            test: stage_settings(&r, Stage::Test)?,
+            sample_without_actions: r.opt_boolean("algorithm.sample_without_actions", false)?,
+        })
+    }
+
+    /// The settings of evaluation stage `stage`.
+    pub fn stage(&self, stage: Stage) -> StageSettings {
+        match stage {
+            Stage::Validation => self.validation,
+            Stage::Test => self.test,
+        }
+    }
+}
+
+fn stage_settings(r: &ConfigReader, stage: Stage) -> Result<StageSettings, TaskError> {
+    let namespace = stage.namespace();
+    let limit_key = format!("experiment.{namespace}.limit_batch");
+    Ok(StageSettings {
+        batch_size: r.positive(&format!("experiment.{namespace}.batch_size"))?,
+        limit_batch: match r.opt_value(&limit_key) {
+            None => 1,
+            Some(_) => r.positive(&limit_key)?,
+        },
+    })
+}
+
+/// `dataset.episode_cache_mb` in bytes: 0 to 2^20 MiB, 256 MiB when absent.
+fn episode_cache_bytes(r: &ConfigReader) -> Result<usize, TaskError> {
+    const KEY: &str = "dataset.episode_cache_mb";
+    const MAX_MB: i64 = 1 << 20;
+    if r.opt_value(KEY).is_none() {
+        return Ok(256 << 20);
+    }
+    let mb = r.int(KEY)?;
+    if !(0..=MAX_MB).contains(&mb) {
+        return Err(TaskError::Invalid(format!(
+            "{KEY} must be between 0 (no cache) and {MAX_MB} MiB, got {mb}"
+        )));
+    }
+    // In range: 0 ≤ mb ≤ 2^20, so mb · 2^20 ≤ 2^40 fits a u64 (and a 64-bit usize).
+    usize::try_from((mb as u64) << 20)
+        .map_err(|_| TaskError::Invalid(format!("{KEY}={mb} does not fit this machine's memory")))
+}
+
+fn data_settings(r: &ConfigReader) -> Result<VideoDataSettings, TaskError> {
+    let name = r.string("dataset.name")?.to_owned();
+    let kind = match name.as_str() {
+        "video_minecraft" => VideoKind::Minecraft,
+        _ => VideoKind::Dmlab,
+    };
+    let clips = VideoDatasetConfig {
+        n_frames: r.positive("dataset.n_frames")?,
+        frame_skip: r.positive("dataset.frame_skip")?,
+        validation_multiplier: r.positive("dataset.validation_multiplier")?,
+        resolution: r.positive("dataset.resolution")?,
+        context_length: r.positive("dataset.context_length")?,
+        clip_order: ClipOrder::Reference,
+        ..VideoDatasetConfig::dmlab()
+    };
+    let generator = match r.opt_value("dataset.generator") {
+        None => None,
+        Some(_) => Some(GeneratorSettings {
+            episodes: r.positive("dataset.generator.episodes")?,
+            frames: r.positive("dataset.generator.frames")?,
+            seed: r.size_at_least("dataset.generator.seed", 0)? as u64,
+        }),
+    };
+    Ok(VideoDataSettings {
+        name,
+        kind,
+        save_dir: PathBuf::from(r.string("dataset.save_dir")?),
+        clips,
+        generator,
+        episode_cache_bytes: episode_cache_bytes(r)?,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cfg(yaml: &str) -> Value {
+        dforce_config::parse_yaml_str(yaml, "test").expect("test YAML parses")
+    }
+
+    #[test]
+    fn the_episode_cache_budget_is_read_in_mib_and_range_checked() {
+        let budget = |yaml: &str| episode_cache_bytes(&ConfigReader::new(&cfg(yaml)));
+        assert_eq!(budget("dataset: {name: x}").unwrap(), 256 << 20);
+        assert_eq!(budget("dataset: {episode_cache_mb: 0}").unwrap(), 0);
+        assert_eq!(budget("dataset: {episode_cache_mb: 3}").unwrap(), 3 << 20);
+        for bad in ["-1", "1048577"] {
+            let err = budget(&format!("dataset: {{episode_cache_mb: {bad}}}"))
+                .unwrap_err()
+                .to_string();
+            assert!(
+                err.contains("dataset.episode_cache_mb must be between 0"),
+                "{err}"
+            );
+            assert!(err.contains(bad), "{err}");
+        }
+        let err = budget("dataset: {episode_cache_mb: lots}")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("dataset.episode_cache_mb"), "{err}");
+    }
+}
