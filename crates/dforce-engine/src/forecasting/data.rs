@@ -11,7 +11,7 @@ use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 
 use super::layout::ForecastBatch;
-use super::options::ForecastOptions;
+use super::options::{ForecastOptions, StatisticsFiles};
 use crate::algorithm::{TaskError, TrainingData};
 use crate::data_loader::BatchBuilder;
 
@@ -137,31 +137,38 @@ fn npy_f32(values: &[f32]) -> Vec<u8> {
 /// # Errors
 /// The dataset cannot be prepared, or a file cannot be written.
 pub fn save_mean_std_metadata(
-    cfg: &dforce_config::Value,
+    files: &StatisticsFiles,
+    freq: &str,
     data: &PreparedData,
 ) -> Result<(), TaskError> {
-    let write = |key: &str, bytes: Vec<u8>| -> Result<(), TaskError> {
-        let path = std::path::PathBuf::from(cfg.get_str(key)?);
+    let write = |key: &str, path: &std::path::Path, bytes: Vec<u8>| -> Result<(), TaskError> {
         if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
             std::fs::create_dir_all(parent).map_err(|source| TaskError::Io {
                 what: format!("creating {} ({key})", parent.display()),
                 source,
             })?;
         }
-        dforce_io::atomic::write_bytes_atomic(&path, &bytes).map_err(|source| TaskError::Io {
+        dforce_io::atomic::write_bytes_atomic(path, &bytes).map_err(|source| TaskError::Io {
             what: format!("writing {} ({key})", path.display()),
             source,
         })?;
         crate::say!("dforce: wrote {} ({key})", path.display());
         Ok(())
     };
-    write("dataset.data_mean", npy_f32(&data.stats.mean))?;
-    write("dataset.data_std", npy_f32(&data.stats.std))?;
-    let freq = cfg.get_str("dataset.freq")?;
+    write(
+        "dataset.data_mean",
+        &files.data_mean,
+        npy_f32(&data.stats.mean),
+    )?;
+    write(
+        "dataset.data_std",
+        &files.data_std,
+        npy_f32(&data.stats.std),
+    )?;
     let mut json = serde_json::to_vec_pretty(&data.spec.branch_metadata(freq))
         .map_err(|e| TaskError::Invalid(format!("encoding the metadata: {e}")))?;
     json.push(b'\n');
-    write("dataset.metadata", json)
+    write("dataset.metadata", &files.metadata, json)
 }
 
 /// `(mean, std)`, each `(D,)`.
@@ -173,15 +180,8 @@ pub type MeanStd = (Vec<f32>, Vec<f32>);
 ///
 /// # Errors
 /// A file that is not a `(D,)` numeric `.npy`.
-pub fn statistics_files(
-    cfg: &dforce_config::Value,
-    dim: usize,
-) -> Result<Option<MeanStd>, TaskError> {
-    let read = |key: &str| -> Result<Option<Vec<f32>>, TaskError> {
-        let Ok(p) = cfg.get_str(key) else {
-            return Ok(None);
-        };
-        let path = std::path::Path::new(p);
+pub fn statistics_files(files: &StatisticsFiles, dim: usize) -> Result<Option<MeanStd>, TaskError> {
+    let read = |key: &str, path: &std::path::Path| -> Result<Option<Vec<f32>>, TaskError> {
         if !path.is_file() {
             return Ok(None);
         }
@@ -212,8 +212,8 @@ pub fn statistics_files(
         }
         Ok(Some(values.into_iter().map(|v| v as f32).collect()))
     };
-    Ok(read("dataset.data_mean")?
-        .zip(read("dataset.data_std")?)
+    Ok(read("dataset.data_mean", &files.data_mean)?
+        .zip(read("dataset.data_std", &files.data_std)?)
         .map(|(mean, std)| {
             // As the branch clamps the standard deviation it computes.
             let std = std.into_iter().map(|s| s.max(1e-7)).collect();

@@ -43,7 +43,7 @@ use rand_distr::{Distribution, StandardNormal};
 
 pub use layout::{ForecastBatch, ForecastLayout};
 pub use model::{ForecastModel, SequenceOutput};
-pub use options::{Backbone, ForecastOptions, TransformerOptions};
+pub use options::{Backbone, ForecastOptions, StatisticsFiles, TransformerOptions};
 pub use sampler::{ConditionFn, ForecastShape, forecast};
 pub use transformer::{TransformerForecastModel, TransformerForecasting};
 pub use transition::{
@@ -115,7 +115,7 @@ pub(crate) fn prepare_with(
     let options = options.clone();
     let mut prepared = data::open(&options)?;
     let files = if statistics_files {
-        data::statistics_files(ctx.cfg, prepared.spec.target_dim)?
+        data::statistics_files(&options.statistics, prepared.spec.target_dim)?
     } else {
         None
     };
@@ -129,7 +129,7 @@ pub(crate) fn prepare_with(
             crate::say!(
                 "dforce: using dataset.data_mean/data_std from {}, which differ from this \
                  dataset's training-range statistics (written for another dataset or range?)",
-                ctx.cfg.get_str("dataset.data_mean")?
+                options.statistics.data_mean.display()
             );
         }
         prepared.stats.mean = mean;
@@ -250,7 +250,7 @@ impl Algorithm for Forecasting {
         options: &ForecastOptions,
     ) -> Result<(), TaskError> {
         let p = prepare_with(ctx, options, false)?;
-        data::save_mean_std_metadata(ctx.cfg, &p.context.data)
+        data::save_mean_std_metadata(&options.statistics, &options.freq, &p.context.data)
     }
 
     fn snapshot(model: &ForecastModel) -> ForecastModel {

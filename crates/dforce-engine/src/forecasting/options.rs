@@ -90,6 +90,22 @@ pub struct ForecastOptions {
     /// Training batches per epoch (`experiment.training.batches_per_epoch`, GluonTS's 100).
     pub batches_per_epoch: usize,
     pub backbone: Backbone,
+    /// `dataset.data_mean` / `dataset.data_std` / `dataset.metadata`: where the branch's
+    /// statistics and derived metadata are read from (when present) and written to.
+    pub statistics: StatisticsFiles,
+    /// `dataset.freq` as written (pandas' string, for the derived metadata).
+    pub freq: String,
+}
+
+/// The files of the branch's `save_mean_std_metadata` task.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StatisticsFiles {
+    /// `dataset.data_mean`: `(D,)` float32 `.npy`.
+    pub data_mean: PathBuf,
+    /// `dataset.data_std`: `(D,)` float32 `.npy`.
+    pub data_std: PathBuf,
+    /// `dataset.metadata`: the derived metadata JSON.
+    pub metadata: PathBuf,
 }
 
 fn invalid(key: &str, got: impl std::fmt::Display, what: &str) -> TaskError {
@@ -403,13 +419,20 @@ impl ForecastOptions {
             Ok(_) => int(cfg, "experiment.training.batches_per_epoch", 1)?,
             Err(_) => 100,
         };
+        let r = ConfigReader::new(cfg);
+        let path = |key: &str| r.string(key).map(PathBuf::from);
         Ok(Self {
-            save_dir: PathBuf::from(cfg.get_str(&ds("save_dir"))?),
-            gluonts_name: cfg
-                .get_opt_str(&ds("gluonts_name"))
-                .ok()
-                .flatten()
-                .map(String::from),
+            statistics: StatisticsFiles {
+                data_mean: path(&ds("data_mean"))?,
+                data_std: path(&ds("data_std"))?,
+                metadata: path(&ds("metadata"))?,
+            },
+            freq: r.string(&ds("freq"))?.to_owned(),
+            save_dir: PathBuf::from(r.string(&ds("save_dir"))?),
+            gluonts_name: match r.opt_value(&ds("gluonts_name")) {
+                None => None,
+                Some(_) => Some(r.string(&ds("gluonts_name"))?.to_owned()),
+            },
             spec,
             z_dim,
             external_cond_dim,

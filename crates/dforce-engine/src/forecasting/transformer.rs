@@ -230,7 +230,7 @@ impl Algorithm for TransformerForecasting {
         options: &ForecastOptions,
     ) -> Result<(), TaskError> {
         let p = super::prepare_with(ctx, options, false)?;
-        super::data::save_mean_std_metadata(ctx.cfg, &p.context.data)
+        super::data::save_mean_std_metadata(&options.statistics, &options.freq, &p.context.data)
     }
 
     fn snapshot(model: &TransformerForecastModel) -> TransformerForecastModel {
