@@ -13,7 +13,10 @@ use std::sync::OnceLock;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 /// Bytes any input may allocate at once regardless of its size (buffers, tables, config trees).
-pub const BASE_BUDGET: usize = 4 << 20;
+/// 16 MiB: `hdf5-reader` reserves an object header's message list from its 16-bit message count
+/// (at most 65,535 × 144 bytes ≈ 9.4 MB, bounded whatever the input; found by libFuzzer,
+/// `fuzz/corpus/hdf5/regression-v1-header-message-count`).
+pub const BASE_BUDGET: usize = 16 << 20;
 
 /// Bytes per input byte a single allocation may take on top of [`BASE_BUDGET`]: deflate expands
 /// at most 1032-fold, and converting the inflated 1-byte elements to `f64` widens them 8-fold
