@@ -204,6 +204,7 @@ fn delete(cfg: &mut Value, segments: &[String], o: &Override) -> Result<(), Conf
             expected: pyfmt::brief(expected),
         });
     }
+    // Invariant: segments come from str::split, which always yields at least one item.
     let (last, parents) = segments
         .split_last()
         .expect("keys have at least one segment");
@@ -216,6 +217,7 @@ fn delete(cfg: &mut Value, segments: &[String], o: &Override) -> Result<(), Conf
             m.remove(last);
         }
         Value::List(l) => {
+            // Invariant: lookup above reached this child, so `last` is a valid in-range index.
             let idx: usize = last.parse().expect("lookup succeeded with this index");
             l.remove(idx);
         }

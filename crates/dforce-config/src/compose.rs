@@ -99,6 +99,7 @@ pub fn compose_named(
     let selection = select(&mut repo, config_name, &groups)?;
     let mut merged = Map::new();
     for item in &selection.items {
+        // Invariant: select() only emits items whose file loaded, and Repo caches each load.
         let loaded = repo
             .load(&item.config_path)?
             .expect("every selected config was loaded while expanding the defaults list");

@@ -114,6 +114,7 @@ pub fn parse_defaults(list: &Value, config_path: &str) -> Result<Vec<DefaultEntr
                 out.push(DefaultEntry::Config { path, package });
             }
             Value::Map(m) if m.len() == 1 => {
+                // Invariant: the match guard above ensures the map has exactly one entry.
                 let (key, value) = m.iter().next().expect("one entry");
                 let words: Vec<&str> = key.split_whitespace().collect();
                 let Some((last, keywords)) = words.split_last() else {

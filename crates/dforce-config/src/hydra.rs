@@ -433,6 +433,7 @@ const GROUPS: [(&str, &[&str]); 2] = [
 
 /// The skeleton as a value (`{hydra: {...}}`).
 pub fn skeleton() -> Value {
+    // Invariant: SKELETON is a built-in YAML literal, not user input, so it always parses.
     parse_yaml_str(SKELETON, "hydra defaults").expect("the built-in Hydra skeleton is valid YAML")
 }
 

@@ -262,6 +262,7 @@ impl<'a> Resolver<'a> {
             return Ok(v.clone());
         }
         let root = self.root;
+        // Invariant: every caller got Ok from lookup on this same immutable root first.
         let node = lookup(root, path).expect("caller checked that the node exists");
         let v = self.resolve(node, path)?;
         self.cache.insert(key, v.clone());

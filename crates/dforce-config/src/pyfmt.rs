@@ -19,6 +19,7 @@ pub fn float_repr(x: f64) -> String {
     }
     // Rust's `{:e}` yields the shortest round-trip digits as `d.ddde[-]x`.
     let sci = format!("{:e}", x);
+    // Invariant: NaN/inf returned above; finite `{:e}` is always `<mantissa>e<integer>`.
     let (mantissa, exp) = sci.split_once('e').expect("`{:e}` always has an exponent");
     let exp: i32 = exp.parse().expect("`{:e}` exponent is an integer");
     let negative = mantissa.starts_with('-');

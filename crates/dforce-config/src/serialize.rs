@@ -88,6 +88,7 @@ fn write_json(v: &Value, out: &mut String) {
 }
 
 fn json_string(s: &str) -> String {
+    // Invariant: serialising a &str to JSON in memory cannot fail.
     serde_json::to_string(s).expect("strings always serialise")
 }
 

@@ -232,6 +232,7 @@ fn decode_floats(path: &Path, key: &str, dtype: &str, bytes: &[u8]) -> Result<Ve
             .collect(),
         "F64" => bytes
             .chunks_exact(8)
+            // Invariant: chunks_exact(8) only yields 8-byte slices.
             .map(|c| f64::from_le_bytes(c.try_into().expect("8 bytes")) as f32)
             .collect(),
         "BF16" => bytes

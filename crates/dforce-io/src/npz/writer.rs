@@ -123,6 +123,7 @@ impl NpzWriter {
         let mut bytes = encode_npy_header(T::DESCR, shape);
         T::extend_le(data, &mut bytes);
         let options = self.options;
+        // Invariant: create() sets `zip`; only finish(self), which consumes the writer, takes it.
         let zip = self.zip.as_mut().expect("zip is present until finish");
         let result = zip
             .start_file(format!("{key}.npy"), options)
@@ -133,6 +134,7 @@ impl NpzWriter {
 
     /// Completes the archive, syncs it to disk and moves it to its final name.
     pub fn finish(mut self) -> Result<PathBuf, NpzError> {
+        // Invariant: create() sets `zip` and nothing else takes it before this consuming call.
         let zip = self.zip.take().expect("zip is present until finish");
         let writer = zip.finish().map_err(|e| self.write_error(e))?;
         let file = writer
