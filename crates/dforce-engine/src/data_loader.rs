@@ -129,7 +129,8 @@ impl<B: Send + 'static> Loader<B> {
                 loop {
                     if pos.batch >= per_epoch {
                         pos = DataPosition {
-                            epoch: pos.epoch + 1,
+                            // Saturating: a checkpoint's epoch is read from its file.
+                            epoch: pos.epoch.saturating_add(1),
                             batch: 0,
                         };
                         order = plan.order(pos.epoch);

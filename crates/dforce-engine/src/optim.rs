@@ -229,7 +229,16 @@ impl AdamW {
             .collect()
     }
 
-    /// Restores moments written by [`AdamW::state_tensors`].
+    /// A visitor that checks the restored moments against a model's parameters.
+    pub fn moment_check(&self) -> MomentCheck<'_> {
+        MomentCheck {
+            moments: &self.moments,
+            error: None,
+        }
+    }
+
+    /// Restores moments written by [`AdamW::state_tensors`]; check them against the model with
+    /// [`AdamW::moment_check`] before the first step.
     pub fn load_state_tensors(
         &mut self,
         tensors: &BTreeMap<String, HostTensor>,
@@ -261,6 +270,45 @@ impl AdamW {
     }
 }
 
+/// Checks moments restored from a checkpoint against the model's parameters (a
+/// [`ParamVisitor`]): each parameter's moments, when present, must hold as many values as it
+/// does. A forged or foreign checkpoint otherwise fails later inside the update, as a panic.
+pub struct MomentCheck<'a> {
+    moments: &'a BTreeMap<String, Moments>,
+    error: Option<String>,
+}
+
+impl MomentCheck<'_> {
+    /// The first mismatch found, naming the parameter and both sizes.
+    ///
+    /// # Errors
+    /// A parameter whose `exp_avg` or `exp_avg_sq` has another number of values.
+    pub fn finish(self) -> Result<(), String> {
+        self.error.map_or(Ok(()), Err)
+    }
+}
+
+impl ParamVisitor for MomentCheck<'_> {
+    fn param<const D: usize>(&mut self, param: &mut Param<Tensor<D>>, name: &str) {
+        let (Some(m), None) = (self.moments.get(name), &self.error) else {
+            return;
+        };
+        let n = param.val().shape().num_elements();
+        let (avg, sq) = (m.exp_avg.dims()[0], m.exp_avg_sq.dims()[0]);
+        if avg != n || sq != n {
+            self.error = Some(format!(
+                "the optimiser state of {name} holds {avg} and {sq} values (exp_avg, exp_avg_sq) \
+                 but the parameter has {n}: the checkpoint's optimiser state does not belong to \
+                 this network; start a new run from its weights with load= instead"
+            ));
+        }
+    }
+
+    fn param_transposed(&mut self, param: &mut Param<Tensor<2>>, name: &str) {
+        self.param(param, name);
+    }
+}
+
 struct Update<'a> {
     optim: &'a mut AdamW,
     grads: &'a GradientBuffer,
@@ -272,6 +320,7 @@ impl Update<'_> {
         let Some(g) = self.grads.grads.get(name) else {
             return;
         };
+        // Invariant: `AdamW::new`, the only constructor used, sets `config`; never user data.
         let c = self.optim.config.expect("AdamW::new sets the config");
         let value = param.val().inner();
         let shape = value.dims();

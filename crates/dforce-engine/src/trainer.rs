@@ -84,6 +84,7 @@ pub trait TrainableModel {
 /// The 14 `diffusion_model.<buffer>` entries of a Lightning state_dict.
 pub fn insert_buffers(t: &mut BTreeMap<String, HostTensor>, diffusion: &Diffusion) {
     for name in BUFFER_NAMES {
+        // Invariant: `name` is from the constant BUFFER_NAMES, every one of which `by_name` knows.
         let b = diffusion.buffers.by_name(name).expect("known buffer");
         t.insert(
             format!("diffusion_model.{name}"),
@@ -211,6 +212,11 @@ pub fn train<M: TrainableModel>(
         })?;
         check_resumable(&sd, pos.global_step, world)?;
         optim.load_state_tensors(&sd.tensors, pos.global_step, &job.device);
+        let mut check = optim.moment_check();
+        model.visit_params(&mut check);
+        check
+            .finish()
+            .map_err(|e| TrainError::Invalid(format!("{}: {e}", path.display())))?;
     }
     // Every rank must start from rank 0's weights: all ranks build them from the same seed, or
     // read them from the same `load=` / `resume=` file. They are broadcast from rank 0 and

@@ -47,6 +47,18 @@ fn losses(run_dir: &Path) -> Vec<(u64, f64)> {
 }
 
 fn train(run_dir: &Path, max_steps: u64, resume: bool, data: Arc<Maze2dWindows>) {
+    try_train(run_dir, max_steps, resume, data).unwrap();
+}
+
+/// The device's seed is process-wide: the tests of this file train one at a time.
+static SERIAL: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+fn try_train(
+    run_dir: &Path,
+    max_steps: u64,
+    resume: bool,
+    data: Arc<Maze2dWindows>,
+) -> Result<(), trainer::TrainError> {
     let cfg = config(max_steps);
     let device = Device::flex();
     device.seed(5);
@@ -75,13 +87,10 @@ fn train(run_dir: &Path, max_steps: u64, resume: bool, data: Arc<Maze2dWindows>)
         build,
         None,
     )
-    .unwrap();
+    .map(drop)
 }
 
-#[test]
-fn resumed_training_matches_uninterrupted_training() {
-    // A short synthetic stream is enough: the claim is about determinism, not learning.
-    // 20 windows of 301 steps: 5 batches per epoch, so the runs cross epochs and resume mid-epoch.
+fn windows() -> Arc<Maze2dWindows> {
     let n = 320;
     let steps = OfflineSteps {
         observations: (0..n)
@@ -99,7 +108,15 @@ fn resumed_training_matches_uninterrupted_training() {
             .collect(),
         rewards: (0..n).map(|i| f32::from(i % 17 == 0)).collect(),
     };
-    let data = Arc::new(Maze2dWindows { steps, window: 301 });
+    Arc::new(Maze2dWindows { steps, window: 301 })
+}
+
+#[test]
+fn resumed_training_matches_uninterrupted_training() {
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    // A short synthetic stream is enough: the claim is about determinism, not learning.
+    // 20 windows of 301 steps: 5 batches per epoch, so the runs cross epochs and resume mid-epoch.
+    let data = windows();
     let root = std::env::temp_dir().join(format!("dforce-resume-{}", std::process::id()));
     let (a, b) = (root.join("a"), root.join("b"));
     train(&a, 6, false, data.clone());
@@ -111,5 +128,37 @@ fn resumed_training_matches_uninterrupted_training() {
         (1..=12).collect::<Vec<_>>()
     );
     assert_eq!(la, lb, "resumed run diverged from the uninterrupted one");
+    std::fs::remove_dir_all(root).ok();
+}
+
+/// A checkpoint whose optimiser state does not fit the network (here one moment cut short, as a
+/// foreign or damaged file would have it) is refused on resume with the parameter named, instead
+/// of panicking inside the first AdamW update.
+#[test]
+fn optimiser_state_of_another_size_is_refused_on_resume() {
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let root = std::env::temp_dir().join(format!("dforce-resume-bad-{}", std::process::id()));
+    let data = windows();
+    train(&root, 2, false, data.clone());
+    let path = checkpoint::latest(&root).unwrap();
+    let mut sd = dforce_nn::StateDict::load(&path).unwrap();
+    let key = sd
+        .tensors
+        .keys()
+        .find(|k| k.starts_with("optimizer.") && k.ends_with(".exp_avg"))
+        .unwrap()
+        .clone();
+    let t = sd.tensors.get_mut(&key).unwrap();
+    t.data.truncate(t.data.len() - 1);
+    t.shape = vec![t.data.len()];
+    dforce_nn::write_safetensors_atomic(&path, &sd.tensors, &sd.metadata).unwrap();
+    let err = try_train(&root, 4, true, data).unwrap_err().to_string();
+    let name = key
+        .trim_start_matches("optimizer.")
+        .trim_end_matches(".exp_avg");
+    assert!(
+        err.contains(&format!("the optimiser state of {name} holds")) && err.contains("load="),
+        "{err}"
+    );
     std::fs::remove_dir_all(root).ok();
 }

@@ -4,6 +4,12 @@
 use crate::error::VideoDataError;
 use crate::split::Split;
 
+/// The largest frame side accepted (`resolution`), in pixels.
+pub const MAX_RESOLUTION: usize = 4096;
+
+/// The largest clip buffer accepted (`frames × 3 × resolution²` float32), in bytes: 64 GiB.
+pub const MAX_CLIP_BYTES: usize = 1 << 36;
+
 /// How dataset indices map to clips.
 ///
 /// The reference calls `random.seed(0)` (reseeding Python's *global* RNG, a side effect on all
@@ -102,7 +108,8 @@ impl VideoDatasetConfig {
         self.n_frames_raw(split).div_ceil(self.frame_skip)
     }
 
-    /// Rejects values the reference would crash on or silently misuse.
+    /// Rejects values the reference would crash on or silently misuse, and sizes no machine can
+    /// hold (a side above [`MAX_RESOLUTION`], a clip buffer above [`MAX_CLIP_BYTES`]).
     pub fn validate(&self) -> Result<(), VideoDataError> {
         let positive = [
             ("n_frames", self.n_frames),
@@ -125,6 +132,57 @@ impl VideoDatasetConfig {
             .checked_mul(self.frame_skip)
             .and_then(|r| r.checked_mul(self.validation_multiplier))
             .ok_or_else(|| VideoDataError::Config("clip length overflows".into()))?;
+        if self.resolution > MAX_RESOLUTION {
+            return Err(VideoDataError::Config(format!(
+                "resolution {} exceeds {MAX_RESOLUTION} pixels a side (the TECO datasets are 64 \
+                 and 128)",
+                self.resolution
+            )));
+        }
+        // A clip's buffer, `frames × 3 × resolution²` floats, must fit MAX_CLIP_BYTES.
+        let frames = self.n_frames.max(
+            self.n_frames_raw(Split::Validation)
+                .div_ceil(self.frame_skip),
+        );
+        frames
+            .checked_mul(3 * self.resolution * self.resolution)
+            .and_then(|n| n.checked_mul(size_of::<f32>()))
+            .filter(|&bytes| bytes <= MAX_CLIP_BYTES)
+            .ok_or_else(|| {
+                VideoDataError::Config(format!(
+                    "a clip of {frames} frames at {0}×{0} does not fit in memory (at most {1} GiB \
+                     of float32 frames per clip)",
+                    self.resolution,
+                    MAX_CLIP_BYTES >> 30
+                ))
+            })?;
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod size_tests {
+    use super::*;
+
+    #[test]
+    fn frame_sides_and_clip_buffers_beyond_memory_are_refused() {
+        let ok = VideoDatasetConfig {
+            resolution: MAX_RESOLUTION,
+            ..VideoDatasetConfig::dmlab()
+        };
+        assert!(ok.validate().is_ok());
+        let huge = VideoDatasetConfig {
+            resolution: 1 << 31,
+            ..VideoDatasetConfig::dmlab()
+        };
+        let err = huge.validate().unwrap_err().to_string();
+        assert!(err.contains("exceeds 4096 pixels a side"), "{err}");
+        let long = VideoDatasetConfig {
+            n_frames: 1 << 40,
+            context_length: 1,
+            ..VideoDatasetConfig::dmlab()
+        };
+        let err = long.validate().unwrap_err().to_string();
+        assert!(err.contains("does not fit in memory"), "{err}");
     }
 }

@@ -119,6 +119,29 @@ fn wrong_video_array_is_an_error() {
     );
 }
 
+/// Frames of zero width or height are refused by name (they used to reach the resizer, which
+/// panicked on a zero-sized row).
+#[test]
+fn empty_frames_are_an_error() {
+    for shape in [[10, 4, 0, 3], [10, 0, 4, 3]] {
+        let (_guard, root) = scratch_copy("dmlab");
+        let path = root.join("validation/ep_c.npz");
+        let mut w =
+            dforce_io::npz::NpzWriter::create(&path, dforce_io::npz::NpzCompression::Stored)
+                .unwrap();
+        w.add("video", &shape, &[0u8; 0]).unwrap();
+        w.add("actions", &[10], &[0i64; 10]).unwrap();
+        w.finish().unwrap();
+        let err = VideoDataset::open(VideoKind::Dmlab, &root, Split::Validation, config())
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("ep_c.npz") && err.contains("H, W > 0"),
+            "{err}"
+        );
+    }
+}
+
 #[test]
 fn no_data_says_where_teco_data_comes_from() {
     let dir = tempfile::tempdir().unwrap();

@@ -100,6 +100,7 @@ impl ForecastModel {
     fn visit_buffers(&self, v: &mut impl ParamVisitor) {
         let t = self.diffusion.timesteps;
         for name in dforce_core::BUFFER_NAMES {
+            // Invariant: `name` is from the constant BUFFER_NAMES, all known to `by_name`.
             let values = self.diffusion.buffers.by_name(name).expect("known buffer");
             v.constant(&format!("{TRANSITION_PREFIX}{name}"), &[t], values, 1e-4);
         }
@@ -132,6 +133,7 @@ impl TrainableModel for ForecastModel {
         super::layout::insert_statistics(&mut t, &self.layout, &self.embed);
         let steps = self.diffusion.timesteps;
         for name in dforce_core::BUFFER_NAMES {
+            // Invariant: `name` is from the constant BUFFER_NAMES, all known to `by_name`.
             let b = self.diffusion.buffers.by_name(name).expect("known buffer");
             t.insert(
                 format!("{TRANSITION_PREFIX}{name}"),

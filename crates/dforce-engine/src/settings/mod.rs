@@ -108,6 +108,7 @@ impl DiffusionSettings {
     pub fn from_config(cfg: &Value) -> Result<Self, SettingsError> {
         let r = ConfigReader::new(cfg);
         let d = |k: &str| format!("algorithm.diffusion.{k}");
+        // Invariant: `r.choice` returns one of the listed names, each accepted by from_name.
         let objective =
             Objective::from_name(&r.choice(&d("objective"), &["pred_noise", "pred_x0", "pred_v"])?)
                 .expect("validated choice");
@@ -159,6 +160,7 @@ impl DiffusionSettings {
                 .boolean(&d("use_fused_snr"))?
                 .then(|| decay.powi(i32::try_from(stack_skip).unwrap_or(i32::MAX))),
         };
+        // Invariant: `r.choice` returns one of the 4 listed names, each accepted by from_name.
         let scheduling = SchedulingKind::from_name(&r.choice(
             "algorithm.scheduling_matrix",
             &["autoregressive", "pyramid", "full_sequence", "trapezoid"],
@@ -184,6 +186,7 @@ impl DiffusionSettings {
 /// The schedule with `diffusion.schedule_fn_kwargs` applied (only the keys its function takes).
 fn schedule_with_kwargs(r: &ConfigReader, name: &str) -> Result<BetaSchedule, SettingsError> {
     let key = "algorithm.diffusion.schedule_fn_kwargs";
+    // Invariant: the only caller passes `r.choice` of linear/cosine/sigmoid, all accepted here.
     let mut schedule = BetaSchedule::from_name(name).expect("validated choice");
     let Ok(Value::Map(kwargs)) = r.value(key) else {
         return Ok(schedule);

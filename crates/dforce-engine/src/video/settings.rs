@@ -157,6 +157,9 @@ fn data_settings(r: &ConfigReader) -> Result<VideoDataSettings, TaskError> {
         clip_order: ClipOrder::Reference,
         ..VideoDatasetConfig::dmlab()
     };
+    clips
+        .validate()
+        .map_err(|e| TaskError::Invalid(format!("dataset.*: {e}")))?;
     let generator = match r.opt_value("dataset.generator") {
         None => None,
         Some(_) => Some(GeneratorSettings {

@@ -189,7 +189,21 @@ impl MazeLayout {
     /// The target a fresh `MazeEnv` uses: the goal cell, or the first empty cell when there is
     /// no goal, as integer coordinates (0.2 off the true cell centre, as in D4RL).
     pub fn default_target(&self) -> [f64; 2] {
-        let (i, j) = self.goal.unwrap_or(self.empty[0]);
+        // A layout with neither a goal nor a free cell targets the origin.
+        let (i, j) = self.goal.or(self.empty.first().copied()).unwrap_or((0, 0));
         [i as f64, j as f64]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A maze whose only open cell is the goal targets the goal (the fallback to the first free
+    /// cell used to be evaluated even then, and panicked on a maze without one).
+    #[test]
+    fn a_goal_without_free_cells_is_the_target() {
+        let maze = MazeLayout::parse("###\\#G#\\###").unwrap();
+        assert_eq!(maze.default_target(), [1.0, 1.0]);
     }
 }

@@ -13,11 +13,11 @@ use crate::error::VideoDataError;
 fn video_dims(path: &Path, header: &NpyHeader) -> Result<(usize, usize, usize), VideoDataError> {
     let is_u8 = matches!(header.descr.as_str(), "|u1" | "u1" | "<u1" | ">u1" | "=u1");
     match header.shape.as_slice() {
-        &[t, h, w, 3] if is_u8 && !header.fortran_order => Ok((t, h, w)),
+        &[t, h, w, 3] if is_u8 && !header.fortran_order && h > 0 && w > 0 => Ok((t, h, w)),
         _ => Err(VideoDataError::bad_file(
             path,
             format!(
-                "`video` must be a C-order (T, H, W, 3) uint8 array, found dtype {} shape {:?}{}",
+                "`video` must be a C-order (T, H, W, 3) uint8 array with H, W > 0, found dtype {} shape {:?}{}",
                 header.descr,
                 header.shape,
                 if header.fortran_order {
