@@ -452,7 +452,13 @@ impl Diffusion {
         let mut sigma = Vec::with_capacity(n);
         let mut c = Vec::with_capacity(n);
         for i in 0..n {
-            let a = ab[model_grid.levels[i] as usize];
+            let a = *ab.get(model_grid.levels[i] as usize).ok_or_else(|| {
+                CoreError::Invalid(format!(
+                    "sampling level {} is past the schedule's {} steps",
+                    model_grid.levels[i],
+                    ab.len()
+                ))
+            })?;
             let (an, s) = if next.levels[i] < 0 {
                 (1.0f32, 0.0f32)
             } else {

@@ -49,6 +49,9 @@ pub enum TrapezoidMode {
     Reference,
 }
 
+/// The most levels a scheduling matrix may hold (`rows × horizon`): 2^26, 512 MiB of `i64`.
+pub const MAX_ENTRIES: usize = 1 << 26;
+
 /// A `rows × horizon` matrix of sampling levels, row-major.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SchedulingMatrix {
@@ -79,6 +82,22 @@ impl SchedulingMatrix {
         if !(uncertainty_scale.is_finite() && uncertainty_scale >= 0.0) {
             return Err(CoreError::Invalid(format!(
                 "uncertainty_scale must be a finite number >= 0, got {uncertainty_scale}"
+            )));
+        }
+        // Size before building: `S + lag(H − 1) + 1` rows of `H` levels at most, in f64 so that
+        // absurd values (a huge uncertainty_scale or horizon) are refused, not overflowed.
+        let u = match kind {
+            SchedulingKind::Autoregressive => sampling_timesteps as f64,
+            SchedulingKind::FullSequence => 0.0,
+            _ => uncertainty_scale,
+        };
+        let rows = sampling_timesteps as f64 + ((horizon - 1) as f64 * u).trunc() + 1.0;
+        if rows * horizon as f64 > MAX_ENTRIES as f64 {
+            return Err(CoreError::Invalid(format!(
+                "a scheduling matrix of {horizon} tokens with sampling_timesteps \
+                 {sampling_timesteps} and uncertainty_scale {u} would hold {:.3e} levels (at \
+                 most {MAX_ENTRIES}); lower uncertainty_scale, sampling_timesteps or the horizon",
+                rows * horizon as f64
             )));
         }
         let s = sampling_timesteps as i64;
@@ -208,5 +227,31 @@ mod tests {
                 .is_err()
         );
         assert!(SchedulingKind::from_name("pyramidal").is_err());
+    }
+
+    /// A matrix beyond MAX_ENTRIES levels (a huge uncertainty_scale or horizon) is an error
+    /// naming what to lower, never an overflow or a huge allocation.
+    #[test]
+    fn oversized_matrices_are_refused() {
+        for (kind, horizon, s, u) in [
+            (SchedulingKind::Pyramid, 100, 10, 1e30),
+            (SchedulingKind::Trapezoid, 600, 100, 1e6),
+            (SchedulingKind::Autoregressive, 100_000, 1000, 0.0),
+            (SchedulingKind::FullSequence, MAX_ENTRIES, 10, 0.0),
+        ] {
+            let err = SchedulingMatrix::build(kind, horizon, s, u, TrapezoidMode::Correct)
+                .unwrap_err()
+                .to_string();
+            assert!(err.contains("lower uncertainty_scale"), "{kind:?}: {err}");
+        }
+        let m = SchedulingMatrix::build(
+            SchedulingKind::Pyramid,
+            600,
+            100,
+            1.0,
+            TrapezoidMode::Correct,
+        )
+        .unwrap();
+        assert_eq!(m.rows, 100 + 599 + 1);
     }
 }

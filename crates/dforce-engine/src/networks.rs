@@ -9,6 +9,10 @@ use crate::video::VideoLayout;
 
 const ARCH: &str = "algorithm.diffusion.architecture";
 
+/// The largest architecture size accepted (widths, heads, layers, multipliers, frame stacks):
+/// products of a few of them then stay far from overflowing.
+pub const MAX_SIZE: usize = 1 << 16;
+
 /// The planning Transformer: token size from the layout, widths from the architecture.
 pub fn planning_transformer(
     cfg: &Value,
@@ -19,10 +23,10 @@ pub fn planning_transformer(
     Ok(TransformerConfig {
         x_dim: layout.token_dim(),
         external_cond_dim: r.size_at_least("algorithm.external_cond_dim", 0)?,
-        size: r.positive(&a("network_size"))?,
-        num_layers: r.positive(&a("num_layers"))?,
-        nhead: r.positive(&a("attn_heads"))?,
-        dim_feedforward: r.positive(&a("dim_feedforward"))?,
+        size: r.positive_at_most(&a("network_size"), MAX_SIZE)?,
+        num_layers: r.positive_at_most(&a("num_layers"), MAX_SIZE)?,
+        nhead: r.positive_at_most(&a("attn_heads"), MAX_SIZE)?,
+        dim_feedforward: r.positive_at_most(&a("dim_feedforward"), MAX_SIZE)?,
         causal: layout.causal,
     })
 }
@@ -31,11 +35,14 @@ pub fn planning_transformer(
 pub fn video_cond_dim(cfg: &Value) -> Result<usize, SettingsError> {
     let key = "algorithm.external_cond_dim";
     let v = ConfigReader::new(cfg).int(key)?;
-    usize::try_from(v).map_err(|_| SettingsError::Range {
-        key: key.into(),
-        got: v.to_string(),
-        reason: "it must be 0 (no condition) or the number of actions, e.g. 3 for DMLab".into(),
-    })
+    usize::try_from(v)
+        .ok()
+        .filter(|&n| n <= MAX_SIZE)
+        .ok_or_else(|| SettingsError::Range {
+            key: key.into(),
+            got: v.to_string(),
+            reason: "it must be 0 (no condition) or the number of actions, e.g. 3 for DMLab".into(),
+        })
 }
 
 /// Refuses frames whose sides the U-Net's stride-2 down-samplings do not divide
@@ -63,23 +70,23 @@ fn frames_fit_the_levels(x_shape: &[usize], unet: &Unet3dConfig) -> Result<(), S
 pub fn video_unet(cfg: &Value) -> Result<Unet3dConfig, SettingsError> {
     let a = |k: &str| format!("{ARCH}.{k}");
     let r = ConfigReader::new(cfg);
-    let x_shape = r.positive_list("algorithm.x_shape")?;
+    let x_shape = r.positive_list("algorithm.x_shape", MAX_SIZE)?;
     let channels = *x_shape.first().ok_or_else(|| SettingsError::Range {
         key: "algorithm.x_shape".into(),
         got: "[]".into(),
         reason: "it must be [channels, height, width]".into(),
     })?;
-    let fs = r.positive("algorithm.frame_stack")?;
-    let resolution = r.positive(&a("resolution"))?;
+    let fs = r.positive_at_most("algorithm.frame_stack", MAX_SIZE)?;
+    let resolution = r.positive_at_most(&a("resolution"), MAX_SIZE)?;
     let mut c = Unet3dConfig::new(
-        r.positive(&a("network_size"))?,
-        r.positive_list(&a("dim_mults"))?,
+        r.positive_at_most(&a("network_size"), MAX_SIZE)?,
+        r.positive_list(&a("dim_mults"), MAX_SIZE)?,
         channels * fs,
     );
     frames_fit_the_levels(&x_shape, &c)?;
-    c.attn_heads = r.positive(&a("attn_heads"))?;
-    c.attn_dim_head = r.positive(&a("attn_dim_head"))?;
-    let attn_resolutions = r.positive_list(&a("attn_resolutions"))?;
+    c.attn_heads = r.positive_at_most(&a("attn_heads"), MAX_SIZE)?;
+    c.attn_dim_head = r.positive_at_most(&a("attn_dim_head"), MAX_SIZE)?;
+    let attn_resolutions = r.positive_list(&a("attn_resolutions"), MAX_SIZE)?;
     c.attn_factors = Unet3dConfig::attn_factors(resolution, &attn_resolutions).map_err(|e| {
         SettingsError::Range {
             key: a("attn_resolutions"),
@@ -140,7 +147,7 @@ pub fn video_layout(
             ),
         });
     }
-    let x_shape = r.positive_list("algorithm.x_shape")?;
+    let x_shape = r.positive_list("algorithm.x_shape", MAX_SIZE)?;
     if let [_, h, w, ..] = x_shape.as_slice()
         && (*h != res || *w != res)
     {

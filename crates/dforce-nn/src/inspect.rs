@@ -104,7 +104,8 @@ impl CheckpointSummary {
                         dim: init.first().copied().unwrap_or(0),
                         channels: init.get(1).copied().unwrap_or(0),
                         levels,
-                        attn_dim_head: freqs.and_then(|s| s.first()).map(|d| 2 * d),
+                        // Saturating: the shape is read from the checkpoint.
+                        attn_dim_head: freqs.and_then(|s| s.first()).map(|d| d.saturating_mul(2)),
                         rotary: freqs.is_some(),
                     },
                     p,

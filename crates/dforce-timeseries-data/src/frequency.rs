@@ -165,11 +165,24 @@ impl Frequency {
     pub fn add(&self, start: PrimitiveDateTime, steps: i64) -> Result<PrimitiveDateTime> {
         let overflow = || TsError::OutOfRange(format!("{start} + {steps} periods overflows"));
         let m = i64::from(self.multiple);
+        // In seconds with checked products: `time`'s `Duration::days` (and friends) panic on
+        // overflow, and `steps · multiple` comes from the data (a series' length, its `freq`).
+        let unit_secs: i64 = match self.unit {
+            FreqUnit::Minute => 60,
+            FreqUnit::Hour => 3600,
+            FreqUnit::Day => 86_400,
+            FreqUnit::Week => 7 * 86_400,
+            FreqUnit::BusinessDay => 0,
+        };
         let dur = match self.unit {
-            FreqUnit::Minute => Duration::minutes(steps.checked_mul(m).ok_or_else(overflow)?),
-            FreqUnit::Hour => Duration::hours(steps.checked_mul(m).ok_or_else(overflow)?),
-            FreqUnit::Day => Duration::days(steps.checked_mul(m).ok_or_else(overflow)?),
-            FreqUnit::Week => Duration::weeks(steps),
+            FreqUnit::Minute | FreqUnit::Hour | FreqUnit::Day | FreqUnit::Week => {
+                Duration::seconds(
+                    steps
+                        .checked_mul(m)
+                        .and_then(|p| p.checked_mul(unit_secs))
+                        .ok_or_else(overflow)?,
+                )
+            }
             FreqUnit::BusinessDay => {
                 let ordinal = business_ordinal(start.date())
                     .checked_add(steps)
@@ -225,6 +238,24 @@ fn business_date(ordinal: i64) -> Option<Date> {
 mod tests {
     use super::*;
     use time::macros::datetime;
+
+    /// A huge multiple (from a dataset's `freq`) overflows into an error, not a panic inside
+    /// the `time` crate's duration constructors.
+    #[test]
+    fn far_periods_are_an_error_not_a_panic() {
+        let start = datetime!(2020-01-01 0:00);
+        for freq in ["4294967295D", "4294967295H", "4294967295min"] {
+            let f = Frequency::parse(freq).unwrap();
+            assert!(f.add(start, 1).is_err(), "{freq}");
+            assert!(f.add(start, 30_000).is_err(), "{freq}");
+        }
+        let week = Frequency::parse("W").unwrap();
+        assert!(week.add(start, i64::MAX / 2).is_err());
+        assert_eq!(
+            Frequency::parse("2D").unwrap().add(start, 3).unwrap(),
+            datetime!(2020-01-07 0:00)
+        );
+    }
 
     #[test]
     fn parses_pandas_aliases() {

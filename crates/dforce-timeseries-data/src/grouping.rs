@@ -82,14 +82,28 @@ fn rows(entries: &[SeriesEntry]) -> Vec<Row<'_>> {
         .collect()
 }
 
-/// Offset of `row`'s start from `first`, in periods.
+/// Offset of `row`'s start from `first`, in periods (at most [`crate::spec::MAX_LENGTH`]).
 fn offset(
     split: &'static str,
     freq: &Frequency,
     first: PrimitiveDateTime,
     row: &Row<'_>,
 ) -> Result<usize> {
-    freq.steps_between(first, row.entry.start)
+    let steps = freq.steps_between(first, row.entry.start);
+    if let Some(s) = steps.filter(|&s| s > crate::spec::MAX_LENGTH as i64) {
+        return Err(TsError::Grouping {
+            split,
+            reason: format!(
+                "{}:{}: start {} is {s} periods after the earliest start {first}, more than {} \
+                 (a mis-dated series would be padded that far)",
+                row.entry.path.display(),
+                row.entry.line,
+                row.entry.start,
+                crate::spec::MAX_LENGTH
+            ),
+        });
+    }
+    steps
         .and_then(|s| usize::try_from(s).ok())
         .ok_or_else(|| TsError::Grouping {
             split,

@@ -217,3 +217,18 @@ fn prepared_data_on_the_fixture_dataset() {
         Err(TsError::Spec(_))
     ));
 }
+
+/// One mis-dated series (a start centuries before the others) would pad every series to billions
+/// of steps; it is refused by file and line instead of exhausting memory.
+#[test]
+fn a_series_dated_far_from_the_others_is_refused() {
+    let e = [
+        entry("0001-01-01 00:00", &[1.0, 2.0], 1),
+        entry("2021-01-01 00:00", &[5.0, 6.0], 2),
+    ];
+    let err = group_train(&e, &hourly(), 2).unwrap_err().to_string();
+    assert!(
+        err.contains("mem.json:2") && err.contains("periods after the earliest start"),
+        "{err}"
+    );
+}

@@ -117,6 +117,20 @@ fn int(cfg: &Value, key: &str, min: usize) -> Result<usize, TaskError> {
     Ok(ConfigReader::new(cfg).size_at_least(key, min)?)
 }
 
+/// A network size of at least `min` and at most [`crate::networks::MAX_SIZE`] (so products
+/// of sizes cannot overflow).
+fn width(cfg: &Value, key: &str, min: usize) -> Result<usize, TaskError> {
+    let v = int(cfg, key, min)?;
+    if v > crate::networks::MAX_SIZE {
+        return Err(invalid(
+            key,
+            v,
+            &format!("must be at most {}", crate::networks::MAX_SIZE),
+        ));
+    }
+    Ok(v)
+}
+
 /// A finite number ([`ConfigReader::finite`]).
 fn float(cfg: &Value, key: &str) -> Result<f64, TaskError> {
     Ok(ConfigReader::new(cfg).finite(key)?)
@@ -235,10 +249,10 @@ impl ForecastOptions {
                 let t = |k: &str| format!("algorithm.transformer.{k}");
                 let scheduling = SchedulingKind::from_name(cfg.get_str(&t("scheduling_matrix"))?)?;
                 Backbone::Transformer(TransformerOptions {
-                    network_size: int(cfg, &t("network_size"), 4)?,
-                    num_layers: int(cfg, &t("num_layers"), 1)?,
-                    attn_heads: int(cfg, &t("attn_heads"), 1)?,
-                    dim_feedforward: int(cfg, &t("dim_feedforward"), 1)?,
+                    network_size: width(cfg, &t("network_size"), 4)?,
+                    num_layers: width(cfg, &t("num_layers"), 1)?,
+                    attn_heads: width(cfg, &t("attn_heads"), 1)?,
+                    dim_feedforward: width(cfg, &t("dim_feedforward"), 1)?,
                     scheduling,
                     stabilization_level: int(cfg, &t("stabilization_level"), 1)? as i64,
                 })
@@ -278,7 +292,7 @@ impl ForecastOptions {
         )
         .map_err(|e| TaskError::Invalid(format!("the dataset settings (dataset.*): {e}")))?;
         let z_dim = match cfg.get(&a("z_shape"))? {
-            Value::List(l) if l.len() == 1 => int(cfg, &a("z_shape.0"), 1)?,
+            Value::List(l) if l.len() == 1 => width(cfg, &a("z_shape.0"), 1)?,
             other => {
                 return Err(invalid(
                     &a("z_shape"),
@@ -287,7 +301,7 @@ impl ForecastOptions {
                 ));
             }
         };
-        let external_cond_dim = int(cfg, &a("external_cond_dim"), 0)?;
+        let external_cond_dim = width(cfg, &a("external_cond_dim"), 0)?;
         let use_covariates = cfg.get_bool(&a("use_covariates"))?;
         if external_cond_dim > 0 && (!use_covariates || external_cond_dim != spec.covariate_dim()) {
             return Err(invalid(
@@ -337,14 +351,12 @@ impl ForecastOptions {
                 ));
             }
         }
-        let uncertainty_scale = float(cfg, &a("uncertainty_scale"))?;
-        if uncertainty_scale < 0.0 {
-            return Err(invalid(
-                &a("uncertainty_scale"),
-                uncertainty_scale,
-                "must be ≥ 0",
-            ));
-        }
+        let uncertainty_scale = ConfigReader::new(cfg).float_in(
+            &a("uncertainty_scale"),
+            0.0,
+            crate::settings::MAX_UNCERTAINTY_SCALE,
+            true,
+        )?;
         let samples = int(cfg, &a("calc_crps_sum"), 1)?;
         if samples > 100_000 {
             return Err(invalid(
@@ -355,7 +367,10 @@ impl ForecastOptions {
         }
         let schedule = BetaSchedule::from_name(cfg.get_str(&d("beta_schedule"))?)?;
         let objective = Objective::from_name(cfg.get_str(&d("objective"))?)?;
-        let timesteps = int(cfg, &d("timesteps"), 1)?;
+        // At most 2^24, as for the v1.5 algorithms (levels exact in f32).
+        let timesteps =
+            ConfigReader::new(cfg).int_in(&d("timesteps"), 1, crate::settings::MAX_TIMESTEPS)?
+                as usize;
         let sampling_timesteps = int(cfg, &d("sampling_timesteps"), 1)?;
         if sampling_timesteps > timesteps {
             return Err(invalid(
@@ -406,9 +421,9 @@ impl ForecastOptions {
             z_dim,
             x_dim: spec.target_dim,
             external_cond_dim,
-            network_size: int(cfg, &d("network_size"), 1)?,
-            num_gru_layers: int(cfg, &d("num_gru_layers"), 0)?,
-            num_mlp_layers: int(cfg, &d("num_mlp_layers"), 0)?,
+            network_size: width(cfg, &d("network_size"), 1)?,
+            num_gru_layers: width(cfg, &d("num_gru_layers"), 0)?,
+            num_mlp_layers: width(cfg, &d("num_mlp_layers"), 0)?,
         };
         let nan_statistics = if cfg.get_bool(&a("reference_compat.nan_statistics"))? {
             NanStatistics::ReferenceNanPropagation

@@ -90,7 +90,15 @@ pub fn forecast(
             cond.push(conditions(first + t, &tokens)?);
         }
         let u = shape.uncertainty_scale;
-        let rows = s + (h as f64 * u) as usize;
+        // The pyramid's rows, bounded as dforce_core bounds its scheduling matrices.
+        let rows_f = s as f64 + (h as f64 * u).trunc();
+        if rows_f * h as f64 > dforce_core::scheduling_matrix::MAX_ENTRIES as f64 {
+            return Err(CoreError::Invalid(format!(
+                "sampling {h} tokens with uncertainty_scale {u} takes {rows_f:.3e} pyramid rows; \
+                 lower algorithm.uncertainty_scale"
+            )));
+        }
+        let rows = rows_f as usize;
         let mut last = z.clone();
         for m in 0..rows {
             let mut z_chunk = z.clone();

@@ -274,8 +274,8 @@ impl PlanningLayout {
             });
         }
         let use_reward = r.opt_boolean("algorithm.use_reward", false)?;
-        let fs = r.positive("algorithm.frame_stack")?;
-        let episode_len = r.positive("algorithm.episode_len")?;
+        let fs = r.positive_at_most("algorithm.frame_stack", crate::networks::MAX_SIZE)?;
+        let episode_len = r.positive_at_most("algorithm.episode_len", 1 << 20)?;
         if !episode_len.is_multiple_of(fs) {
             return Err(SettingsError::Range {
                 key: "algorithm.episode_len".into(),

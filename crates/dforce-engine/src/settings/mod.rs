@@ -10,6 +10,14 @@ use thiserror::Error;
 
 mod reader;
 
+/// The most diffusion steps accepted (`algorithm.diffusion.timesteps`): 2^24, the largest count
+/// whose levels are all exact in `f32`.
+pub const MAX_TIMESTEPS: i64 = 1 << 24;
+
+/// The largest `algorithm.uncertainty_scale` accepted (the reference's configs use 1 to 10; the
+/// pyramid's lag grows with it, and its matrix is bounded anyway).
+pub const MAX_UNCERTAINTY_SCALE: f64 = 1e6;
+
 pub use reader::ConfigReader;
 use reader::{choice_error, describe};
 
@@ -114,7 +122,8 @@ impl DiffusionSettings {
                 .expect("validated choice");
         let schedule_name = r.choice(&d("beta_schedule"), &["linear", "cosine", "sigmoid"])?;
         let beta_schedule = schedule_with_kwargs(&r, &schedule_name)?;
-        let timesteps = r.int_at_least(&d("timesteps"), 1)?;
+        // At most 2^24: every level is then exact in f32 (the reference's level grid is f32).
+        let timesteps = r.int_in(&d("timesteps"), 1, MAX_TIMESTEPS)?;
         let sampling_timesteps = r.int_at_least(&d("sampling_timesteps"), 1)?;
         if sampling_timesteps > timesteps {
             return Err(SettingsError::Range {
@@ -166,7 +175,12 @@ impl DiffusionSettings {
             &["autoregressive", "pyramid", "full_sequence", "trapezoid"],
         )?)
         .expect("validated choice");
-        let uncertainty_scale = r.float_in("algorithm.uncertainty_scale", 0.0, f64::MAX, true)?;
+        let uncertainty_scale = r.float_in(
+            "algorithm.uncertainty_scale",
+            0.0,
+            MAX_UNCERTAINTY_SCALE,
+            true,
+        )?;
         let trapezoid = if r.boolean("algorithm.reference_compat.trapezoid")? {
             TrapezoidMode::Reference
         } else {
@@ -608,6 +622,33 @@ mod algorithm_key_tests {
         }
         let ok = PlanningLayout::from_config(&job(&planning)).unwrap();
         assert!(!ok.causal);
+
+        // Sizes without an upper bound used to reach allocations and overflowing products.
+        for (o, expected) in [
+            (
+                "algorithm.diffusion.timesteps=100000000",
+                "it must lie in [1, 16777216]",
+            ),
+            (
+                "algorithm.uncertainty_scale=1e30",
+                "it must lie in [0, 1000000]",
+            ),
+        ] {
+            let mut args = planning.to_vec();
+            args.push(o);
+            let err = super::DiffusionSettings::from_config(&job(&args))
+                .unwrap_err()
+                .to_string();
+            assert!(err.contains(expected), "{o}: {err}");
+        }
+        let mut args = planning.to_vec();
+        args.push("algorithm.diffusion.architecture.network_size=4294967296");
+        let cfg = job(&args);
+        let layout = PlanningLayout::from_config(&cfg).unwrap();
+        let err = crate::networks::planning_transformer(&cfg, &layout)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("it must be at most 65536"), "{err}");
 
         let video = [
             "experiment=exp_video",

@@ -94,6 +94,22 @@ impl<'a> ConfigReader<'a> {
         Ok(v)
     }
 
+    /// An integer in `[min, max]`.
+    ///
+    /// # Errors
+    /// Missing, not an integer, or outside the interval.
+    pub fn int_in(&self, key: &str, min: i64, max: i64) -> Result<i64, SettingsError> {
+        let v = self.int(key)?;
+        if !(min..=max).contains(&v) {
+            return Err(SettingsError::Range {
+                key: key.into(),
+                got: v.to_string(),
+                reason: format!("it must lie in [{min}, {max}]"),
+            });
+        }
+        Ok(v)
+    }
+
     /// A size or count of at least `min` (0 or 1, usually), as `usize`.
     ///
     /// # Errors
@@ -122,11 +138,28 @@ impl<'a> ConfigReader<'a> {
         self.size_at_least(key, 1)
     }
 
-    /// A list of positive sizes (`algorithm.x_shape`, `dim_mults`).
+    /// A positive size of at most `max` (network widths: bounded so that products of them
+    /// cannot overflow).
     ///
     /// # Errors
-    /// Missing, not a list, or an entry that is not a positive integer.
-    pub fn positive_list(&self, key: &str) -> Result<Vec<usize>, SettingsError> {
+    /// Missing, not an integer, below 1 or above `max`.
+    pub fn positive_at_most(&self, key: &str, max: usize) -> Result<usize, SettingsError> {
+        let v = self.positive(key)?;
+        if v > max {
+            return Err(SettingsError::Range {
+                key: key.into(),
+                got: v.to_string(),
+                reason: format!("it must be at most {max}"),
+            });
+        }
+        Ok(v)
+    }
+
+    /// A list of positive sizes of at most `max` each (`algorithm.x_shape`, `dim_mults`).
+    ///
+    /// # Errors
+    /// Missing, not a list, or an entry that is not a positive integer up to `max`.
+    pub fn positive_list(&self, key: &str, max: usize) -> Result<Vec<usize>, SettingsError> {
         let Value::List(items) = self.value(key)? else {
             return Err(SettingsError::Type {
                 key: key.into(),
@@ -135,7 +168,7 @@ impl<'a> ConfigReader<'a> {
             });
         };
         (0..items.len())
-            .map(|i| self.positive(&format!("{key}.{i}")))
+            .map(|i| self.positive_at_most(&format!("{key}.{i}"), max))
             .collect()
     }
 
