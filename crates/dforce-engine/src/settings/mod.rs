@@ -414,7 +414,7 @@ mod tests {
         RunSettings::from_config(&job(overrides))
     }
 
-    fn job(overrides: &[&str]) -> Value {
+    pub(super) fn job(overrides: &[&str]) -> Value {
         let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../configs");
         let args: Vec<String> = overrides.iter().map(|s| s.to_string()).collect();
         compose(&dir, &args).unwrap().job.resolved().unwrap()
@@ -572,17 +572,8 @@ mod tests {
 
 #[cfg(test)]
 mod algorithm_key_tests {
-    use std::path::Path;
-
-    use dforce_config::{Value, compose};
-
+    use super::tests::job;
     use crate::planning::PlanningLayout;
-
-    fn job(overrides: &[&str]) -> Value {
-        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../configs");
-        let args: Vec<String> = overrides.iter().map(|s| s.to_string()).collect();
-        compose(&dir, &args).unwrap().job.resolved().unwrap()
-    }
 
     /// Keys that used to fall back to a default on a value of the wrong type (`causal`,
     /// `use_reward`, `padding_mode`, `frame_norm`) are refused by key, like every other.
