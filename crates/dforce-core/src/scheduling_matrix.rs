@@ -91,7 +91,9 @@ impl SchedulingMatrix {
             SchedulingKind::FullSequence => 0.0,
             _ => uncertainty_scale,
         };
-        let rows = sampling_timesteps as f64 + ((horizon - 1) as f64 * u).trunc() + 1.0;
+        // The largest lag: H − 1 (pyramid), or ⌈H/2⌉ (the reference's trapezoid, larger at H = 1).
+        let longest = (horizon - 1).max(horizon.div_ceil(2));
+        let rows = sampling_timesteps as f64 + (longest as f64 * u).trunc() + 1.0;
         if rows * horizon as f64 > MAX_ENTRIES as f64 {
             return Err(CoreError::Invalid(format!(
                 "a scheduling matrix of {horizon} tokens with sampling_timesteps \
@@ -238,8 +240,9 @@ mod tests {
             (SchedulingKind::Trapezoid, 600, 100, 1e6),
             (SchedulingKind::Autoregressive, 100_000, 1000, 0.0),
             (SchedulingKind::FullSequence, MAX_ENTRIES, 10, 0.0),
+            (SchedulingKind::Trapezoid, 1, 10, 1e30),
         ] {
-            let err = SchedulingMatrix::build(kind, horizon, s, u, TrapezoidMode::Correct)
+            let err = SchedulingMatrix::build(kind, horizon, s, u, TrapezoidMode::Reference)
                 .unwrap_err()
                 .to_string();
             assert!(err.contains("lower uncertainty_scale"), "{kind:?}: {err}");

@@ -79,8 +79,8 @@ impl ClipFrames<'_> {
 }
 
 /// Decoded episodes of recently read clips, least recently used first out, within a budget in
-/// bytes. Not shared: each loader worker owns one, so it needs no lock. A budget of 0 keeps
-/// nothing and reads exactly each clip's frames (what [`VideoDataset::item`] does).
+/// bytes. Not shared: each loader worker owns one, so it needs no lock. A budget of 0 reads
+/// exactly each clip's frames (what [`VideoDataset::item`] does) and holds only the last clip's.
 ///
 /// The frames of the last read are held until the next read even when they exceed the budget
 /// (they are the clip being returned); everything else fits the budget.
@@ -195,14 +195,20 @@ impl EpisodeCache {
             let span = range.start.min(e.first)..range.end.max(grown).min(len);
             let frame_bytes = e.frames.height * e.frames.width * 3;
             if span.len().saturating_mul(frame_bytes) <= self.budget {
-                return read_frames_with_lead(kind, file, span);
+                // A file shorter than its recorded length fails the grown read only; the clip
+                // itself is then read as it would be without the cache.
+                if let Ok(read) = read_frames_with_lead(kind, file, span) {
+                    return Ok(read);
+                }
             }
         }
         read_frames_with_lead(kind, file, range.clone())
     }
 
     /// Makes room for `episode` by dropping the least recently used ones, and holds it.
-    fn keep(&mut self, episode: Episode) -> &Episode {
+    fn keep(&mut self, mut episode: Episode) -> &Episode {
+        // The budget counts the bytes held: drop a decoder's spare capacity.
+        episode.frames.data.shrink_to_fit();
         let bytes = episode.bytes();
         while !self.episodes.is_empty() && self.held + bytes > self.budget {
             let old = self.episodes.remove(0);

@@ -194,7 +194,8 @@ pub enum BenchCommand {
         /// Clips read per pass.
         #[arg(long, default_value_t = 2000)]
         clips: usize,
-        /// Raw frames per clip (`dataset.n_frames`).
+        /// Frames kept per clip (`dataset.n_frames`; a clip spans `n_frames × frame_skip` raw
+        /// frames).
         #[arg(long, default_value_t = 16)]
         n_frames: usize,
         /// `dataset.frame_skip`.

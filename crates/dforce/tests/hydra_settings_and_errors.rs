@@ -281,4 +281,24 @@ fn missing_datasets_are_refused_before_the_run() {
         "{err}"
     );
     assert!(!dir.path().join("outputs").exists(), "{err}");
+
+    // Training reads validation/ only when it validates periodically.
+    std::fs::create_dir_all(dir.path().join("only_train/training")).unwrap();
+    let train = |extra: &[&str]| {
+        let mut args = vec![
+            "experiment=exp_video",
+            "algorithm=df_video",
+            "dataset=video_dmlab",
+            "dataset.save_dir=only_train",
+            "experiment.tasks=[training]",
+            "device=cpu",
+        ];
+        args.extend_from_slice(extra);
+        String::from_utf8_lossy(&dforce(dir.path(), &args).stderr).into_owned()
+    };
+    let err = train(&[]);
+    assert!(err.contains("has no validation/ folder"), "{err}");
+    let err = train(&["experiment.validation.val_every_n_step=null"]);
+    assert!(!err.contains("has no validation/ folder"), "{err}");
+    assert!(err.contains("no dmlab video data"), "{err}");
 }

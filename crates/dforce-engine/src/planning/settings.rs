@@ -47,11 +47,23 @@ impl PlanningSettings {
     pub fn from_config(cfg: &Value, run: &RunSettings) -> Result<Self, TaskError> {
         let r = ConfigReader::new(cfg);
         let layout = PlanningLayout::from_config(cfg)?;
+        let diffusion = DiffusionSettings::from_config(cfg)?;
+        let eval = EvalOptions::from_config(cfg, run.seed)?;
+        // The planner's scheduling matrix over the whole episode, sized now rather than at the
+        // first evaluation (an absurd uncertainty_scale would otherwise train first).
+        dforce_core::SchedulingMatrix::build(
+            eval.scheduling,
+            layout.n_tokens,
+            diffusion.diffusion.sampling_timesteps,
+            eval.uncertainty_scale,
+            eval.trapezoid,
+        )
+        .map_err(|e| TaskError::Invalid(format!("algorithm.scheduling_matrix: {e}")))?;
         Ok(Self {
-            diffusion: DiffusionSettings::from_config(cfg)?,
+            diffusion,
             network: networks::planning_transformer(cfg, &layout)?,
             layout,
-            eval: EvalOptions::from_config(cfg, run.seed)?,
+            eval,
             data: PlanningData {
                 save_dir: PathBuf::from(r.string("dataset.save_dir")?),
                 env_id: r.string("dataset.env_id")?.to_owned(),

@@ -56,7 +56,8 @@ impl Algorithm for Video {
     }
 
     /// A TECO dataset (no `dataset.generator`) must hold the folders the tasks read: training/
-    /// for training, validation/ for training's validation and the other tasks. Refused here,
+    /// for training, validation/ for the other tasks and for training that validates
+    /// periodically. Refused here,
     /// before the run directory is written, with where the data comes from.
     fn check_inputs(settings: &VideoSettings, tasks: &[Task]) -> Result<(), TaskError> {
         let data = &settings.data;
@@ -67,10 +68,11 @@ impl Algorithm for Video {
         if tasks.contains(&Task::Training) {
             needed.push(Split::Training);
         }
-        if tasks
-            .iter()
-            .any(|t| matches!(t, Task::Training | Task::Validation | Task::Test))
-        {
+        if tasks.iter().any(|t| match t {
+            Task::Training => settings.validates_while_training,
+            Task::Validation | Task::Test => true,
+            Task::SaveMeanStdMetadata => false,
+        }) {
             needed.push(Split::Validation);
         }
         for split in needed {

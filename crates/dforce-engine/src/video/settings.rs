@@ -68,6 +68,9 @@ pub struct VideoSettings {
     /// `algorithm.sample_without_actions` (dforce's own, default false): evaluate an
     /// action-conditioned model without its actions.
     pub sample_without_actions: bool,
+    /// Whether training validates periodically (`experiment.validation.val_every_n_step` or
+    /// `val_every_n_epoch` set), so that it reads the validation split.
+    pub validates_while_training: bool,
 }
 
 impl VideoSettings {
@@ -92,7 +95,20 @@ impl VideoSettings {
                 layout.cond_dim, data.name
             )));
         }
+        // The sampler's scheduling matrix for the window, sized now rather than at the first
+        // validation (an absurd uncertainty_scale would otherwise train first and fail then).
+        dforce_core::SchedulingMatrix::build(
+            diffusion.scheduling,
+            layout.n_tokens,
+            diffusion.diffusion.sampling_timesteps,
+            diffusion.uncertainty_scale,
+            diffusion.trapezoid,
+        )
+        .map_err(|e| TaskError::Invalid(format!("algorithm.scheduling_matrix: {e}")))?;
+        let training = crate::settings::TrainingSettings::from_config(cfg)?;
         Ok(Self {
+            validates_while_training: training.val_every_n_step.is_some()
+                || training.val_every_n_epoch.is_some(),
             diffusion,
             unet,
             layout,
