@@ -66,6 +66,38 @@ impl SchedulingMatrix {
         &self.levels[m * self.horizon..(m + 1) * self.horizon]
     }
 
+    /// Refuses a matrix of more than [`MAX_ENTRIES`] levels before anything is built: `S +
+    /// lag + 1` rows of `horizon` levels, the lag being `uncertainty_scale` (`S` for
+    /// autoregressive, 0 for full sequence) times the longest distance. Computed in f64, so
+    /// absurd values are refused, not overflowed. Cheap: settings call it to fail early.
+    ///
+    /// # Errors
+    /// [`CoreError::Invalid`] naming what to lower.
+    pub fn check_size(
+        kind: SchedulingKind,
+        horizon: usize,
+        sampling_timesteps: usize,
+        uncertainty_scale: f64,
+    ) -> Result<(), CoreError> {
+        let u = match kind {
+            SchedulingKind::Autoregressive => sampling_timesteps as f64,
+            SchedulingKind::FullSequence => 0.0,
+            _ => uncertainty_scale,
+        };
+        // The largest lag: H − 1 (pyramid), or ⌈H/2⌉ (the reference's trapezoid, larger at H = 1).
+        let longest = horizon.saturating_sub(1).max(horizon.div_ceil(2));
+        let rows = sampling_timesteps as f64 + (longest as f64 * u).trunc() + 1.0;
+        if rows * horizon as f64 > MAX_ENTRIES as f64 {
+            return Err(CoreError::Invalid(format!(
+                "a scheduling matrix of {horizon} tokens with sampling_timesteps \
+                 {sampling_timesteps} and uncertainty_scale {u} would hold {:.3e} levels (at \
+                 most {MAX_ENTRIES}); lower uncertainty_scale, sampling_timesteps or the horizon",
+                rows * horizon as f64
+            )));
+        }
+        Ok(())
+    }
+
     /// Builds the matrix for `horizon` tokens with `sampling_timesteps = S`.
     pub fn build(
         kind: SchedulingKind,
@@ -84,24 +116,7 @@ impl SchedulingMatrix {
                 "uncertainty_scale must be a finite number >= 0, got {uncertainty_scale}"
             )));
         }
-        // Size before building: `S + lag(H − 1) + 1` rows of `H` levels at most, in f64 so that
-        // absurd values (a huge uncertainty_scale or horizon) are refused, not overflowed.
-        let u = match kind {
-            SchedulingKind::Autoregressive => sampling_timesteps as f64,
-            SchedulingKind::FullSequence => 0.0,
-            _ => uncertainty_scale,
-        };
-        // The largest lag: H − 1 (pyramid), or ⌈H/2⌉ (the reference's trapezoid, larger at H = 1).
-        let longest = (horizon - 1).max(horizon.div_ceil(2));
-        let rows = sampling_timesteps as f64 + (longest as f64 * u).trunc() + 1.0;
-        if rows * horizon as f64 > MAX_ENTRIES as f64 {
-            return Err(CoreError::Invalid(format!(
-                "a scheduling matrix of {horizon} tokens with sampling_timesteps \
-                 {sampling_timesteps} and uncertainty_scale {u} would hold {:.3e} levels (at \
-                 most {MAX_ENTRIES}); lower uncertainty_scale, sampling_timesteps or the horizon",
-                rows * horizon as f64
-            )));
-        }
+        Self::check_size(kind, horizon, sampling_timesteps, uncertainty_scale)?;
         let s = sampling_timesteps as i64;
         Ok(match kind {
             SchedulingKind::Pyramid => pyramid(horizon, s, uncertainty_scale),

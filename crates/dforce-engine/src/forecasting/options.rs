@@ -117,18 +117,9 @@ fn int(cfg: &Value, key: &str, min: usize) -> Result<usize, TaskError> {
     Ok(ConfigReader::new(cfg).size_at_least(key, min)?)
 }
 
-/// A network size of at least `min` and at most [`crate::networks::MAX_SIZE`] (so products
-/// of sizes cannot overflow).
+/// A network size in `[min, MAX_SIZE]` ([`ConfigReader::size_in`]).
 fn width(cfg: &Value, key: &str, min: usize) -> Result<usize, TaskError> {
-    let v = int(cfg, key, min)?;
-    if v > crate::networks::MAX_SIZE {
-        return Err(invalid(
-            key,
-            v,
-            &format!("must be at most {}", crate::networks::MAX_SIZE),
-        ));
-    }
-    Ok(v)
+    Ok(ConfigReader::new(cfg).size_in(key, min, crate::networks::MAX_SIZE)?)
 }
 
 /// A finite number ([`ConfigReader::finite`]).

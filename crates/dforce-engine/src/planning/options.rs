@@ -60,6 +60,16 @@ impl EvalOptions {
     /// `experiment.validation.max_steps` (shorter episodes) and
     /// `algorithm.reference_compat.pd_controller` (see [`PdUnits::ReferenceDisplacement`]).
     pub fn from_config(cfg: &Value, seed: u64) -> Result<Self, SettingsError> {
+        Self::with_diffusion(cfg, seed, &crate::DiffusionSettings::from_config(cfg)?)
+    }
+
+    /// As [`Self::from_config`], with the diffusion settings already read (scheduling,
+    /// trapezoid mode, uncertainty scale come from them).
+    pub fn with_diffusion(
+        cfg: &Value,
+        seed: u64,
+        diffusion: &crate::DiffusionSettings,
+    ) -> Result<Self, SettingsError> {
         let r = ConfigReader::new(cfg);
         let positive = |key: &str| r.positive(key);
         let optional_bool = |key: &str, default: bool| r.opt_boolean(key, default);
@@ -82,7 +92,6 @@ impl EvalOptions {
         };
         let guidance_scale = r.finite("algorithm.guidance_scale")?;
         let episodes = positive("experiment.validation.batch_size")?;
-        let diffusion = crate::DiffusionSettings::from_config(cfg)?;
         Ok(Self {
             env_id,
             episodes,

@@ -48,15 +48,14 @@ impl PlanningSettings {
         let r = ConfigReader::new(cfg);
         let layout = PlanningLayout::from_config(cfg)?;
         let diffusion = DiffusionSettings::from_config(cfg)?;
-        let eval = EvalOptions::from_config(cfg, run.seed)?;
+        let eval = EvalOptions::with_diffusion(cfg, run.seed, &diffusion)?;
         // The planner's scheduling matrix over the whole episode, sized now rather than at the
         // first evaluation (an absurd uncertainty_scale would otherwise train first).
-        dforce_core::SchedulingMatrix::build(
+        dforce_core::SchedulingMatrix::check_size(
             eval.scheduling,
             layout.n_tokens,
             diffusion.diffusion.sampling_timesteps,
             eval.uncertainty_scale,
-            eval.trapezoid,
         )
         .map_err(|e| TaskError::Invalid(format!("algorithm.scheduling_matrix: {e}")))?;
         Ok(Self {

@@ -138,13 +138,13 @@ impl<'a> ConfigReader<'a> {
         self.size_at_least(key, 1)
     }
 
-    /// A positive size of at most `max` (network widths: bounded so that products of them
-    /// cannot overflow).
+    /// A size or count in `[min, max]` (network widths: bounded so that products of them cannot
+    /// overflow).
     ///
     /// # Errors
-    /// Missing, not an integer, below 1 or above `max`.
-    pub fn positive_at_most(&self, key: &str, max: usize) -> Result<usize, SettingsError> {
-        let v = self.positive(key)?;
+    /// Missing, not an integer, or outside the interval.
+    pub fn size_in(&self, key: &str, min: usize, max: usize) -> Result<usize, SettingsError> {
+        let v = self.size_at_least(key, min)?;
         if v > max {
             return Err(SettingsError::Range {
                 key: key.into(),
@@ -153,6 +153,14 @@ impl<'a> ConfigReader<'a> {
             });
         }
         Ok(v)
+    }
+
+    /// A positive size of at most `max`.
+    ///
+    /// # Errors
+    /// Missing, not an integer, below 1 or above `max`.
+    pub fn positive_at_most(&self, key: &str, max: usize) -> Result<usize, SettingsError> {
+        self.size_in(key, 1, max)
     }
 
     /// A list of positive sizes of at most `max` each (`algorithm.x_shape`, `dim_mults`).

@@ -97,12 +97,11 @@ impl VideoSettings {
         }
         // The sampler's scheduling matrix for the window, sized now rather than at the first
         // validation (an absurd uncertainty_scale would otherwise train first and fail then).
-        dforce_core::SchedulingMatrix::build(
+        dforce_core::SchedulingMatrix::check_size(
             diffusion.scheduling,
             layout.n_tokens,
             diffusion.diffusion.sampling_timesteps,
             diffusion.uncertainty_scale,
-            diffusion.trapezoid,
         )
         .map_err(|e| TaskError::Invalid(format!("algorithm.scheduling_matrix: {e}")))?;
         let training = crate::settings::TrainingSettings::from_config(cfg)?;
