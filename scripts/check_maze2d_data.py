@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Generates 1,000,000 steps of maze2d-medium with `dforce data maze2d`, reads the file with
-h5py and checks D4RL's keys and statistics (obs mean within 0.1, obs/velocity std within 0.15,
+h5py and checks D4RL's keys, dtypes, shapes and statistics (obs mean within 0.1, obs/velocity std within 0.15,
 action std within 0.05, reward mean within 0.005 of D4RL's maze2d-medium-sparse-v1).
 
 usage: check_maze2d_data.py DFORCE_BINARY   (needs numpy and h5py)
@@ -27,6 +27,18 @@ with tempfile.TemporaryDirectory() as tmp:
     keys = ["observations", "actions", "rewards", "terminals", "timeouts", "infos/goal", "infos/qpos", "infos/qvel"]
     missing = [k for k in keys if k not in f]
     assert not missing, f"missing D4RL keys: {missing}"
+    n = 1_000_000
+    layout = {  # D4RL's maze2d files as h5py reads them: key -> (numpy dtype, shape)
+        "observations": ("float32", (n, 4)), "actions": ("float32", (n, 2)),
+        "rewards": ("float32", (n,)), "terminals": ("bool", (n,)), "timeouts": ("bool", (n,)),
+        "infos/goal": ("float32", (n, 2)), "infos/qpos": ("float32", (n, 2)),
+        "infos/qvel": ("float32", (n, 2)),
+    }
+    for k, (dtype, shape) in layout.items():
+        got = (str(f[k].dtype), f[k].shape)
+        assert got == (dtype, shape), f"{k}: h5py reads {got}, D4RL has {(dtype, shape)}"
+    assert sorted(f["infos"].keys()) == ["goal", "qpos", "qvel"], list(f["infos"].keys())
+    print("maze2d-data: h5py reads every D4RL key with D4RL's dtype and shape")
     obs, act, rew = f["observations"][:], f["actions"][:], f["rewards"][:]
     checks = {
         "obs mean": (np.abs(obs.mean(0) - D4RL["obs_mean"]).max(), 0.1),

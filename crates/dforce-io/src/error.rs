@@ -96,6 +96,12 @@ pub enum Hdf5Error {
         /// What is wrong.
         reason: String,
     },
+    /// `hdf5-writer` could not encode the file.
+    #[error("cannot encode the HDF5 file")]
+    Encode {
+        /// Cause.
+        source: hdf5_writer::Error,
+    },
     /// Writer input is inconsistent.
     #[error("cannot write dataset {key:?}: {reason}")]
     InvalidInput {

@@ -61,6 +61,63 @@ fn writer_handles_many_members_and_f64() {
     ));
     assert!(w.add_f64("g/x00", &[1], &[0.0]).is_err(), "duplicate key");
     assert!(w.add_f32("bad", &[3], &[0.0]).is_err(), "shape mismatch");
+    assert!(
+        w.add_f32("g/x00/y", &[1], &[0.0]).is_err(),
+        "dataset used as a group"
+    );
+    assert!(
+        w.add_f32("g", &[1], &[0.0]).is_err(),
+        "group used as a dataset"
+    );
+    assert!(
+        w.add_f32("g//y", &[1], &[0.0]).is_err(),
+        "empty path component"
+    );
+}
+
+#[test]
+fn writer_round_trips_every_type_it_writes() {
+    let mut w = H5Writer::new();
+    w.add_bool("a/b/flags", &[2, 2], &[true, false, false, true])
+        .unwrap();
+    w.add_f32("a/x", &[0], &[]).unwrap();
+    let ints: Vec<u8> = [-3i16, 7].iter().flat_map(|v| v.to_le_bytes()).collect();
+    let i16 = DType::Int {
+        size: 2,
+        signed: true,
+        big_endian: false,
+    };
+    w.add_raw("ints", i16, &[2], ints).unwrap();
+    let path = temp_path("types.hdf5");
+    w.write(&path).unwrap();
+    let f = H5File::open(&path).unwrap();
+    std::fs::remove_file(&path).ok();
+    let flags = f.dataset("a/b/flags").unwrap();
+    assert_eq!(
+        (flags.dtype, flags.shape.as_slice()),
+        (DType::Bool, &[2, 2][..])
+    );
+    assert_eq!(flags.to_f32(), [1.0, 0.0, 0.0, 1.0]);
+    assert_eq!(f.dataset("a/x").unwrap().shape, [0]);
+    let ints = f.dataset("ints").unwrap();
+    assert_eq!((ints.dtype, ints.to_f64()), (i16, vec![-3.0, 7.0]));
+
+    // hdf5-writer encodes neither float16 nor big-endian elements into a little-endian file:
+    // a typed error that says so, not a broken file.
+    let half = DType::Float {
+        size: 2,
+        big_endian: false,
+    };
+    let be_f32 = DType::Float {
+        size: 4,
+        big_endian: true,
+    };
+    for (dtype, bytes) in [(half, vec![0, 0x3c]), (be_f32, vec![0x3f, 0x80, 0, 0])] {
+        let mut w = H5Writer::new();
+        w.add_raw("h", dtype, &[1], bytes).unwrap();
+        let err = w.to_bytes().unwrap_err();
+        assert!(matches!(err, Hdf5Error::Encode { .. }), "{dtype:?}: {err}");
+    }
 }
 
 #[test]

@@ -1,8 +1,8 @@
 //! The element types this crate reads and writes (IEEE floats, integers, and h5py's bool, an
 //! 8-bit enum `{FALSE: 0, TRUE: 1}`), mapped from `hdf5-reader`'s decoded datatype messages,
-//! and their datatype-message encodings for the writer (version 1; HDF5 format spec IV.A.2.d).
+//! and back into `hdf5-writer`'s datatypes (the same `hdf5-core` types) for the writer.
 
-use hdf5_reader::{ByteOrder, Datatype};
+use hdf5_reader::{ByteOrder, Datatype, EnumMember};
 
 fn big_endian(order: ByteOrder) -> bool {
     matches!(order, ByteOrder::BigEndian)
@@ -107,47 +107,44 @@ impl DType {
         }
     }
 
-    /// Encodes this type as a version-1 datatype message body.
-    pub fn encode(&self, out: &mut Vec<u8>) {
-        match *self {
-            Self::Float { size, big_endian } => {
-                let (sign, exp_loc, exp_size, mant_size, bias) = match size {
-                    2 => (15u8, 10u8, 5u8, 10u8, 15u32),
-                    4 => (31, 23, 8, 23, 127),
-                    _ => (63, 52, 11, 52, 1023),
-                };
-                out.push(0x11);
-                out.extend_from_slice(&[0x20 | u8::from(big_endian), sign, 0]);
-                out.extend_from_slice(&(size as u32).to_le_bytes());
-                out.extend_from_slice(&0u16.to_le_bytes());
-                out.extend_from_slice(&((size * 8) as u16).to_le_bytes());
-                out.extend_from_slice(&[exp_loc, exp_size, 0, mant_size]);
-                out.extend_from_slice(&bias.to_le_bytes());
+    /// This type as `hdf5-writer`'s datatype: what h5py writes for the numpy dtype (a bool is
+    /// an enum over a signed byte with members `FALSE` = 0 and `TRUE` = 1).
+    pub fn to_hdf5(&self) -> Datatype {
+        let order = |big_endian: bool| {
+            if big_endian {
+                ByteOrder::BigEndian
+            } else {
+                ByteOrder::LittleEndian
             }
+        };
+        match *self {
+            Self::Float { size, big_endian } => Datatype::FloatingPoint {
+                size: size as u8,
+                byte_order: order(big_endian),
+            },
             Self::Int {
                 size,
                 signed,
                 big_endian,
-            } => {
-                out.push(0x10);
-                out.extend_from_slice(&[u8::from(big_endian) | (u8::from(signed) << 3), 0, 0]);
-                out.extend_from_slice(&(size as u32).to_le_bytes());
-                out.extend_from_slice(&0u16.to_le_bytes());
-                out.extend_from_slice(&((size * 8) as u16).to_le_bytes());
-            }
-            Self::Bool => {
-                out.push(0x18);
-                out.extend_from_slice(&[2, 0, 0]);
-                out.extend_from_slice(&1u32.to_le_bytes());
-                Self::Int {
+            } => Datatype::FixedPoint {
+                size: size as u8,
+                signed,
+                byte_order: order(big_endian),
+            },
+            Self::Bool => Datatype::Enum {
+                base: Box::new(Datatype::FixedPoint {
                     size: 1,
                     signed: true,
-                    big_endian: false,
-                }
-                .encode(out);
-                out.extend_from_slice(b"FALSE\0\0\0TRUE\0\0\0\0");
-                out.extend_from_slice(&[0, 1]);
-            }
+                    byte_order: ByteOrder::LittleEndian,
+                }),
+                members: [("FALSE", 0u8), ("TRUE", 1)]
+                    .into_iter()
+                    .map(|(name, value)| EnumMember {
+                        name: name.to_owned(),
+                        value: vec![value],
+                    })
+                    .collect(),
+            },
         }
     }
 }

@@ -1,6 +1,6 @@
 //! HDF5 for D4RL's dataset files. Reading is `hdf5-reader`'s (pure Rust, no libhdf5, no
-//! build-time C toolchain), which reads every file h5py writes; writing is ours and produces
-//! plain contiguous datasets in symbol-table groups, the layout libhdf5 itself writes by default.
+//! build-time C toolchain), which reads every file h5py writes; writing is its sibling
+//! `hdf5-writer`'s, with plain contiguous datasets.
 
 pub mod datatype;
 pub mod file;
