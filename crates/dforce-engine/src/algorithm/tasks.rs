@@ -7,7 +7,7 @@ use dforce_nn::StateDict;
 
 use super::{Algorithm, EarlyStopping, Stage, TaskContext, TaskError, TrainingData};
 use crate::checkpoint;
-use crate::settings::{Task, TrainingSettings};
+use crate::settings::Task;
 use crate::trainer::{TrainError, TrainJob, TrainableModel, Verdict, train};
 
 /// Runs `task` of algorithm `A`. Evaluation is not sharded: in a data-parallel job, rank 0
@@ -36,7 +36,7 @@ fn training<A: Algorithm>(ctx: &TaskContext, algo: &A::Settings) -> Result<(), T
     // Declared first: the training job borrows it for as long as the validator.
     let mut reducer = ctx.parallel.reducer();
     let cfg = ctx.cfg;
-    let settings = TrainingSettings::from_config(cfg)?;
+    let settings = &ctx.settings.training;
     ctx.device.seed(ctx.settings.seed);
     let device = ctx.device.clone().autodiff();
     let mut model = A::build_model(ctx, algo, &device)?;
@@ -82,7 +82,7 @@ fn training<A: Algorithm>(ctx: &TaskContext, algo: &A::Settings) -> Result<(), T
         TrainJob {
             run_dir: ctx.run_dir,
             seed: ctx.settings.seed,
-            settings: &settings,
+            settings,
             reference_warmup: settings.reference_warmup,
             config_yaml: cfg.to_yaml(),
             resume: ctx.resume.clone(),

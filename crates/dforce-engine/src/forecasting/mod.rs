@@ -51,7 +51,6 @@ pub use transition::{
     TransitionDiffusion, TransitionDiffusionConfig, TransitionNet,
 };
 
-use crate::TrainingSettings;
 use crate::algorithm::{Algorithm, Evaluation, Stage, TaskContext, TaskError, TrainingData};
 
 /// The forecasting algorithm (`df_prediction`).
@@ -172,7 +171,7 @@ pub(crate) fn training_data_of(
     model: &impl Forecaster,
 ) -> Result<TrainingData<ForecastBatch>, TaskError> {
     let c = model.forecast_context()?;
-    let batch_size = TrainingSettings::from_config(ctx.cfg)?.batch_size;
+    let batch_size = ctx.settings.training.batch_size;
     Ok(data::training_data(
         c.data.clone(),
         &c.options,

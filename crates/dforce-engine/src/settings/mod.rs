@@ -110,6 +110,9 @@ pub struct TrainingSettings {
 pub struct RunSettings {
     pub seed: u64,
     pub tasks: Vec<Task>,
+    /// `experiment.training` and the optimiser keys, read once for every task (training reads
+    /// them all; video's input checks and forecasting's batch size read them too).
+    pub training: TrainingSettings,
 }
 
 impl DiffusionSettings {
@@ -393,14 +396,12 @@ impl RunSettings {
                 });
             }
         };
-        for key in [
-            "experiment.training.batch_size",
-            "experiment.validation.batch_size",
-        ] {
-            r.int_at_least(key, 1)?;
-        }
-        r.float_in("experiment.training.lr", 0.0, f64::INFINITY, false)?;
-        Ok(Self { seed, tasks })
+        r.int_at_least("experiment.validation.batch_size", 1)?;
+        Ok(Self {
+            seed,
+            tasks,
+            training: TrainingSettings::from_config(cfg)?,
+        })
     }
 }
 

@@ -79,7 +79,7 @@ impl VideoSettings {
     /// # Errors
     /// The first missing, ill-typed or out-of-range value, named by key; an
     /// `algorithm.external_cond_dim` that is neither 0 nor the dataset's action count.
-    pub fn from_config(cfg: &Value, _run: &RunSettings) -> Result<Self, TaskError> {
+    pub fn from_config(cfg: &Value, run: &RunSettings) -> Result<Self, TaskError> {
         let r = ConfigReader::new(cfg);
         let diffusion = DiffusionSettings::from_config(cfg)?;
         // The network's and the layout's shape keys (frame size against the U-Net's levels,
@@ -104,7 +104,7 @@ impl VideoSettings {
             diffusion.uncertainty_scale,
         )
         .map_err(|e| TaskError::Invalid(format!("algorithm.scheduling_matrix: {e}")))?;
-        let training = crate::settings::TrainingSettings::from_config(cfg)?;
+        let training = &run.training;
         Ok(Self {
             validates_while_training: training.val_every_n_step.is_some()
                 || training.val_every_n_epoch.is_some(),
