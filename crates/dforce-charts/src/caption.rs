@@ -235,19 +235,32 @@ fn layout<'a>(width: u32, caption: &'a Caption) -> Result<Layout<'a>, ChartError
             }
         }
     }
-    let text_h = lines.len() as u32 * CAPTION_LINE;
-    let legend_h = rows.len() as u32 * ROW;
+    // In u64, then bounded: a caption of millions of lines must be refused, not overflow or
+    // allocate a strip of gigabytes.
+    let text_h = lines.len() as u64 * u64::from(CAPTION_LINE);
+    let legend_h = rows.len() as u64 * u64::from(ROW);
     let gap = if text_h > 0 && legend_h > 0 {
         BLOCK_GAP
     } else {
         0
     };
-    let content = text_h + gap + legend_h;
+    let content = text_h + u64::from(gap) + legend_h;
     let height = if content == 0 {
         0
     } else {
-        content + 2 * MARGIN
+        content + 2 * u64::from(MARGIN)
     };
+    let height = u32::try_from(height)
+        .ok()
+        .filter(|&h| h <= MAX_SIDE)
+        .ok_or_else(|| ChartError::InvalidSetting {
+            what: "caption",
+            reason: format!(
+                "{} text lines and {} legend rows need {height} px at width {width}, over                  {MAX_SIDE} px; shorten the caption",
+                lines.len(),
+                rows.len()
+            ),
+        })?;
     Ok(Layout {
         lines,
         rows,
@@ -262,7 +275,7 @@ fn layout<'a>(width: u32, caption: &'a Caption) -> Result<Layout<'a>, ChartError
 /// draw the strip once and stack it under each with [`stack`].
 ///
 /// # Errors
-/// [`ChartError::InvalidSetting`] for a zero or over-[`MAX_SIDE`] width, or a colour scale
+/// [`ChartError::InvalidSetting`] for a zero or over-[`MAX_SIDE`] width, a caption taller than [`MAX_SIDE`], or a colour scale
 /// without stops; [`ChartError::Font`] or [`ChartError::Draw`] if text cannot be drawn.
 pub fn caption_strip(width: u32, caption: &Caption) -> Result<RgbImage, ChartError> {
     if width == 0 || width > MAX_SIDE {
@@ -712,6 +725,24 @@ mod tests {
 
     /// A narrow strip wraps the caption and puts each legend item on its own row; an empty
     /// caption adds nothing.
+    #[test]
+    fn a_caption_taller_than_the_largest_image_is_refused_before_drawing() {
+        // 600 words wrapped one per line at width 40: over MAX_SIDE px of text.
+        let long = Caption {
+            text: vec!["word"; 600].join(" "),
+            ..Caption::default()
+        };
+        let err = caption_strip(40, &long).unwrap_err().to_string();
+        assert!(
+            err.contains("600 text lines") && err.contains("8192"),
+            "{err}"
+        );
+        let picture = vec![0u8; 40 * 10 * 3];
+        assert!(add_caption(40, 10, &picture, &long).is_err());
+        // The same text fits on a few lines of a wide strip.
+        assert!(caption_strip(MAX_SIDE, &long).unwrap().height < 200);
+    }
+
     #[test]
     fn narrow_strips_wrap_and_empty_captions_add_nothing() {
         let wide = caption_strip(900, &maze_caption()).unwrap();

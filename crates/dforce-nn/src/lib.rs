@@ -1,5 +1,6 @@
 //! The reference's networks in burn, loadable from its checkpoints by state_dict name.
 
+pub mod checkpoint_guard;
 pub mod embedding;
 pub mod error;
 pub mod inspect;

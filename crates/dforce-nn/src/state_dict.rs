@@ -11,6 +11,9 @@ use burn::module::Param;
 use burn::tensor::{Device, Tensor, TensorData};
 use pytorch_reader::{PickleValue, PytorchReader};
 
+use crate::checkpoint_guard::{
+    check_decoded_size, check_tar_entries, check_unique_tensor_names, regular_file_len,
+};
 use crate::error::NnError;
 
 /// A host-side f32 tensor.
@@ -69,6 +72,7 @@ impl StateDict {
     /// [`NnError::Empty`], [`NnError::UnknownFormat`] (neither safetensors nor PyTorch),
     /// [`NnError::Read`] (a corrupt file), [`NnError::Dtype`] (a float tensor of another type).
     pub fn load(path: &Path) -> Result<Self, NnError> {
+        let file_len = regular_file_len(path)?;
         let mut head = [0u8; 8];
         let n = {
             use std::io::Read;
@@ -82,6 +86,9 @@ impl StateDict {
         }
         if n == 8 && &head[..2] != b"PK" && u64::from_le_bytes(head) < 100_000_000 {
             return Self::from_safetensors(path);
+        }
+        if &head[..2] != b"PK" {
+            check_tar_entries(path, file_len)?;
         }
         match Self::from_lightning(path) {
             Err(NnError::Read { .. }) if !is_torch_container(path) => Err(NnError::UnknownFormat {
@@ -101,9 +108,12 @@ impl StateDict {
     /// key, a plain state dict.
     ///
     /// # Errors
-    /// [`NnError::Read`] when the file is not a readable PyTorch checkpoint;
-    /// [`NnError::Dtype`] for float tensors other than f32/f16/bf16/f64.
+    /// [`NnError::Read`] when the file is not a readable PyTorch checkpoint, or fails one of
+    /// [`crate::checkpoint_guard`]'s checks (float tensors far larger than the file, two
+    /// tensors of one flattened name); [`NnError::Dtype`] for float tensors other than
+    /// f32/f16/bf16/f64.
     pub fn from_lightning(path: &Path) -> Result<Self, NnError> {
+        let file_len = regular_file_len(path)?;
         let (reader, format) = match PytorchReader::with_top_level_key(path, "state_dict") {
             Ok(reader) => (reader, CheckpointFormat::Lightning),
             Err(pytorch_reader::PytorchError::KeyNotFound(_)) => (
@@ -112,6 +122,26 @@ impl StateDict {
             ),
             Err(e) => return Err(read_err(path, e)),
         };
+        let is_float_tensor = |t: &pytorch_reader::Tensor| is_float(&format!("{:?}", t.dtype()));
+        check_decoded_size(
+            path,
+            file_len,
+            reader
+                .tensors()
+                .iter()
+                .filter(|(_, t)| is_float_tensor(t))
+                .map(|(name, t)| (name.as_str(), t.num_elements())),
+        )?;
+        // The pickled tree (tensors as placeholders): the flattened names' uniqueness, and the
+        // run's scalars below.
+        let top = PytorchReader::read_pickle_data(path, None).ok();
+        let weights = match (&top, format) {
+            (Some(PickleValue::Dict(top)), CheckpointFormat::Lightning) => top.get("state_dict"),
+            (top, _) => top.as_ref(),
+        };
+        if let Some(weights) = weights {
+            check_unique_tensor_names(path, weights)?;
+        }
         let mut tensors = BTreeMap::new();
         let mut non_float = BTreeMap::new();
         for (name, t) in reader.tensors() {
@@ -142,7 +172,7 @@ impl StateDict {
             metadata: BTreeMap::new(),
         };
         // The top level also holds optimizer states and loop bookkeeping; only scalars interest us.
-        if let Ok(PickleValue::Dict(top)) = PytorchReader::read_pickle_data(path, None) {
+        if let Some(PickleValue::Dict(top)) = top {
             for (k, v) in top {
                 match (k.as_str(), &v) {
                     ("global_step", PickleValue::Int(i)) => sd.global_step = Some(*i),
@@ -158,7 +188,12 @@ impl StateDict {
     }
 
     /// Reads a safetensors file; `step` / `epoch` come from its metadata when present.
+    ///
+    /// # Errors
+    /// [`NnError::Read`] for a path that is not a regular file or not valid safetensors;
+    /// [`NnError::Dtype`] for float tensors other than f32/f16/bf16/f64.
     pub fn from_safetensors(path: &Path) -> Result<Self, NnError> {
+        regular_file_len(path)?;
         let bytes = std::fs::read(path).map_err(|e| read_err(path, e))?;
         let st = safetensors::SafeTensors::deserialize(&bytes).map_err(|e| read_err(path, e))?;
         let (_, meta) =
@@ -257,6 +292,7 @@ pub struct WeightLoader<'a> {
     used: BTreeSet<String>,
     missing: Vec<String>,
     wrong_shape: Vec<String>,
+    wrong_dtype: Vec<String>,
     wrong_value: Vec<String>,
 }
 
@@ -268,6 +304,7 @@ impl<'a> WeightLoader<'a> {
             used: BTreeSet::new(),
             missing: Vec::new(),
             wrong_shape: Vec::new(),
+            wrong_dtype: Vec::new(),
             wrong_value: Vec::new(),
         }
     }
@@ -284,7 +321,7 @@ impl<'a> WeightLoader<'a> {
     /// The host tensor `name` if it has `shape` (up to unit dims), else `None` (recorded).
     fn host(&mut self, name: &str, shape: &[usize]) -> Option<&'a HostTensor> {
         let Some(t) = self.sd.tensors.get(name) else {
-            self.missing.push(format!("{name} {shape:?}"));
+            self.absent(name, shape);
             return None;
         };
         self.used.insert(name.to_string());
@@ -333,7 +370,7 @@ impl<'a> WeightLoader<'a> {
     /// file whose constants differ from ours was made by a different model.
     pub fn expect_values(&mut self, name: &str, shape: &[usize], expected: &[f32], rtol: f32) {
         let Some(t) = self.sd.tensors.get(name) else {
-            self.missing.push(format!("{name} {shape:?}"));
+            self.absent(name, shape);
             return;
         };
         self.used.insert(name.to_string());
@@ -363,6 +400,21 @@ impl<'a> WeightLoader<'a> {
         }
     }
 
+    /// Records that no float tensor `name` exists: an integer or bool tensor of that name is
+    /// reported with its dtype (torch would cast it; a weight saved so is a mistake), anything
+    /// else as missing.
+    fn absent(&mut self, name: &str, shape: &[usize]) {
+        match self.sd.non_float.get(name) {
+            Some((dtype, file_shape)) => {
+                self.used.insert(name.to_string());
+                self.wrong_dtype.push(format!(
+                    "{name}: file has {dtype} {file_shape:?}, model needs a float tensor {shape:?}"
+                ));
+            }
+            None => self.missing.push(format!("{name} {shape:?}")),
+        }
+    }
+
     /// Marks keys the model intentionally does not read (e.g. recomputed diffusion buffers).
     pub fn skip(&mut self, name: &str) {
         self.used.insert(name.to_string());
@@ -379,6 +431,7 @@ impl<'a> WeightLoader<'a> {
             .collect();
         if self.missing.is_empty()
             && self.wrong_shape.is_empty()
+            && self.wrong_dtype.is_empty()
             && self.wrong_value.is_empty()
             && unexpected.is_empty()
         {
@@ -396,6 +449,7 @@ impl<'a> WeightLoader<'a> {
         };
         section("missing", self.missing);
         section("wrong shape", self.wrong_shape);
+        section("not float", self.wrong_dtype);
         section("wrong value", self.wrong_value);
         section("unexpected", unexpected.into_iter().cloned().collect());
         Err(NnError::Mismatch {
