@@ -114,13 +114,28 @@ fn inspect(path: &std::path::Path) -> Result<()> {
     }
     for (k, v) in &sd.metadata {
         if k != "config" {
-            writeln!(out, "meta {k}: {v}")?;
+            writeln!(out, "meta {}: {}", printable(k), printable(v))?;
         }
     }
     if let Some(cfg) = sd.metadata.get("config") {
-        writeln!(out, "config:\n{cfg}")?;
+        writeln!(out, "config:\n{}", printable(cfg))?;
     }
     Ok(())
+}
+
+/// A string from a checkpoint as it may be written to a terminal: control characters other
+/// than newline and tab (an escape sequence could retitle or rewrite the terminal) are shown
+/// escaped, as Rust's `escape_default` writes them.
+fn printable(s: &str) -> String {
+    s.chars()
+        .map(|c| {
+            if c.is_control() && c != '\n' && c != '\t' {
+                c.escape_default().to_string()
+            } else {
+                c.to_string()
+            }
+        })
+        .collect()
 }
 
 fn convert(input: &std::path::Path, output: &std::path::Path, weights_only: bool) -> Result<()> {
@@ -173,4 +188,15 @@ pub fn group_digits(n: usize) -> String {
         out.push(c);
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::printable;
+
+    #[test]
+    fn checkpoint_strings_reach_the_terminal_without_escape_sequences() {
+        assert_eq!(printable("a\x1b]0;owned\x07b"), "a\\u{1b}]0;owned\\u{7}b");
+        assert_eq!(printable("lr: 1e-4\n\tbatch: 8"), "lr: 1e-4\n\tbatch: 8");
+    }
 }

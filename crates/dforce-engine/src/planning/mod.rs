@@ -177,11 +177,20 @@ impl Algorithm for Planning {
                     .zip(ours.iter())
                     .any(|(a, b)| (a - b).abs() > 1e-4 * (1.0 + b.abs()));
             if differs {
+                // At most the first 16 values: the file's tensor may be of any length.
+                let shown = |v: &[f32]| {
+                    let head = format!("{:?}", &v[..v.len().min(16)]);
+                    if v.len() > 16 {
+                        format!("{} … ({} values)", head.trim_end_matches(']'), v.len())
+                    } else {
+                        head
+                    }
+                };
                 crate::say!(
-                    "dforce: warning: the checkpoint's {name} {:?} differs from the config's {:?}; \
+                    "dforce: warning: the checkpoint's {name} {} differs from the config's {}; \
                      is dataset= the maze (and observation/action layout) it was trained on?",
-                    t.data,
-                    ours
+                    shown(&t.data),
+                    shown(ours)
                 );
             }
         }
