@@ -292,6 +292,19 @@ check_error "oc.deprecated of a missing key" +name=x "+a=\${oc.deprecated:nope}"
 check_error "oc.dict.keys of a scalar" +name=x "+a=\${oc.dict.keys:seed}"
 check_error "oc.dict.keys of a missing key" +name=x "+a=\${oc.dict.keys:nope}"
 check_error "hydra resolver outside a run (HydraConfig not set)" +name=x "+a=\${hydra:job.name}"
+check "paths through interpolated containers" yaml +name=x "+a=\${wandb}" "+b=\${a.mode}" \
+  "+c=\${oc.create:[1,2]}" "+d=\${c.0}" "+e=\${dataset.observation_shape}" "+f=\${e.1}" \
+  "+g=\${oc.dict.keys:wandb}" "+h=\${g[0]}"
+check "empty resolver defaults are ''" yaml +name=x "+a=\${oc.env:DFORCE_PARITY_UNSET,}" "+b=\${oc.select:nope,}"
+check "oc.decode keeps outer spaces" yaml +name=x "+a=\${oc.decode:' 5 '}" "+b=\${oc.decode:' abc '}"
+check "~group=null deselects like ~group" yaml +name=x "~cluster=null"
+check_error "now without a pattern" +name=x "+a=\${now:}"
+check_error "oc.decode of empty text" +name=x "+a=\${oc.decode:''}"
+check_error "trailing comma in a function" +name=x "+a=int(3,)"
+check_error "a key that is a number" +name=x +1=2
+check_error "null dictionary key" +name=x "+a={null: 2}"
+check_error "delete a list item" +name=x "~experiment.tasks.0"
+check_error "delete a null key" +name=x "~wandb.entity"
 
 echo "== Hydra's settings in a run (--run: a real Hydra run against the start of a dforce run)"
 check_run "run.dir from the job config (issue 12)" +name=abc "hydra.run.dir=runs/\${name}_\${seed}"

@@ -14,6 +14,7 @@
 use crate::error::ConfigError;
 use crate::map::Map;
 use crate::override_parser::{Override, OverrideKind};
+use crate::path::join_key;
 use crate::pyfmt;
 use crate::suggest::{DidYouMean, suggest_key};
 use crate::value::Value;
@@ -195,6 +196,17 @@ fn delete(cfg: &mut Value, segments: &[String], o: &Override) -> Result<(), Conf
         Ok(v) => v,
         Err(_) => return Err(missing(cfg)),
     };
+    if matches!(current, Value::Null | Value::Missing) {
+        // Hydra looks the key up with `OmegaConf.select`, which gives None for both, and
+        // then refuses: "Could not delete from config. 'KEY' does not exist."
+        return Err(ConfigError::InvalidKey {
+            key: o.key.clone(),
+            reason: format!(
+                "cannot delete a key whose value is {} (Hydra takes it for a key that does not exist)",
+                pyfmt::brief(current)
+            ),
+        });
+    }
     if let Some(expected) = &o.value
         && expected != current
     {
@@ -216,10 +228,16 @@ fn delete(cfg: &mut Value, segments: &[String], o: &Override) -> Result<(), Conf
         Value::Map(m) => {
             m.remove(last);
         }
-        Value::List(l) => {
-            // Invariant: lookup above reached this child, so `last` is a valid in-range index.
-            let idx: usize = last.parse().expect("lookup succeeded with this index");
-            l.remove(idx);
+        Value::List(_) => {
+            // Hydra deletes with `del node[key]`, which a list refuses for its string index
+            // ("list indices must be integers or slices, not str").
+            return Err(ConfigError::InvalidKey {
+                key: o.key.clone(),
+                reason: format!(
+                    "'~' deletes keys of a mapping, not items of a list (Hydra refuses it too); set the whole list instead, e.g. '{}=[...]'",
+                    join_key(parents)
+                ),
+            });
         }
         _ => unreachable!("only containers have children"),
     }
@@ -308,12 +326,21 @@ mod tests {
     fn delete() {
         let mut c = cfg();
         apply(&mut c, "~a=1").unwrap();
-        apply(&mut c, "~d.y.0").unwrap();
-        apply(&mut c, "~n").unwrap();
         assert_eq!(
             c,
-            yaml("m: ???\nd:\n  x: 1\n  y: [2]\nalgorithm:\n  guidance_scale: 2.0\n")
+            yaml("n: null\nm: ???\nd:\n  x: 1\n  y: [1, 2]\nalgorithm:\n  guidance_scale: 2.0\n")
         );
+        // Hydra 1.3.2 refuses these: `~experiment.tasks.0` fails with "TypeError: list indices
+        // must be integers or slices, not str"; `~wandb.entity` (null) and a `???` key with
+        // "Could not delete from config. 'wandb.entity' does not exist."
+        for (input, needle) in [
+            ("~d.y.0", "not items of a list"),
+            ("~n", "whose value is None"),
+            ("~m", "whose value is '???'"),
+        ] {
+            let e = apply(&mut c, input).unwrap_err().to_string();
+            assert!(e.contains(needle), "{input}: {e}");
+        }
         let e = apply(&mut c, "~d.x=2").unwrap_err().to_string();
         assert!(e.contains("its value is 1, not 2"), "{e}");
         let e = apply(&mut c, "~algorithm.guidance")

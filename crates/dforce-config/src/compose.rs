@@ -140,6 +140,19 @@ pub fn compose_named(
     }
 
     let mut hydra_node = hydra_root.get("hydra").cloned().unwrap_or(Value::Null);
+    let searchpath_override = hydra_overrides
+        .iter()
+        .rev()
+        .find(|o| {
+            o.key == "hydra.searchpath"
+                || o.key.starts_with("hydra.searchpath.")
+                || (o.key == "hydra"
+                    && o.value
+                        .as_ref()
+                        .is_some_and(|v| v.child("searchpath").is_some()))
+        })
+        .map(|o| o.input.as_str());
+    hydra::check_searchpath(&hydra_node, searchpath_override, config_name)?;
     let mut choices = selection.choices;
     for (g, o) in hydra_choices {
         choices.insert(g, Some(o));
@@ -221,6 +234,7 @@ impl Composed {
     /// records the run directory's absolute path as `hydra.runtime.output_dir` before reading
     /// the other settings. Errors for settings that dforce refuses (see [`crate::HydraRun`]).
     pub fn hydra_run(&mut self) -> Result<hydra::HydraRun, ConfigError> {
+        self.set_run_mode();
         let root = self.full_root();
         let run_dir =
             hydra::run_dir(&|key| crate::interpolation::resolve_key_with_hydra(&root, key))?;
@@ -246,6 +260,25 @@ impl Composed {
             }
         }
         Ok(run)
+    }
+
+    /// As Hydra's `run()` does for a single run: `hydra.mode` null becomes `RUN`, and
+    /// `hydra.mode=RUN` ends the `hydra.overrides.hydra` list (so `${hydra:mode}` is RUN).
+    fn set_run_mode(&mut self) {
+        let Value::Map(h) = &mut self.hydra else {
+            return;
+        };
+        if !matches!(h.get("mode"), Some(Value::Null) | None) {
+            return;
+        }
+        h.insert("mode", Value::from("RUN"));
+        let line = "hydra.mode=RUN".to_string();
+        if let Some(Value::Map(o)) = h.get_mut("overrides")
+            && let Some(Value::List(l)) = o.get_mut("hydra")
+        {
+            l.push(Value::String(line.clone()));
+        }
+        self.hydra_overrides.push(line);
     }
 
     /// Records the run's output directory as `hydra.runtime.output_dir` (Hydra stores the
@@ -282,7 +315,8 @@ fn add_group_override(groups: &mut GroupOverrides, o: &Override) -> Result<(), C
         ))),
         OverrideKind::Delete => {
             let option = match &o.value {
-                None => None,
+                // Hydra reads `~group=null` as `~group` (a deletion without a name).
+                None | Some(Value::Null) => None,
                 Some(Value::String(s)) => Some(s.clone()),
                 Some(other) => {
                     return Err(unsupported(format!(

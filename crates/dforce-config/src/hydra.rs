@@ -106,7 +106,13 @@ pub fn check_settable(key: &str, input: &str) -> Result<(), ConfigError> {
     if ok {
         return Ok(());
     }
-    let names: Vec<&str> = SETTABLE.iter().map(|s| s.trim_end_matches('.')).collect();
+    // Settable only to their defaults (dforce refuses other values), so not advertised.
+    let refused = ["hydra.verbose", "hydra.mode", "hydra.searchpath"];
+    let names: Vec<&str> = SETTABLE
+        .iter()
+        .map(|s| s.trim_end_matches('.'))
+        .filter(|s| !refused.contains(s))
+        .collect();
     let computed = [
         "hydra.job.override_dirname",
         "hydra.job.id",
@@ -317,11 +323,7 @@ pub fn run_settings(
     }
     let searchpath = resolve("hydra.searchpath")?;
     if !matches!(&searchpath, Value::List(l) if l.is_empty()) {
-        return Err(refuse(
-            "hydra.searchpath",
-            &searchpath,
-            "dforce reads configs from one directory; pass it with --config-dir (or copy the extra configs into configs/)",
-        ));
+        return Err(refuse("hydra.searchpath", &searchpath, SEARCHPATH_REFUSAL));
     }
     let defaults = skeleton();
     let mut notes = Vec::new();
@@ -390,6 +392,34 @@ pub fn run_settings(
         job_name,
         env_set,
         notes,
+    })
+}
+
+/// Why dforce refuses a non-empty `hydra.searchpath`.
+const SEARCHPATH_REFUSAL: &str = "hydra.searchpath adds config directories (file://, pkg://), and dforce reads configs from one directory; pass it with --config-dir (or copy the extra configs into configs/)";
+
+/// Refuses a non-empty `hydra.searchpath` while composing (it changes what is composed, so
+/// `--cfg job` cannot ignore it any more than a run can). `from_command_line` is the
+/// override that set it, if any; otherwise it came from the `hydra:` node of `config_name`.
+pub fn check_searchpath(
+    hydra_node: &Value,
+    from_command_line: Option<&str>,
+    config_name: &str,
+) -> Result<(), ConfigError> {
+    match hydra_node.child("searchpath") {
+        None | Some(Value::Null) => return Ok(()),
+        Some(Value::List(l)) if l.is_empty() => return Ok(()),
+        Some(_) => {}
+    }
+    Err(match from_command_line {
+        Some(input) => ConfigError::UnsupportedOverride {
+            input: crate::pyfmt::one_line(input),
+            reason: SEARCHPATH_REFUSAL.to_string(),
+        },
+        None => ConfigError::InvalidConfig {
+            file: config_name.to_string(),
+            reason: format!("its 'hydra:' node sets hydra.searchpath: {SEARCHPATH_REFUSAL}"),
+        },
     })
 }
 

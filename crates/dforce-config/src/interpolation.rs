@@ -159,7 +159,12 @@ fn matching_brace(chars: &[char], start: usize) -> Option<usize> {
 }
 
 /// Splits resolver arguments on top-level commas.
+/// No text after the colon is no argument at all (`${now:}` calls `now()`), while an empty
+/// argument among others is the empty string (`${oc.env:VAR,}` defaults to '').
 fn split_args(s: &str) -> Vec<String> {
+    if s.trim().is_empty() {
+        return Vec::new();
+    }
     let mut args = Vec::new();
     let mut current = String::new();
     let mut depth = 0usize;
@@ -205,6 +210,14 @@ fn resolver_call(body: &str) -> Option<(&str, &str)> {
                 && cs.all(|c| c.is_ascii_alphanumeric() || c == '_')
         });
     valid.then_some((name, args))
+}
+
+/// Where an interpolation's key leads.
+enum Located {
+    /// A node of the config at this path; `true` when it is `???`.
+    InRoot(Vec<String>, bool),
+    /// A value inside the result of resolving an interpolation (already resolved).
+    Detached(Value),
 }
 
 /// Longest chain of interpolations pointing at interpolations: far beyond real configs,
@@ -404,25 +417,80 @@ impl<'a> Resolver<'a> {
         let hidden = self.with_hydra
             && target.first().is_some_and(|s| s == "hydra")
             && path.first().is_none_or(|s| s != "hydra");
-        let found = if hidden {
-            Err(0)
-        } else {
-            lookup(self.root, target)
-        };
+        let found = if hidden { None } else { self.locate(target)? };
         match found {
-            Err(_) => Err(ConfigError::InterpolationKeyMissing {
+            None => Err(ConfigError::InterpolationKeyMissing {
                 key: join_key(path),
                 interpolation: raw.to_string(),
                 suggestion: DidYouMean(suggest_key(self.root, &target_key)),
                 target: target_key,
             }),
-            Ok(Value::Missing) => Err(ConfigError::InterpolationToMissing {
-                key: join_key(path),
-                interpolation: raw.to_string(),
-                target: target_key,
-            }),
-            Ok(_) => self.node(target),
+            Some(Located::InRoot(_, true)) | Some(Located::Detached(Value::Missing)) => {
+                Err(ConfigError::InterpolationToMissing {
+                    key: join_key(path),
+                    interpolation: raw.to_string(),
+                    target: target_key,
+                })
+            }
+            Some(Located::InRoot(p, false)) => self.node(&p),
+            Some(Located::Detached(v)) => Ok(v),
         }
+    }
+
+    /// Finds the node at `target` as OmegaConf does: when the path passes through a node
+    /// whose value is an interpolation, that interpolation is resolved and the lookup goes
+    /// on in the container it gives (`a: ${wandb}` makes `${a.mode}` read `wandb.mode`;
+    /// `a: ${oc.create:[1,2]}` makes `${a.0}` read 1). `None` when a segment is missing.
+    fn locate(&mut self, target: &[String]) -> Result<Option<Located>, ConfigError> {
+        let root = self.root;
+        let mut base: Vec<String> = Vec::new();
+        for (i, seg) in target.iter().enumerate() {
+            base.push(seg.clone());
+            let last = i + 1 == target.len();
+            let mut hops = 0;
+            loop {
+                let Ok(node) = lookup(root, &base) else {
+                    return Ok(None);
+                };
+                if last || !node.is_interpolation() {
+                    if last {
+                        return Ok(Some(Located::InRoot(base, *node == Value::Missing)));
+                    }
+                    break;
+                }
+                hops += 1;
+                // A node that is exactly `${key}` stands for the node at `key`: continue there
+                // without resolving its siblings (as OmegaConf returns the node itself).
+                let redirect = match node {
+                    Value::String(s) => match parse_pieces(s).as_deref() {
+                        Ok([Piece::Interp { body, .. }])
+                            if resolver_call(body).is_none() && !has_interpolation(body) =>
+                        {
+                            target_path(body.trim(), &base).ok()
+                        }
+                        _ => None,
+                    },
+                    _ => None,
+                };
+                match redirect {
+                    Some(next) if hops <= MAX_CHAIN => base = next,
+                    _ => {
+                        // Anything else (a resolver, text around it): resolve the node and
+                        // go on in the value it gives.
+                        let value = self.node(&base)?;
+                        let mut node = &value;
+                        for seg in &target[i + 1..] {
+                            match node.child(seg) {
+                                Some(child) => node = child,
+                                None => return Ok(None),
+                            }
+                        }
+                        return Ok(Some(Located::Detached(node.clone())));
+                    }
+                }
+            }
+        }
+        Ok(Some(Located::InRoot(base, false)))
     }
 
     /// Runs a resolver: OmegaConf's `oc.env`, `oc.select`, `oc.decode`, `oc.create`,
@@ -463,18 +531,20 @@ impl<'a> Resolver<'a> {
             ("oc.select", [key, rest @ ..]) if rest.len() <= 1 => {
                 let key = text(self.argument(key, path)?);
                 let target = target_path(&key, path).map_err(invalid)?;
-                match lookup(self.root, &target) {
-                    Ok(Value::Missing) | Err(_) => match rest.first() {
+                match self.locate(&target)? {
+                    None
+                    | Some(Located::InRoot(_, true))
+                    | Some(Located::Detached(Value::Missing)) => match rest.first() {
                         Some(default) => self.argument(default, path),
                         None => Ok(Value::Null),
                     },
-                    Ok(_) => self.lookup_target(&target, raw, path),
+                    Some(_) => self.lookup_target(&target, raw, path),
                 }
             }
             ("oc.decode", [arg]) => match self.argument(arg, path)? {
                 Value::Null => Ok(Value::Null),
                 Value::String(s) => {
-                    let decoded = decode_element(&s).map_err(invalid)?;
+                    let decoded = decode_text(&s).map_err(invalid)?;
                     self.resolve_strings(decoded, path)
                 }
                 other => Err(invalid(format!(
@@ -500,7 +570,7 @@ impl<'a> Resolver<'a> {
             ("oc.deprecated", [key, rest @ ..]) if rest.len() <= 1 => {
                 let new_key = text(self.argument(key, path)?);
                 let target = target_path(&new_key, path).map_err(&invalid)?;
-                if lookup(self.root, &target).is_err() {
+                if self.locate(&target)?.is_none() {
                     return Err(invalid(format!(
                         "In oc.deprecated resolver at '{}': Key not found: '{new_key}'",
                         join_key(path)
@@ -531,10 +601,23 @@ impl<'a> Resolver<'a> {
                     }
                 };
                 let target = target_path(&key, path).map_err(&invalid)?;
-                let keys: Vec<String> = match lookup(self.root, &target) {
-                    Err(_) => return Err(invalid(format!("Key not found: '{key}'"))),
-                    Ok(Value::Map(m)) => m.keys().map(str::to_string).collect(),
-                    Ok(other) => {
+                let node = match self.locate(&target)? {
+                    None => return Err(invalid(format!("Key not found: '{key}'"))),
+                    Some(Located::InRoot(p, _)) => {
+                        let root = self.root;
+                        // Invariant: locate found this path in the same immutable root.
+                        let raw_node = lookup(root, &p).expect("located in the root");
+                        if raw_node.is_interpolation() {
+                            self.node(&p)?
+                        } else {
+                            raw_node.clone()
+                        }
+                    }
+                    Some(Located::Detached(v)) => v,
+                };
+                let keys: Vec<String> = match node {
+                    Value::Map(m) => m.keys().map(str::to_string).collect(),
+                    other => {
                         return Err(invalid(format!(
                             "`{name}` cannot be applied to objects of type: {} (give the key of a mapping)",
                             other.type_name()
@@ -611,6 +694,10 @@ impl<'a> Resolver<'a> {
 
     /// A resolver argument: quoted text, an interpolation, or a plain YAML-typed scalar.
     fn argument(&mut self, arg: &str, path: &[String]) -> Result<Value, ConfigError> {
+        if arg.is_empty() {
+            // OmegaConf's grammar reads an empty argument as the empty string, not null.
+            return Ok(Value::String(String::new()));
+        }
         let unquoted = ['\'', '"']
             .iter()
             .find_map(|q| arg.strip_prefix(*q).and_then(|rest| rest.strip_suffix(*q)));
@@ -647,6 +734,30 @@ fn decode_element(text: &str) -> Result<Value, String> {
         Some(v) => v,
         None => Value::String(String::new()),
     })
+}
+
+/// What `oc.decode` makes of a string. OmegaConf parses it as one element of its grammar,
+/// where whitespace is a token of its own: text with leading or trailing spaces is a string
+/// kept as written (`' 5 '` stays the string ' 5 ', not the int 5), while a quoted string,
+/// list or dictionary may not be surrounded by spaces, and empty or blank text is no element.
+fn decode_text(text: &str) -> Result<Value, String> {
+    let trimmed = text.trim_matches([' ', '\t']);
+    if trimmed.is_empty() {
+        return Err(format!(
+            "could not decode {}: there is no value to decode (give a value, e.g. '${{oc.decode:\'[1,2]\'}}')",
+            pyfmt::str_repr(text)
+        ));
+    }
+    if trimmed.len() == text.len() {
+        return decode_element(text);
+    }
+    if trimmed.starts_with(['[', '{', '\'', '"']) {
+        return Err(format!(
+            "could not decode {}: a quoted string, list or dictionary cannot have spaces around it",
+            pyfmt::str_repr(text)
+        ));
+    }
+    Ok(Value::String(text.to_string()))
 }
 
 fn extend(path: &[String], seg: &str) -> Vec<String> {
@@ -892,6 +1003,102 @@ mod tests {
         ] {
             let e = resolve(yaml).unwrap_err().to_string();
             assert!(e.contains(needle), "{yaml}: {e}");
+        }
+    }
+
+    #[test]
+    fn paths_through_interpolated_containers() {
+        // Expected values from Hydra 1.3.2 / OmegaConf 2.3 (`--cfg job --resolve` of
+        // `'+a=${wandb}' '+b=${a.mode}'` gives b: online; `'+a=${oc.create:[1,2]}'
+        // '+b=${a.0}'` b: 1; `'+a=${dataset.observation_shape}' '+b=${a.1}'` b: 128;
+        // `'+a=${oc.dict.keys:wandb}' '+b=${a[0]}'` b: entity).
+        let v = resolve(concat!(
+            "wandb: {entity: null, project: df, mode: online}\n",
+            "r: 128\n",
+            "shape: [3, '${r}', '${r}']\n",
+            "a: ${wandb}\n",
+            "b: ${a.mode}\n",
+            "c: ${oc.create:[1,2]}\n",
+            "d: ${c.0}\n",
+            "e: ${shape}\n",
+            "f: ${e.1}\n",
+            "g: ${oc.dict.keys:wandb}\n",
+            "h: ${g[0]}\n",
+            "i: ${a}\n",
+            "j: ${i.project}\n",
+            "k: ${oc.select:a.mode}\n",
+            "l: ${oc.dict.keys:a}\n",
+            "m: ${oc.select:a.nope,dflt}\n",
+        ))
+        .unwrap();
+        assert_eq!(v.child("b"), Some(&Value::from("online")));
+        assert_eq!(v.child("d"), Some(&Value::Int(1)));
+        assert_eq!(v.child("f"), Some(&Value::Int(128)));
+        assert_eq!(v.child("h"), Some(&Value::from("entity")));
+        assert_eq!(v.child("j"), Some(&Value::from("df")));
+        assert_eq!(v.child("k"), Some(&Value::from("online")));
+        assert_eq!(
+            v.child("l"),
+            Some(&Value::List(vec![
+                Value::from("entity"),
+                Value::from("project"),
+                Value::from("mode")
+            ]))
+        );
+        assert_eq!(v.child("m"), Some(&Value::from("dflt")));
+        // Only the node on the way is resolved: a sibling that points back is no cycle.
+        let v = resolve("d:\n  x: ${a.y}\n  y: 1\na: ${d}\n").unwrap();
+        assert_eq!(
+            v.child("d").and_then(|d| d.child("x")),
+            Some(&Value::Int(1))
+        );
+        let e = resolve("a: ${wandb}\nwandb: {mode: x}\nb: ${a.nope}\n").unwrap_err();
+        assert!(
+            matches!(e, ConfigError::InterpolationKeyMissing { ref target, .. } if target == "a.nope"),
+            "{e}"
+        );
+        let e = resolve("a: ${a}\nb: ${a.x}\n").unwrap_err();
+        assert!(matches!(e, ConfigError::InterpolationCycle { .. }), "{e}");
+    }
+
+    #[test]
+    fn empty_resolver_arguments() {
+        // Hydra 1.3.2: `${oc.env:NOPE_X,}` and `${oc.select:nope,}` give '' (not null);
+        // `${now:}` fails ("missing 1 required positional argument: 'pattern'").
+        let v = resolve("a: ${oc.env:DFORCE_CONFIG_UNSET_VAR,}\nb: ${oc.select:nope,}\n").unwrap();
+        assert_eq!(v.child("a"), Some(&Value::from("")));
+        assert_eq!(v.child("b"), Some(&Value::from("")));
+        for yaml in ["a: ${now:}\n", "a: '${now: }'\n", "a: ${oc.decode:}\n"] {
+            let e = resolve(yaml).unwrap_err().to_string();
+            assert!(e.contains("wrong number of arguments"), "{yaml}: {e}");
+        }
+    }
+
+    #[test]
+    fn oc_decode_keeps_text_with_outer_spaces() {
+        // OmegaConf 2.3: oc.decode(' 5 ') is the str ' 5 ', ' abc ' stays ' abc ',
+        // ' ${seed} ' gives ' 0 '; '' , '  ', ' [1,2] ' and "'x' " are grammar errors.
+        let v = resolve(concat!(
+            "seed: 0\n",
+            "a: ${oc.decode:' 5 '}\n",
+            "b: ${oc.decode:' abc '}\n",
+            "c: ${oc.decode:' ${seed} '}\n",
+            "d: ${oc.decode:'5'}\n",
+            "e: ${oc.decode:'1 2'}\n",
+        ))
+        .unwrap();
+        assert_eq!(v.child("a"), Some(&Value::from(" 5 ")));
+        assert_eq!(v.child("b"), Some(&Value::from(" abc ")));
+        assert_eq!(v.child("c"), Some(&Value::from(" 0 ")));
+        assert_eq!(v.child("d"), Some(&Value::Int(5)));
+        assert_eq!(v.child("e"), Some(&Value::from("1 2")));
+        for arg in ["''", "'  '", "' [1,2] '", "\"'x' \""] {
+            let yaml = format!("a: ${{oc.decode:{arg}}}\n");
+            let e = resolve(&yaml).unwrap_err();
+            assert!(
+                matches!(e, ConfigError::InterpolationInvalid { .. }),
+                "{yaml}: {e}"
+            );
         }
     }
 

@@ -165,6 +165,14 @@ fn check_key(key: &str, offset: usize) -> Result<(), (usize, String)> {
 
 fn check_dot_path(key: &str, offset: usize) -> Result<(), (usize, String)> {
     check_depth(key, offset)?;
+    // Hydra's key grammar takes a list index only as a segment of a dotted path
+    // (`a.0`, `1.a`); a key that is a number alone (`+1=2`) is a syntax error there.
+    if !key.contains('.') && key.starts_with(|c: char| c.is_ascii_digit()) {
+        return Err((
+            offset,
+            format!("a key cannot be a number alone ('{key}'); keys start with a letter or '_'"),
+        ));
+    }
     let mut pos = offset;
     for seg in key.split('.') {
         let special_start = |c: char| is_id_start(c) || c == '$';
@@ -613,7 +621,11 @@ impl ValueParser<'_> {
         let mut args = Vec::new();
         let mut kwargs: Vec<(String, Evaluated)> = Vec::new();
         loop {
-            match self.peek() {
+            match self.peek().cloned() {
+                // Hydra's grammar has no trailing comma: `int(3,)` is a syntax error there.
+                Some(t) if t.tok == Tok::PClose && (!args.is_empty() || !kwargs.is_empty()) => {
+                    return Err(self.unexpected(&t, "an argument after ','"));
+                }
                 Some(t) if t.tok == Tok::PClose => {
                     self.i += 1;
                     break;
@@ -645,7 +657,10 @@ impl ValueParser<'_> {
             }
             match self.peek().cloned() {
                 Some(t) if t.tok == Tok::Comma => self.i += 1,
-                Some(t) if t.tok == Tok::PClose => {}
+                Some(t) if t.tok == Tok::PClose => {
+                    self.i += 1;
+                    break;
+                }
                 Some(t) => return Err(self.unexpected(&t, "',' or ')'")),
                 None => return Err(self.eof("',' or ')'", "Close the function call with ')'.")),
             }
@@ -691,8 +706,18 @@ impl ValueParser<'_> {
             return Ok(Value::Map(map));
         }
         loop {
+            let key_pos = self.peek().map_or(self.end, |t| t.pos);
             let key = match self.primitive(true)? {
                 Value::String(s) => s,
+                // OmegaConf refuses a None key ("Incompatible key type 'NoneType'").
+                Value::Null => {
+                    return Err(syntax_error(
+                        self.input,
+                        key_pos,
+                        "a dictionary key cannot be null".to_string(),
+                        "Use a name, a number or a boolean as the key.",
+                    ));
+                }
                 other => pyfmt::py_str(&other),
             };
             self.expect(
@@ -986,6 +1011,31 @@ mod tests {
         assert_eq!(value("a=${b.c}"), Value::from("${b.c}"));
         assert_eq!(value("a=${b}_foo"), Value::from("${b}_foo"));
         assert_eq!(value("a='${b}'"), Value::from("${b}"));
+    }
+
+    #[test]
+    fn inputs_hydra_refuses() {
+        // Hydra 1.3.2 refuses each of these: `int(3,)` and `sort([1],)` (no trailing comma
+        // in its grammar), `+1=2`, `1=2`, `~1` (a key that is a number alone), and
+        // `{null: 2}` (OmegaConf: a dictionary key cannot be None). It accepts `+1.a=2`.
+        for input in [
+            "+a=int(3,)",
+            "+a=int(3, )",
+            "+a=sort([1],)",
+            "+1=2",
+            "1=2",
+            "~1",
+            "+a={null: 2}",
+            "+a={NULL: 2}",
+        ] {
+            assert!(parse_override(input).is_err(), "{input}");
+        }
+        assert_eq!(parse_override("+1.a=2").unwrap().key, "1.a");
+        assert_eq!(value("a=int(3)"), Value::Int(3));
+        assert_eq!(
+            value("a=sort([2,1],reverse=true)"),
+            Value::List(vec![Value::Int(2), Value::Int(1)])
+        );
     }
 
     #[test]

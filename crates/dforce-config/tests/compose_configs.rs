@@ -414,7 +414,9 @@ fn hydra_overrides_are_separated() {
         [
             "hydra.run.dir=outputs/custom",
             "hydra.job.chdir=true",
-            "hydra/job_logging=disabled"
+            "hydra/job_logging=disabled",
+            // A Hydra 1.3.2 run appends this (see a_run_sets_hydra_mode_run).
+            "hydra.mode=RUN"
         ]
     );
     assert_eq!(composed.hydra.get_str("output_subdir").unwrap(), ".hydra");
@@ -530,7 +532,6 @@ fn hydra_settings_dforce_does_not_apply_are_refused() {
     for (input, needle) in [
         ("hydra.verbose=true", "Python logger"),
         ("hydra.mode=MULTIRUN", "single job"),
-        ("hydra.searchpath=[pkg://x]", "--config-dir"),
         (
             "hydra.job.env_copy=[DFORCE_SURELY_UNSET_VAR]",
             "DFORCE_SURELY_UNSET_VAR",
@@ -551,5 +552,83 @@ fn hydra_settings_dforce_does_not_apply_are_refused() {
         hydra.notes[0].contains("only used by --multirun"),
         "{:?}",
         hydra.notes
+    );
+}
+
+#[test]
+fn hydra_searchpath_is_refused_while_composing() {
+    // Hydra 1.3.2 loads extra config directories from hydra.searchpath, which changes what
+    // `--cfg job` prints (`+extra=one` then reads <searchpath>/extra/one.yaml); dforce reads
+    // one config directory, so it refuses the setting in every mode, not only in a run.
+    let overrides = vec![
+        "+name=x".to_string(),
+        "hydra.searchpath=[file:///tmp/nowhere]".to_string(),
+        "+extra=one".to_string(),
+    ];
+    let e = compose(&configs(), &overrides).unwrap_err().to_string();
+    assert!(
+        e.starts_with("Unsupported override 'hydra.searchpath=[file:///tmp/nowhere]'")
+            && e.contains("--config-dir"),
+        "{e}"
+    );
+    // The same setting in the primary config's `hydra:` block is a config error, not an
+    // "Unsupported override".
+    let dir = std::env::temp_dir().join(format!("dforce-config-sp-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(
+        dir.join("config.yaml"),
+        "a: 1\nhydra:\n  searchpath: [pkg://x]\n",
+    )
+    .unwrap();
+    let e = compose(&dir, &[]).unwrap_err().to_string();
+    std::fs::remove_dir_all(&dir).unwrap();
+    assert!(
+        e.starts_with("Invalid config 'config'") && e.contains("hydra.searchpath"),
+        "{e}"
+    );
+    assert!(!e.contains("Unsupported override"), "{e}");
+    // An empty search path is Hydra's default and fine.
+    let overrides = vec!["+name=x".to_string(), "hydra.searchpath=[]".to_string()];
+    compose(&configs(), &overrides).unwrap();
+}
+
+#[test]
+fn supported_hydra_settings_list_only_what_is_applied() {
+    let overrides = vec!["+name=x".to_string(), "hydra.launcher.n_jobs=2".to_string()];
+    let e = compose(&configs(), &overrides).unwrap_err().to_string();
+    let supported = e.split("Supported: ").nth(1).expect("lists the settings");
+    for refused in ["hydra.searchpath", "hydra.verbose", "hydra.mode"] {
+        assert!(!supported.contains(refused), "{e}");
+    }
+    assert!(supported.contains("hydra.run.dir"), "{e}");
+}
+
+#[test]
+fn a_run_sets_hydra_mode_run() {
+    // Hydra 1.3.2, a single run of main.py with `+name=x hydra.run.dir=r
+    // hydra.job.chdir=false '+t=${hydra:mode}'`: t is RUN, hydra.yaml has `mode: RUN` and
+    // overrides.hydra [hydra.run.dir=r, hydra.job.chdir=false, hydra.mode=RUN].
+    let overrides: Vec<String> = [
+        "+name=x",
+        "hydra.run.dir=r",
+        "hydra.job.chdir=false",
+        "+t=${hydra:mode}",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    let mut composed = compose(&configs(), &overrides).unwrap();
+    composed.hydra_run().unwrap();
+    let job = composed.resolve_job().unwrap();
+    assert_eq!(job.get("t").unwrap(), &Value::from("RUN"));
+    let hydra = &composed.hydra;
+    assert_eq!(hydra.get("mode").unwrap(), &Value::from("RUN"));
+    let expected: Vec<Value> = ["hydra.run.dir=r", "hydra.job.chdir=false", "hydra.mode=RUN"]
+        .iter()
+        .map(|s| Value::from(*s))
+        .collect();
+    assert_eq!(
+        hydra.get("overrides.hydra").unwrap(),
+        &Value::List(expected)
     );
 }
