@@ -74,6 +74,29 @@ pub enum DefaultEntry {
     },
 }
 
+/// Most segments a package (`a.b.c`) may have, as for command-line keys: each segment is
+/// a level of the config tree, which the recursive merge, resolution and output walk.
+const MAX_PACKAGE_DEPTH: usize = 100;
+
+/// Refuses a package deeper than [`MAX_PACKAGE_DEPTH`]; `what` says where it comes from.
+pub(crate) fn check_package_depth(
+    package: &str,
+    file: &str,
+    what: &str,
+) -> Result<(), ConfigError> {
+    let depth = package.split('.').count();
+    if depth > MAX_PACKAGE_DEPTH {
+        let head: String = package.chars().take(40).collect();
+        return Err(ConfigError::InvalidConfig {
+            file: file.to_string(),
+            reason: format!(
+                "{what} '{head}…' has {depth} levels; at most {MAX_PACKAGE_DEPTH} are accepted"
+            ),
+        });
+    }
+    Ok(())
+}
+
 /// Parses the `defaults` value of the file `config_path`.
 pub fn parse_defaults(list: &Value, config_path: &str) -> Result<Vec<DefaultEntry>, ConfigError> {
     let invalid = |reason: String| ConfigError::InvalidConfig {
@@ -108,6 +131,9 @@ pub fn parse_defaults(list: &Value, config_path: &str) -> Result<Vec<DefaultEntr
             Value::String(s) if s == "_self_" => out.push(DefaultEntry::SelfRef),
             Value::String(s) => {
                 let (path, package) = split_package(s.trim());
+                if let Some(p) = &package {
+                    check_package_depth(p, config_path, "the package of a defaults entry")?;
+                }
                 if path.is_empty() || path == "_self_" {
                     return Err(invalid(format!("invalid defaults entry '{s}'")));
                 }
@@ -136,6 +162,9 @@ pub fn parse_defaults(list: &Value, config_path: &str) -> Result<Vec<DefaultEntr
                     }
                 }
                 let (group, package) = split_package(last);
+                if let Some(p) = &package {
+                    check_package_depth(p, config_path, "the package of a defaults entry")?;
+                }
                 let value = match value {
                     Value::String(s) => GroupValue::Name(s.clone()),
                     Value::Missing => GroupValue::Name("???".to_string()),
@@ -247,6 +276,8 @@ pub fn select(
             .collect(),
         known: BTreeMap::new(),
         known_from_command_line: BTreeSet::new(),
+        stack: Vec::new(),
+        expanded: 0,
     };
     let appends: Vec<Node> = overrides
         .appends
@@ -505,7 +536,19 @@ struct Expander<'r> {
     known: BTreeMap<String, Option<String>>,
     /// Groups whose known choice came from a `+group=option` on the command line.
     known_from_command_line: BTreeSet<String>,
+    /// The config paths being expanded, outermost first (cycle detection, depth bound).
+    stack: Vec<String>,
+    /// Entries expanded so far (bound on the size of the tree).
+    expanded: usize,
 }
+
+/// How deep defaults lists may nest (`a` includes `b` includes `c` ...). The reference
+/// configs nest 3 deep; Hydra itself recurses without bound until Python's recursion limit.
+const MAX_DEFAULTS_DEPTH: usize = 64;
+
+/// How many entries the whole defaults tree may expand to. Files may include the same
+/// config several times, so a few files can describe an exponentially large tree.
+const MAX_DEFAULTS_ENTRIES: usize = 10_000;
 
 impl Expander<'_> {
     fn expand(
@@ -537,6 +580,53 @@ impl Expander<'_> {
             });
         }
         let path = node.config_path();
+        self.expanded += 1;
+        if self.expanded > MAX_DEFAULTS_ENTRIES {
+            return Err(ConfigError::InvalidConfig {
+                file: parent_path.unwrap_or(&path).to_string(),
+                reason: format!(
+                    "the defaults tree expands to more than {MAX_DEFAULTS_ENTRIES} entries (while including '{path}'); a config is probably included repeatedly at several levels, include it once"
+                ),
+            });
+        }
+        if let Some(start) = self.stack.iter().position(|p| *p == path) {
+            let chain: Vec<&str> = self.stack[start..]
+                .iter()
+                .map(String::as_str)
+                .chain([path.as_str()])
+                .collect();
+            return Err(ConfigError::InvalidConfig {
+                file: parent_path.unwrap_or(&path).to_string(),
+                reason: format!(
+                    "defaults cycle: {}; remove one of these entries from the defaults lists",
+                    chain.join(" -> ")
+                ),
+            });
+        }
+        if self.stack.len() >= MAX_DEFAULTS_DEPTH {
+            return Err(ConfigError::InvalidConfig {
+                file: parent_path.unwrap_or(&path).to_string(),
+                reason: format!(
+                    "defaults lists nest more than {MAX_DEFAULTS_DEPTH} levels deep (at '{path}', included from '{}'); flatten the chain of included configs",
+                    self.stack[0]
+                ),
+            });
+        }
+        self.stack.push(path.clone());
+        let result = self.expand_file(node, is_root, appends, parent_path, path);
+        self.stack.pop();
+        result
+    }
+
+    /// The part of [`Expander::expand`] that runs with `path` on the expansion stack.
+    fn expand_file(
+        &mut self,
+        node: &mut Node,
+        is_root: bool,
+        appends: Vec<Node>,
+        parent_path: Option<&str>,
+        path: String,
+    ) -> Result<Vec<MergeItem>, ConfigError> {
         let Some(loaded) = self.repo.load(&path)? else {
             if node.optional {
                 return Ok(Vec::new());
@@ -552,6 +642,8 @@ impl Expander<'_> {
         }
         let base_dir = node.group_path();
         let package = node.final_package();
+        // Packages nest through the defaults tree (`a@x.y` includes `b@z` ...).
+        check_package_depth(&package, &path, "the package this config is placed in")?;
         for d in defaults.iter_mut() {
             d.parent_base_dir = base_dir.clone();
             d.parent_package = package.clone();

@@ -224,14 +224,66 @@ enum Located {
 /// and short enough for the recursive resolver to stay within the stack.
 const MAX_CHAIN: usize = 200;
 
+/// Deepest nesting of `${...}` inside an interpolation or resolver argument
+/// (`${a.${b.${c}}}`): each level is a recursive call.
+const MAX_NESTING: usize = 64;
+
+/// Deepest a resolved value may nest. Resolution copies the target's subtree into the
+/// node, so chains of nested lists that refer to one another grow deeper than any file.
+const MAX_RESOLVED_DEPTH: usize = 1000;
+
+/// Longest string an interpolation may build (`${a}${a}` doubles at every step).
+const MAX_STRING_BYTES: usize = 16 << 20;
+
+/// Most nodes, and bytes of keys and strings, that interpolations may copy in one
+/// resolution (each `${key}` copies its target's resolved subtree).
+const MAX_COPIED_NODES: usize = 1_000_000;
+const MAX_COPIED_BYTES: usize = 64 << 20;
+
+/// A resolved node with its size, charged each time an interpolation copies it.
+struct Cached {
+    value: Value,
+    nodes: usize,
+    bytes: usize,
+    depth: usize,
+}
+
+/// Nodes, bytes of keys and strings, and collection depth (0 for a scalar) of a value.
+/// Resolved values nest at most [`MAX_RESOLVED_DEPTH`] levels, so the recursion is bounded.
+fn measure(v: &Value) -> (usize, usize, usize) {
+    match v {
+        Value::String(s) => (1, s.len(), 0),
+        Value::List(items) => items.iter().fold((1, 0, 1), |(n, b, d), item| {
+            let (n2, b2, d2) = measure(item);
+            (n.saturating_add(n2), b.saturating_add(b2), d.max(d2 + 1))
+        }),
+        Value::Map(map) => map.iter().fold((1, 0, 1), |(n, b, d), (k, item)| {
+            let (n2, b2, d2) = measure(item);
+            (
+                n.saturating_add(n2),
+                b.saturating_add(b2).saturating_add(k.len()),
+                d.max(d2 + 1),
+            )
+        }),
+        _ => (1, 0, 0),
+    }
+}
+
 struct Resolver<'a> {
     root: &'a Value,
     /// True when `root` carries the Hydra node and `${hydra:...}` may read it.
     with_hydra: bool,
     /// Fully resolved nodes by dotted path, so shared targets are resolved once.
-    cache: HashMap<String, Value>,
+    cache: HashMap<String, Cached>,
     /// Paths of string nodes being resolved, innermost last, for cycle detection.
     stack: Vec<String>,
+    /// Containers being resolved (the depth at which the current value will sit).
+    depth: usize,
+    /// `${` nested inside the interpolation being resolved.
+    nesting: usize,
+    /// Nodes and bytes copied by interpolations so far.
+    copied_nodes: usize,
+    copied_bytes: usize,
 }
 
 impl<'a> Resolver<'a> {
@@ -241,11 +293,44 @@ impl<'a> Resolver<'a> {
             with_hydra,
             cache: HashMap::new(),
             stack: Vec::new(),
+            depth: 0,
+            nesting: 0,
+            copied_nodes: 0,
+            copied_bytes: 0,
+        }
+    }
+
+    /// An error for a limit hit while resolving the node at `path`: names the key whose
+    /// interpolation is being resolved (innermost), else `path` itself.
+    fn limit_error(&self, path: &[String], interpolation: String, reason: String) -> ConfigError {
+        ConfigError::InterpolationInvalid {
+            key: self.stack.last().cloned().unwrap_or_else(|| join_key(path)),
+            interpolation,
+            reason,
         }
     }
 
     /// Resolves `v`, which lives at `path`.
     fn resolve(&mut self, v: &Value, path: &[String]) -> Result<Value, ConfigError> {
+        if !v.is_container() {
+            return self.resolve_inner(v, path);
+        }
+        if self.depth >= MAX_RESOLVED_DEPTH {
+            return Err(self.limit_error(
+                path,
+                format!("${{{}}}", join_key(path)),
+                format!(
+                    "the resolved value nests deeper than {MAX_RESOLVED_DEPTH} levels (interpolations copy nested lists or maps into one another); shorten the chain of interpolations"
+                ),
+            ));
+        }
+        self.depth += 1;
+        let result = self.resolve_inner(v, path);
+        self.depth -= 1;
+        result
+    }
+
+    fn resolve_inner(&mut self, v: &Value, path: &[String]) -> Result<Value, ConfigError> {
         match v {
             Value::String(s) if has_interpolation(s) => self.string(s, path),
             Value::Map(m) => {
@@ -271,15 +356,48 @@ impl<'a> Resolver<'a> {
     /// The resolved value of the node at `path` (which must exist).
     fn node(&mut self, path: &[String]) -> Result<Value, ConfigError> {
         let key = join_key(path);
-        if let Some(v) = self.cache.get(&key) {
-            return Ok(v.clone());
+        if !self.cache.contains_key(&key) {
+            let root = self.root;
+            // Invariant: every caller got Ok from lookup on this same immutable root first.
+            let node = lookup(root, path).expect("caller checked that the node exists");
+            let value = self.resolve(node, path)?;
+            let (nodes, bytes, depth) = measure(&value);
+            self.cache.insert(
+                key.clone(),
+                Cached {
+                    value,
+                    nodes,
+                    bytes,
+                    depth,
+                },
+            );
         }
-        let root = self.root;
-        // Invariant: every caller got Ok from lookup on this same immutable root first.
-        let node = lookup(root, path).expect("caller checked that the node exists");
-        let v = self.resolve(node, path)?;
-        self.cache.insert(key, v.clone());
-        Ok(v)
+        // Invariant: inserted above if it was absent.
+        let cached = self.cache.get(&key).expect("cached above");
+        let (nodes, bytes, depth) = (cached.nodes, cached.bytes, cached.depth);
+        let interpolation = || format!("${{{key}}}");
+        if self.depth + depth > MAX_RESOLVED_DEPTH {
+            return Err(self.limit_error(
+                path,
+                interpolation(),
+                format!(
+                    "the resolved value nests deeper than {MAX_RESOLVED_DEPTH} levels (interpolations copy nested lists or maps into one another); shorten the chain of interpolations"
+                ),
+            ));
+        }
+        self.copied_nodes = self.copied_nodes.saturating_add(nodes);
+        self.copied_bytes = self.copied_bytes.saturating_add(bytes);
+        if self.copied_nodes > MAX_COPIED_NODES || self.copied_bytes > MAX_COPIED_BYTES {
+            return Err(self.limit_error(
+                path,
+                interpolation(),
+                format!(
+                    "interpolations copy more than {MAX_COPIED_NODES} nodes or {} MiB of text in all (each '${{key}}' copies its target); refer to large nodes less often",
+                    MAX_COPIED_BYTES >> 20
+                ),
+            ));
+        }
+        Ok(self.cache.get(&key).expect("cached above").value.clone())
     }
 
     fn string(&mut self, s: &str, path: &[String]) -> Result<Value, ConfigError> {
@@ -324,6 +442,16 @@ impl<'a> Resolver<'a> {
             match p {
                 Piece::Text(t) => out.push_str(t),
                 Piece::Interp { raw, body } => out.push_str(&self.embedded(raw, body, path)?),
+            }
+            if out.len() > MAX_STRING_BYTES {
+                return Err(ConfigError::InterpolationInvalid {
+                    key: join_key(path),
+                    interpolation: pyfmt::one_line(&truncated(&pieces_text(pieces))),
+                    reason: format!(
+                        "the resolved string is longer than {} MiB; interpolations that repeat other interpolated strings grow exponentially",
+                        MAX_STRING_BYTES >> 20
+                    ),
+                });
             }
         }
         Ok(Value::String(out))
@@ -399,12 +527,24 @@ impl<'a> Resolver<'a> {
         if !has_interpolation(text) {
             return Ok(Value::String(text.to_string()));
         }
+        if self.nesting >= MAX_NESTING {
+            return Err(ConfigError::InterpolationInvalid {
+                key: join_key(path),
+                interpolation: pyfmt::one_line(&truncated(text)),
+                reason: format!(
+                    "interpolations are nested more than {MAX_NESTING} levels deep ('${{a.${{b}}}}' is 2 levels); simplify it"
+                ),
+            });
+        }
         let pieces = parse_pieces(text).map_err(|reason| ConfigError::InterpolationInvalid {
             key: join_key(path),
-            interpolation: text.to_string(),
+            interpolation: pyfmt::one_line(&truncated(text)),
             reason,
         })?;
-        self.pieces(&pieces, path)
+        self.nesting += 1;
+        let result = self.pieces(&pieces, path);
+        self.nesting -= 1;
+        result
     }
 
     fn lookup_target(
@@ -760,6 +900,25 @@ fn decode_text(text: &str) -> Result<Value, String> {
     Ok(Value::String(text.to_string()))
 }
 
+/// The text of parsed pieces, for error messages.
+fn pieces_text(pieces: &[Piece]) -> String {
+    pieces
+        .iter()
+        .map(|p| match p {
+            Piece::Text(t) => t.as_str(),
+            Piece::Interp { raw, .. } => raw.as_str(),
+        })
+        .collect()
+}
+
+/// At most 200 characters of `s`, for error messages.
+fn truncated(s: &str) -> String {
+    match s.char_indices().nth(200) {
+        Some((i, _)) => format!("{}...", &s[..i]),
+        None => s.to_string(),
+    }
+}
+
 fn extend(path: &[String], seg: &str) -> Vec<String> {
     let mut p = path.to_vec();
     p.push(seg.to_string());
@@ -923,6 +1082,112 @@ mod tests {
             .collect();
         let v = resolve(&format!("k0: 7\n{short}")).unwrap();
         assert_eq!(v.child("k49"), Some(&Value::Int(7)));
+    }
+
+    #[test]
+    fn deeply_nested_interpolations_are_refused_not_overflowed() {
+        // `${${...${a}...}}` 5000 deep used to recurse once per level until the stack ran out.
+        let deep = format!("a: a\nb: '{}a{}'\n", "${".repeat(5000), "}".repeat(5000));
+        let e = resolve(&deep).unwrap_err().to_string();
+        assert!(
+            e.contains("nested more than 64 levels") && e.contains("'b'"),
+            "{e}"
+        );
+        assert!(
+            e.len() < 1000,
+            "the message should not repeat the whole value: {e}"
+        );
+        // The same inside a resolver argument.
+        let deep = format!(
+            "a: a\nb: '${{oc.select:{}a{}}}'\n",
+            "${".repeat(5000),
+            "}".repeat(5000)
+        );
+        let e = resolve(&deep).unwrap_err().to_string();
+        assert!(e.contains("nested more than 64 levels"), "{e}");
+        // Moderate nesting works: each `${a}` gives the key 'a' again.
+        let ok = format!("a: a\nb: '{}a{}'\n", "${".repeat(10), "}".repeat(10));
+        assert_eq!(resolve(&ok).unwrap().child("b"), Some(&Value::from("a")));
+    }
+
+    /// `x{i}: [[...'${x{i-1}}'...]]`: each link copies the previous subtree one level deeper.
+    fn nested_chain(links: usize, levels: usize, forward: bool) -> String {
+        let wrap = |inner: String| format!("{}{inner}{}", "[".repeat(levels), "]".repeat(levels));
+        let mut yaml = String::new();
+        for i in 0..links {
+            let target = if forward { i + 1 } else { i.wrapping_sub(1) };
+            let inner = if (forward && i + 1 == links) || (!forward && i == 0) {
+                "1".to_string()
+            } else {
+                format!("'${{x{target}}}'")
+            };
+            yaml.push_str(&format!("x{i}: {}\n", wrap(inner)));
+        }
+        yaml
+    }
+
+    #[test]
+    fn resolution_depth_is_bounded() {
+        // 200 links of 190 levels would resolve to 38,000 levels (beyond the stack when the
+        // value is cloned, dropped or printed); refused once past 1000, whichever order the
+        // nodes are resolved in (cached targets first, or recursing into each target).
+        for forward in [false, true] {
+            let e = resolve(&nested_chain(200, 190, forward))
+                .unwrap_err()
+                .to_string();
+            assert!(
+                e.contains("nests deeper than 1000 levels") && e.contains("'x"),
+                "{e}"
+            );
+        }
+        // Well within the limit: 10 links of 20 levels resolve, and can be printed.
+        let v = resolve(&nested_chain(10, 20, false)).unwrap();
+        let mut node = v.child("x9").unwrap();
+        let mut depth = 0;
+        while let Some(inner) = node.as_list().and_then(|l| l.first()) {
+            node = inner;
+            depth += 1;
+        }
+        assert_eq!((depth, node), (200, &Value::Int(1)));
+        assert!(v.to_yaml().contains("x9"));
+    }
+
+    #[test]
+    fn exponential_strings_and_copies_are_refused() {
+        let mut yaml = "a0: xxxxxxxx\n".to_string();
+        for i in 1..40 {
+            yaml.push_str(&format!("a{i}: ${{a{}}}${{a{}}}\n", i - 1, i - 1));
+        }
+        let e = resolve(&yaml).unwrap_err().to_string();
+        assert!(
+            (e.contains("longer than 16 MiB") || e.contains("64 MiB")) && e.contains("'a2"),
+            "{e}"
+        );
+        // One string longer than 16 MiB.
+        let big = "y".repeat(1 << 20);
+        let e = resolve(&format!("s: {big}\nt: {}\n", "${s}".repeat(17)))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("longer than 16 MiB") && e.contains("at 't'"),
+            "{e}"
+        );
+        let mut yaml = "l0: [x, x]\n".to_string();
+        for i in 1..40 {
+            yaml.push_str(&format!("l{i}: ['${{l{}}}', '${{l{}}}']\n", i - 1, i - 1));
+        }
+        let e = resolve(&yaml).unwrap_err().to_string();
+        assert!(e.contains("copy more than 1000000 nodes"), "{e}");
+        // A large string copied many times counts by its bytes.
+        let big = "y".repeat(1 << 20);
+        let refs = vec!["'${s}'"; 100].join(", ");
+        let e = resolve(&format!("s: {big}\nl: [{refs}]\n"))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("64 MiB"), "{e}");
+        // Modest doubling is fine.
+        let v = resolve("a0: xy\na1: ${a0}${a0}\na2: ${a1}${a1}\n").unwrap();
+        assert_eq!(v.child("a2"), Some(&Value::from("xyxyxyxy")));
     }
 
     #[test]

@@ -140,10 +140,14 @@ fn read_config(file: &Path, config_path: &str) -> Result<LoadedConfig, ConfigErr
         None => Vec::new(),
         Some(list) => crate::defaults::parse_defaults(&list, config_path)?,
     };
+    let package_header = package_header(&text);
+    if let Some(p) = &package_header {
+        crate::defaults::check_package_depth(p, &source, "the '# @package' header")?;
+    }
     Ok(LoadedConfig {
         content,
         defaults,
-        package_header: package_header(&text),
+        package_header,
     })
 }
 

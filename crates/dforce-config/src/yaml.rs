@@ -26,6 +26,8 @@ pub fn parse_yaml_str(text: &str, source: &str) -> Result<Value, ConfigError> {
         stack: Vec::new(),
         anchors: HashMap::new(),
         documents: Vec::new(),
+        alias_nodes: 0,
+        alias_bytes: 0,
     };
     loop {
         let (event, mark) = parser.next_token().map_err(|e| ConfigError::Yaml {
@@ -57,6 +59,55 @@ pub fn parse_yaml_str(text: &str, source: &str) -> Result<Value, ConfigError> {
 /// Deepest nesting accepted: far beyond any config, low enough for recursive processing.
 const MAX_DEPTH: usize = 200;
 
+/// Most nodes that aliases may copy into one document. Each alias copies its anchor's
+/// tree, so a few lines can otherwise describe billions of nodes ("billion laughs").
+const MAX_ALIAS_NODES: usize = 1_000_000;
+
+/// Most bytes of keys and strings that aliases may copy into one document.
+const MAX_ALIAS_BYTES: usize = 64 << 20;
+
+/// An anchored value with its size, which each alias to it adds to the document.
+struct Anchored {
+    value: Value,
+    nodes: usize,
+    bytes: usize,
+    /// Collection levels (0 for a scalar), added to the depth at which an alias sits.
+    depth: usize,
+}
+
+impl Anchored {
+    fn new(value: Value) -> Anchored {
+        let (nodes, bytes, depth) = measure(&value);
+        Anchored {
+            value,
+            nodes,
+            bytes,
+            depth,
+        }
+    }
+}
+
+/// Nodes, key and string bytes, and collection depth of a value. Loaded values nest at most
+/// [`MAX_DEPTH`] levels, so the recursion is bounded.
+fn measure(v: &Value) -> (usize, usize, usize) {
+    match v {
+        Value::String(s) => (1, s.len(), 0),
+        Value::List(items) => items.iter().fold((1, 0, 1), |(n, b, d), item| {
+            let (n2, b2, d2) = measure(item);
+            (n.saturating_add(n2), b.saturating_add(b2), d.max(d2 + 1))
+        }),
+        Value::Map(map) => map.iter().fold((1, 0, 1), |(n, b, d), (k, item)| {
+            let (n2, b2, d2) = measure(item);
+            (
+                n.saturating_add(n2),
+                b.saturating_add(b2).saturating_add(k.len()),
+                d.max(d2 + 1),
+            )
+        }),
+        _ => (1, 0, 0),
+    }
+}
+
 /// A container under construction.
 enum Frame {
     Seq {
@@ -82,8 +133,11 @@ enum PendingKey {
 struct Builder<'a> {
     source: &'a str,
     stack: Vec<Frame>,
-    anchors: HashMap<usize, Value>,
+    anchors: HashMap<usize, Anchored>,
     documents: Vec<Value>,
+    /// Nodes and bytes copied by aliases so far (bounded by `MAX_ALIAS_*`).
+    alias_nodes: usize,
+    alias_bytes: usize,
 }
 
 impl Builder<'_> {
@@ -103,9 +157,29 @@ impl Builder<'_> {
             }
             Event::StreamEnd => Ok(()),
             Event::Alias(id) => {
-                let value = self.anchors.get(&id).cloned().ok_or_else(|| {
-                    self.error(mark, "alias refers to an unknown anchor".to_string())
-                })?;
+                let Some(anchored) = self.anchors.get(&id) else {
+                    return Err(self.error(mark, "alias refers to an unknown anchor".to_string()));
+                };
+                if self.stack.len() + anchored.depth > MAX_DEPTH {
+                    return Err(self.error(
+                        mark,
+                        format!(
+                            "this alias nests collections deeper than {MAX_DEPTH} levels; repeat less of the anchored value"
+                        ),
+                    ));
+                }
+                self.alias_nodes = self.alias_nodes.saturating_add(anchored.nodes);
+                self.alias_bytes = self.alias_bytes.saturating_add(anchored.bytes);
+                if self.alias_nodes > MAX_ALIAS_NODES || self.alias_bytes > MAX_ALIAS_BYTES {
+                    return Err(self.error(
+                        mark,
+                        format!(
+                            "aliases expand to more than {MAX_ALIAS_NODES} nodes or {} MiB of text; write the values out or use fewer aliases of large anchors",
+                            MAX_ALIAS_BYTES >> 20
+                        ),
+                    ));
+                }
+                let value = anchored.value.clone();
                 self.push_value(value, mark, false)
             }
             Event::Scalar(text, style, anchor, tag) => {
@@ -122,7 +196,7 @@ impl Builder<'_> {
                 }
                 let value = self.scalar(text, style, tag.as_ref(), mark)?;
                 if anchor > 0 {
-                    self.anchors.insert(anchor, value.clone());
+                    self.anchors.insert(anchor, Anchored::new(value.clone()));
                 }
                 self.push_value(value, mark, true)
             }
@@ -157,7 +231,7 @@ impl Builder<'_> {
                     None => return Err(self.error(mark, "unbalanced collection end".to_string())),
                 };
                 if anchor > 0 {
-                    self.anchors.insert(anchor, value.clone());
+                    self.anchors.insert(anchor, Anchored::new(value.clone()));
                 }
                 self.push_value(value, mark, false)
             }
@@ -402,6 +476,49 @@ mod tests {
             .collect();
         let e = parse_yaml_str(&block, "deep.yaml").unwrap_err().to_string();
         assert!(e.contains("nest deeper than 200"), "{e}");
+    }
+
+    #[test]
+    fn billion_laughs_is_refused() {
+        let mut text = "a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n".to_string();
+        for i in 1..10 {
+            let refs = vec![format!("*a{}", i - 1); 10].join(", ");
+            text.push_str(&format!("a{i}: &a{i} [{refs}]\n"));
+        }
+        let e = parse_yaml_str(&text, "lol.yaml").unwrap_err().to_string();
+        assert!(
+            e.contains("lol.yaml") && e.contains("aliases expand to more than"),
+            "{e}"
+        );
+        // Large strings count too: 2 MiB copied 40 times.
+        let big = "y".repeat(2 << 20);
+        let text = format!("s: &s {big}\nl: [{}]\n", vec!["*s"; 40].join(", "));
+        let e = parse_yaml_str(&text, "big.yaml").unwrap_err().to_string();
+        assert!(e.contains("aliases expand to more than"), "{e}");
+        // Ordinary use of aliases is untouched.
+        let v = load("a: &a [1, 2]\nb: [*a, *a, *a]\n");
+        assert_eq!(v.child("b").unwrap().as_list().unwrap().len(), 3);
+    }
+
+    #[test]
+    fn aliases_cannot_exceed_the_depth_limit() {
+        // An anchor 150 levels deep, aliased inside 100 levels: 250 > 200.
+        let deep = format!("a: &a {}1{}\n", "[".repeat(150), "]".repeat(150));
+        let text = format!("{deep}b: {}*a{}\n", "[".repeat(100), "]".repeat(100));
+        let e = parse_yaml_str(&text, "deep.yaml").unwrap_err().to_string();
+        assert!(e.contains("deeper than 200"), "{e}");
+        // Nesting an alias inside its own kind (a chain of anchors) is bounded the same way.
+        let mut chain = "x0: &x0 [[[[[[[[[[1]]]]]]]]]]\n".to_string();
+        for i in 1..30 {
+            chain.push_str(&format!("x{i}: &x{i} [[[[[[[[[[*x{}]]]]]]]]]]\n", i - 1));
+        }
+        let e = parse_yaml_str(&chain, "chain.yaml")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("deeper than 200"), "{e}");
+        // Exactly at the limit is fine.
+        let ok = format!("a: &a {}1{}\nb: [*a]\n", "[".repeat(198), "]".repeat(198));
+        assert!(parse_yaml_str(&ok, "ok.yaml").is_ok());
     }
 
     #[test]

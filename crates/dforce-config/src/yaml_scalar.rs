@@ -350,12 +350,20 @@ fn construct_int(s: &str) -> Result<i64, String> {
     } else if body.starts_with('0') {
         i128::from_str_radix(body, 8).map_err(|_| out_of_range())?
     } else if body.contains(':') {
+        // Every step is checked: the leading part has no digit limit and there may be any
+        // number of parts, so `d * 60^k` can leave even the i128 range. `base` becomes
+        // `None` once 60^k overflows; only a non-zero digit at such a place is an error.
         let mut value: i128 = 0;
-        let mut base: i128 = 1;
+        let mut base: Option<i128> = Some(1);
         for part in body.split(':').rev() {
             let d: i128 = part.parse().map_err(|_| out_of_range())?;
-            value = value.checked_add(d * base).ok_or_else(out_of_range)?;
-            base = base.checked_mul(60).ok_or_else(out_of_range)?;
+            if d != 0 {
+                let term = base
+                    .and_then(|b| d.checked_mul(b))
+                    .ok_or_else(out_of_range)?;
+                value = value.checked_add(term).ok_or_else(out_of_range)?;
+            }
+            base = base.and_then(|b| b.checked_mul(60));
         }
         value
     } else {
@@ -402,6 +410,30 @@ mod tests {
         assert_eq!(r("0b101"), Value::Int(5));
         assert_eq!(r("1:30"), Value::Int(90));
         assert!(resolve_plain("99999999999999999999").is_err());
+    }
+
+    #[test]
+    fn sexagesimal_int_overflow_is_an_error_not_a_panic_or_wrap() {
+        // 9 * 60^21 overflows i128: used to panic in debug builds.
+        let many = format!("9{}", ":0".repeat(21));
+        let e = resolve_plain(&many).unwrap_err();
+        assert!(e.contains("outside the 64-bit range"), "{e}");
+        // A leading part near i128::MAX / 60: used to wrap to 44 in release builds.
+        let e = resolve_plain("5671372782015641057722910123862803525:0").unwrap_err();
+        assert!(e.contains("outside the 64-bit range"), "{e}");
+        let e = resolve_plain("-5671372782015641057722910123862803525:0").unwrap_err();
+        assert!(e.contains("outside the 64-bit range"), "{e}");
+        // Zeros far beyond the i128 range of 60^k are harmless, as in PyYAML.
+        assert_eq!(
+            r(&format!("1{}", ":0".repeat(10))),
+            Value::Int(60i64.pow(10))
+        );
+        assert!(resolve_plain(&format!("1{}", ":0".repeat(40))).is_err());
+        // The emitter asks about every string it prints; it must not panic either.
+        assert!(plain_is_not_string(&many));
+        assert!(plain_is_not_string(
+            "5671372782015641057722910123862803525:0"
+        ));
     }
 
     #[test]
