@@ -204,11 +204,9 @@ impl VideoDataset {
             let resizer = Resizer::new(raw.height(), raw.width(), res, res);
             let mut src = vec![0f32; raw.height() * raw.width()];
             for k in 0..real {
-                let rgb = raw.frame(k * skip);
+                let frame = raw.frame(k * skip);
                 for c in 0..3 {
-                    for (s, px) in src.iter_mut().zip(rgb.chunks_exact(3)) {
-                        *s = f32::from(px[c]) / 255.0;
-                    }
+                    frame.scaled_channel(c, &mut src);
                     let at = (k * 3 + c) * plane;
                     resizer.resize_plane(&src, &mut video_out[at..at + plane]);
                 }

@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 
 use crate::error::VideoDataError;
 use crate::kind::VideoKind;
-use crate::source::{RawFrames, read_actions, read_frames, read_frames_with_lead};
+use crate::source::{Frame, RawFrames, read_actions, read_frames, read_frames_with_lead};
 
 /// How often the cache was used since it was made.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -39,7 +39,7 @@ struct Episode {
 
 impl Episode {
     fn bytes(&self) -> usize {
-        self.frames.data.len() + self.actions.len() * size_of::<usize>()
+        self.frames.byte_len() + self.actions.len() * size_of::<usize>()
     }
 
     fn covers(&self, range: &Range<usize>) -> bool {
@@ -56,8 +56,8 @@ pub struct ClipFrames<'a> {
 }
 
 impl ClipFrames<'_> {
-    /// Frame `k` of the requested range as `(height, width, 3)` bytes.
-    pub fn frame(&self, k: usize) -> &[u8] {
+    /// Frame `k` of the requested range as `(height, width, 3)` values.
+    pub fn frame(&self, k: usize) -> Frame<'_> {
         self.frames.frame(self.offset + k)
     }
 
@@ -193,7 +193,7 @@ impl EpisodeCache {
         if let Some(e) = held {
             let grown = e.first.saturating_add(e.frames.count.saturating_mul(2));
             let span = range.start.min(e.first)..range.end.max(grown).min(len);
-            let frame_bytes = e.frames.height * e.frames.width * 3;
+            let frame_bytes = e.frames.height * e.frames.width * 3 * e.frames.pixels.item_size();
             if span.len().saturating_mul(frame_bytes) <= self.budget {
                 // A file shorter than its recorded length fails the grown read only; the clip
                 // itself is then read as it would be without the cache.
@@ -208,7 +208,7 @@ impl EpisodeCache {
     /// Makes room for `episode` by dropping the least recently used ones, and holds it.
     fn keep(&mut self, mut episode: Episode) -> &Episode {
         // The budget counts the bytes held: drop a decoder's spare capacity.
-        episode.frames.data.shrink_to_fit();
+        episode.frames.pixels.shrink_to_fit();
         let bytes = episode.bytes();
         while !self.episodes.is_empty() && self.held + bytes > self.budget {
             let old = self.episodes.remove(0);

@@ -5,7 +5,8 @@
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum VideoKind {
     /// DeepMind Lab mazes: each `.npz` holds `video` `(T, H, W, 3)` uint8 and `actions` `(T,)`
-    /// ints in `0..3`. TECO's files are 300 frames at 64×64; any length and resolution is read.
+    /// ints in `0..3`. TECO's files are 300 frames at 64×64; any length and resolution is read,
+    /// and, as the reference's `video / 255.0` allows, any real `video` dtype in either order.
     Dmlab,
     /// Minecraft: each `.npz` holds `actions` (ints in `0..4`) beside `<stem>.mp4` (TECO: 300
     /// frames at 128×128). The reference drops `actions[0]`, so frame `t` pairs with

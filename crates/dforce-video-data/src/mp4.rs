@@ -14,7 +14,7 @@ use openh264::decoder::{Decoder, DecoderConfig, Flush};
 use openh264::formats::YUVSource;
 
 use crate::error::VideoDataError;
-use crate::source::RawFrames;
+use crate::source::{Pixels, RawFrames};
 
 const START_CODE: [u8; 4] = [0, 0, 0, 1];
 
@@ -316,7 +316,7 @@ fn decode(
     Ok((
         keep_from,
         RawFrames {
-            data: out.rgb,
+            pixels: Pixels::U8(out.rgb),
             count: range.end - keep_from,
             height,
             width,

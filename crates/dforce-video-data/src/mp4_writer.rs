@@ -510,7 +510,7 @@ mod tests {
         for t in 0..count {
             let mae = frame_mae(
                 &frames[t * frame_len..(t + 1) * frame_len],
-                decoded.frame(t),
+                decoded.frame(t).bytes().unwrap(),
                 height,
                 width,
                 decoded.width,
@@ -562,7 +562,13 @@ mod tests {
             (decoded.count, decoded.height, decoded.width),
             (count, h, w)
         );
-        let mae = frame_mae(&frames[..h * w * 3], decoded.frame(0), h, w, w);
+        let mae = frame_mae(
+            &frames[..h * w * 3],
+            decoded.frame(0).bytes().unwrap(),
+            h,
+            w,
+            w,
+        );
         eprintln!("noise frame 0: mean |error| {mae:.3}");
         assert!(mae < 64.0, "{mae}");
     }

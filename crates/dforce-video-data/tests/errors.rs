@@ -109,12 +109,14 @@ fn wrong_video_array_is_an_error() {
     let path = root.join("validation/ep_c.npz");
     let mut w =
         dforce_io::npz::NpzWriter::create(&path, dforce_io::npz::NpzCompression::Stored).unwrap();
-    w.add("video", &[10, 4, 4, 3], &[0f32; 480]).unwrap();
+    // Two channels: not RGB. (A float `video` is read, as the reference reads it: see
+    // tests/video_dtypes.rs.)
+    w.add("video", &[10, 4, 4, 2], &[0f32; 320]).unwrap();
     w.add("actions", &[10], &[0i64; 10]).unwrap();
     w.finish().unwrap();
     let err = VideoDataset::open(VideoKind::Dmlab, &root, Split::Validation, config()).unwrap_err();
     assert!(
-        err.to_string().contains("ep_c.npz") && err.to_string().contains("uint8"),
+        err.to_string().contains("ep_c.npz") && err.to_string().contains("(T, H, W, 3)"),
         "{err}"
     );
 }

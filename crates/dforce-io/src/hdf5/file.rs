@@ -4,13 +4,16 @@
 //! and chunked layouts, and the filters h5py writes: deflate (gzip), shuffle, fletcher32 and
 //! h5py's own LZF (id 32000, registered here with `lzf-rust`). That is every file h5py writes
 //! with any `libver` and `track_order` (checked by `tests/hdf5_h5py_matrix.rs` against h5py).
+//! External links and virtual datasets (data kept in other files) are not read; a lookup that
+//! meets one says so and how to store the data in the file (`tests/hdf5_links.rs`).
 //! The whole file is read into memory; D4RL maze2d files are at most a few hundred MB.
 
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, PoisonError};
 
 use hdf5_reader::error::Error as ReaderError;
-use hdf5_reader::{FilterRegistry, Hdf5File, OpenOptions};
+use hdf5_reader::{ExternalLinkResolver, FilterRegistry, Hdf5File, OpenOptions};
 
 use super::datatype::DType;
 use crate::error::Hdf5Error;
@@ -106,12 +109,44 @@ impl H5Dataset {
     }
 }
 
+/// HDF5's layout class of a virtual dataset (h5py's `create_virtual_dataset`), which
+/// `hdf5-reader` does not read.
+const LAYOUT_VIRTUAL: u8 = 3;
+
+/// An "external link resolver" that follows nothing: it notes the files that external links
+/// met by a lookup point into, so a dataset reached only through one is reported as such rather
+/// than as absent. (Following them would open other files next to this one, with their own size
+/// bounds; D4RL files hold their data, and h5py's `f.copy` makes any file do so.)
+#[derive(Debug, Default)]
+struct ExternalLinkLog(Mutex<Vec<String>>);
+
+impl ExternalLinkLog {
+    fn take(&self) -> Vec<String> {
+        std::mem::take(&mut *self.0.lock().unwrap_or_else(PoisonError::into_inner))
+    }
+}
+
+impl ExternalLinkResolver for ExternalLinkLog {
+    fn resolve_external_link(
+        &self,
+        filename: &str,
+    ) -> hdf5_reader::error::Result<Option<Hdf5File>> {
+        self.0
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .push(filename.to_owned());
+        Ok(None)
+    }
+}
+
 /// An HDF5 file held in memory.
 pub struct H5File {
     path: PathBuf,
     file: Hdf5File,
     /// The file's length in bytes (bounds what one read may allocate).
     len: usize,
+    /// External links met since the last lookup.
+    external_links: Arc<ExternalLinkLog>,
 }
 
 impl std::fmt::Debug for H5File {
@@ -188,7 +223,9 @@ impl H5File {
     pub fn from_bytes(path: PathBuf, bytes: Vec<u8>) -> Result<Self, Hdf5Error> {
         let len = bytes.len();
         let most = len.saturating_mul(MAX_EXPANSION).max(1 << 20);
+        let external_links = Arc::new(ExternalLinkLog::default());
         let options = OpenOptions::default()
+            .with_external_link_resolver(external_links.clone())
             .with_filter_registry(filters())
             .with_max_read_bytes(most)
             .with_max_chunk_bytes(most.min(hdf5_reader::DEFAULT_MAX_CHUNK_BYTES));
@@ -206,7 +243,12 @@ impl H5File {
                 "truncated file: {len} bytes, the superblock says {eof}"
             )));
         }
-        Ok(Self { path, file, len })
+        Ok(Self {
+            path,
+            file,
+            len,
+            external_links,
+        })
     }
 
     /// The file's path.
@@ -241,7 +283,16 @@ impl H5File {
             }
             let (groups, datasets) = group.members().map_err(|e| {
                 let at = if prefix.is_empty() { "/" } else { &prefix };
-                self.format_err(format!("group {at:?}: {e}"))
+                let hint = if matches!(
+                    innermost(&e),
+                    ReaderError::UnsupportedLayoutClass(LAYOUT_VIRTUAL)
+                ) {
+                    " (an HDF5 virtual dataset, which dforce does not read: store its data in \
+                     this file)"
+                } else {
+                    ""
+                };
+                self.format_err(format!("group {at:?}: {e}{hint}"))
             })?;
             let join = |name: &str| {
                 if prefix.is_empty() {
@@ -279,16 +330,36 @@ impl H5File {
             reason,
         };
         let full = format!("/{}", key.trim_start_matches('/'));
-        let ds = match self.file.dataset(&full) {
+        self.external_links.take();
+        let found = self.file.dataset(&full);
+        let external = self.external_links.take();
+        let ds = match found {
             Ok(ds) => ds,
             Err(e) => {
                 return Err(match innermost(&e) {
+                    ReaderError::DatasetNotFound(_) | ReaderError::GroupNotFound(_)
+                        if !external.is_empty() =>
+                    {
+                        bad(format!(
+                            "it is reached through an HDF5 external link into {}, which \
+                             dforce does not follow (h5py does); copy the data into this file \
+                             (h5py: `del f[name]` then `f.copy(h5py.File(other)[path], f, name)`)",
+                            external.join(", ")
+                        ))
+                    }
                     ReaderError::DatasetNotFound(_) | ReaderError::GroupNotFound(_) => {
                         Hdf5Error::MissingKey {
                             path: self.path.clone(),
                             key: key.to_owned(),
                         }
                     }
+                    ReaderError::UnsupportedLayoutClass(LAYOUT_VIRTUAL) => bad(
+                        "it is an HDF5 virtual dataset (a view of datasets in other files, h5py's \
+                         create_virtual_dataset), which dforce does not read; store the data in \
+                         this file (h5py: `data = f[name][()]; del f[name]; \
+                         f.create_dataset(name, data=data)`)"
+                            .into(),
+                    ),
                     cause => bad(cause.to_string()),
                 });
             }

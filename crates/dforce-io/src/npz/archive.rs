@@ -1,4 +1,6 @@
-//! `.npz` access: a zip archive (stored or deflated) of `.npy` members, one per array key.
+//! `.npz` access: a zip archive of `.npy` members, one per array key: stored or deflated (what
+//! `np.savez` / `np.savez_compressed` write), or bzip2 / LZMA (what Python's `zipfile` writes with
+//! `ZIP_BZIP2` / `ZIP_LZMA`, which `np.load` reads too).
 
 use std::fs::File;
 use std::io::{BufReader, Read};
@@ -19,8 +21,10 @@ pub struct NpzFile {
     archive: ZipArchive<BufReader<File>>,
 }
 
-/// Deflate's largest expansion (zlib's "technical details": 1032:1). A zip member cannot
-/// decompress to more than this many bytes per stored byte, whatever its header declares.
+/// Deflate's largest expansion (zlib's "technical details": 1032:1). A deflated member cannot
+/// decompress to more than this many bytes per stored byte, whatever its header declares. (bzip2
+/// and LZMA members can expand further; for them this bounds only the buffer reserved up front,
+/// which then grows with the data actually decompressed.)
 const MAX_DEFLATE_RATIO: u64 = 1032;
 
 /// How many bytes to reserve for a member that declares `declared` uncompressed bytes stored in
@@ -29,6 +33,23 @@ const MAX_DEFLATE_RATIO: u64 = 1032;
 fn capacity_hint(declared: u64, compressed: u64, file_len: u64) -> usize {
     let bound = compressed.min(file_len).saturating_mul(MAX_DEFLATE_RATIO);
     usize::try_from(declared.min(bound)).unwrap_or(usize::MAX)
+}
+
+/// The compression of `member` ("Zstd (zip method 93)") when this build cannot decompress it;
+/// `None` for stored, deflate, bzip2 and LZMA members, every method Python's `zipfile` (and so
+/// `np.load`) reads before Python 3.14's Zstandard.
+fn unsupported_method<R: Read>(member: &ZipFile<'_, R>) -> Option<String> {
+    use zip::CompressionMethod as M;
+    let method = member.compression();
+    // `zip` decodes LZMA but leaves it out of its list.
+    if method == M::Lzma || zip::SUPPORTED_COMPRESSION_METHODS.contains(&method) {
+        return None;
+    }
+    #[allow(deprecated)]
+    Some(match method {
+        M::Unsupported(code) => format!("{} (zip method {code})", M::name_from_u16(code)),
+        other => other.to_string(),
+    })
 }
 
 impl std::fmt::Debug for NpzFile {
@@ -83,7 +104,19 @@ impl NpzFile {
     fn member(&mut self, key: &str) -> Result<ZipFile<'_, BufReader<File>>, NpzError> {
         let name = format!("{key}.npy");
         match self.archive.by_name(&name) {
-            Ok(m) => Ok(m),
+            Ok(m) => match unsupported_method(&m) {
+                None => Ok(m),
+                Some(method) => Err(NpzError::BadArray {
+                    path: self.path.clone(),
+                    key: key.to_owned(),
+                    reason: format!(
+                        "member {name:?} is compressed with {method}, which \
+                         dforce does not decompress; dforce reads stored, deflate, bzip2 and LZMA \
+                         members (what np.savez, np.savez_compressed and Python's zipfile write): \
+                         re-save it with np.savez_compressed"
+                    ),
+                }),
+            },
             Err(zip::result::ZipError::FileNotFound) => Err(NpzError::MissingKey {
                 path: self.path.clone(),
                 key: key.to_owned(),

@@ -7,7 +7,7 @@ pub mod writer;
 
 pub use archive::NpzFile;
 pub use npy::{
-    NpyArray, NpyData, NpyHeader, encode_npy_header, fortran_to_c, parse_npy, parse_npy_header,
-    read_npy_header,
+    NpyArray, NpyData, NpyHeader, decode_payload, encode_npy_header, fortran_to_c, parse_npy,
+    parse_npy_header, read_npy_header,
 };
 pub use writer::{NpyElement, NpzCompression, NpzWriter};

@@ -339,6 +339,13 @@ fn parse_shape(raw: &str) -> Result<Vec<usize>, String> {
         .collect()
 }
 
+/// Decodes `count` elements of dtype `descr` from a C-order payload as numpy stores it (either
+/// byte order), e.g. the rows [`NpzFile::read_rows`](super::NpzFile::read_rows) returns, into
+/// native values; a reason when the dtype is not one [`parse_npy`] reads or the payload is short.
+pub fn decode_payload(descr: &str, count: usize, payload: &[u8]) -> Result<NpyData, String> {
+    decode(descr, count, payload)
+}
+
 fn decode(descr: &str, count: usize, payload: &[u8]) -> Result<NpyData, String> {
     let (order, code, width) = split_descr(descr)?;
     let big = order == '>';
