@@ -6,12 +6,33 @@ use dforce_nn::{FrameNorm, TimeEmbType, TransformerConfig, Unet3dConfig};
 use crate::planning::PlanningLayout;
 use crate::settings::{ConfigReader, DiffusionSettings, SettingsError};
 use crate::video::VideoLayout;
+use crate::video::frame_stats::FrameStat;
 
 const ARCH: &str = "algorithm.diffusion.architecture";
 
 /// The largest architecture size accepted (widths, heads, layers, multipliers, frame stacks):
 /// products of a few of them then stay far from overflowing.
 pub const MAX_SIZE: usize = 1 << 16;
+
+/// The most trainable parameters a network may have: 2^30 (4 GiB of float32 weights, 16 GiB
+/// with their gradients and AdamW's moments). The reference's largest configuration (the
+/// Minecraft Unet3D) is far below; a size typo is refused before anything is allocated.
+pub const MAX_PARAMS: usize = 1 << 30;
+
+/// Refuses a network of more than [`MAX_PARAMS`] parameters, naming the keys that size it.
+fn check_params(count: usize, keys: &str) -> Result<(), SettingsError> {
+    if count <= MAX_PARAMS {
+        return Ok(());
+    }
+    Err(SettingsError::Range {
+        key: keys.into(),
+        got: format!("{count} parameters"),
+        reason: format!(
+            "a network may have at most {MAX_PARAMS} parameters (4 GiB of float32 weights); \
+             use smaller widths"
+        ),
+    })
+}
 
 /// The planning Transformer: token size from the layout, widths from the architecture.
 pub fn planning_transformer(
@@ -20,15 +41,22 @@ pub fn planning_transformer(
 ) -> Result<TransformerConfig, SettingsError> {
     let a = |k: &str| format!("{ARCH}.{k}");
     let r = ConfigReader::new(cfg);
-    Ok(TransformerConfig {
+    let c = TransformerConfig {
         x_dim: layout.token_dim(),
-        external_cond_dim: r.size_at_least("algorithm.external_cond_dim", 0)?,
+        external_cond_dim: r.size_in("algorithm.external_cond_dim", 0, MAX_SIZE)?,
         size: r.positive_at_most(&a("network_size"), MAX_SIZE)?,
         num_layers: r.positive_at_most(&a("num_layers"), MAX_SIZE)?,
         nhead: r.positive_at_most(&a("attn_heads"), MAX_SIZE)?,
         dim_feedforward: r.positive_at_most(&a("dim_feedforward"), MAX_SIZE)?,
         causal: layout.causal,
-    })
+    };
+    // Every width is at most 2^16 (the token at most a few thousand), so the count is below
+    // 2^52: no overflow.
+    check_params(
+        c.num_params(),
+        &format!("{ARCH}.{{network_size, num_layers, dim_feedforward}}"),
+    )?;
+    Ok(c)
 }
 
 /// `algorithm.external_cond_dim` of a video model: the condition width per raw frame.
@@ -78,11 +106,21 @@ pub fn video_unet(cfg: &Value) -> Result<Unet3dConfig, SettingsError> {
     })?;
     let fs = r.positive_at_most("algorithm.frame_stack", MAX_SIZE)?;
     let resolution = r.positive_at_most(&a("resolution"), MAX_SIZE)?;
-    let mut c = Unet3dConfig::new(
-        r.positive_at_most(&a("network_size"), MAX_SIZE)?,
-        r.positive_list(&a("dim_mults"), MAX_SIZE)?,
-        channels * fs,
-    );
+    let network_size = r.positive_at_most(&a("network_size"), MAX_SIZE)?;
+    let dim_mults = r.positive_list(&a("dim_mults"), MAX_SIZE)?;
+    // The widest level's channels: at most 2^16, so the parameter count cannot overflow.
+    let widest = dim_mults
+        .iter()
+        .max()
+        .map_or(network_size, |m| network_size * m);
+    if widest > MAX_SIZE {
+        return Err(SettingsError::Range {
+            key: format!("{ARCH}.network_size × max({ARCH}.dim_mults)"),
+            got: format!("{network_size} × {:?}", dim_mults),
+            reason: format!("the widest level would have {widest} channels; at most {MAX_SIZE}"),
+        });
+    }
+    let mut c = Unet3dConfig::new(network_size, dim_mults, channels * fs);
     frames_fit_the_levels(&x_shape, &c)?;
     c.attn_heads = r.positive_at_most(&a("attn_heads"), MAX_SIZE)?;
     c.attn_dim_head = r.positive_at_most(&a("attn_dim_head"), MAX_SIZE)?;
@@ -97,8 +135,10 @@ pub fn video_unet(cfg: &Value) -> Result<Unet3dConfig, SettingsError> {
     c.use_linear_attn = r.boolean(&a("use_linear_attn"))?;
     c.use_init_temporal_attn = r.boolean(&a("use_init_temporal_attn"))?;
     c.is_causal = r.boolean("algorithm.causal")?;
-    // The reference treats any value but "rotary" as the sinusoidal embedding.
-    c.time_emb_type = if r.string(&a("time_emb_type"))? == "rotary" {
+    // The reference types it Literal["sinusoidal", "rotary"] but treats any other string as
+    // sinusoidal; a misspelling (`rotery`) would silently build another network, so it is
+    // refused with did-you-mean.
+    c.time_emb_type = if r.choice(&a("time_emb_type"), &["rotary", "sinusoidal"])? == "rotary" {
         TimeEmbType::Rotary
     } else {
         TimeEmbType::Sinusoidal
@@ -117,6 +157,10 @@ pub fn video_unet(cfg: &Value) -> Result<Unet3dConfig, SettingsError> {
         "per_frame" => FrameNorm::PerFrame,
         _ => FrameNorm::AcrossFrames,
     };
+    check_params(
+        c.num_params(),
+        &format!("{ARCH}.{{network_size, dim_mults, attn_heads, attn_dim_head}}"),
+    )?;
     Ok(c)
 }
 
@@ -168,17 +212,15 @@ pub fn video_layout(
             reason: format!("it must be a multiple of algorithm.frame_stack ({fs})"),
         });
     }
-    let stat = |key: &str| -> Result<f32, SettingsError> {
-        let v = r.float(key)?;
-        if v.is_finite() && (key.ends_with("mean") || v > 0.0) {
-            Ok(v as f32)
-        } else {
-            Err(SettingsError::Range {
-                key: key.into(),
-                got: v.to_string(),
-                reason: "video normalisation must be a finite number (std > 0), e.g. 0.5".into(),
-            })
-        }
+    let frame = [unet.channels / fs, res, res];
+    let stat = |key: &str| -> Result<FrameStat, SettingsError> {
+        let stat = crate::video::frame_stats::read(&r, key)?;
+        stat.check(frame).map_err(|reason| SettingsError::Range {
+            key: key.into(),
+            got: format!("shape {:?}", stat.shape),
+            reason,
+        })?;
+        Ok(stat)
     };
     let context_cache = r.opt_boolean("algorithm.context_cache", true)?;
     Ok(VideoLayout {

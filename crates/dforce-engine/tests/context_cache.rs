@@ -56,8 +56,8 @@ fn layout(
         scheduling,
         uncertainty_scale: 1.0,
         trapezoid: TrapezoidMode::Correct,
-        mean: 0.5,
-        std: 0.5,
+        mean: 0.5.into(),
+        std: 0.5.into(),
         cond_dim: 0,
         context_cache: cache,
     }

@@ -15,4 +15,14 @@ pub enum EnvError {
     /// No registration with this id.
     #[error("unknown maze2d env id {0:?}")]
     UnknownEnv(String),
+    /// A requested size is out of range.
+    #[error("{what}={got} is out of range; it must be {range}")]
+    Range {
+        /// The setting (e.g. `steps`).
+        what: &'static str,
+        /// Its value.
+        got: String,
+        /// The accepted range.
+        range: String,
+    },
 }

@@ -81,6 +81,13 @@ pub fn data(cmd: DataCommand) -> Result<()> {
             if world != "maze3d" {
                 bail!("unknown world '{world}'; available: maze3d");
             }
+            dforce_engine::video::check_generated_video(
+                episodes,
+                frames,
+                resolution,
+                ["--episodes", "--frames", "--resolution"],
+            )
+            .map_err(anyhow::Error::msg)?;
             let report = dforce_video_data::generate_maze3d(
                 &out,
                 episodes,
@@ -126,6 +133,19 @@ pub fn env(cmd: EnvCommand) -> Result<()> {
             let values = arr
                 .to_f64()
                 .with_context(|| format!("{}: actions must be numbers", actions.display()))?;
+            // MuJoCo would carry a NaN through every later state without a word.
+            if let Some(i) = values.iter().position(|v| !v.is_finite()) {
+                bail!(
+                    "{}: action {} (row {}) is {}; actions must be finite numbers",
+                    actions.display(),
+                    i % 2,
+                    i / 2,
+                    values[i]
+                );
+            }
+            if qpos.iter().chain(&qvel).any(|v| !v.is_finite()) {
+                bail!("--qpos {qpos:?} / --qvel {qvel:?}: the initial state must be finite");
+            }
             let mut sim = Maze2dEnv::new(&env)?;
             sim.set_state(qpos, qvel);
             let mut states = Vec::with_capacity((values.len() / 2 + 1) * 4);
@@ -144,22 +164,12 @@ pub fn env(cmd: EnvCommand) -> Result<()> {
     }
 }
 
-/// A little-endian float64 `.npy` (format 1.0) of a C-order matrix.
+/// A little-endian float64 `.npy` (format 1.0, numpy's header layout) of a C-order matrix.
 fn write_npy_f64(path: &Path, data: &[f64], shape: [usize; 2]) -> Result<()> {
-    let mut header = format!(
-        "{{'descr': '<f8', 'fortran_order': False, 'shape': ({}, {}), }}",
-        shape[0], shape[1]
-    );
-    // Pad so the data starts on a 64-byte boundary, ending the header with a newline.
-    let total = 10 + header.len() + 1;
-    header.push_str(&" ".repeat((64 - total % 64) % 64));
-    header.push('\n');
     let mut f = std::io::BufWriter::new(
         std::fs::File::create(path).with_context(|| format!("creating {}", path.display()))?,
     );
-    f.write_all(b"\x93NUMPY\x01\x00")?;
-    f.write_all(&(header.len() as u16).to_le_bytes())?;
-    f.write_all(header.as_bytes())?;
+    f.write_all(&dforce_io::npz::encode_npy_header("<f8", &shape))?;
     for v in data {
         f.write_all(&v.to_le_bytes())?;
     }

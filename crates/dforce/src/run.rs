@@ -76,13 +76,22 @@ fn print_config(composed: &Composed, part: CfgPart, resolve: bool) -> Result<()>
         CfgPart::Job => &composed.job,
         CfgPart::Hydra => &composed.hydra,
     };
-    let text = if resolve {
+    let value = if resolve {
         match part {
-            CfgPart::Job => composed.resolve_job()?.to_yaml(),
-            CfgPart::Hydra => composed.resolve_hydra()?.to_yaml(),
+            CfgPart::Job => composed.resolve_job()?,
+            CfgPart::Hydra => composed.resolve_hydra()?,
         }
     } else {
-        tree.to_yaml()
+        tree.clone()
+    };
+    // Hydra's `--cfg hydra` prints the node under its top-level `hydra:` key.
+    let text = match part {
+        CfgPart::Job => value.to_yaml(),
+        CfgPart::Hydra => {
+            let mut wrapper = dforce_config::Map::new();
+            wrapper.insert("hydra", value);
+            dforce_config::Value::Map(wrapper).to_yaml()
+        }
     };
     std::io::stdout().write_all(text.as_bytes())?;
     Ok(())

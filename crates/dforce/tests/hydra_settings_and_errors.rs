@@ -302,3 +302,63 @@ fn missing_datasets_are_refused_before_the_run() {
     assert!(!err.contains("has no validation/ folder"), "{err}");
     assert!(err.contains("no dmlab video data"), "{err}");
 }
+
+/// `dforce data` / `dforce env` inputs that allocated terabytes, wrote an empty dataset, or
+/// carried NaN through a simulation: each is refused by flag, before anything is written.
+#[test]
+fn data_and_env_commands_refuse_what_they_cannot_do() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = |args: &[&str]| {
+        let out = Command::new(env!("CARGO_BIN_EXE_dforce"))
+            .current_dir(dir.path())
+            .args(args)
+            .output()
+            .unwrap();
+        assert!(!out.status.success(), "{args:?} succeeded");
+        assert_ne!(out.status.code(), Some(101), "{args:?} panicked");
+        String::from_utf8_lossy(&out.stderr).into_owned()
+    };
+    let maze = [
+        "data",
+        "maze2d",
+        "--env",
+        "maze2d-umaze-v1",
+        "--out",
+        "m.hdf5",
+    ];
+    let err = run(&[&maze[..], &["--steps", "0"]].concat());
+    assert!(err.contains("steps=0 is out of range"), "{err}");
+    let err = run(&[&maze[..], &["--steps", "100000000000"]].concat());
+    assert!(err.contains("1..=100000000"), "{err}");
+    assert!(!dir.path().join("m.hdf5").exists());
+    let err = run(&["data", "video", "--resolution", "100000", "--out", "v"]);
+    assert!(err.contains("--resolution=100000 is out of range"), "{err}");
+    let err = run(&["data", "video", "--frames", "100000000000", "--out", "v"]);
+    assert!(
+        err.contains("--frames=100000000000 is out of range"),
+        "{err}"
+    );
+    assert!(!dir.path().join("v").exists());
+
+    let actions = dir.path().join("a.npy");
+    let mut npy = dforce_io::npz::encode_npy_header("<f8", &[2, 2]);
+    for v in [0.1f64, 0.2, f64::NAN, 0.0] {
+        npy.extend_from_slice(&v.to_le_bytes());
+    }
+    std::fs::write(&actions, npy).unwrap();
+    let err = run(&[
+        "env",
+        "rollout",
+        "--env",
+        "maze2d-umaze-v1",
+        "--qpos",
+        "1,1",
+        "--qvel",
+        "0,0",
+        "--actions",
+        actions.to_str().unwrap(),
+        "--out",
+        "s.npy",
+    ]);
+    assert!(err.contains("(row 1) is NaN"), "{err}");
+}

@@ -11,6 +11,17 @@
 //!   precision (`16-true`, `bf16-true`, `64`, …) is refused.
 //! - `experiment.training.checkpointing.enable_version_counter`: dforce overwrites a checkpoint
 //!   of the same name (Lightning's `False`, the reference's setting); `True` is refused.
+//! - `experiment.{training,validation,test}.compile`: dforce has no `torch.compile`; its kernels
+//!   are compiled ahead of time, so `True` runs the same model with a note.
+//! - `experiment.{validation,test}.inference_mode`: dforce's evaluation tracks gradients only
+//!   where guidance needs them, so both values give the same results (the reference needs
+//!   `False` for guided planning); anything but a bool is refused.
+//! - `experiment.{validation,test}.data.shuffle`: dforce evaluates a split in its order (the
+//!   reference's `False`); `True` is refused.
+//! - `experiment.training.checkpointing.*`: the keys dforce implements (`every_n_train_steps`,
+//!   `every_n_epochs`, `train_time_interval`, `enable_version_counter`, `monitor`, `mode`,
+//!   `save_top_k`, `verbose`); any other `ModelCheckpoint` argument (`filename`, `save_last`,
+//!   `dirpath`, …) is refused, as is a `save_top_k` other than 1 without `monitor`.
 //! - `algorithm.metrics` (df_video): the reference computes FVD / FID / LPIPS with pretrained
 //!   I3D / Inception / AlexNet weights that dforce does not ship; they are noted as not computed
 //!   (dforce logs PSNR and SSIM), and any other name is refused.
@@ -64,6 +75,16 @@ pub fn check(algorithm: &str, cfg: &Value) -> Result<Vec<String>, TaskError> {
             mixed.join(", ")
         ));
     }
+    let compiled = compile_settings(cfg)?;
+    if !compiled.is_empty() {
+        notes.push(format!(
+            "{} run without torch.compile: dforce's kernels are compiled ahead of time (the \
+             model and its results are the same)",
+            compiled.join(", ")
+        ));
+    }
+    check_evaluation_settings(cfg)?;
+    check_checkpointing_keys(cfg)?;
     let counter = "experiment.training.checkpointing.enable_version_counter";
     if let Ok(value) = cfg.get(counter) {
         match value {
@@ -104,6 +125,99 @@ pub fn check(algorithm: &str, cfg: &Value) -> Result<Vec<String>, TaskError> {
         }
     }
     Ok(notes)
+}
+
+/// `experiment.<stage>.compile` set to true (a speed setting), as `key=True`.
+fn compile_settings(cfg: &Value) -> Result<Vec<String>, TaskError> {
+    let mut on = Vec::new();
+    for stage in ["training", "validation", "test"] {
+        let key = format!("experiment.{stage}.compile");
+        match cfg.get(&key) {
+            Err(_) | Ok(Value::Null) | Ok(Value::Bool(false)) => {}
+            Ok(Value::Bool(true)) => on.push(format!("{key}=True")),
+            Ok(other) => {
+                return Err(TaskError::Invalid(format!(
+                    "{key}={} is not a bool; set True or False",
+                    other.to_yaml().trim_end()
+                )));
+            }
+        }
+    }
+    Ok(on)
+}
+
+/// `experiment.{validation,test}.inference_mode` (a bool) and `.data.shuffle` (false).
+fn check_evaluation_settings(cfg: &Value) -> Result<(), TaskError> {
+    for stage in ["validation", "test"] {
+        let key = format!("experiment.{stage}.inference_mode");
+        match cfg.get(&key) {
+            Err(_) | Ok(Value::Null) | Ok(Value::Bool(_)) => {}
+            Ok(other) => {
+                return Err(TaskError::Invalid(format!(
+                    "{key}={} is not a bool; set True or False (dforce gives the same results \
+                     with either)",
+                    other.to_yaml().trim_end()
+                )));
+            }
+        }
+        let key = format!("experiment.{stage}.data.shuffle");
+        match cfg.get(&key) {
+            Err(_) | Ok(Value::Null) | Ok(Value::Bool(false)) => {}
+            Ok(other) => {
+                return Err(TaskError::Invalid(format!(
+                    "{key}={} is not supported: dforce evaluates the {stage} split in its order \
+                     (the reference's setting); set {key}=false",
+                    other.to_yaml().trim_end()
+                )));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The `ModelCheckpoint` arguments dforce implements.
+const CHECKPOINTING_KEYS: [&str; 8] = [
+    "every_n_train_steps",
+    "every_n_epochs",
+    "train_time_interval",
+    "enable_version_counter",
+    "monitor",
+    "mode",
+    "save_top_k",
+    "verbose",
+];
+
+/// Refuses `experiment.training.checkpointing.*` keys dforce does not implement.
+fn check_checkpointing_keys(cfg: &Value) -> Result<(), TaskError> {
+    let ck = "experiment.training.checkpointing";
+    let Ok(Value::Map(map)) = cfg.get(ck) else {
+        return Ok(());
+    };
+    for (key, value) in map.iter() {
+        if !CHECKPOINTING_KEYS.contains(&key) {
+            return Err(TaskError::Invalid(format!(
+                "{ck}.{key} is not supported: dforce writes checkpoints/epoch=E-step=S.ckpt (and \
+                 best.ckpt with monitor) and implements only {}; remove it (~{ck}.{key})",
+                CHECKPOINTING_KEYS.join(", ")
+            )));
+        }
+        if key == "verbose" && !matches!(value, Value::Bool(_) | Value::Null) {
+            return Err(TaskError::Invalid(format!(
+                "{ck}.verbose={} is not a bool",
+                value.to_yaml().trim_end()
+            )));
+        }
+    }
+    let monitored = matches!(map.get("monitor"), Some(v) if !matches!(v, Value::Null));
+    match map.get("save_top_k") {
+        None | Some(Value::Null) | Some(Value::Int(1)) => Ok(()),
+        Some(_) if monitored => Ok(()), // checked with the monitor (early_stopping.rs)
+        Some(other) => Err(TaskError::Invalid(format!(
+            "{ck}.save_top_k={} is not supported without {ck}.monitor: dforce keeps the newest \
+             checkpoint (Lightning's 1); set it to 1 or remove it",
+            other.to_yaml().trim_end()
+        ))),
+    }
 }
 
 #[cfg(test)]
@@ -159,5 +273,49 @@ mod tests {
         assert!(err.contains("psnr2"), "{err}");
         // Other algorithms' `metrics` keys are theirs.
         assert!(check("df_planning", &c).unwrap().is_empty());
+    }
+
+    #[test]
+    fn compile_inference_mode_shuffle_and_checkpoint_arguments_are_run_or_refused() {
+        let notes = check(
+            "df_video",
+            &cfg("experiment:\n  training:\n    compile: true\n  validation:\n    inference_mode: false\n"),
+        )
+        .unwrap();
+        assert!(
+            notes
+                .iter()
+                .any(|n| n.contains("experiment.training.compile=True run without torch.compile")),
+            "{notes:?}"
+        );
+        let refused = |yaml: &str, want: &str| {
+            let err = check("df_video", &cfg(yaml)).unwrap_err().to_string();
+            assert!(err.contains(want), "{yaml}: {err}");
+        };
+        refused(
+            "experiment:\n  validation:\n    data:\n      shuffle: true\n",
+            "experiment.validation.data.shuffle=true is not supported",
+        );
+        refused(
+            "experiment:\n  test:\n    inference_mode: sometimes\n",
+            "experiment.test.inference_mode=sometimes is not a bool",
+        );
+        for key in ["save_last: true", "filename: foo", "bogus: 1"] {
+            let name = key.split(':').next().unwrap();
+            refused(
+                &format!("experiment:\n  training:\n    checkpointing:\n      {key}\n"),
+                &format!("experiment.training.checkpointing.{name} is not supported"),
+            );
+        }
+        refused(
+            "experiment:\n  training:\n    checkpointing:\n      save_top_k: 0\n",
+            "save_top_k=0 is not supported without",
+        );
+        // The paper branch's checkpointing (exp_prediction.yaml) is what dforce implements.
+        check(
+            "df_prediction",
+            &cfg("experiment:\n  training:\n    checkpointing:\n      every_n_train_steps: null\n      monitor: validation/crps_sum\n      save_top_k: 1\n      mode: min\n      verbose: false\n"),
+        )
+        .unwrap();
     }
 }

@@ -134,17 +134,17 @@ impl Algorithm for Planning {
         }
     }
 
-    /// Closed-loop episodes in the maze ([`validate_planning`]). The planner's metrics keep the
-    /// reference's `validation` namespace for both stages (its `test` task would have
-    /// evaluated the same way had it not crashed).
+    /// Closed-loop episodes in the maze ([`validate_planning`]), with the stage's batch size,
+    /// batch count and namespace (`validation` or `test`: the reference's `test_step` calls
+    /// `validation_step` with `namespace="test"`; its test task crashes before, spec §8.13).
     fn evaluate(
         ctx: &TaskContext,
         settings: &PlanningSettings,
         model: &PlanningModel,
         step: u64,
-        _stage: Stage,
+        stage: Stage,
     ) -> Result<Evaluation, TaskError> {
-        let options = settings.eval.clone();
+        let options = settings.eval_for(stage)?.clone();
         let summary = validate_planning(
             ValidationJob {
                 run_dir: ctx.run_dir,

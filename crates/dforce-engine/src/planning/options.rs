@@ -1,13 +1,17 @@
-//! Evaluation settings of the planner, read from `algorithm.*` and `experiment.validation.*`.
+//! Evaluation settings of the planner, read from `algorithm.*` and `experiment.<stage>.*`
+//! (`validation` or `test`).
 
 use dforce_config::Value;
 
 use super::closed_loop::{MAX_PICTURES, PdUnits};
 use crate::SettingsError;
+use crate::algorithm::Stage;
 use crate::settings::ConfigReader;
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct EvalOptions {
+    /// Which evaluation: its `experiment.<stage>.*` keys and metric namespace.
+    pub stage: Stage,
     /// A registered maze2d id, e.g. `maze2d-medium-v1`.
     pub env_id: String,
     /// Episodes run together (B).
@@ -70,7 +74,25 @@ impl EvalOptions {
         seed: u64,
         diffusion: &crate::DiffusionSettings,
     ) -> Result<Self, SettingsError> {
+        Self::for_stage(cfg, seed, diffusion, Stage::Validation)
+    }
+
+    /// The options of evaluation `stage`: `experiment.<stage>.limit_batch` batches of
+    /// `experiment.<stage>.batch_size` episodes (the reference's validation loop runs
+    /// `limit_batch` batches, each `batch_size` closed-loop episodes; dforce plans them
+    /// together, which gives the same mean), and `experiment.<stage>.max_steps`.
+    ///
+    /// # Errors
+    /// The first missing, ill-typed or out-of-range key; a `limit_batch` that is null (every
+    /// batch of the training data, one closed-loop evaluation each) or not a whole number.
+    pub fn for_stage(
+        cfg: &Value,
+        seed: u64,
+        diffusion: &crate::DiffusionSettings,
+        stage: Stage,
+    ) -> Result<Self, SettingsError> {
         let r = ConfigReader::new(cfg);
+        let exp = |k: &str| format!("experiment.{}.{k}", stage.namespace());
         let positive = |key: &str| r.positive(key);
         let optional_bool = |key: &str, default: bool| r.opt_boolean(key, default);
         let env_id = r.string("algorithm.env_id")?.to_string();
@@ -86,13 +108,36 @@ impl EvalOptions {
                 hint,
             });
         }
-        let max_steps = match r.opt_value("experiment.validation.max_steps") {
+        let max_steps = match r.opt_value(&exp("max_steps")) {
             None => None,
-            Some(_) => Some(positive("experiment.validation.max_steps")?),
+            Some(_) => Some(positive(&exp("max_steps"))?),
         };
         let guidance_scale = r.finite("algorithm.guidance_scale")?;
-        let episodes = positive("experiment.validation.batch_size")?;
+        let batches = match cfg.get(&exp("limit_batch")) {
+            Err(_) => 1,
+            Ok(Value::Null) => {
+                return Err(SettingsError::Range {
+                    key: exp("limit_batch"),
+                    got: "null".into(),
+                    reason: "the planner runs one closed-loop evaluation per batch, and null \
+                             would run one for every batch of the dataset; give a count (the \
+                             reference's exp_planning uses 1)"
+                        .into(),
+                });
+            }
+            Ok(_) => r.positive_at_most(&exp("limit_batch"), 1 << 16)?,
+        };
+        let batch_size = positive(&exp("batch_size"))?;
+        let episodes = batch_size
+            .checked_mul(batches)
+            .filter(|&n| n <= 1 << 20)
+            .ok_or_else(|| SettingsError::Range {
+                key: format!("{} × {}", exp("batch_size"), exp("limit_batch")),
+                got: format!("{batch_size} × {batches}"),
+                reason: "at most 2^20 episodes".into(),
+            })?;
         Ok(Self {
+            stage,
             env_id,
             episodes,
             seed,
@@ -121,13 +166,14 @@ impl EvalOptions {
         })
     }
 
-    /// The reference's namespace: `validation`, with `_no_guidance_random_walk` appended when
-    /// guidance is off.
+    /// The reference's namespace: the stage's (`validation` or `test`), with
+    /// `_no_guidance_random_walk` appended when guidance is off.
     pub fn namespace(&self) -> String {
+        let stage = self.stage.namespace();
         if self.guidance_scale == 0.0 {
-            "validation_no_guidance_random_walk".into()
+            format!("{stage}_no_guidance_random_walk")
         } else {
-            "validation".into()
+            stage.into()
         }
     }
 }

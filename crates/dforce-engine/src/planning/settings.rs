@@ -9,9 +9,9 @@ use dforce_nn::TransformerConfig;
 
 use super::layout::PlanningLayout;
 use super::options::EvalOptions;
-use crate::algorithm::TaskError;
+use crate::algorithm::{Stage, TaskError};
 use crate::networks;
-use crate::settings::{ConfigReader, DiffusionSettings, RunSettings};
+use crate::settings::{ConfigReader, DiffusionSettings, RunSettings, Task};
 
 /// Where the planner's training data comes from (`dataset.*`).
 #[derive(Debug, Clone, PartialEq)]
@@ -33,8 +33,12 @@ pub struct PlanningSettings {
     pub layout: PlanningLayout,
     /// The Transformer (`algorithm.diffusion.architecture.*`).
     pub network: TransformerConfig,
-    /// The closed-loop evaluation (`algorithm.*`, `experiment.validation.*`).
+    /// The closed-loop evaluation of the `validation` stage (`algorithm.*`,
+    /// `experiment.validation.*`).
     pub eval: EvalOptions,
+    /// The same for the `test` task (`experiment.test.*`), read when the run has that task
+    /// (the base config's `experiment.test.limit_batch` is null, which the planner refuses).
+    pub test_eval: Option<EvalOptions>,
     /// The training data (`dataset.*`).
     pub data: PlanningData,
 }
@@ -49,6 +53,16 @@ impl PlanningSettings {
         let layout = PlanningLayout::from_config(cfg)?;
         let diffusion = DiffusionSettings::from_config(cfg)?;
         let eval = EvalOptions::with_diffusion(cfg, run.seed, &diffusion)?;
+        let test_eval = if run.tasks.contains(&Task::Test) {
+            Some(EvalOptions::for_stage(
+                cfg,
+                run.seed,
+                &diffusion,
+                Stage::Test,
+            )?)
+        } else {
+            None
+        };
         // The planner's scheduling matrix over the whole episode, sized now rather than at the
         // first evaluation (an absurd uncertainty_scale would otherwise train first).
         dforce_core::SchedulingMatrix::check_size(
@@ -63,11 +77,32 @@ impl PlanningSettings {
             network: networks::planning_transformer(cfg, &layout)?,
             layout,
             eval,
+            test_eval,
             data: PlanningData {
                 save_dir: PathBuf::from(r.string("dataset.save_dir")?),
                 env_id: r.string("dataset.env_id")?.to_owned(),
                 dataset_url: r.string("dataset.dataset_url")?.to_owned(),
             },
         })
+    }
+}
+
+impl PlanningSettings {
+    /// The evaluation options of `stage`.
+    ///
+    /// # Errors
+    /// [`TaskError::Invalid`] for the test stage of a run whose tasks do not include `test`
+    /// (its options were not read).
+    pub fn eval_for(&self, stage: Stage) -> Result<&EvalOptions, TaskError> {
+        match stage {
+            Stage::Validation => Ok(&self.eval),
+            Stage::Test => self.test_eval.as_ref().ok_or_else(|| {
+                TaskError::Invalid(
+                    "the test evaluation's options were not read: \
+                                    experiment.tasks has no test"
+                        .into(),
+                )
+            }),
+        }
     }
 }

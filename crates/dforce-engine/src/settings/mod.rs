@@ -157,6 +157,9 @@ impl DiffusionSettings {
                          reference's configs use 1–10 and 1–2)"
                     .into(),
             })?;
+        // The reference's `_generate_noise_levels` implements `random_all` only (any other
+        // value leaves its noise levels unbound and crashes); refused here instead.
+        r.opt_choice("algorithm.noise_level", &["random_all"], "random_all")?;
         let decay = r.float_in(&d("cum_snr_decay"), 0.0, 1.0, false)?;
         let diffusion = DiffusionConfig {
             objective,
@@ -668,5 +671,97 @@ mod algorithm_key_tests {
                 .to_string();
             assert!(err.contains(expected), "{o}: {err}");
         }
+    }
+
+    /// A tester's second round: values the reference would mis-handle or silently change,
+    /// sizes that reached huge allocations, and a valid edge case that was refused.
+    #[test]
+    fn second_round_keys_are_honoured_or_refused_by_key() {
+        use crate::algorithm::{Algorithm, Stage};
+        use crate::planning::Planning;
+        use crate::video::{Video, check_generated_video};
+        let video = [
+            "+name=x",
+            "experiment=exp_video",
+            "algorithm=df_video",
+            "dataset=video_maze3d",
+        ];
+        let video_settings = |extra: &[&str]| {
+            let mut args = video.to_vec();
+            args.extend_from_slice(extra);
+            let cfg = job(&args);
+            let run = super::RunSettings::from_config(&cfg).unwrap();
+            Video::settings(&cfg, &run).map_err(|e| e.to_string())
+        };
+        // Zero context frames: every frame generated from noise (the reference slices xs[:0]).
+        let s = video_settings(&["dataset.context_length=0"]).unwrap();
+        assert_eq!(s.layout.context_frames, 0);
+        // All frames given as context leave nothing to evaluate.
+        let err =
+            video_settings(&["dataset.context_length=16", "dataset.n_frames=16"]).unwrap_err();
+        assert!(err.contains("leaves nothing to generate"), "{err}");
+        for (o, expected) in [
+            (
+                "algorithm.noise_level=random_uniform",
+                "algorithm.noise_level",
+            ),
+            (
+                "algorithm.diffusion.architecture.time_emb_type=rotery",
+                "Did you mean 'rotary'?",
+            ),
+            (
+                "algorithm.diffusion.architecture.network_size=65536",
+                "65536 ×",
+            ),
+            (
+                "algorithm.diffusion.architecture.dim_mults=[1,2,4,8]",
+                "parameters",
+            ),
+            (
+                "dataset.generator.frames=100000000000",
+                "dataset.generator.frames",
+            ),
+            ("algorithm.data_mean=[0.5,0.5,0.5]", "does not broadcast"),
+        ] {
+            let extra: Vec<&str> = if o.contains("dim_mults") {
+                vec![o, "algorithm.diffusion.architecture.network_size=8192"]
+            } else {
+                vec![o]
+            };
+            let err = video_settings(&extra).unwrap_err();
+            assert!(err.contains(expected), "{o}: {err}");
+        }
+        // Per channel, as the reference broadcasts a (C, 1, 1) buffer.
+        let s = video_settings(&["algorithm.data_mean=[[[0.4]],[[0.5]],[[0.6]]]"]).unwrap();
+        assert_eq!(s.layout.mean.shape, [3, 1, 1]);
+        assert!(check_generated_video(1, 1, 100_000, ["e", "f", "--resolution"]).is_err());
+
+        // The planner's test task: experiment.test.* and the `test` namespace; limit_batch
+        // batches of batch_size episodes.
+        let planning = [
+            "+name=x",
+            "experiment=exp_planning",
+            "algorithm=df_planning",
+            "dataset=maze2d_medium",
+            "experiment.tasks=[test]",
+            "experiment.test.batch_size=3",
+        ];
+        let plan = |extra: &[&str]| {
+            let mut args = planning.to_vec();
+            args.extend_from_slice(extra);
+            let cfg = job(&args);
+            let run = super::RunSettings::from_config(&cfg).unwrap();
+            Planning::settings(&cfg, &run).map_err(|e| e.to_string())
+        };
+        let err = plan(&[]).unwrap_err();
+        assert!(
+            err.contains("experiment.test.limit_batch") && err.contains("null"),
+            "{err}"
+        );
+        let s = plan(&["experiment.test.limit_batch=2"]).unwrap();
+        let test = s.eval_for(Stage::Test).unwrap();
+        assert_eq!((test.episodes, test.namespace().as_str()), (6, "test"));
+        let validation = s.eval_for(Stage::Validation).unwrap();
+        assert_eq!(validation.namespace(), "validation");
     }
 }

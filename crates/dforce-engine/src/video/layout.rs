@@ -7,6 +7,8 @@ use dforce_core::{
 };
 use rand::Rng;
 
+use super::frame_stats::{self, FrameStat};
+
 /// Shapes, normalisation and sampling settings of the video algorithm.
 #[derive(Debug, Clone, PartialEq)]
 pub struct VideoLayout {
@@ -24,8 +26,10 @@ pub struct VideoLayout {
     pub scheduling: SchedulingKind,
     pub uncertainty_scale: f64,
     pub trapezoid: TrapezoidMode,
-    pub mean: f32,
-    pub std: f32,
+    /// `algorithm.data_mean`, broadcast against a frame ([`FrameStat`]).
+    pub mean: FrameStat,
+    /// `algorithm.data_std`, broadcast against a frame.
+    pub std: FrameStat,
     /// External condition per raw frame (`external_cond_dim`, e.g. 3 one-hot DMLab actions);
     /// 0 for an unconditioned model like the reference's.
     pub cond_dim: usize,
@@ -76,7 +80,7 @@ impl VideoLayout {
             TensorData::new(batch.pixels.clone(), [b, t, c, h, w]),
             device,
         );
-        let x = (x - self.mean) / self.std;
+        let x = frame_stats::normalize(x, &self.mean, &self.std);
         // b (n fs) c h w → n b (fs c) h w
         Ok(x.reshape([b, t / fs, fs * c, h, w]).swap_dims(0, 1))
     }
@@ -112,7 +116,7 @@ impl VideoLayout {
             .reshape([n, b, fs, c, h * w])
             .swap_dims(1, 2)
             .reshape([n * fs, b, c, h, w]);
-        x * self.std + self.mean
+        frame_stats::unnormalize(x, &self.mean, &self.std)
     }
 
     /// Independent uniform levels for every token (`random_all`).
@@ -308,8 +312,8 @@ mod tests {
             scheduling: SchedulingKind::Autoregressive,
             uncertainty_scale: 1.0,
             trapezoid: TrapezoidMode::Correct,
-            mean: 0.5,
-            std: 0.5,
+            mean: 0.5.into(),
+            std: 0.5.into(),
             cond_dim: 0,
             context_cache: true,
         };

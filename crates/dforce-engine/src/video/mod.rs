@@ -17,6 +17,7 @@
 
 pub mod data;
 pub mod eval;
+pub mod frame_stats;
 pub mod layout;
 pub mod media;
 pub mod model;
@@ -32,7 +33,9 @@ use dforce_video_data::{EpisodeCache, Split};
 pub use eval::validate_video;
 pub use layout::{VideoBatch, VideoLayout, level_tensor};
 pub use model::{VIDEO_PREFIX, VideoModel};
-pub use settings::{GeneratorSettings, StageSettings, VideoDataSettings, VideoSettings};
+pub use settings::{
+    GeneratorSettings, StageSettings, VideoDataSettings, VideoSettings, check_generated_video,
+};
 
 use crate::algorithm::{Algorithm, Evaluation, Stage, TaskContext, TaskError, TrainingData};
 use crate::data_loader::BatchBuilder;

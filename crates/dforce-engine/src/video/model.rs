@@ -28,21 +28,20 @@ impl crate::trainer::TrainableModel for VideoModel {
         let mut c = dforce_nn::StateDictCollector::default();
         self.network.visit_params(&mut c, VIDEO_PREFIX);
         let mut t = c.tensors;
-        // The reference registers scalar (0-dim) normalisation buffers for video.
-        t.insert(
-            "data_mean".into(),
-            dforce_nn::HostTensor {
-                shape: vec![],
-                data: vec![self.layout.mean],
-            },
-        );
-        t.insert(
-            "data_std".into(),
-            dforce_nn::HostTensor {
-                shape: vec![],
-                data: vec![self.layout.std],
-            },
-        );
+        // The reference registers the normalisation buffers with the statistics' own shape
+        // (0-dim for the numbers its video configs use).
+        for (name, stat) in [
+            ("data_mean", &self.layout.mean),
+            ("data_std", &self.layout.std),
+        ] {
+            t.insert(
+                name.into(),
+                dforce_nn::HostTensor {
+                    shape: stat.shape.clone(),
+                    data: stat.values.clone(),
+                },
+            );
+        }
         crate::trainer::insert_buffers(&mut t, &self.diffusion);
         t
     }

@@ -11,7 +11,7 @@ use dforce_video_data::{ClipOrder, VideoDatasetConfig, VideoKind};
 use super::layout::VideoLayout;
 use crate::algorithm::{Stage, TaskError};
 use crate::networks;
-use crate::settings::{ConfigReader, DiffusionSettings, RunSettings};
+use crate::settings::{ConfigReader, DiffusionSettings, RunSettings, Task};
 
 /// How the native 3D maze is rendered when `dataset.save_dir` holds no data
 /// (`dataset.generator.*`, dforce's own keys).
@@ -105,9 +105,27 @@ impl VideoSettings {
         )
         .map_err(|e| TaskError::Invalid(format!("algorithm.scheduling_matrix: {e}")))?;
         let training = &run.training;
+        let validates_while_training =
+            training.val_every_n_step.is_some() || training.val_every_n_epoch.is_some();
+        // An evaluation generates the frames of its clip after the context; with none left it
+        // would score nothing and report PSNR 0 as if it had run.
+        let evaluates = validates_while_training
+            || run
+                .tasks
+                .iter()
+                .any(|t| matches!(t, Task::Validation | Task::Test));
+        // In range: VideoDatasetConfig::validate checked this product.
+        let clip_frames = data.clips.n_frames * data.clips.validation_multiplier;
+        if evaluates && layout.context_frames >= clip_frames {
+            return Err(TaskError::Invalid(format!(
+                "algorithm.context_frames={} leaves nothing to generate in an evaluation clip of \
+                 {clip_frames} frames (dataset.n_frames × dataset.validation_multiplier): use \
+                 0..{clip_frames} (0 generates every frame from noise)",
+                layout.context_frames
+            )));
+        }
         Ok(Self {
-            validates_while_training: training.val_every_n_step.is_some()
-                || training.val_every_n_epoch.is_some(),
+            validates_while_training,
             diffusion,
             unet,
             layout,
@@ -157,6 +175,54 @@ fn episode_cache_bytes(r: &ConfigReader) -> Result<usize, TaskError> {
         .map_err(|_| TaskError::Invalid(format!("{KEY}={mb} does not fit this machine's memory")))
 }
 
+/// The most episodes `dataset.generator` renders.
+const MAX_GENERATED_EPISODES: usize = 1 << 20;
+/// The most bytes one rendered episode may take (frames × resolution² × 3), held in memory
+/// while it is written.
+const MAX_GENERATED_EPISODE_BYTES: usize = 4 << 30;
+
+/// The most frames one rendered episode may have at `resolution` (at most 4 GiB per episode,
+/// held in memory while it is written), or `None` for a resolution over
+/// [`dforce_video_data::config::MAX_RESOLUTION`].
+pub fn max_generated_frames(resolution: usize) -> Option<usize> {
+    (1..=dforce_video_data::config::MAX_RESOLUTION)
+        .contains(&resolution)
+        .then(|| (MAX_GENERATED_EPISODE_BYTES / (resolution * resolution * 3)).max(1))
+}
+
+/// Checks the size of a native video dataset to render (`dforce data video`,
+/// `dataset.generator`): at most 2^20 episodes, [`max_generated_frames`] frames each.
+///
+/// # Errors
+/// What is out of range and the largest value accepted, naming `keys` = (episodes, frames,
+/// resolution) as the caller spells them.
+pub fn check_generated_video(
+    episodes: usize,
+    frames: usize,
+    resolution: usize,
+    keys: [&str; 3],
+) -> Result<(), String> {
+    let [ek, fk, rk] = keys;
+    let Some(max_frames) = max_generated_frames(resolution) else {
+        return Err(format!(
+            "{rk}={resolution} is out of range; it must be 1..={}",
+            dforce_video_data::config::MAX_RESOLUTION
+        ));
+    };
+    if !(1..=MAX_GENERATED_EPISODES).contains(&episodes) {
+        return Err(format!(
+            "{ek}={episodes} is out of range; it must be 1..={MAX_GENERATED_EPISODES}"
+        ));
+    }
+    if !(1..=max_frames).contains(&frames) {
+        return Err(format!(
+            "{fk}={frames} is out of range; at {resolution}×{resolution} it must be \
+             1..={max_frames} (an episode is held in memory, at most 4 GiB)"
+        ));
+    }
+    Ok(())
+}
+
 fn data_settings(r: &ConfigReader) -> Result<VideoDataSettings, TaskError> {
     let name = r.string("dataset.name")?.to_owned();
     let kind = match name.as_str() {
@@ -168,7 +234,9 @@ fn data_settings(r: &ConfigReader) -> Result<VideoDataSettings, TaskError> {
         frame_skip: r.positive("dataset.frame_skip")?,
         validation_multiplier: r.positive("dataset.validation_multiplier")?,
         resolution: r.positive("dataset.resolution")?,
-        context_length: r.positive("dataset.context_length")?,
+        // 0 is valid: the evaluation then generates every frame from noise (the reference's
+        // validation_step slices xs[:0]).
+        context_length: r.size_at_least("dataset.context_length", 0)?,
         clip_order: ClipOrder::Reference,
         ..VideoDatasetConfig::dmlab()
     };
@@ -183,6 +251,19 @@ fn data_settings(r: &ConfigReader) -> Result<VideoDataSettings, TaskError> {
             seed: r.size_at_least("dataset.generator.seed", 0)? as u64,
         }),
     };
+    if let Some(g) = &generator {
+        check_generated_video(
+            g.episodes,
+            g.frames,
+            clips.resolution,
+            [
+                "dataset.generator.episodes",
+                "dataset.generator.frames",
+                "dataset.resolution",
+            ],
+        )
+        .map_err(TaskError::Invalid)?;
+    }
     Ok(VideoDataSettings {
         name,
         kind,

@@ -54,8 +54,23 @@ pub fn generate(env_id: &str, steps: usize, seed: u64) -> Result<Dataset, EnvErr
     generate_with(&GenerateConfig::new(env_id, steps, seed))
 }
 
+/// The most steps one dataset may hold: 10^8 (about 6 GB in memory while it is written; D4RL's
+/// largest maze2d file has 4·10^6).
+pub const MAX_STEPS: usize = 100_000_000;
+
 /// Generates a dataset as configured.
+///
+/// # Errors
+/// [`EnvError::UnknownEnv`]; [`EnvError::Range`] for 0 steps (an empty file that would train
+/// on nothing) or more than [`MAX_STEPS`].
 pub fn generate_with(cfg: &GenerateConfig) -> Result<Dataset, EnvError> {
+    if !(1..=MAX_STEPS).contains(&cfg.steps) {
+        return Err(EnvError::Range {
+            what: "steps",
+            got: cfg.steps.to_string(),
+            range: format!("1..={MAX_STEPS}"),
+        });
+    }
     let mut env = Maze2dEnv::new(&cfg.env_id)?;
     let max_steps = env.spec().max_episode_steps;
     let goal = env.layout().default_target();
