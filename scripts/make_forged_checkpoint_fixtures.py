@@ -7,6 +7,7 @@ naively, for crates/dforce-nn/tests/forged_checkpoints.rs (tests/fixtures/torch_
 - `collide.ckpt`: a state_dict holding both the key `a.b` and a dict `a` with key `b`, and both
   the list `x` and the key `x.0`: torch keeps all four tensors, but flattened names collide;
 - `int_weight.pt`: a plain state dict whose `m.w` is int64 (torch's load_state_dict would cast);
+- `nested_model.pt`: `torch.save({'model': state_dict})`, a state dict saved one level down;
 - `sparse.tar`: a TAR container (torch.save's format before 0.1.10) whose `storages` member is
   a 64 GiB GNU sparse file, 10 KB on disk;
 - `expected.json`: what torch.load makes of the first three (names, shapes, dtypes).
@@ -48,6 +49,7 @@ def main():
                "x": [torch.ones(3)], "x.0": torch.zeros(3)}
     torch.save({"state_dict": collide, "global_step": 1, "epoch": 0}, f"{OUT}/collide.ckpt")
     torch.save({"m.w": torch.arange(4)}, f"{OUT}/int_weight.pt")
+    torch.save({"model": {"diffusion_model.model.w": torch.ones(2)}}, f"{OUT}/nested_model.pt")
     with tempfile.TemporaryDirectory() as tmp:
         with open(f"{tmp}/sys_info", "w") as fh:
             fh.write("little_endian")
@@ -60,7 +62,7 @@ def main():
                         "sys_info", "storages", "tensors", "pickle"], cwd=tmp, check=True)
     expected = dict(torch=torch.__version__,
                     **{name: describe(f"{OUT}/{name}")
-                       for name in ("expand.ckpt", "collide.ckpt", "int_weight.pt")})
+                       for name in ("expand.ckpt", "collide.ckpt", "int_weight.pt", "nested_model.pt")})
     with open(f"{OUT}/expected.json", "w") as fh:
         json.dump(expected, fh, indent=1)
 

@@ -159,3 +159,25 @@ fn unreadable_optional_members_are_skipped_with_a_reason() {
         .collect();
     assert_eq!(keys, ["timeouts", "infos/qvel"]);
 }
+
+/// A NaN in a required table is named by key, row and column when the file is read, not found
+/// later as a non-finite training loss.
+#[test]
+fn non_finite_values_are_named_where_they_are() {
+    let data = generate("maze2d-umaze-v1", 10, 1).unwrap();
+    let mut w = H5Writer::new();
+    let mut obs: Vec<f32> = data.observations.iter().flatten().copied().collect();
+    obs[4 * 7 + 2] = f32::NAN;
+    w.add_f32("observations", &[10, 4], &obs).unwrap();
+    w.add_f32("actions", &[10, 2], &[0.0; 20]).unwrap();
+    w.add_f32("rewards", &[10], &[0.0; 10]).unwrap();
+    w.add_bool("terminals", &[10], &[false; 10]).unwrap();
+    let path = temp_path("nan.hdf5");
+    w.write(&path).unwrap();
+    let err = read_d4rl(&path).unwrap_err().to_string();
+    std::fs::remove_file(&path).ok();
+    assert!(
+        err.contains("\"observations\"") && err.contains("row 7, column 2 is NaN"),
+        "{err}"
+    );
+}

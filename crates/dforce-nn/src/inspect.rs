@@ -197,5 +197,28 @@ pub fn mismatch_hint(sd: &StateDict, path: &std::path::Path) -> String {
             ));
         }
     }
+    if let Some(outer) = nesting_prefix(sd) {
+        hints.push(format!(
+            "every tensor name starts with '{outer}' before the model's own 'diffusion_model.': the \
+             weights were saved nested (e.g. torch.save({{'{key}': state_dict}})); save the inner \
+             dict instead, e.g. in Python `torch.save({{'state_dict': ckpt['{key}']}}, path)`",
+            key = outer.trim_end_matches('.')
+        ));
+    }
     hints.iter().map(|h| format!("\n  hint: {h}")).collect()
+}
+
+/// The prefix (e.g. `model.`) in front of `diffusion_model.` on every weight name, when no name
+/// starts with `diffusion_model.` itself: a state dict saved one level down.
+fn nesting_prefix(sd: &StateDict) -> Option<String> {
+    const OWN: &str = "diffusion_model.";
+    if sd.tensors.keys().any(|k| k.starts_with(OWN)) {
+        return None;
+    }
+    let mut prefixes = sd
+        .tensors
+        .keys()
+        .filter_map(|k| k.find(&format!(".{OWN}")).map(|i| &k[..=i]));
+    let first = prefixes.next()?;
+    prefixes.all(|p| p == first).then(|| first.to_string())
 }

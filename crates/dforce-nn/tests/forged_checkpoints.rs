@@ -116,3 +116,15 @@ fn devices_and_directories_are_not_read_as_checkpoints() {
         assert!(err.contains("not a regular file"), "{err}");
     }
 }
+
+#[test]
+fn a_state_dict_saved_one_level_down_gets_a_hint_to_save_the_inner_dict() {
+    let torch = torch_view("nested_model.pt");
+    assert_eq!(torch[0]["path"][0], "model");
+    let sd = StateDict::load(&dir().join("nested_model.pt")).unwrap();
+    let hint = dforce_nn::mismatch_hint(&sd, &sd.path);
+    assert!(
+        hint.contains("starts with 'model.'") && hint.contains("ckpt['model']"),
+        "{hint}"
+    );
+}

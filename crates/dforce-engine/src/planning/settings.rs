@@ -72,9 +72,19 @@ impl PlanningSettings {
             eval.uncertainty_scale,
         )
         .map_err(|e| TaskError::Invalid(format!("algorithm.scheduling_matrix: {e}")))?;
+        let network = networks::planning_transformer(cfg, &layout)?;
+        // The maze windows carry no per-step condition (the goal enters through guidance); the
+        // reference's df_base sets 0 and would feed actions or crash otherwise.
+        if network.external_cond_dim != 0 {
+            return Err(TaskError::Invalid(format!(
+                "algorithm.external_cond_dim={} is not supported for df_planning: its windows \
+                 carry no external condition (the goal enters through guidance); set it to 0",
+                network.external_cond_dim
+            )));
+        }
         Ok(Self {
             diffusion,
-            network: networks::planning_transformer(cfg, &layout)?,
+            network,
             layout,
             eval,
             test_eval,

@@ -753,6 +753,15 @@ mod algorithm_key_tests {
             let run = super::RunSettings::from_config(&cfg).unwrap();
             Planning::settings(&cfg, &run).map_err(|e| e.to_string())
         };
+        let err = plan(&[
+            "algorithm.external_cond_dim=3",
+            "experiment.test.limit_batch=1",
+        ])
+        .unwrap_err();
+        assert!(
+            err.contains("algorithm.external_cond_dim=3 is not supported"),
+            "{err}"
+        );
         let err = plan(&[]).unwrap_err();
         assert!(
             err.contains("experiment.test.limit_batch") && err.contains("null"),

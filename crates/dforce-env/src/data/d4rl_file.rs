@@ -63,13 +63,29 @@ fn rows<const C: usize>(
         .collect())
 }
 
-/// Reads the required table `key`.
+/// Reads the required table `key`; every value must be finite (a NaN or infinity would make
+/// the training loss non-finite at its first batch, far from the cause).
 fn table<const C: usize>(
     f: &H5File,
     key: &str,
     n: Option<usize>,
 ) -> Result<Vec<[f32; C]>, Hdf5Error> {
-    rows(f, key, &f.dataset(key)?, n)
+    let rows = rows(f, key, &f.dataset(key)?, n)?;
+    if let Some((r, c, v)) = rows.iter().enumerate().find_map(|(r, row)| {
+        row.iter()
+            .position(|v| !v.is_finite())
+            .map(|c| (r, c, row[c]))
+    }) {
+        return Err(Hdf5Error::BadDataset {
+            path: f.path().to_path_buf(),
+            key: key.to_owned(),
+            reason: format!(
+                "row {r}, column {c} is {v}; every value must be finite (replace or drop such \
+                 rows, e.g. with numpy's isfinite, and write the file again)"
+            ),
+        });
+    }
+    Ok(rows)
 }
 
 /// Reads the optional table `key`: empty when the file has no such dataset, and empty with the
