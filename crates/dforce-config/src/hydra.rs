@@ -280,9 +280,13 @@ pub fn run_dir(
         v => Some(PathBuf::from(py_str(&v))),
     };
     match dir {
-        Some(d) if !d.as_os_str().is_empty() => Ok(d),
-        _ => Err(refuse(
-            "the run directory needs a path, e.g. hydra.run.dir=outputs/my_run",
+        // Hydra's run_job makes Path('') (the current directory) and runs there.
+        Some(d) if d.as_os_str().is_empty() => Ok(PathBuf::from(".")),
+        Some(d) => Ok(d),
+        // Hydra would make a directory named "None"; refused instead.
+        None => Err(refuse(
+            "the run directory needs a path, e.g. hydra.run.dir=outputs/my_run ('' runs in the \
+             current directory, as Hydra does)",
         )),
     }
 }

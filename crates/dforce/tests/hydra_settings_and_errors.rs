@@ -52,6 +52,21 @@ fn run_dir_is_resolved_against_the_job_config() {
     assert!(!dir.path().join("runs/${name}_${seed}").exists());
     let overrides = std::fs::read_to_string(run.join(".hydra/overrides.yaml")).unwrap();
     assert!(overrides.contains("- +name=abc"), "{overrides}");
+
+    // `hydra.run.dir=''`: Hydra 1.3 makes Path('') and runs in the current directory.
+    let here = tempfile::tempdir().unwrap();
+    let out = dforce(
+        here.path(),
+        &[
+            "+name=abc",
+            "hydra.run.dir=''",
+            "experiment.tasks=[]",
+            "device=cpu",
+        ],
+    );
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{err}");
+    assert!(here.path().join(".hydra/config.yaml").is_file(), "{err}");
 }
 
 /// Hydra reads its flags anywhere on the command line: `python main.py +name=x --cfg job
