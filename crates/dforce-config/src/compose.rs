@@ -37,6 +37,9 @@ pub struct Composed {
     /// The option selected for every config group (`None` when the group is `null`),
     /// like `hydra.runtime.choices`; e.g. `"algorithm" -> Some("df_video")`.
     pub choices: BTreeMap<String, Option<String>>,
+    /// The job config's groups of `choices` in Hydra's order (`hydra.runtime.choices` lists
+    /// them so, then Hydra's own groups).
+    pub choice_order: Vec<String>,
     /// The job overrides as typed (Hydra's `overrides.task`, saved as `overrides.yaml`).
     pub task_overrides: Vec<String>,
     /// The `hydra.*` / `hydra/...` overrides as typed.
@@ -161,6 +164,7 @@ pub fn compose_named(
         &mut hydra_node,
         config_name,
         &choices,
+        &selection.order,
         &task_keys,
         &hydra_inputs,
     );
@@ -168,6 +172,7 @@ pub fn compose_named(
         job,
         hydra: hydra_node,
         choices,
+        choice_order: selection.order,
         task_overrides: task_inputs,
         hydra_overrides: hydra_inputs,
     })

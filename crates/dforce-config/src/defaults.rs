@@ -249,6 +249,9 @@ pub struct Selection {
     pub items: Vec<MergeItem>,
     /// The option chosen for each group (`None` for `null`), like `hydra.runtime.choices`.
     pub choices: BTreeMap<String, Option<String>>,
+    /// The groups of `choices` in the order Hydra records them (its `known_choices`: the
+    /// defaults tree walked last entry first), which is `hydra.runtime.choices`' order.
+    pub order: Vec<String>,
 }
 
 /// Expands the defaults tree of the primary config `config_name`.
@@ -275,6 +278,7 @@ pub fn select(
             .map(|(k, o)| (k.clone(), o.clone(), false))
             .collect(),
         known: BTreeMap::new(),
+        known_order: Vec::new(),
         known_from_command_line: BTreeSet::new(),
         stack: Vec::new(),
         expanded: 0,
@@ -326,6 +330,7 @@ pub fn select(
     Ok(Selection {
         items,
         choices: ex.known,
+        order: ex.known_order,
     })
 }
 
@@ -534,6 +539,8 @@ struct Expander<'r> {
     /// (override key, option or any, used)
     deletions: Vec<(String, Option<String>, bool)>,
     known: BTreeMap<String, Option<String>>,
+    /// The keys of `known` in insertion order.
+    known_order: Vec<String>,
     /// Groups whose known choice came from a `+group=option` on the command line.
     known_from_command_line: BTreeSet<String>,
     /// The config paths being expanded, outermost first (cycle detection, depth bound).
@@ -801,6 +808,7 @@ impl Expander<'_> {
                 if node.external_append {
                     self.known_from_command_line.insert(key.clone());
                 }
+                self.known_order.push(key.clone());
                 self.known.insert(key, name);
                 Ok(())
             }

@@ -174,6 +174,7 @@ pub fn fill_computed(
     hydra: &mut Value,
     config_name: &str,
     choices: &std::collections::BTreeMap<String, Option<String>>,
+    order: &[String],
     task: &[(String, String)],
     hydra_inputs: &[String],
 ) {
@@ -187,9 +188,22 @@ pub fn fill_computed(
     overrides.insert("task", strings(&task_inputs));
     h.insert("overrides", Value::Map(overrides));
 
+    // Hydra's order: the job config's groups as its defaults tree records them, then Hydra's
+    // own groups (its hydra/config.yaml defaults, last first) with their defaults or the
+    // option selected on the command line.
     let mut choice_map = Map::new();
-    for (g, o) in choices {
-        choice_map.insert(g.clone(), o.clone().map_or(Value::Null, Value::String));
+    let as_value = |o: &Option<String>| o.clone().map_or(Value::Null, Value::String);
+    for g in order {
+        if let Some(o) = choices.get(g) {
+            choice_map.insert(g.clone(), as_value(o));
+        }
+    }
+    for (g, default) in HYDRA_GROUP_DEFAULTS {
+        let o = choices
+            .get(g)
+            .cloned()
+            .unwrap_or_else(|| default.map(str::to_string));
+        choice_map.insert(g, as_value(&o));
     }
     if let Some(Value::Map(runtime)) = h.get_mut("runtime") {
         runtime.insert("version", Value::from("1.3.2"));
@@ -455,6 +469,20 @@ pub fn save_configs(
     write("overrides.yaml", overrides.to_yaml())?;
     Ok(())
 }
+
+/// Hydra's own config groups and their default options, in the order Hydra 1.3.2 lists them
+/// in `hydra.runtime.choices` (checked against Hydra: `${hydra:runtime.choices}`).
+const HYDRA_GROUP_DEFAULTS: [(&str, Option<&str>); 9] = [
+    ("hydra/env", Some("default")),
+    ("hydra/callbacks", None),
+    ("hydra/job_logging", Some("default")),
+    ("hydra/hydra_logging", Some("default")),
+    ("hydra/hydra_help", Some("default")),
+    ("hydra/help", Some("default")),
+    ("hydra/sweeper", Some("basic")),
+    ("hydra/launcher", Some("basic")),
+    ("hydra/output", Some("default")),
+];
 
 /// Hydra's config groups that may be selected from the command line, with their options.
 const GROUPS: [(&str, &[&str]); 2] = [
