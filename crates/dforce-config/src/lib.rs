@@ -51,6 +51,7 @@ pub use error::ConfigError;
 pub use hydra::{DEFAULT_JOB_NAME, HydraRun};
 pub use map::Map;
 pub use override_parser::{Override, OverrideKind, parse_override};
+pub use pyfmt::py_str;
 pub use suggest::{DidYouMean, closest};
 pub use value::Value;
 pub use yaml::parse_yaml_str;

@@ -52,6 +52,10 @@ pub struct RunArgs {
     /// With --cfg: resolve ${...} interpolations before printing.
     #[arg(long)]
     pub resolve: bool,
+    /// With --cfg: print only this node (a dotted path, e.g. algorithm.diffusion), as Hydra's
+    /// --package does.
+    #[arg(long, short = 'p', value_name = "PACKAGE")]
+    pub package: Option<String>,
     /// Print the network the configuration builds and its parameter count, then exit.
     #[arg(long)]
     pub summary: bool,
@@ -69,6 +73,8 @@ pub enum CfgPart {
     Job,
     /// Hydra's own settings (run directory, …).
     Hydra,
+    /// Both: the `hydra` node first, then the job configuration.
+    All,
 }
 
 #[derive(Debug, Subcommand)]

@@ -103,6 +103,7 @@ pub fn run(args: DemoArgs) -> Result<()> {
             &RunArgs {
                 cfg: None,
                 resolve: false,
+                package: None,
                 summary: false,
                 config_dir: None,
                 overrides,

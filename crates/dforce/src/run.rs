@@ -26,7 +26,7 @@ pub fn main(args: &RunArgs, parallel: &Parallel) -> Result<()> {
     let dir = config_dir::find(args.config_dir.as_deref())?;
     let mut composed = compose(&dir, &args.overrides)?;
     if let Some(part) = args.cfg {
-        return print_config(&composed, part, args.resolve);
+        return print_config(&composed, part, args.resolve, args.package.as_deref());
     }
     let hydra = composed.hydra_run()?;
     for note in &hydra.notes {
@@ -71,26 +71,66 @@ fn task_error(e: TaskError) -> anyhow::Error {
     anyhow::Error::new(e)
 }
 
-fn print_config(composed: &Composed, part: CfgPart, resolve: bool) -> Result<()> {
-    let tree = match part {
-        CfgPart::Job => &composed.job,
-        CfgPart::Hydra => &composed.hydra,
-    };
-    let value = if resolve {
+/// Hydra's `--cfg job|hydra|all [--resolve] [--package P]` (`hydra/_internal/hydra.py`,
+/// `show_cfg`): `hydra` prints the node under its `hydra:` key, `all` the `hydra` node first and
+/// then the job keys; a package prints that node alone, a container after a `# @package P`
+/// line and a scalar as Python's `print` writes it (resolved, as `OmegaConf.select` gives it).
+fn print_config(
+    composed: &Composed,
+    part: CfgPart,
+    resolve: bool,
+    package: Option<&str>,
+) -> Result<()> {
+    let whole = |resolve: bool| -> Result<Value> {
+        let job = || -> Result<Value> {
+            Ok(if resolve {
+                composed.resolve_job()?
+            } else {
+                composed.job.clone()
+            })
+        };
+        let hydra = || -> Result<Value> {
+            Ok(if resolve {
+                composed.resolve_hydra()?
+            } else {
+                composed.hydra.clone()
+            })
+        };
+        let mut out = dforce_config::Map::new();
         match part {
-            CfgPart::Job => composed.resolve_job()?,
-            CfgPart::Hydra => composed.resolve_hydra()?,
+            CfgPart::Job => return job(),
+            CfgPart::Hydra => {
+                out.insert("hydra", hydra()?);
+            }
+            CfgPart::All => {
+                out.insert("hydra", hydra()?);
+                if let Value::Map(job) = job()? {
+                    for (k, v) in job.iter() {
+                        out.insert(k, v.clone());
+                    }
+                }
+            }
         }
-    } else {
-        tree.clone()
+        Ok(Value::Map(out))
     };
-    // Hydra's `--cfg hydra` prints the node under its top-level `hydra:` key.
-    let text = match part {
-        CfgPart::Job => value.to_yaml(),
-        CfgPart::Hydra => {
-            let mut wrapper = dforce_config::Map::new();
-            wrapper.insert("hydra", value);
-            dforce_config::Value::Map(wrapper).to_yaml()
+    let package = package.filter(|p| *p != "_global_" && !p.is_empty());
+    let text = match package {
+        None => whole(resolve)?.to_yaml(),
+        Some(p) => {
+            let tree = whole(resolve)?;
+            let not_found = || anyhow::anyhow!("package '{p}' not found in config");
+            match tree.get(p) {
+                Ok(Value::Null) | Err(_) => return Err(not_found()),
+                Ok(node @ (Value::Map(_) | Value::List(_))) => {
+                    format!("# @package {p}\n{}", node.to_yaml())
+                }
+                // OmegaConf.select resolves the scalar it returns.
+                Ok(_) => {
+                    let resolved = whole(true)?;
+                    let v = resolved.get(p).map_err(|_| not_found())?;
+                    format!("{}\n", dforce_config::py_str(v))
+                }
+            }
         }
     };
     std::io::stdout().write_all(text.as_bytes())?;

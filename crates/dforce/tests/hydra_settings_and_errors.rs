@@ -377,3 +377,38 @@ fn data_and_env_commands_refuse_what_they_cannot_do() {
     ]);
     assert!(err.contains("(row 1) is NaN"), "{err}");
 }
+
+/// `--cfg job|all --package P` prints what Hydra 1.3.2 prints (captured with a @hydra.main app
+/// on configs/): `-p seed` → `0`; `-p wandb` → `# @package wandb` and the node;
+/// `-p nope` → `package 'nope' not found in config`; `--cfg all` starts with `hydra:`.
+#[test]
+fn cfg_package_and_all_print_as_hydra_does() {
+    let dir = tempfile::tempdir().unwrap();
+    let stdout = |args: &[&str]| {
+        let out = dforce(dir.path(), args);
+        (
+            out.status.success(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    assert_eq!(stdout(&["--cfg", "job", "-p", "seed", "+name=x"]).1, "0\n");
+    assert_eq!(
+        stdout(&["--cfg", "job", "-p", "wandb", "+name=x"]).1,
+        "# @package wandb\nentity: null\nproject: diffusion-forcing\nmode: online\n"
+    );
+    assert_eq!(
+        stdout(&["--cfg", "job", "-p", "experiment.tasks", "+name=x"]).1,
+        "# @package experiment.tasks\n- training\n"
+    );
+    let (ok, _, err) = stdout(&["--cfg", "job", "-p", "wandb.entity", "+name=x"]);
+    assert!(
+        !ok && err.contains("package 'wandb.entity' not found in config"),
+        "{err}"
+    );
+    let (ok, all, _) = stdout(&["--cfg", "all", "+name=x"]);
+    assert!(
+        ok && all.starts_with("hydra:\n") && all.contains("\nexperiment:\n"),
+        "{all}"
+    );
+}
