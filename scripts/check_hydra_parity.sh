@@ -298,6 +298,7 @@ check "paths through interpolated containers" yaml +name=x "+a=\${wandb}" "+b=\$
 check "empty resolver defaults are ''" yaml +name=x "+a=\${oc.env:DFORCE_PARITY_UNSET,}" "+b=\${oc.select:nope,}"
 check "oc.decode keeps outer spaces" yaml +name=x "+a=\${oc.decode:' 5 '}" "+b=\${oc.decode:' abc '}"
 check "~group=null deselects like ~group" yaml +name=x "~cluster=null"
+check "oc.create of null" yaml +name=x "+a=\${oc.create:null}"
 check_error "now without a pattern" +name=x "+a=\${now:}"
 check_error "oc.decode of empty text" +name=x "+a=\${oc.decode:''}"
 check_error "trailing comma in a function" +name=x "+a=int(3,)"

@@ -700,7 +700,8 @@ impl<'a> Resolver<'a> {
                     })?;
                     self.resolve_strings(parsed, path)
                 }
-                v @ (Value::Map(_) | Value::List(_)) => Ok(v),
+                // OmegaConf's create(None) in a resolver gives None (checked with Hydra 1.3.2).
+                v @ (Value::Map(_) | Value::List(_) | Value::Null) => Ok(v),
                 other => Err(invalid(format!(
                     "`oc.create` makes a config from a dictionary, a list or YAML text, not {} {}",
                     other.type_name(),

@@ -159,8 +159,9 @@ pub fn mismatch_hint(sd: &StateDict, path: &std::path::Path) -> String {
         } => hints.push(format!(
             "the weights are a planning Transformer with algorithm.diffusion.architecture.network_size={size} \
              algorithm.diffusion.architecture.num_layers={num_layers} \
-             algorithm.diffusion.architecture.dim_feedforward={dim_feedforward}; pass these overrides \
-             (and the dataset the weights were trained on: `dforce ckpt inspect {}` shows it all)",
+             algorithm.diffusion.architecture.dim_feedforward={dim_feedforward}; if the config differs, \
+             pass these overrides (and the dataset the weights were trained on: `dforce ckpt inspect {}` \
+             shows it all); if it matches, the problem is in the tensors listed above",
             path.display()
         )),
         NetworkKind::Unet3d {
@@ -170,8 +171,9 @@ pub fn mismatch_hint(sd: &StateDict, path: &std::path::Path) -> String {
             ..
         } => hints.push(format!(
             "the weights are a video Unet3D with algorithm.diffusion.architecture.network_size={dim} \
-             and {levels} levels (len(algorithm.diffusion.architecture.dim_mults)){}; pass matching \
-             overrides (`dforce ckpt inspect {}` shows them all)",
+             and {levels} levels (len(algorithm.diffusion.architecture.dim_mults)){}; if the config \
+             differs, pass matching overrides (`dforce ckpt inspect {}` shows them all); if it matches, \
+             the problem is in the tensors listed above",
             attn_dim_head
                 .map(|d| format!(" and algorithm.diffusion.architecture.attn_dim_head={d}"))
                 .unwrap_or_default(),

@@ -103,6 +103,27 @@ fn stale_metadata_and_bad_actions_are_errors() {
     );
 }
 
+/// Fewer actions than frames: the reference slices both with the clip's range, so clips would
+/// carry fewer actions than frames. Refused by name when the dataset is opened.
+#[test]
+fn fewer_actions_than_frames_are_an_error() {
+    let (_guard, root) = scratch_copy("dmlab");
+    let path = root.join("validation/ep_c.npz");
+    let mut w =
+        dforce_io::npz::NpzWriter::create(&path, dforce_io::npz::NpzCompression::Stored).unwrap();
+    w.add("video", &[10, 4, 4, 3], &[0u8; 480]).unwrap();
+    w.add("actions", &[4], &[0i64; 4]).unwrap();
+    w.finish().unwrap();
+    let err = VideoDataset::open(VideoKind::Dmlab, &root, Split::Validation, config()).unwrap_err();
+    assert!(
+        err.to_string().contains("ep_c.npz")
+            && err
+                .to_string()
+                .contains("`actions` has 4 entries for 10 frames"),
+        "{err}"
+    );
+}
+
 #[test]
 fn wrong_video_array_is_an_error() {
     let (_guard, root) = scratch_copy("dmlab");

@@ -227,7 +227,7 @@ pub fn evaluation_weights(ctx: &TaskContext) -> Result<PathBuf, TaskError> {
             path.display()
         ))),
         None => Err(TaskError::Invalid(
-            "the validation task evaluates trained weights: pass load=PATH with a dforce checkpoint \
+            "the validation and test tasks evaluate trained weights: pass load=PATH with a dforce checkpoint \
              (.safetensors, or a run directory for its newest one) or an official Lightning .ckpt"
                 .into(),
         )),

@@ -161,7 +161,7 @@ impl Algorithm for Planning {
     /// A checkpoint trained on another maze (or another observation layout) carries other
     /// normalisation statistics than the config; its plans would then be meaningless, so say so.
     fn check_weights(
-        _ctx: &TaskContext,
+        ctx: &TaskContext,
         settings: &PlanningSettings,
         sd: &StateDict,
         model: &PlanningModel,
@@ -194,7 +194,17 @@ impl Algorithm for Planning {
                 );
             }
         }
-        let options = &settings.eval;
+        // The first evaluation of the run's tasks decides what is announced.
+        let stage = if !ctx.settings.tasks.contains(&Task::Validation)
+            && ctx.settings.tasks.contains(&Task::Test)
+        {
+            Stage::Test
+        } else {
+            Stage::Validation
+        };
+        let Ok(options) = settings.eval_for(stage) else {
+            return;
+        };
         crate::say!(
             "dforce: evaluating in {}: {} episodes, guidance_scale {}",
             options.env_id,

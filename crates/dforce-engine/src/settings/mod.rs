@@ -238,15 +238,34 @@ impl ConfigReader<'_> {
     /// A positive integer, or `None` for null / −1 / 0 ("no limit", as Lightning reads them).
     /// A cadence (every N steps or epochs): null, 0 or negative disables it.
     fn opt_cadence(&self, key: &str) -> Result<Option<u64>, SettingsError> {
+        // Lightning's ModelCheckpoint and Trainer refuse negative cadences.
+        if let Value::Int(i) = self.value(key)?
+            && *i < 0
+        {
+            return Err(SettingsError::Range {
+                key: key.into(),
+                got: i.to_string(),
+                reason: "it must be null, 0 (never) or a positive count; Lightning refuses \
+                         negative values"
+                    .into(),
+            });
+        }
         Ok(self.opt_limit(key)?.filter(|&n| n > 0))
     }
 
     /// A training limit (`max_steps`, `max_epochs`).
     fn opt_limit(&self, key: &str) -> Result<Option<u64>, SettingsError> {
         match self.value(key)? {
-            // Lightning: −1 (any negative) or null means no limit; 0 trains nothing.
+            // Lightning: −1 or null means no limit; 0 trains nothing; below −1 it refuses.
             Value::Null => Ok(None),
-            Value::Int(i) if *i < 0 => Ok(None),
+            Value::Int(-1) => Ok(None),
+            Value::Int(i) if *i < 0 => Err(SettingsError::Range {
+                key: key.into(),
+                got: i.to_string(),
+                reason: "it must be -1 or null (no limit) or at least 0; Lightning refuses \
+                         other negative values"
+                    .into(),
+            }),
             Value::Int(i) => Ok(Some(*i as u64)),
             other => Err(SettingsError::Type {
                 key: key.into(),
@@ -560,6 +579,16 @@ mod tests {
                 "must lie in [0, 1]",
             ),
             (&["experiment.training.lr=-1"], "must lie in (0"),
+            (&["experiment.training.max_steps=-2"], "Lightning refuses"),
+            (&["experiment.training.max_epochs=-2"], "Lightning refuses"),
+            (
+                &["experiment.training.checkpointing.every_n_train_steps=-1"],
+                "Lightning refuses negative",
+            ),
+            (
+                &["experiment.validation.val_every_n_step=-5"],
+                "Lightning refuses negative",
+            ),
         ];
         for (overrides, expected) in cases {
             let mut args = vec!["+name=x"];

@@ -120,8 +120,9 @@ impl VideoSettings {
             return Err(TaskError::Invalid(format!(
                 "algorithm.context_frames={} leaves nothing to generate in an evaluation clip of \
                  {clip_frames} frames (dataset.n_frames × dataset.validation_multiplier): use \
-                 0..{clip_frames} (0 generates every frame from noise)",
-                layout.context_frames
+                 0 to {} (0 generates every frame from noise)",
+                layout.context_frames,
+                clip_frames - 1
             )));
         }
         Ok(Self {

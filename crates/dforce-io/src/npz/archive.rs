@@ -133,11 +133,14 @@ impl NpzFile {
     pub fn header(&mut self, key: &str) -> Result<NpyHeader, NpzError> {
         let path = self.path.clone();
         let mut member = self.member(key)?;
-        read_npy_header(&mut member).map_err(|reason| NpzError::BadArray {
-            path,
-            key: key.to_owned(),
-            reason,
-        })
+        let size = member.size();
+        read_npy_header(&mut member)
+            .and_then(|header| fits_member(&header, size).map(|()| header))
+            .map_err(|reason| NpzError::BadArray {
+                path,
+                key: key.to_owned(),
+                reason,
+            })
     }
 
     /// Reads the raw payload bytes (numpy's byte order as stored, in C order: a Fortran-order
@@ -159,6 +162,7 @@ impl NpzFile {
         let mut member = self.member(key)?;
         let capacity = capacity_hint(member.size(), member.compressed_size(), file_len);
         let header = read_npy_header(&mut member).map_err(&bad)?;
+        fits_member(&header, member.size()).map_err(&bad)?;
         let Some((&len, rest)) = header.shape.split_first() else {
             return Err(bad("a scalar has no rows".into()));
         };
@@ -296,6 +300,25 @@ impl NpzFile {
                 reason: "expected a scalar unicode string".into(),
             })
     }
+}
+
+/// Refuses a header whose shape needs more bytes than its member holds (`member_size`, the
+/// zip entry's uncompressed size): the array is truncated or its header wrong, and `np.load`
+/// fails on it ("failed to read all data"), while a row range near the start would still read.
+fn fits_member(header: &NpyHeader, member_size: u64) -> Result<(), String> {
+    let need = header
+        .count()
+        .and_then(|n| n.checked_mul(header.item_size().ok()?))
+        .ok_or_else(|| format!("shape {:?} overflows", header.shape))?;
+    if need as u64 > member_size {
+        return Err(format!(
+            "its header declares shape {:?} ({need} bytes of data), but the member holds only \
+             {member_size} bytes: the array is truncated or its header is wrong (np.load fails \
+             on it too)",
+            header.shape
+        ));
+    }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -103,7 +103,17 @@ fn scale(
 pub(super) fn probe_length(path: &Path) -> Result<usize, VideoDataError> {
     let mut npz = NpzFile::open(path)?;
     let (t, ..) = video_dims(path, &npz.header("video")?)?;
-    probe_actions(&mut npz)?;
+    // One action per frame: the reference slices both with the clip's range, so fewer actions
+    // give clips whose actions are shorter than their frames.
+    let actions = probe_actions(&mut npz)?;
+    if actions < t {
+        return Err(VideoDataError::bad_file(
+            path,
+            format!(
+                "`actions` has {actions} entries for {t} frames; TECO episodes have one per frame"
+            ),
+        ));
+    }
     Ok(t)
 }
 
