@@ -248,27 +248,6 @@ struct Cached {
     depth: usize,
 }
 
-/// Nodes, bytes of keys and strings, and collection depth (0 for a scalar) of a value.
-/// Resolved values nest at most [`MAX_RESOLVED_DEPTH`] levels, so the recursion is bounded.
-fn measure(v: &Value) -> (usize, usize, usize) {
-    match v {
-        Value::String(s) => (1, s.len(), 0),
-        Value::List(items) => items.iter().fold((1, 0, 1), |(n, b, d), item| {
-            let (n2, b2, d2) = measure(item);
-            (n.saturating_add(n2), b.saturating_add(b2), d.max(d2 + 1))
-        }),
-        Value::Map(map) => map.iter().fold((1, 0, 1), |(n, b, d), (k, item)| {
-            let (n2, b2, d2) = measure(item);
-            (
-                n.saturating_add(n2),
-                b.saturating_add(b2).saturating_add(k.len()),
-                d.max(d2 + 1),
-            )
-        }),
-        _ => (1, 0, 0),
-    }
-}
-
 struct Resolver<'a> {
     root: &'a Value,
     /// True when `root` carries the Hydra node and `${hydra:...}` may read it.
@@ -361,7 +340,7 @@ impl<'a> Resolver<'a> {
             // Invariant: every caller got Ok from lookup on this same immutable root first.
             let node = lookup(root, path).expect("caller checked that the node exists");
             let value = self.resolve(node, path)?;
-            let (nodes, bytes, depth) = measure(&value);
+            let (nodes, bytes, depth) = value.measure();
             self.cache.insert(
                 key.clone(),
                 Cached {

@@ -29,6 +29,28 @@ pub enum Value {
 }
 
 impl Value {
+    /// Nodes, bytes of keys and strings, and collection depth (0 for a scalar): the size limits
+    /// of YAML aliases and of resolved interpolations count these. Recursive: callers hold
+    /// values whose depth they have bounded (loaded YAML and resolved values are).
+    pub(crate) fn measure(&self) -> (usize, usize, usize) {
+        match self {
+            Value::String(s) => (1, s.len(), 0),
+            Value::List(items) => items.iter().fold((1, 0, 1), |(n, b, d), item| {
+                let (n2, b2, d2) = item.measure();
+                (n.saturating_add(n2), b.saturating_add(b2), d.max(d2 + 1))
+            }),
+            Value::Map(map) => map.iter().fold((1, 0, 1), |(n, b, d), (k, item)| {
+                let (n2, b2, d2) = item.measure();
+                (
+                    n.saturating_add(n2),
+                    b.saturating_add(b2).saturating_add(k.len()),
+                    d.max(d2 + 1),
+                )
+            }),
+            _ => (1, 0, 0),
+        }
+    }
+
     /// The type name used in error messages.
     pub fn type_name(&self) -> &'static str {
         match self {

@@ -77,34 +77,13 @@ struct Anchored {
 
 impl Anchored {
     fn new(value: Value) -> Anchored {
-        let (nodes, bytes, depth) = measure(&value);
+        let (nodes, bytes, depth) = value.measure();
         Anchored {
             value,
             nodes,
             bytes,
             depth,
         }
-    }
-}
-
-/// Nodes, key and string bytes, and collection depth of a value. Loaded values nest at most
-/// [`MAX_DEPTH`] levels, so the recursion is bounded.
-fn measure(v: &Value) -> (usize, usize, usize) {
-    match v {
-        Value::String(s) => (1, s.len(), 0),
-        Value::List(items) => items.iter().fold((1, 0, 1), |(n, b, d), item| {
-            let (n2, b2, d2) = measure(item);
-            (n.saturating_add(n2), b.saturating_add(b2), d.max(d2 + 1))
-        }),
-        Value::Map(map) => map.iter().fold((1, 0, 1), |(n, b, d), (k, item)| {
-            let (n2, b2, d2) = measure(item);
-            (
-                n.saturating_add(n2),
-                b.saturating_add(b2).saturating_add(k.len()),
-                d.max(d2 + 1),
-            )
-        }),
-        _ => (1, 0, 0),
     }
 }
 
