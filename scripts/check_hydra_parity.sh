@@ -299,8 +299,11 @@ check "empty resolver defaults are ''" yaml +name=x "+a=\${oc.env:DFORCE_PARITY_
 check "oc.decode keeps outer spaces" yaml +name=x "+a=\${oc.decode:' 5 '}" "+b=\${oc.decode:' abc '}"
 check "~group=null deselects like ~group" yaml +name=x "~cluster=null"
 check "oc.create of null" yaml +name=x "+a=\${oc.create:null}"
+check "oc.select of a hydra key takes the default" yaml +name=x "+a=\${oc.select:hydra.job.name,x}" "+b=\${oc.select:hydra,y}"
 check_error "now without a pattern" +name=x "+a=\${now:}"
 check_error "oc.decode of empty text" +name=x "+a=\${oc.decode:''}"
+check_error "oc.decode of an override function" +name=x "+a=\${oc.decode:'int(3)'}"
+check "oc.decode of quoted parentheses" yaml +name=x "+a=\${oc.decode:'\"f(x)\"'}"
 check_error "trailing comma in a function" +name=x "+a=int(3,)"
 check_error "a key that is a number" +name=x +1=2
 check_error "null dictionary key" +name=x "+a={null: 2}"

@@ -526,6 +526,14 @@ impl<'a> Resolver<'a> {
         result
     }
 
+    /// Whether `target` is in the `hydra` node while `path` is in the job config: Hydra
+    /// removes that node from the job config, so the job cannot see it (only `${hydra:…}`).
+    fn hidden(&self, target: &[String], path: &[String]) -> bool {
+        self.with_hydra
+            && target.first().is_some_and(|s| s == "hydra")
+            && path.first().is_none_or(|s| s != "hydra")
+    }
+
     fn lookup_target(
         &mut self,
         target: &[String],
@@ -533,10 +541,11 @@ impl<'a> Resolver<'a> {
         path: &[String],
     ) -> Result<Value, ConfigError> {
         let target_key = join_key(target);
-        let hidden = self.with_hydra
-            && target.first().is_some_and(|s| s == "hydra")
-            && path.first().is_none_or(|s| s != "hydra");
-        let found = if hidden { None } else { self.locate(target)? };
+        let found = if self.hidden(target, path) {
+            None
+        } else {
+            self.locate(target)?
+        };
         match found {
             None => Err(ConfigError::InterpolationKeyMissing {
                 key: join_key(path),
@@ -650,7 +659,12 @@ impl<'a> Resolver<'a> {
             ("oc.select", [key, rest @ ..]) if rest.len() <= 1 => {
                 let key = text(self.argument(key, path)?);
                 let target = target_path(&key, path).map_err(invalid)?;
-                match self.locate(&target)? {
+                let found = if self.hidden(&target, path) {
+                    None
+                } else {
+                    self.locate(&target)?
+                };
+                match found {
                     None
                     | Some(Located::InRoot(_, true))
                     | Some(Located::Detached(Value::Missing)) => match rest.first() {
@@ -847,6 +861,27 @@ impl<'a> Resolver<'a> {
 /// bool, null, quoted or unquoted string, list or dictionary. Hydra's override grammar, which
 /// we implement, types these elements the same way.
 fn decode_element(text: &str) -> Result<Value, String> {
+    // OmegaConf's element grammar has no function calls (Hydra's override casts such as
+    // `int(3)`) and no parentheses outside quotes: `${oc.decode:'int(3)'}` is a
+    // GrammarParseError there, so it is refused here rather than evaluated.
+    let mut quote = None;
+    let mut escaped = false;
+    for c in text.chars() {
+        match (quote, c) {
+            _ if escaped => escaped = false,
+            (_, '\\') => escaped = true,
+            (None, '\'' | '"') => quote = Some(c),
+            (Some(q), _) if c == q => quote = None,
+            (None, '(' | ')') => {
+                return Err(format!(
+                    "could not decode {}: OmegaConf's grammar has no '{c}' outside quotes (no \
+                     function calls such as int(3) in oc.decode); quote the text",
+                    pyfmt::str_repr(text)
+                ));
+            }
+            _ => {}
+        }
+    }
     let o = crate::override_parser::parse_override(&format!("x={text}"))
         .map_err(|e| format!("could not decode {}: {e}", pyfmt::str_repr(text)))?;
     Ok(match o.value {
