@@ -17,7 +17,7 @@ use crate::error::ConfigError;
 use crate::path::{join_key, lookup, split_key};
 use crate::pyfmt;
 use crate::suggest::{DidYouMean, suggest_key};
-use crate::value::Value;
+use crate::value::{Measured, Value};
 use crate::yaml_scalar::resolve_plain;
 
 impl Value {
@@ -240,20 +240,12 @@ const MAX_STRING_BYTES: usize = 16 << 20;
 const MAX_COPIED_NODES: usize = 1_000_000;
 const MAX_COPIED_BYTES: usize = 64 << 20;
 
-/// A resolved node with its size, charged each time an interpolation copies it.
-struct Cached {
-    value: Value,
-    nodes: usize,
-    bytes: usize,
-    depth: usize,
-}
-
 struct Resolver<'a> {
     root: &'a Value,
     /// True when `root` carries the Hydra node and `${hydra:...}` may read it.
     with_hydra: bool,
     /// Fully resolved nodes by dotted path, so shared targets are resolved once.
-    cache: HashMap<String, Cached>,
+    cache: HashMap<String, Measured>,
     /// Paths of string nodes being resolved, innermost last, for cycle detection.
     stack: Vec<String>,
     /// Containers being resolved (the depth at which the current value will sit).
@@ -340,16 +332,7 @@ impl<'a> Resolver<'a> {
             // Invariant: every caller got Ok from lookup on this same immutable root first.
             let node = lookup(root, path).expect("caller checked that the node exists");
             let value = self.resolve(node, path)?;
-            let (nodes, bytes, depth) = value.measure();
-            self.cache.insert(
-                key.clone(),
-                Cached {
-                    value,
-                    nodes,
-                    bytes,
-                    depth,
-                },
-            );
+            self.cache.insert(key.clone(), Measured::new(value));
         }
         // Invariant: inserted above if it was absent.
         let cached = self.cache.get(&key).expect("cached above");

@@ -28,6 +28,29 @@ pub enum Value {
     Missing,
 }
 
+/// A value with its size ([`Value::measure`]), charged each time it is copied: a YAML anchor
+/// by its aliases, a resolved node by the interpolations that refer to it.
+pub(crate) struct Measured {
+    pub value: Value,
+    pub nodes: usize,
+    /// Bytes of keys and strings.
+    pub bytes: usize,
+    /// Collection levels (0 for a scalar).
+    pub depth: usize,
+}
+
+impl Measured {
+    pub fn new(value: Value) -> Self {
+        let (nodes, bytes, depth) = value.measure();
+        Self {
+            value,
+            nodes,
+            bytes,
+            depth,
+        }
+    }
+}
+
 impl Value {
     /// Nodes, bytes of keys and strings, and collection depth (0 for a scalar): the size limits
     /// of YAML aliases and of resolved interpolations count these. Recursive: callers hold

@@ -14,7 +14,7 @@ use yaml_rust2::scanner::{Marker, TScalarStyle};
 use crate::error::ConfigError;
 use crate::map::Map;
 use crate::pyfmt;
-use crate::value::Value;
+use crate::value::{Measured, Value};
 use crate::yaml_scalar::resolve_plain;
 
 /// Parses one YAML document. An empty document gives an empty map, as Hydra treats an
@@ -66,27 +66,6 @@ const MAX_ALIAS_NODES: usize = 1_000_000;
 /// Most bytes of keys and strings that aliases may copy into one document.
 const MAX_ALIAS_BYTES: usize = 64 << 20;
 
-/// An anchored value with its size, which each alias to it adds to the document.
-struct Anchored {
-    value: Value,
-    nodes: usize,
-    bytes: usize,
-    /// Collection levels (0 for a scalar), added to the depth at which an alias sits.
-    depth: usize,
-}
-
-impl Anchored {
-    fn new(value: Value) -> Anchored {
-        let (nodes, bytes, depth) = value.measure();
-        Anchored {
-            value,
-            nodes,
-            bytes,
-            depth,
-        }
-    }
-}
-
 /// A container under construction.
 enum Frame {
     Seq {
@@ -112,7 +91,7 @@ enum PendingKey {
 struct Builder<'a> {
     source: &'a str,
     stack: Vec<Frame>,
-    anchors: HashMap<usize, Anchored>,
+    anchors: HashMap<usize, Measured>,
     documents: Vec<Value>,
     /// Nodes and bytes copied by aliases so far (bounded by `MAX_ALIAS_*`).
     alias_nodes: usize,
@@ -175,7 +154,7 @@ impl Builder<'_> {
                 }
                 let value = self.scalar(text, style, tag.as_ref(), mark)?;
                 if anchor > 0 {
-                    self.anchors.insert(anchor, Anchored::new(value.clone()));
+                    self.anchors.insert(anchor, Measured::new(value.clone()));
                 }
                 self.push_value(value, mark, true)
             }
@@ -210,7 +189,7 @@ impl Builder<'_> {
                     None => return Err(self.error(mark, "unbalanced collection end".to_string())),
                 };
                 if anchor > 0 {
-                    self.anchors.insert(anchor, Anchored::new(value.clone()));
+                    self.anchors.insert(anchor, Measured::new(value.clone()));
                 }
                 self.push_value(value, mark, false)
             }
