@@ -204,6 +204,19 @@ pub fn video_layout(
             ),
         });
     }
+    let channels = unet.channels / fs;
+    if channels != dforce_video_data::CHANNELS {
+        return Err(SettingsError::Range {
+            key: "algorithm.x_shape".into(),
+            got: format!("{x_shape:?}"),
+            reason: format!(
+                "its channels must be {} (the video datasets' frames are RGB); the configs set \
+                 x_shape from dataset.observation_shape=[3, ${{dataset.resolution}}, \
+                 ${{dataset.resolution}}]",
+                dforce_video_data::CHANNELS
+            ),
+        });
+    }
     let n_frames = r.positive("algorithm.n_frames")?;
     if !n_frames.is_multiple_of(fs) {
         return Err(SettingsError::Range {
@@ -212,7 +225,7 @@ pub fn video_layout(
             reason: format!("it must be a multiple of algorithm.frame_stack ({fs})"),
         });
     }
-    let frame = [unet.channels / fs, res, res];
+    let frame = [channels, res, res];
     let stat = |key: &str| -> Result<FrameStat, SettingsError> {
         let stat = crate::video::frame_stats::read(&r, key)?;
         stat.check(frame).map_err(|reason| SettingsError::Range {
@@ -224,7 +237,7 @@ pub fn video_layout(
     };
     let context_cache = r.opt_boolean("algorithm.context_cache", true)?;
     Ok(VideoLayout {
-        channels: unet.channels / fs,
+        channels,
         height: res,
         width: res,
         frame_stack: fs,

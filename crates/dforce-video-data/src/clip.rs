@@ -6,6 +6,9 @@ use std::path::PathBuf;
 
 /// The reference's `data_mean` for both TECO datasets: the model sees `(x − 0.5) / 0.5`.
 pub const DATA_MEAN: f32 = 0.5;
+/// Colour channels of every frame a [`VideoClip`] holds: TECO's DMLab and Minecraft videos and
+/// the native maze are RGB (`uint8` `(T, H, W, 3)` in the files).
+pub const CHANNELS: usize = 3;
 /// The reference's `data_std` for both TECO datasets.
 pub const DATA_STD: f32 = 0.5;
 
@@ -27,7 +30,7 @@ pub struct VideoClip {
     pub nonterminal: Vec<f32>,
     /// Number of frames.
     pub frames: usize,
-    /// Colour channels (3).
+    /// Colour channels ([`CHANNELS`]).
     pub channels: usize,
     /// Frame height.
     pub height: usize,

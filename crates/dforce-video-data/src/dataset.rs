@@ -238,7 +238,7 @@ impl VideoDataset {
             actions_in,
             nonterminal,
             frames,
-            channels: 3,
+            channels: crate::clip::CHANNELS,
             height: res,
             width: res,
             n_actions,

@@ -51,7 +51,7 @@ pub mod resize;
 pub mod source;
 pub mod split;
 
-pub use clip::{DATA_MEAN, DATA_STD, VideoClip};
+pub use clip::{CHANNELS, DATA_MEAN, DATA_STD, VideoClip};
 pub use config::{BadFilePolicy, ClipOrder, VideoDatasetConfig};
 pub use dataset::VideoDataset;
 pub use episode_cache::{CacheStats, EpisodeCache};

@@ -237,3 +237,69 @@ fn contact_sheet_png() {
     assert!(std::fs::metadata(&path).unwrap().len() > 1000);
     eprintln!("contact sheet: {}", path.display());
 }
+
+/// Every size is bounded inside the library, before a buffer is allocated: a caller that
+/// skips the engine's keyed checks still gets an error, not an allocation failure.
+#[test]
+fn generation_sizes_are_bounded_before_rendering() {
+    let dir = tempfile::tempdir().unwrap();
+    let base = Maze3dConfig {
+        frames: 2,
+        resolution: 8,
+        supersample: 1,
+        ..Maze3dConfig::default()
+    };
+    let cases = [
+        (
+            "frames",
+            1,
+            Maze3dConfig {
+                frames: usize::MAX,
+                ..base.clone()
+            },
+        ),
+        (
+            "resolution",
+            1,
+            Maze3dConfig {
+                resolution: 1 << 20,
+                ..base.clone()
+            },
+        ),
+        (
+            "supersample",
+            1,
+            Maze3dConfig {
+                supersample: 1 << 16,
+                ..base.clone()
+            },
+        ),
+        (
+            "maze_cells",
+            1,
+            Maze3dConfig {
+                maze_cells: usize::MAX / 2,
+                ..base.clone()
+            },
+        ),
+        (
+            "move_speed",
+            1,
+            Maze3dConfig {
+                move_speed: f32::NAN,
+                ..base.clone()
+            },
+        ),
+        ("episodes", usize::MAX, base.clone()),
+    ];
+    for (what, episodes, cfg) in cases {
+        let err = generate_maze3d_with(dir.path(), episodes, 0, 0.1, &cfg)
+            .expect_err(what)
+            .to_string();
+        assert!(err.contains(what), "{what}: {err}");
+    }
+    assert!(
+        std::fs::read_dir(dir.path()).unwrap().next().is_none(),
+        "nothing is written for a refused run"
+    );
+}

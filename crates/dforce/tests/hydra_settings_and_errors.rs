@@ -215,7 +215,8 @@ fn video_frames_the_unet_cannot_halve_are_refused_before_the_run() {
 /// The frames are `dataset.resolution` square whatever `algorithm.x_shape` says: a resolution
 /// the U-Net cannot halve behind a one-entry shape, and a shape whose sides disagree with the
 /// resolution, are refused by key before the run directory exists (both used to reach the
-/// network's forward, which panicked).
+/// network's forward, which panicked); so is a channel count the RGB frames do not have (it
+/// used to fail at the first batch).
 #[test]
 fn video_x_shape_and_resolution_are_checked_against_each_other() {
     for (overrides, needles) in [
@@ -229,6 +230,13 @@ fn video_x_shape_and_resolution_are_checked_against_each_other() {
                 "dataset.resolution=56",
             ],
             ["algorithm.x_shape", "must equal dataset.resolution (56)"],
+        ),
+        (
+            [
+                "dataset.observation_shape=[1,64,64]",
+                "dataset.resolution=64",
+            ],
+            ["algorithm.x_shape", "channels must be 3"],
         ),
     ] {
         let dir = tempfile::tempdir().unwrap();

@@ -176,20 +176,7 @@ fn episode_cache_bytes(r: &ConfigReader) -> Result<usize, TaskError> {
         .map_err(|_| TaskError::Invalid(format!("{KEY}={mb} does not fit this machine's memory")))
 }
 
-/// The most episodes `dataset.generator` renders.
-const MAX_GENERATED_EPISODES: usize = 1 << 20;
-/// The most bytes one rendered episode may take (frames × resolution² × 3), held in memory
-/// while it is written.
-const MAX_GENERATED_EPISODE_BYTES: usize = 4 << 30;
-
-/// The most frames one rendered episode may have at `resolution` (at most 4 GiB per episode,
-/// held in memory while it is written), or `None` for a resolution over
-/// [`dforce_video_data::config::MAX_RESOLUTION`].
-pub fn max_generated_frames(resolution: usize) -> Option<usize> {
-    (1..=dforce_video_data::config::MAX_RESOLUTION)
-        .contains(&resolution)
-        .then(|| (MAX_GENERATED_EPISODE_BYTES / (resolution * resolution * 3)).max(1))
-}
+use dforce_video_data::maze3d::{MAX_GENERATED_EPISODES, max_generated_frames};
 
 /// Checks the size of a native video dataset to render (`dforce data video`,
 /// `dataset.generator`): at most 2^20 episodes, [`max_generated_frames`] frames each.

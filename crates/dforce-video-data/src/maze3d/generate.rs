@@ -9,6 +9,7 @@ use dforce_io::npz::NpzWriter;
 
 use super::Maze3dConfig;
 use super::episode::render_episode;
+use crate::config::MAX_RESOLUTION;
 use crate::error::VideoDataError;
 use crate::files::find_npz_files;
 use crate::metadata::{METADATA_FILE, Metadata};
@@ -72,19 +73,67 @@ fn validation_count(episodes: usize, fraction: f64) -> usize {
     n.clamp(lo.min(hi), hi)
 }
 
+/// The most episodes one generation run renders.
+pub const MAX_GENERATED_EPISODES: usize = 1 << 20;
+/// The most bytes one rendered episode may take (frames × resolution² × 3), held in memory
+/// while it is written.
+pub const MAX_GENERATED_EPISODE_BYTES: usize = 4 << 30;
+/// The most antialiasing rays per output pixel side ([`Maze3dConfig::supersample`]).
+pub const MAX_SUPERSAMPLE: usize = 8;
+/// The largest maze side in cells ([`Maze3dConfig::maze_cells`]).
+pub const MAX_MAZE_CELLS: usize = 1024;
+
+/// The most frames one rendered episode may have at `resolution` (at most
+/// [`MAX_GENERATED_EPISODE_BYTES`] per episode), or `None` for a resolution outside
+/// `1..=`[`MAX_RESOLUTION`].
+pub fn max_generated_frames(resolution: usize) -> Option<usize> {
+    (1..=MAX_RESOLUTION)
+        .contains(&resolution)
+        .then(|| (MAX_GENERATED_EPISODE_BYTES / (resolution * resolution * 3)).max(1))
+}
+
+/// Refuses a run the renderer cannot hold: every size is bounded before anything is allocated.
 fn check(config: &Maze3dConfig, episodes: usize, fraction: f64) -> Result<(), VideoDataError> {
-    let bad = |m: &str| Err(VideoDataError::Config(m.into()));
-    if episodes == 0 || config.frames == 0 || config.resolution == 0 {
-        return bad("episodes, frames and resolution must be positive");
+    let bad = |m: String| Err(VideoDataError::Config(m));
+    let Some(max_frames) = max_generated_frames(config.resolution) else {
+        return bad(format!(
+            "resolution {} is out of range; it must be 1..={MAX_RESOLUTION}",
+            config.resolution
+        ));
+    };
+    if !(1..=MAX_GENERATED_EPISODES).contains(&episodes) {
+        return bad(format!(
+            "{episodes} episodes is out of range; it must be 1..={MAX_GENERATED_EPISODES}"
+        ));
+    }
+    if !(1..=max_frames).contains(&config.frames) {
+        return bad(format!(
+            "{} frames per episode is out of range; at {r}×{r} it must be 1..={max_frames} \
+             (an episode is held in memory, at most 4 GiB)",
+            config.frames,
+            r = config.resolution
+        ));
     }
     if !(0.0..=1.0).contains(&fraction) {
-        return bad("validation_fraction must be in [0, 1]");
+        return bad(format!(
+            "validation_fraction must be in [0, 1], got {fraction}"
+        ));
     }
-    if config.maze_cells < 2 || config.supersample == 0 || config.turn_steps_per_quarter == 0 {
-        return bad("maze_cells ≥ 2, supersample ≥ 1 and turn_steps_per_quarter ≥ 1 required");
+    if !(2..=MAX_MAZE_CELLS).contains(&config.maze_cells)
+        || !(1..=MAX_SUPERSAMPLE).contains(&config.supersample)
+        || config.turn_steps_per_quarter == 0
+    {
+        return bad(format!(
+            "maze_cells must be 2..={MAX_MAZE_CELLS}, supersample 1..={MAX_SUPERSAMPLE} and \
+             turn_steps_per_quarter ≥ 1; got {}, {} and {}",
+            config.maze_cells, config.supersample, config.turn_steps_per_quarter
+        ));
     }
-    if !(1.0..179.0).contains(&config.fov_degrees) || config.move_speed <= 0.0 {
-        return bad("fov_degrees must be in [1, 179) and move_speed positive");
+    if !(1.0..179.0).contains(&config.fov_degrees) || !(config.move_speed > 0.0) {
+        return bad(format!(
+            "fov_degrees must be in [1, 179) and move_speed positive; got {} and {}",
+            config.fov_degrees, config.move_speed
+        ));
     }
     Ok(())
 }

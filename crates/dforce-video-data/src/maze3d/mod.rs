@@ -20,7 +20,10 @@ pub mod texture;
 use dforce_io::npz::NpzCompression;
 
 pub use episode::{Episode, render_episode};
-pub use generate::{GenerationReport, generate_maze3d, generate_maze3d_with};
+pub use generate::{
+    GenerationReport, MAX_GENERATED_EPISODES, generate_maze3d, generate_maze3d_with,
+    max_generated_frames,
+};
 
 /// Options of the maze world and of the written dataset.
 #[derive(Debug, Clone, PartialEq)]
