@@ -129,9 +129,12 @@ fn check(config: &Maze3dConfig, episodes: usize, fraction: f64) -> Result<(), Vi
             config.maze_cells, config.supersample, config.turn_steps_per_quarter
         ));
     }
-    if !(1.0..179.0).contains(&config.fov_degrees) || !(config.move_speed > 0.0) {
+    if !(1.0..179.0).contains(&config.fov_degrees)
+        || !config.move_speed.is_finite()
+        || config.move_speed <= 0.0
+    {
         return bad(format!(
-            "fov_degrees must be in [1, 179) and move_speed positive; got {} and {}",
+            "fov_degrees must be in [1, 179) and move_speed positive and finite; got {} and {}",
             config.fov_degrees, config.move_speed
         ));
     }
