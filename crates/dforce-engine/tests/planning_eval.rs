@@ -168,9 +168,10 @@ fn goal_guidance_pulls_plans_towards_the_goal() {
     let b = 4;
     let start: Vec<f32> = (0..b).flat_map(|_| [3.0f32, 3.0, 0.0, 0.0]).collect();
     let goal: Vec<f32> = (0..b).flat_map(|_| [1.0f32, 1.0, 0.0, 0.0]).collect();
-    let distance = |scale: f64| {
-        let plan = model
-            .layout
+    let distance = |scale: f64, causal: bool| {
+        let mut layout = model.layout.clone();
+        layout.causal = causal;
+        let plan = layout
             .plan(
                 &model.diffusion,
                 &Identity,
@@ -188,12 +189,7 @@ fn goal_guidance_pulls_plans_towards_the_goal() {
                 &device,
             )
             .unwrap();
-        let v: Vec<f32> = model
-            .layout
-            .unnormalize(plan)
-            .into_data()
-            .try_into_vec()
-            .unwrap();
+        let v: Vec<f32> = layout.unnormalize(plan).into_data().try_into_vec().unwrap();
         let c = model.layout.frame_dim();
         let frames = v.len() / c;
         v.chunks_exact(c)
@@ -203,7 +199,15 @@ fn goal_guidance_pulls_plans_towards_the_goal() {
     };
     // Per-episode guidance (the default) at scale 64 pushes each of these 4 episodes as the
     // reference's batch mean does at scale 2 (64 / 128 = 2 / 4).
-    let (free, guided) = (distance(0.0), distance(64.0));
+    let (free, guided) = (distance(0.0, false), distance(64.0, false));
     eprintln!("mean distance to the goal: unguided {free}, guided {guided}");
     assert!(guided < 0.8 * free, "guided {guided} vs unguided {free}");
+    // A causal model's plan is not padded to the window; its guidance covers the plan's own
+    // window (this used to panic on mismatched shapes, `20 != 30`).
+    let (free, guided) = (distance(0.0, true), distance(64.0, true));
+    eprintln!("causal: unguided {free}, guided {guided}");
+    assert!(
+        guided < 0.8 * free,
+        "causal: guided {guided} vs unguided {free}"
+    );
 }

@@ -124,7 +124,7 @@ mod tests {
         let goal: Vec<f32> = (0..b)
             .flat_map(|_| [3.0, -1.0, 0.0, 0.0, 0.0, 0.0])
             .collect();
-        let g = l.guidance(&start, &goal, 4, 2.0, batch, &device);
+        let g = l.guidance(&start, &goal, 4, l.n_tokens, 2.0, batch, &device);
         let x: Tensor<3> =
             Tensor::from_data(TensorData::new(prediction(nf, b, c), [nf, b, c]), &device)
                 .autodiff()
@@ -147,6 +147,7 @@ mod tests {
             &[0.0; 6],
             &[0.0; 6],
             3,
+            l.n_tokens,
             1.0,
             GuidanceBatch::default(),
             &Device::default(),
@@ -159,6 +160,32 @@ mod tests {
             0., 8., 8., 0., 8., 8., 0., 8., 8., // padded frames: only position is unguided
         ];
         assert_eq!(w, expected);
+    }
+
+    /// A causal model plans an unpadded window (`1 + ⌈horizon/fs⌉` tokens): the target and
+    /// weights cover that window, as the reference's `goal_guidance` sizes them from
+    /// `pred.shape[0]` (they covered `n_tokens` and the objective panicked on the shapes).
+    #[test]
+    fn guidance_covers_the_window_it_is_given() {
+        let l = layout();
+        let g = l.guidance(
+            &[0.0; 6],
+            &[0.0; 6],
+            3,
+            3,
+            1.0,
+            GuidanceBatch::default(),
+            &Device::default(),
+        );
+        assert_eq!(g.target.dims(), [6, 1, 6]);
+        let w = g.weights.clone().into_data().try_into_vec::<f32>().unwrap();
+        // 6 frames: 2 init frames, the horizon of 3, one frame of horizon % fs padding.
+        let expected = [
+            20., 2., 2., 20., 2., 2., 1., 8., 8., 1., 8., 8., 1., 8., 8., 0., 8., 8.,
+        ];
+        assert_eq!(w, expected);
+        let x: Tensor<3> = Tensor::zeros([6, 1, 6], &Device::default());
+        assert!(g.objective(x).into_scalar::<f32>().is_finite());
     }
 
     #[test]
@@ -203,6 +230,7 @@ mod tests {
             &[1.0, 2.0, 0.0, 0.0, 0.0, 0.0, 1.0, 2.0, 0.0, 0.0, 0.0, 0.0],
             &[3.0, -1.0, 0.0, 0.0, 0.0, 0.0, 3.0, -1.0, 0.0, 0.0, 0.0, 0.0],
             4,
+            l.n_tokens,
             2.0,
             GuidanceBatch::ReferenceBatchMean,
             &Device::default(),

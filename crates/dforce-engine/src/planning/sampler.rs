@@ -36,17 +36,22 @@ impl PlanningLayout {
         out
     }
 
-    /// Goal guidance for `B` episodes, `start`/`goal` normalised bundles `(B, c)`.
+    /// Goal guidance for `B` episodes, `start`/`goal` normalised bundles `(B, c)`, over a
+    /// window of `window_tokens` tokens: the model's `n_tokens` when the plan is padded to it,
+    /// `1 + ⌈horizon/fs⌉` for a causal model, which the reference does not pad (its
+    /// `goal_guidance` sizes the target from the window it is given, `pred.shape[0]`).
+    #[allow(clippy::too_many_arguments)]
     pub(super) fn guidance(
         &self,
         start: &[f32],
         goal: &[f32],
         horizon: usize,
+        window_tokens: usize,
         scale: f64,
         batch: GuidanceBatch,
         device: &Device,
     ) -> GoalGuidance {
-        let (fs, c, n) = (self.frame_stack, self.frame_dim(), self.n_tokens);
+        let (fs, c, n) = (self.frame_stack, self.frame_dim(), window_tokens);
         let b = start.len() / c;
         let nf = n * fs;
         let mut target = vec![0f32; nf * b * c];
@@ -142,6 +147,7 @@ impl PlanningLayout {
                 &start_b,
                 &goal_b,
                 horizon,
+                1 + plan_tokens + pad_tokens,
                 options.guidance_scale,
                 options.guidance_batch,
                 device,
