@@ -30,7 +30,7 @@ use crate::data_loader::{BatchBuilder, BatchPlan, DataPosition, Loader};
 use crate::distributed::{FlattenParams, GradientReducer, Shard, SingleProcess, digest};
 use crate::metrics::MetricsLog;
 use crate::optim::{AdamW, AdamWConfig, GradientBuffer, Warmup};
-use crate::settings::TrainingSettings;
+use crate::settings::{BatchLimit, TrainingSettings};
 use crate::tensorboard::EventWriter;
 
 #[derive(Debug, Error)]
@@ -388,12 +388,17 @@ pub fn train<M: TrainableModel>(
         bar.set_message(format!("loss {loss:.4}"));
 
         let epoch_done = pos.data.batch >= plan.batches_per_epoch();
-        let validate_now = s
-            .val_every_n_step
-            .is_some_and(|n| pos.global_step.is_multiple_of(n))
-            || (epoch_done
-                && s.val_every_n_epoch
-                    .is_some_and(|n| (pos.data.epoch + 1).is_multiple_of(n)));
+        let validate_now = match s.val_every_n_step {
+            Some(BatchLimit::Count(n)) => pos.global_step.is_multiple_of(n),
+            // Lightning: every `max(1, int(batches_per_epoch · f))` batches of the epoch.
+            Some(BatchLimit::Fraction(f)) => {
+                let every = ((plan.batches_per_epoch() as f64 * f) as u64).max(1);
+                pos.data.batch.is_multiple_of(every)
+            }
+            None => false,
+        } || (epoch_done
+            && s.val_every_n_epoch
+                .is_some_and(|n| (pos.data.epoch + 1).is_multiple_of(n)));
         if validate_now
             && let Some(v) = validator.as_mut()
             && bar.suspend(|| v(model, pos.global_step))? == Verdict::Stop

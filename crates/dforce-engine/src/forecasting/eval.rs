@@ -96,6 +96,10 @@ pub fn evaluate(
     let ns = stage.namespace();
     let seed = ctx.settings.seed;
     let windows = stage_windows(data, stage, seed)?;
+    options.check_limit_batch(
+        stage,
+        windows.batch.div_ceil(options.eval_batch_size.max(1)),
+    )?;
     let pred = data.spec.prediction_length;
     let started = Instant::now();
     let stream = match stage {

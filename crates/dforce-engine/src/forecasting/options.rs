@@ -17,7 +17,7 @@ use dforce_timeseries_data::ForecastSpec;
 use dforce_timeseries_data::statistics::NanStatistics;
 
 use super::transition::TransitionDiffusionConfig;
-use crate::algorithm::TaskError;
+use crate::algorithm::{Stage, TaskError};
 use crate::settings::ConfigReader;
 
 /// The network that models the tokens (`algorithm.backbone`).
@@ -87,6 +87,9 @@ pub struct ForecastOptions {
     pub diffusion: TransitionDiffusionConfig,
     /// Windows forecast together (`experiment.validation.batch_size`).
     pub eval_batch_size: usize,
+    /// `experiment.validation.limit_batch` and `experiment.test.limit_batch` (Lightning's
+    /// `limit_{val,test}_batches`; see [`ForecastOptions::limit_batch`]).
+    pub limit_batch: [crate::settings::BatchLimit; 2],
     /// Training batches per epoch (`experiment.training.batches_per_epoch`, GluonTS's 100).
     pub batches_per_epoch: usize,
     pub backbone: Backbone,
@@ -180,6 +183,33 @@ fn only(cfg: &Value, key: &str, allowed: &Value, why: &str) -> Result<(), TaskEr
 }
 
 impl ForecastOptions {
+    /// The batches of `stage`'s `available` ones that `experiment.<stage>.limit_batch` runs.
+    /// dforce scores every window of a split together (its CRPS-sum is over all of them), so
+    /// the limit must cover them all (null, 1.0, or a count at least `available`).
+    ///
+    /// # Errors
+    /// A limit that selects some but not all of the batches, or none (0), naming the key.
+    pub fn check_limit_batch(&self, stage: Stage, available: usize) -> Result<(), TaskError> {
+        let key = format!("experiment.{}.limit_batch", stage.namespace());
+        let limit = self.limit_batch[usize::from(stage == Stage::Test)];
+        let n = limit.batches(&key, available)?;
+        if n < available {
+            return Err(TaskError::Invalid(format!(
+                "{key} selects {n} of the {available} batches of {} windows; dforce scores every \
+                 window of the {} split together (CRPS-sum is over all of them), so it must be \
+                 null (all batches){}",
+                self.eval_batch_size,
+                stage.namespace(),
+                if n == 0 {
+                    "; to skip this evaluation, leave its task out of experiment.tasks"
+                } else {
+                    ""
+                }
+            )));
+        }
+        Ok(())
+    }
+
     /// Reads and checks the forecasting settings.
     ///
     /// # Errors
@@ -451,6 +481,16 @@ impl ForecastOptions {
             network,
             diffusion,
             eval_batch_size: int(cfg, "experiment.validation.batch_size", 1)?,
+            limit_batch: [
+                crate::settings::BatchLimit::read(
+                    &ConfigReader::new(cfg),
+                    "experiment.validation.limit_batch",
+                )?,
+                crate::settings::BatchLimit::read(
+                    &ConfigReader::new(cfg),
+                    "experiment.test.limit_batch",
+                )?,
+            ],
             batches_per_epoch,
             backbone,
         })

@@ -113,19 +113,41 @@ impl EvalOptions {
             Some(_) => Some(positive(&exp("max_steps"))?),
         };
         let guidance_scale = r.finite("algorithm.guidance_scale")?;
-        let batches = match cfg.get(&exp("limit_batch")) {
-            Err(_) => 1,
-            Ok(Value::Null) => {
+        let limit_key = exp("limit_batch");
+        let batches = match crate::settings::BatchLimit::read(&r, &limit_key)? {
+            crate::settings::BatchLimit::Count(n @ 1..=65_536) => n as usize,
+            crate::settings::BatchLimit::Count(0) => {
                 return Err(SettingsError::Range {
-                    key: exp("limit_batch"),
-                    got: "null".into(),
-                    reason: "the planner runs one closed-loop evaluation per batch, and null \
-                             would run one for every batch of the dataset; give a count (the \
-                             reference's exp_planning uses 1)"
+                    key: limit_key,
+                    got: "0".into(),
+                    reason: "the planner needs at least one batch of closed-loop episodes; to \
+                             skip this evaluation, leave its task out of experiment.tasks (and \
+                             set experiment.validation.val_every_n_epoch=null for training)"
                         .into(),
                 });
             }
-            Ok(_) => r.positive_at_most(&exp("limit_batch"), 1 << 16)?,
+            crate::settings::BatchLimit::Count(n) => {
+                return Err(SettingsError::Range {
+                    key: limit_key,
+                    got: n.to_string(),
+                    reason: "at most 65536 batches".into(),
+                });
+            }
+            crate::settings::BatchLimit::Fraction(f) => {
+                let got = if cfg.get(&limit_key).is_ok_and(|v| !matches!(v, Value::Null)) {
+                    f.to_string()
+                } else {
+                    "null".into()
+                };
+                return Err(SettingsError::Range {
+                    key: limit_key,
+                    got,
+                    reason: "the planner runs one closed-loop evaluation per batch, and null or \
+                             a fraction would run one for every batch (or that share) of the \
+                             training data; give a count (the reference's exp_planning uses 1)"
+                        .into(),
+                });
+            }
         };
         let batch_size = positive(&exp("batch_size"))?;
         let episodes = batch_size

@@ -8,6 +8,7 @@ use dforce_config::Value;
 use dforce_core::{BetaSchedule, DiffusionConfig, Objective, SchedulingKind, TrapezoidMode};
 use thiserror::Error;
 
+mod batch_limit;
 mod reader;
 
 /// The most diffusion steps accepted (`algorithm.diffusion.timesteps`): 2^24, the largest count
@@ -18,6 +19,7 @@ pub const MAX_TIMESTEPS: i64 = 1 << 24;
 /// pyramid's lag grows with it, and its matrix is bounded anyway).
 pub const MAX_UNCERTAINTY_SCALE: f64 = 1e6;
 
+pub use batch_limit::BatchLimit;
 pub use reader::ConfigReader;
 use reader::{choice_error, describe};
 
@@ -98,7 +100,9 @@ pub struct TrainingSettings {
     pub weight_decay: f64,
     pub warmup_steps: u64,
     pub betas: (f64, f64),
-    pub val_every_n_step: Option<u64>,
+    /// `val_check_interval`: every N steps, or a fraction of each epoch; `None`: never
+    /// (by steps).
+    pub val_every_n_step: Option<BatchLimit>,
     pub val_every_n_epoch: Option<u64>,
     pub debug: bool,
     /// `algorithm.reference_compat.warmup`: the reference's warm-up (see the trainer).
@@ -238,7 +242,12 @@ impl ConfigReader<'_> {
     /// A positive integer, or `None` for null / −1 / 0 ("no limit", as Lightning reads them).
     /// A cadence (every N steps or epochs): null, 0 or negative disables it.
     fn opt_cadence(&self, key: &str) -> Result<Option<u64>, SettingsError> {
-        // Lightning's ModelCheckpoint and Trainer refuse negative cadences.
+        self.refuse_negative_cadence(key)?;
+        Ok(self.opt_limit(key)?.filter(|&n| n > 0))
+    }
+
+    /// Lightning's ModelCheckpoint and Trainer refuse negative cadences.
+    fn refuse_negative_cadence(&self, key: &str) -> Result<(), SettingsError> {
         if let Value::Int(i) = self.value(key)?
             && *i < 0
         {
@@ -250,7 +259,20 @@ impl ConfigReader<'_> {
                     .into(),
             });
         }
-        Ok(self.opt_limit(key)?.filter(|&n| n > 0))
+        Ok(())
+    }
+
+    /// Lightning's `val_check_interval`: null (validate by epoch only), `0` (never), a count of
+    /// steps, or a float fraction of an epoch (`_determine_batch_limits`).
+    fn val_check_interval(&self, key: &str) -> Result<Option<BatchLimit>, SettingsError> {
+        if self.opt_value(key).is_none() {
+            return Ok(None);
+        }
+        self.refuse_negative_cadence(key)?;
+        Ok(match BatchLimit::read(self, key)? {
+            BatchLimit::Count(0) => None,
+            limit => Some(limit),
+        })
     }
 
     /// A training limit (`max_steps`, `max_epochs`).
@@ -340,8 +362,10 @@ impl TrainingSettings {
         let t = |k: &str| format!("experiment.training.{k}");
         let betas = match r.value("algorithm.optimizer_beta")? {
             Value::List(l) if l.len() == 2 => (
-                r.float_in("algorithm.optimizer_beta.0", 0.0, 1.0, true)?,
-                r.float_in("algorithm.optimizer_beta.1", 0.0, 1.0, true)?,
+                // torch's AdamW: `0.0 <= beta < 1.0` (β = 1 never forgets, and Adam's bias
+                // correction divides by 1 − β^t = 0).
+                r.float_below("algorithm.optimizer_beta.0", 0.0, 1.0)?,
+                r.float_below("algorithm.optimizer_beta.1", 0.0, 1.0)?,
             ),
             other => {
                 return Err(SettingsError::Type {
@@ -360,7 +384,8 @@ impl TrainingSettings {
             t("lr")
         };
         Ok(Self {
-            lr: r.float_in(&lr_key, 0.0, f64::INFINITY, false)?,
+            // torch's optimisers accept any `lr >= 0` (0 trains nothing, as torch does).
+            lr: r.float_in(&lr_key, 0.0, f64::INFINITY, true)?,
             batch_size: r.positive(&t("batch_size"))?,
             max_epochs: r.opt_limit(&t("max_epochs"))?,
             max_steps: r.opt_limit(&t("max_steps"))?,
@@ -380,7 +405,7 @@ impl TrainingSettings {
             weight_decay: r.float_in("algorithm.weight_decay", 0.0, f64::INFINITY, true)?,
             warmup_steps: r.int_at_least("algorithm.warmup_steps", 0)? as u64,
             betas,
-            val_every_n_step: r.opt_cadence("experiment.validation.val_every_n_step")?,
+            val_every_n_step: r.val_check_interval("experiment.validation.val_every_n_step")?,
             val_every_n_epoch: r.opt_cadence("experiment.validation.val_every_n_epoch")?,
             debug: r.boolean("debug")?,
             reference_warmup: r.boolean("algorithm.reference_compat.warmup")?,
@@ -441,6 +466,29 @@ mod tests {
         let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../configs");
         let args: Vec<String> = overrides.iter().map(|s| s.to_string()).collect();
         compose(&dir, &args).unwrap().job.resolved().unwrap()
+    }
+
+    /// Values Lightning and torch accept: `val_check_interval` as a fraction of an epoch, a
+    /// whole float as a count, and a learning rate of 0.
+    #[test]
+    fn lightning_fractions_and_a_zero_rate_are_accepted() {
+        let t = |o: &str| TrainingSettings::from_config(&job(&["+name=x", o])).unwrap();
+        let key = "experiment.validation.val_every_n_step";
+        assert_eq!(
+            t(&format!("{key}=0.5")).val_every_n_step,
+            Some(BatchLimit::Fraction(0.5))
+        );
+        assert_eq!(
+            t(&format!("{key}=3.0")).val_every_n_step,
+            Some(BatchLimit::Count(3))
+        );
+        assert_eq!(t(&format!("{key}=0")).val_every_n_step, None);
+        assert_eq!(t(&format!("{key}=null")).val_every_n_step, None);
+        assert_eq!(t("experiment.training.lr=0").lr, 0.0);
+        let err = TrainingSettings::from_config(&job(&["+name=x", &format!("{key}=1.5")]))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains(key) && err.contains("[0.0, 1.0]"), "{err}");
     }
 
     #[test]
@@ -578,7 +626,15 @@ mod tests {
                 &["algorithm.diffusion.ddim_sampling_eta=2"],
                 "must lie in [0, 1]",
             ),
-            (&["experiment.training.lr=-1"], "must lie in (0"),
+            (&["experiment.training.lr=-1"], "must lie in [0"),
+            (
+                &["algorithm.optimizer_beta=[1.0,0.999]"],
+                "'algorithm.optimizer_beta.0' is 1; it must lie in [0, 1)",
+            ),
+            (
+                &["algorithm.optimizer_beta=[0.9,1.0]"],
+                "'algorithm.optimizer_beta.1' is 1; it must lie in [0, 1)",
+            ),
             (&["experiment.training.max_steps=-2"], "Lightning refuses"),
             (&["experiment.training.max_epochs=-2"], "Lightning refuses"),
             (
@@ -722,6 +778,18 @@ mod algorithm_key_tests {
             let run = super::RunSettings::from_config(&cfg).unwrap();
             Video::settings(&cfg, &run).map_err(|e| e.to_string())
         };
+        // limit_batch as Lightning's limit_val_batches: 0 runs none, a fraction a share,
+        // null all of them.
+        use crate::settings::BatchLimit;
+        for (value, limit) in [
+            ("0", BatchLimit::Count(0)),
+            ("0.5", BatchLimit::Fraction(0.5)),
+            ("null", BatchLimit::ALL),
+        ] {
+            let s =
+                video_settings(&[&format!("experiment.validation.limit_batch={value}")]).unwrap();
+            assert_eq!(s.stage(Stage::Validation).limit_batch, limit, "{value}");
+        }
         // Zero context frames: every frame generated from noise (the reference slices xs[:0]).
         let s = video_settings(&["dataset.context_length=0"]).unwrap();
         assert_eq!(s.layout.context_frames, 0);
@@ -796,7 +864,11 @@ mod algorithm_key_tests {
             err.contains("experiment.test.limit_batch") && err.contains("null"),
             "{err}"
         );
-        let s = plan(&["experiment.test.limit_batch=2"]).unwrap();
+        for (limit, needle) in [("0", "leave its task out"), ("0.5", "or a fraction")] {
+            let err = plan(&[&format!("experiment.test.limit_batch={limit}")]).unwrap_err();
+            assert!(err.contains(needle), "{limit}: {err}");
+        }
+        let s = plan(&["experiment.test.limit_batch=2.0"]).unwrap();
         let test = s.eval_for(Stage::Test).unwrap();
         assert_eq!((test.episodes, test.namespace().as_str()), (6, "test"));
         let validation = s.eval_for(Stage::Validation).unwrap();

@@ -220,6 +220,23 @@ impl<'a> ConfigReader<'a> {
         Ok(v)
     }
 
+    /// A number in the half-open `[lo, hi)`, e.g. an Adam β (torch's `AdamW` refuses β ∉ [0, 1):
+    /// "Invalid beta parameter at index 0: 1.0").
+    ///
+    /// # Errors
+    /// Missing, not a number, or outside the interval (NaN included).
+    pub fn float_below(&self, key: &str, lo: f64, hi: f64) -> Result<f64, SettingsError> {
+        let v = self.float(key)?;
+        if !(lo..hi).contains(&v) {
+            return Err(SettingsError::Range {
+                key: key.into(),
+                got: v.to_string(),
+                reason: format!("it must lie in [{lo}, {hi})"),
+            });
+        }
+        Ok(v)
+    }
+
     /// A finite number.
     ///
     /// # Errors

@@ -86,11 +86,19 @@ pub fn validate_video(
     stage: Stage,
 ) -> Result<String, TaskError> {
     let namespace = stage.namespace();
-    let ds = open_dataset(&settings.data, Split::Validation)?;
     let StageSettings {
         batch_size,
-        limit_batch: limit,
+        limit_batch,
     } = settings.stage(stage);
+    let limit_key = format!("experiment.{namespace}.limit_batch");
+    if limit_batch.is_none() {
+        // Lightning's `limit_{val,test}_batches=0` runs no batch: the stage is skipped.
+        return Ok(format!(
+            "{namespace}: skipped ({limit_key}=0 runs no batch)"
+        ));
+    }
+    let ds = open_dataset(&settings.data, Split::Validation)?;
+    let limit = limit_batch.batches(&limit_key, ds.len().div_ceil(batch_size))?;
     let blind = settings.sample_without_actions;
     let media = ctx.run_dir.join("media");
     std::fs::create_dir_all(&media).map_err(io(format!("creating {}", media.display())))?;

@@ -11,7 +11,7 @@ use dforce_video_data::{ClipOrder, VideoDatasetConfig, VideoKind};
 use super::layout::VideoLayout;
 use crate::algorithm::{Stage, TaskError};
 use crate::networks;
-use crate::settings::{ConfigReader, DiffusionSettings, RunSettings, Task};
+use crate::settings::{BatchLimit, ConfigReader, DiffusionSettings, RunSettings, Task};
 
 /// How the native 3D maze is rendered when `dataset.save_dir` holds no data
 /// (`dataset.generator.*`, dforce's own keys).
@@ -42,12 +42,13 @@ pub struct VideoDataSettings {
 }
 
 /// One evaluation stage's `experiment.<stage>.*` keys.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub struct StageSettings {
     /// `batch_size`: clips rolled out together.
     pub batch_size: usize,
-    /// `limit_batch`: batches rolled out (1 when null, as the reference's video experiments).
-    pub limit_batch: usize,
+    /// `limit_batch`: Lightning's `limit_{val,test}_batches` (the reference's video
+    /// experiments set 1; null runs every batch, 0 none).
+    pub limit_batch: BatchLimit,
 }
 
 /// The video algorithm's settings.
@@ -151,10 +152,7 @@ fn stage_settings(r: &ConfigReader, stage: Stage) -> Result<StageSettings, TaskE
     let limit_key = format!("experiment.{namespace}.limit_batch");
     Ok(StageSettings {
         batch_size: r.positive(&format!("experiment.{namespace}.batch_size"))?,
-        limit_batch: match r.opt_value(&limit_key) {
-            None => 1,
-            Some(_) => r.positive(&limit_key)?,
-        },
+        limit_batch: BatchLimit::read(r, &limit_key)?,
     })
 }
 
