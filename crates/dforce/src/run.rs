@@ -8,13 +8,13 @@
 //! any path. Settings dforce does not apply are refused when the config is composed.
 
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use anyhow::{Context, Result, bail};
 use dforce_config::{Composed, HydraRun, Value, compose};
 use dforce_engine::RunSettings;
 use dforce_engine::algorithm::registry;
-use dforce_engine::algorithm::tasks::resume_checkpoint;
+use dforce_engine::algorithm::tasks::{load_checkpoint, resume_checkpoint};
 use dforce_engine::algorithm::{TaskContext, TaskError};
 use dforce_engine::distributed::job::Parallel;
 use dforce_engine::say;
@@ -167,7 +167,10 @@ fn run(composed: &Composed, hydra: &HydraRun, cfg: &Value, parallel: &Parallel) 
             Some(r) => Some(resume_checkpoint(Path::new(r)).map_err(task_error)?),
             None => None,
         };
-        let load = cfg.get_opt_str("load")?.map(PathBuf::from);
+        let load = match cfg.get_opt_str("load")? {
+            Some(l) => Some(load_checkpoint(Path::new(l)).map_err(task_error)?),
+            None => None,
+        };
         if resume.is_some() && load.is_some() {
             bail!(
                 "resume= and load= cannot be combined: resume continues a run, load starts a new one from weights"

@@ -181,6 +181,32 @@ pub fn resume_checkpoint(path: &Path) -> Result<PathBuf, TaskError> {
     )))
 }
 
+/// `load=` names a checkpoint file, or a run directory for its best checkpoint (when a metric
+/// was monitored) or else its newest one; training starts from it and evaluations read it.
+///
+/// # Errors
+/// Neither a file nor a directory with a checkpoint, naming `load=` and what to pass.
+pub fn load_checkpoint(path: &Path) -> Result<PathBuf, TaskError> {
+    if path.is_file() {
+        return Ok(path.to_path_buf());
+    }
+    if path.is_dir() {
+        return super::early_stopping::best_checkpoint(path)
+            .or_else(|| checkpoint::latest(path))
+            .ok_or_else(|| {
+                TaskError::Invalid(format!(
+                    "load={}: that directory has no checkpoint in checkpoints/; give a \
+                     checkpoint file or a run directory that holds one",
+                    path.display()
+                ))
+            });
+    }
+    Err(TaskError::Invalid(format!(
+        "load={}: no such checkpoint file or run directory",
+        path.display()
+    )))
+}
+
 /// Which weights an evaluation task reads: after a training task in the same run, the
 /// checkpoint it just wrote (the reference would reload the original `load=`, spec §8.2 18);
 /// otherwise `load=`, which is then required.
@@ -212,24 +238,40 @@ pub fn evaluation_weights(ctx: &TaskContext) -> Result<PathBuf, TaskError> {
         });
     }
     match &ctx.load {
-        Some(path) if path.is_file() => Ok(path.clone()),
-        // A run directory: its best checkpoint when a metric was monitored, else its newest.
-        Some(path) if path.is_dir() => super::early_stopping::best_checkpoint(path)
-            .or_else(|| checkpoint::latest(path))
-            .ok_or_else(|| {
-            TaskError::Invalid(format!(
-                "load={}: that directory has no checkpoint in checkpoints/",
-                path.display()
-            ))
-        }),
-        Some(path) => Err(TaskError::Invalid(format!(
-            "load={}: no such checkpoint file",
-            path.display()
-        ))),
+        Some(path) => load_checkpoint(path),
         None => Err(TaskError::Invalid(
             "the validation and test tasks evaluate trained weights: pass load=PATH with a dforce checkpoint \
              (.safetensors, or a run directory for its newest one) or an official Lightning .ckpt"
                 .into(),
         )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `load=` takes a run directory as `resume=` does (training refused it as "not a regular
+    /// file"), and a path with no checkpoint is refused by name.
+    #[test]
+    fn load_takes_a_checkpoint_file_or_a_run_directory() {
+        let run = tempfile::tempdir().unwrap();
+        let err = load_checkpoint(run.path()).unwrap_err().to_string();
+        assert!(err.contains("has no checkpoint"), "{err}");
+        let ckpts = run.path().join("checkpoints");
+        std::fs::create_dir_all(&ckpts).unwrap();
+        for step in [5, 40, 12] {
+            std::fs::write(ckpts.join(format!("epoch=0-step={step}.safetensors")), b"").unwrap();
+        }
+        let newest = ckpts.join("epoch=0-step=40.safetensors");
+        assert_eq!(load_checkpoint(run.path()).unwrap(), newest);
+        assert_eq!(load_checkpoint(&newest).unwrap(), newest);
+        let err = load_checkpoint(&run.path().join("nope"))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("no such checkpoint file or run directory"),
+            "{err}"
+        );
     }
 }
