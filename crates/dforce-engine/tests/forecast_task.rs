@@ -290,6 +290,28 @@ fn statistics_files_are_checked_and_rewritten_by_the_save_task() {
     write_bytes(&std, &npy);
     let err = run(&cfg, &tmp.path().join("run"), Task::Training).unwrap_err();
     assert!(err.contains("data_mean") && err.contains("NaN"), "{err}");
+    // A zero standard deviation (the series would be divided by it) and a (D, 1) mean (it
+    // would broadcast to (B, T, D, D)) are refused by key.
+    let npy_of = |shape: &[usize], values: [f32; 4]| {
+        let mut npy = dforce_io::npz::encode_npy_header("<f4", shape);
+        for v in values {
+            npy.extend_from_slice(&v.to_le_bytes());
+        }
+        npy
+    };
+    write_bytes(&mean, &npy_of(&[4], [0.0, 1.0, 2.0, 3.0]));
+    write_bytes(&std, &npy_of(&[4], [1.0, 0.0, 1.0, 1.0]));
+    let err = run(&cfg, &tmp.path().join("run"), Task::Training).unwrap_err();
+    assert!(
+        err.contains("dataset.data_std") && err.contains("must be positive"),
+        "{err}"
+    );
+    write_bytes(&mean, &npy_of(&[4, 1], [0.0, 1.0, 2.0, 3.0]));
+    let err = run(&cfg, &tmp.path().join("run"), Task::Training).unwrap_err();
+    assert!(
+        err.contains("dataset.data_mean") && err.contains("shape [4, 1]"),
+        "{err}"
+    );
     run(&cfg, &tmp.path().join("run"), Task::SaveMeanStdMetadata).unwrap();
     run(&cfg, &tmp.path().join("run2"), Task::Training).unwrap();
 }

@@ -194,6 +194,19 @@ pub fn statistics_files(files: &StatisticsFiles, dim: usize) -> Result<Option<Me
         let values = array.to_f64().ok_or_else(|| {
             TaskError::Invalid(format!("{} ({key}): not a numeric array", path.display()))
         })?;
+        // (D,) or (1, …, 1, D): what broadcasts against the branch's (B, T, D) series as a
+        // per-series statistic; (D, 1) would broadcast to (B, T, D, D).
+        let per_series = array.shape.last() == Some(&dim)
+            && array.shape[..array.shape.len() - 1].iter().all(|&n| n == 1);
+        if values.len() == dim && !per_series {
+            return Err(TaskError::Invalid(format!(
+                "{} ({key}) has shape {:?}; a per-series statistic has shape ({dim},) (it is \
+                 broadcast against the (batch, time, {dim}) series); save it flattened \
+                 (np.save(path, a.reshape(-1)))",
+                path.display(),
+                array.shape
+            )));
+        }
         if values.len() != dim {
             return Err(TaskError::Invalid(format!(
                 "{} ({key}) holds {} values but the dataset has {dim} series; delete it (it \
@@ -207,6 +220,16 @@ pub fn statistics_files(files: &StatisticsFiles, dim: usize) -> Result<Option<Me
                 "{} ({key}) holds {bad}: statistics must be finite (a NaN in the training range \
                  with reference_compat.nan_statistics=True?); rerun the save_mean_std_metadata \
                  task to rewrite it",
+                path.display()
+            )));
+        }
+        if key == "dataset.data_std"
+            && let Some((i, bad)) = values.iter().enumerate().find(|(_, v)| **v <= 0.0)
+        {
+            return Err(TaskError::Invalid(format!(
+                "{} ({key}) holds {bad} for series {i}; a standard deviation must be positive \
+                 (the series are divided by it; the branch's save_mean_std_metadata writes at \
+                 least 1e-7): fix the file or rerun that task to rewrite it",
                 path.display()
             )));
         }

@@ -124,11 +124,15 @@ pub(crate) fn prepare_with(
             .chain(&std)
             .zip(prepared.stats.mean.iter().chain(&prepared.stats.std))
             .any(|(a, b)| (a - b).abs() > 1e-4 * (1.0 + b.abs()));
-        if differs {
+        // Said once per process: every task of the run prepares the data again.
+        static SAID: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+        if differs && !SAID.swap(true, std::sync::atomic::Ordering::Relaxed) {
             crate::say!(
-                "dforce: using dataset.data_mean/data_std from {}, which differ from this \
-                 dataset's training-range statistics (written for another dataset or range?)",
-                options.statistics.data_mean.display()
+                "dforce: using dataset.data_mean={} and dataset.data_std={}, which differ from \
+                 this dataset's training-range statistics (written for another dataset or \
+                 range?)",
+                options.statistics.data_mean.display(),
+                options.statistics.data_std.display()
             );
         }
         prepared.stats.mean = mean;
