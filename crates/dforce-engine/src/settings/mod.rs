@@ -819,6 +819,10 @@ mod algorithm_key_tests {
                 "dataset.generator.frames",
             ),
             ("algorithm.data_mean=[0.5,0.5,0.5]", "does not broadcast"),
+            (
+                "algorithm.data_mean=[[[[0.4]],[[0.5]],[[0.6]]],[[[0.4]],[[0.5]],[[0.6]]]]",
+                "after leading ones of size 1",
+            ),
         ] {
             let extra: Vec<&str> = if o.contains("dim_mults") {
                 vec![o, "algorithm.diffusion.architecture.network_size=8192"]
@@ -831,6 +835,14 @@ mod algorithm_key_tests {
         // Per channel, as the reference broadcasts a (C, 1, 1) buffer.
         let s = video_settings(&["algorithm.data_mean=[[[0.4]],[[0.5]],[[0.6]]]"]).unwrap();
         assert_eq!(s.layout.mean.shape, [3, 1, 1]);
+        // (1, 3, 1, 1) and (1, 1, 3, 1, 1) broadcast as (3, 1, 1) in the reference's reshape.
+        for mean in [
+            "[[[[0.4]],[[0.5]],[[0.6]]]]",
+            "[[[[[0.4]],[[0.5]],[[0.6]]]]]",
+        ] {
+            let s = video_settings(&[&format!("algorithm.data_mean={mean}")]).unwrap();
+            assert_eq!(s.layout.mean.shape, [3, 1, 1], "{mean}");
+        }
         assert!(check_generated_video(1, 1, 100_000, ["e", "f", "--resolution"]).is_err());
 
         // The planner's test task: experiment.test.* and the `test` namespace; limit_batch

@@ -141,11 +141,24 @@ pub fn read(r: &ConfigReader, key: &str) -> Result<FrameStat, SettingsError> {
             });
         }
     };
-    if stat.shape.len() > 3 {
+    // The reference reshapes to `[1] * (x.ndim − mean.ndim) + mean.shape` against frames
+    // `(T, B, C, H, W)`: leading unit dimensions broadcast like absent ones, so they are dropped;
+    // a leading dimension above 1 would tie the statistic to a batch or time index.
+    let mut stat = stat;
+    if stat.shape.len() > 5
+        || stat.shape[..stat.shape.len().saturating_sub(3)]
+            .iter()
+            .any(|&n| n != 1)
+    {
         return Err(bad(
             format!("shape {:?}", stat.shape),
-            "at most 3 dimensions (C, H, W)".into(),
+            "a per-frame statistic has at most 3 dimensions (C, H, W), after leading ones of \
+             size 1 (it is broadcast against the (T, B, C, H, W) frames)"
+                .into(),
         ));
+    }
+    while stat.shape.len() > 3 {
+        stat.shape.remove(0);
     }
     let is_std = key.ends_with("std");
     if let Some(v) = stat
@@ -170,8 +183,8 @@ fn flatten(
 ) -> Result<(), String> {
     match v {
         Value::List(items) => {
-            if depth > 3 {
-                return Err("more than 3 nested lists".into());
+            if depth >= 5 {
+                return Err("more than 5 nested lists (the frames are (T, B, C, H, W))".into());
             }
             match shape.get(depth) {
                 None => shape.push(items.len()),
