@@ -291,10 +291,18 @@ impl PlanningLayout {
             std.push(r.finite("algorithm.reward_std")? as f32);
         }
         if let Some(i) = std.iter().position(|&s| s.is_nan() || s <= 0.0) {
+            // Name the key the entry came from (the bundle is observations, actions, reward).
+            let key = if i < obs_dim {
+                format!("algorithm.observation_std.{i}")
+            } else if i < obs_dim + act_dim {
+                format!("algorithm.action_std.{}", i - obs_dim)
+            } else {
+                "algorithm.reward_std".into()
+            };
             return Err(SettingsError::Range {
-                key: "algorithm.*_std".into(),
-                got: format!("entry {i} = {}", std[i]),
-                reason: "every std must be > 0".into(),
+                key,
+                got: std[i].to_string(),
+                reason: "a standard deviation must be > 0 (the bundle is divided by it)".into(),
             });
         }
         let pad = match r

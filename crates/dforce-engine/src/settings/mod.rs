@@ -691,6 +691,14 @@ mod algorithm_key_tests {
                 "algorithm.frame_stack=0",
                 "'algorithm.frame_stack' is 0; it must be a positive integer",
             ),
+            (
+                "dataset.observation_std=[1,0,1,1]",
+                "'algorithm.observation_std.1' is 0; a standard deviation must be > 0",
+            ),
+            (
+                "dataset.action_std=[1,-1]",
+                "'algorithm.action_std.1' is -1",
+            ),
         ];
         for (o, expected) in cases {
             let mut args = planning.to_vec();
