@@ -110,8 +110,9 @@ pub fn check(algorithm: &str, cfg: &Value) -> Result<Vec<String>, TaskError> {
                 }
                 other => {
                     return Err(TaskError::Invalid(format!(
-                        "algorithm.metrics: {other:?} is not one of the reference's metrics \
-                         (fvd, fid, lpips)"
+                        "algorithm.metrics: {} is not one of the reference's metrics \
+                         (fvd, fid, lpips)",
+                        crate::settings::describe(other)
                     )));
                 }
             }

@@ -21,7 +21,8 @@ pub const MAX_UNCERTAINTY_SCALE: f64 = 1e6;
 
 pub use batch_limit::BatchLimit;
 pub use reader::ConfigReader;
-use reader::{choice_error, describe};
+use reader::choice_error;
+pub(crate) use reader::describe;
 
 #[derive(Debug, Error, Clone, PartialEq)]
 pub enum SettingsError {
@@ -627,6 +628,8 @@ mod tests {
                 "must lie in [0, 1]",
             ),
             (&["experiment.training.lr=-1"], "must lie in [0"),
+            // Containers are shown on one line.
+            (&["experiment.training.batch_size=[1,2]"], "is list ([1,2])"),
             (
                 &["algorithm.optimizer_beta=[1.0,0.999]"],
                 "'algorithm.optimizer_beta.0' is 1; it must lie in [0, 1)",

@@ -8,9 +8,11 @@ use dforce_config::{Value, closest};
 use super::SettingsError;
 
 /// A value as an error message shows it: strings quoted, anything else with its type.
-pub(super) fn describe(v: &Value) -> String {
+pub(crate) fn describe(v: &Value) -> String {
     match v {
         Value::String(s) => format!("the string '{s}'"),
+        // One line: a container as JSON (`list ([16, 2])`), not as block YAML.
+        Value::List(_) | Value::Map(_) => format!("{} ({})", v.type_name(), v.to_json()),
         other => format!("{} ({})", other.type_name(), other.to_yaml().trim_end()),
     }
 }
