@@ -10,6 +10,7 @@ pub mod algorithm;
 pub mod checkpoint;
 pub mod console;
 pub mod curves;
+pub mod data_dir;
 pub mod data_loader;
 pub mod distributed;
 pub mod forecasting;

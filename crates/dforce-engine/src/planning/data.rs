@@ -98,11 +98,19 @@ pub fn d4rl_size(env_id: &str) -> usize {
     }
 }
 
-/// D4RL's file name for an environment: `maze2d-medium-v1` → `maze2d-medium-sparse-v1.hdf5`.
+/// D4RL's file name for an environment, as its `infos.py` `DATASET_URLS` name them:
+/// `maze2d-medium-v1` → `maze2d-medium-sparse-v1.hdf5`, `maze2d-medium-dense-v1` →
+/// `maze2d-medium-dense-v1.hdf5`; the v0 files carry no version (`maze2d-open-v0` →
+/// `maze2d-open-sparse.hdf5`, `maze2d-open-dense-v0` → `maze2d-open-dense.hdf5`).
 pub fn d4rl_file_name(env_id: &str) -> String {
-    match env_id.rsplit_once("-v") {
-        Some((base, version)) => format!("{base}-sparse-v{version}.hdf5"),
-        None => format!("{env_id}-sparse.hdf5"),
+    let (base, version) = env_id.rsplit_once("-v").unwrap_or((env_id, "0"));
+    let (base, reward) = match base.strip_suffix("-dense") {
+        Some(base) => (base, "dense"),
+        None => (base, "sparse"),
+    };
+    match version {
+        "0" => format!("{base}-{reward}.hdf5"),
+        v => format!("{base}-{reward}-v{v}.hdf5"),
     }
 }
 
@@ -134,6 +142,7 @@ pub fn dataset_source(
     env_id: &str,
     dataset_url: &str,
 ) -> Result<(std::path::PathBuf, bool), String> {
+    crate::data_dir::check_save_dir(save_dir)?;
     let name = dataset_file_name(dataset_url)?;
     let path = save_dir.join(&name);
     let generated_name = d4rl_file_name(env_id);
@@ -208,4 +217,27 @@ pub fn load_or_generate(
         actions: data.actions,
         rewards: data.rewards,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    /// Expected names from D4RL's `d4rl/infos.py` `DATASET_URLS` (the dense files used to be
+    /// named `…-dense-sparse-v1.hdf5`, which D4RL never had).
+    #[test]
+    fn file_names_are_d4rl_s() {
+        for (id, file) in [
+            ("maze2d-umaze-v1", "maze2d-umaze-sparse-v1.hdf5"),
+            ("maze2d-large-v1", "maze2d-large-sparse-v1.hdf5"),
+            ("maze2d-eval-medium-v1", "maze2d-eval-medium-sparse-v1.hdf5"),
+            ("maze2d-umaze-dense-v1", "maze2d-umaze-dense-v1.hdf5"),
+            (
+                "maze2d-eval-large-dense-v1",
+                "maze2d-eval-large-dense-v1.hdf5",
+            ),
+            ("maze2d-open-v0", "maze2d-open-sparse.hdf5"),
+            ("maze2d-open-dense-v0", "maze2d-open-dense.hdf5"),
+        ] {
+            assert_eq!(super::d4rl_file_name(id), file, "{id}");
+        }
+    }
 }

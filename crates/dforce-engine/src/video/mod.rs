@@ -64,6 +64,7 @@ impl Algorithm for Video {
     /// before the run directory is written, with where the data comes from.
     fn check_inputs(settings: &VideoSettings, tasks: &[Task]) -> Result<(), TaskError> {
         let data = &settings.data;
+        crate::data_dir::check_save_dir(&data.save_dir).map_err(TaskError::Invalid)?;
         if data.generator.is_some() {
             return Ok(());
         }
