@@ -801,6 +801,34 @@ mod algorithm_key_tests {
                 video_settings(&[&format!("experiment.validation.limit_batch={value}")]).unwrap();
             assert_eq!(s.stage(Stage::Validation).limit_batch, limit, "{value}");
         }
+        for (extra, expected) in [
+            (
+                &["algorithm.frame_stack=2", "dataset.context_length=1"][..],
+                "must be a multiple of algorithm.frame_stack (2)",
+            ),
+            (
+                &["algorithm.chunk_size=20", "dataset.validation_multiplier=2"][..],
+                "more than the model's window",
+            ),
+            (
+                &[
+                    "algorithm.diffusion.sampling_timesteps=1000",
+                    "algorithm.scheduling_matrix=pyramid",
+                    "algorithm.chunk_size=4",
+                ][..],
+                "samples with DDPM",
+            ),
+        ] {
+            let err = video_settings(extra).unwrap_err();
+            assert!(err.contains(expected), "{extra:?}: {err}");
+        }
+        // DDPM with a schedule that moves every token each step is fine.
+        video_settings(&[
+            "algorithm.diffusion.sampling_timesteps=1000",
+            "algorithm.scheduling_matrix=full_sequence",
+            "algorithm.chunk_size=4",
+        ])
+        .unwrap();
         // Zero context frames: every frame generated from noise (the reference slices xs[:0]).
         let s = video_settings(&["dataset.context_length=0"]).unwrap();
         assert_eq!(s.layout.context_frames, 0);

@@ -126,6 +126,9 @@ impl VideoSettings {
                 clip_frames - 1
             )));
         }
+        if evaluates {
+            check_rollout(&layout, &diffusion, clip_frames)?;
+        }
         Ok(Self {
             validates_while_training,
             diffusion,
@@ -154,6 +157,79 @@ fn stage_settings(r: &ConfigReader, stage: Stage) -> Result<StageSettings, TaskE
         batch_size: r.positive(&format!("experiment.{namespace}.batch_size"))?,
         limit_batch: BatchLimit::read(r, &limit_key)?,
     })
+}
+
+/// What the evaluation rollout ([`VideoLayout::rollout`]) would refuse at the first validation,
+/// refused by key before training: context frames that are not whole tokens, a chunk wider than
+/// the model's window, and DDPM sampling (`sampling_timesteps = timesteps`) under a schedule
+/// that leaves some tokens in place (the reference asserts the same in `sample_step`).
+fn check_rollout(
+    layout: &VideoLayout,
+    diffusion: &DiffusionSettings,
+    clip_frames: usize,
+) -> Result<(), TaskError> {
+    let fs = layout.frame_stack;
+    if !layout.context_frames.is_multiple_of(fs) {
+        return Err(TaskError::Invalid(format!(
+            "algorithm.context_frames={} must be a multiple of algorithm.frame_stack ({fs}): \
+             the context is whole tokens of {fs} frames",
+            layout.context_frames
+        )));
+    }
+    let remaining = clip_frames.div_ceil(fs) - layout.context_frames / fs;
+    let chunk = usize::try_from(layout.chunk_size).unwrap_or(0);
+    let first = if chunk > 0 {
+        remaining.min(chunk)
+    } else {
+        remaining
+    };
+    if first > layout.n_tokens {
+        let key = if chunk > 0 {
+            "algorithm.chunk_size"
+        } else {
+            "algorithm.chunk_size (≤ 0: the whole clip at once)"
+        };
+        return Err(TaskError::Invalid(format!(
+            "{key} makes the evaluation generate {first} tokens at once, more than the model's \
+             window of {} tokens (algorithm.n_frames / frame_stack); use a chunk_size of 1 to {}",
+            layout.n_tokens, layout.n_tokens
+        )));
+    }
+    let d = &diffusion.diffusion;
+    if d.sampling_timesteps == d.timesteps {
+        let last = match remaining % first {
+            0 => first,
+            r => r,
+        };
+        for horizon in [first, last] {
+            let sched = dforce_core::SchedulingMatrix::build(
+                layout.scheduling,
+                horizon,
+                d.sampling_timesteps,
+                layout.uncertainty_scale,
+                layout.trapezoid,
+            )
+            .map_err(|e| TaskError::Invalid(format!("algorithm.scheduling_matrix: {e}")))?;
+            let moves_all = (0..sched.rows - 1).all(|m| {
+                let (from, to) = (sched.row(m), sched.row(m + 1));
+                from == to
+                    || from
+                        .iter()
+                        .zip(to)
+                        .all(|(&f, &t)| t == f - 1 || (f == 0 && t == 0))
+            });
+            if !moves_all {
+                return Err(TaskError::Invalid(format!(
+                    "algorithm.diffusion.sampling_timesteps={} equals timesteps, which samples \
+                     with DDPM; DDPM moves every token down one level per step, which only \
+                     algorithm.scheduling_matrix=full_sequence does (the reference asserts the \
+                     same): use fewer sampling_timesteps (DDIM) or full_sequence",
+                    d.sampling_timesteps
+                )));
+            }
+        }
+    }
+    Ok(())
 }
 
 /// `dataset.episode_cache_mb` in bytes: 0 to 2^20 MiB, 256 MiB when absent.
