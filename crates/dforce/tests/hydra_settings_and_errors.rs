@@ -179,6 +179,9 @@ fn checkpoint_of_another_size_is_reported_once_with_a_hint() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(err.matches("wrong shape").count(), 1, "{err}");
     assert_eq!(err.matches("does not fit this model").count(), 1, "{err}");
+    // The checkpoint's path is said once (it was "loading the weights of P: P does not fit").
+    let first = err.lines().find(|l| l.contains("does not fit")).unwrap();
+    assert_eq!(first.matches(".safetensors").count(), 1, "{first}");
     assert!(err.contains("hint:"), "{err}");
     assert!(
         err.contains("algorithm.diffusion.architecture.network_size=16"),

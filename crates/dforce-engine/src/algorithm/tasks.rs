@@ -47,7 +47,7 @@ fn training<A: Algorithm>(ctx: &TaskContext, algo: &A::Settings) -> Result<(), T
             &sd,
             &device,
             path,
-            &format!("load={}", path.display()),
+            "loading the starting weights (load=)",
         )?;
         crate::say!("dforce: loaded weights from {}", path.display());
     }
@@ -125,8 +125,13 @@ fn evaluation<A: Algorithm>(
     ctx.device.seed(ctx.settings.seed);
     let mut model = A::build_model(ctx, algo, &ctx.device)?;
     let sd = StateDict::load(&weights)?;
-    let what = format!("loading the weights of {}", weights.display());
-    load_weights(&mut model, &sd, &ctx.device, &weights, &what)?;
+    load_weights(
+        &mut model,
+        &sd,
+        &ctx.device,
+        &weights,
+        "loading the weights",
+    )?;
     A::check_weights(ctx, algo, &sd, &model);
     let step = u64::try_from(sd.global_step.unwrap_or(0)).unwrap_or(0);
     crate::say!(
@@ -149,13 +154,14 @@ fn load_weights<M: TrainableModel>(
     what: &str,
 ) -> Result<(), TaskError> {
     model.load_weights(sd, device).map_err(|e| {
-        let hint = match &e {
+        let chain = dforce_core::error_chain(&e);
+        TaskError::Invalid(match &e {
+            // The mismatch names the file itself; say it once, then what to do.
             TrainError::Nn(dforce_nn::NnError::Mismatch { .. }) => {
-                dforce_nn::mismatch_hint(sd, path)
+                format!("{what}: {chain}{}", dforce_nn::mismatch_hint(sd, path))
             }
-            _ => String::new(),
-        };
-        TaskError::Invalid(format!("{what}: {}{hint}", dforce_core::error_chain(&e)))
+            _ => format!("{what} from {}: {chain}", path.display()),
+        })
     })
 }
 
