@@ -118,6 +118,19 @@ pub(crate) fn prepare_with(
     } else {
         None
     };
+    if statistics_files && files.is_none() {
+        // The branch's model np.load()s these files (its save_mean_std_metadata task writes
+        // them first); dforce computes them from the training range instead, and says so.
+        static SAID: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+        if !SAID.swap(true, std::sync::atomic::Ordering::Relaxed) {
+            crate::say!(
+                "dforce: note: dataset.data_mean={} / dataset.data_std={} not found: using the \
+                 training range's statistics (the save_mean_std_metadata task writes the files)",
+                options.statistics.data_mean.display(),
+                options.statistics.data_std.display()
+            );
+        }
+    }
     if let Some((mean, std)) = files {
         let differs = mean
             .iter()
