@@ -1,7 +1,8 @@
 //! D4RL's maze2d data collection (`scripts/generation/generate_maze2d_datasets.py`): one never
 //! reset stream in which the waypoint controller drives the ball to a random target, a new
 //! target is drawn whenever it reports "reached" or the episode length runs out, and rewards
-//! are relabelled afterwards against the maze's fixed goal.
+//! are relabelled afterwards against the maze's fixed goal (`relabel_maze2d_rewards.py`: sparse
+//! for `maze2d-*-v1`, dense for `maze2d-*-dense-v1`, from each row's pre-step observation).
 //!
 //! Randomness: one seed makes three independent ChaCha8 streams (stream 0: env resets and
 //! targets, as D4RL's `env.np_random`; stream 1: waypoint jitter, as numpy's global RNG;
@@ -115,6 +116,8 @@ pub fn generate_with(cfg: &GenerateConfig) -> Result<Dataset, EnvError> {
             s = env.obs();
         }
     }
-    data.relabel_sparse_rewards(goal);
+    // Sparse for `maze2d-*-v1`, dense (`exp(−distance)`) for `maze2d-*-dense-v1`, as D4RL's
+    // files are relabelled.
+    data.relabel_rewards(goal, env.spec().reward);
     Ok(data)
 }
