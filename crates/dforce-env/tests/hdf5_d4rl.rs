@@ -5,7 +5,7 @@
 
 use std::path::PathBuf;
 
-use dforce_env::data::{generate, read_d4rl, write_d4rl};
+use dforce_env::data::{generate, read_d4rl, write_d4rl, write_d4rl_owned};
 use dforce_io::Hdf5Error;
 use dforce_io::hdf5::H5Writer;
 
@@ -64,6 +64,33 @@ fn generated_dataset_round_trips_through_the_writer() {
     let back = read_d4rl(&path).unwrap().dataset;
     std::fs::remove_file(&path).ok();
     assert_eq!(back, data);
+    // The consuming writer writes the same bytes.
+    let owned = temp_path("roundtrip-owned.hdf5");
+    write_d4rl(&data, &path).unwrap();
+    write_d4rl_owned(data, &owned).unwrap();
+    let (a, b) = (
+        std::fs::read(&path).unwrap(),
+        std::fs::read(&owned).unwrap(),
+    );
+    std::fs::remove_file(&path).ok();
+    std::fs::remove_file(&owned).ok();
+    assert_eq!(a, b);
+}
+
+/// Generation is bounded inside `generate_with`, so every caller (the CLI, the engine's
+/// on-demand data) gets the bound that fits in memory.
+#[test]
+fn steps_beyond_the_memory_bound_are_refused_by_name() {
+    use dforce_env::data::generate::MAX_STEPS;
+    assert_eq!(MAX_STEPS, 10_000_000);
+    let err = generate("maze2d-large-v1", MAX_STEPS + 1, 0).unwrap_err();
+    let msg = err.to_string();
+    assert!(
+        msg.starts_with("steps=10000001 is out of range; it must be 1..=10000000 "),
+        "{msg}"
+    );
+    assert!(msg.contains("4000000"), "{msg}");
+    assert!(generate("maze2d-large-v1", 0, 0).is_err());
 }
 
 #[test]

@@ -5,29 +5,97 @@ use std::path::Path;
 
 use super::dataset::Dataset;
 use dforce_io::Hdf5Error;
-use dforce_io::hdf5::{H5Dataset, H5File, H5Writer};
+use dforce_io::hdf5::{DType, H5Dataset, H5File, H5Writer};
 
-fn flat<const C: usize>(rows: &[[f32; C]]) -> Vec<f32> {
-    rows.iter().flatten().copied().collect()
+/// The little-endian bytes of float32 rows, in C order (one copy, no intermediate `Vec<f32>`).
+fn f32_bytes<const C: usize>(rows: &[[f32; C]]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(rows.len() * C * 4);
+    for x in rows.iter().flatten() {
+        out.extend_from_slice(&x.to_le_bytes());
+    }
+    out
 }
 
-/// Writes `data` to `path` in D4RL's layout.
-pub fn write_d4rl(data: &Dataset, path: impl AsRef<Path>) -> Result<(), Hdf5Error> {
-    let n = data
-        .check_lengths()
+/// h5py's bool encoding: one byte per element.
+fn bool_bytes(v: &[bool]) -> Vec<u8> {
+    v.iter().map(|&b| u8::from(b)).collect()
+}
+
+fn check_lengths(data: &Dataset) -> Result<usize, Hdf5Error> {
+    data.check_lengths()
         .map_err(|reason| Hdf5Error::InvalidInput {
             key: "<dataset>".into(),
             reason,
-        })?;
+        })
+}
+
+/// Writes `data` to `path` in D4RL's layout.
+///
+/// The file is encoded in memory before its atomic write (`hdf5-writer` has no streaming
+/// interface), so this holds `data` as well as the writer's copies of its bytes and the
+/// encoded file; [`write_d4rl_owned`] drops each array once it is copied.
+pub fn write_d4rl(data: &Dataset, path: impl AsRef<Path>) -> Result<(), Hdf5Error> {
+    let n = check_lengths(data)?;
     let mut w = H5Writer::new();
-    w.add_f32("observations", &[n, 4], &flat(&data.observations))?;
-    w.add_f32("actions", &[n, 2], &flat(&data.actions))?;
-    w.add_f32("rewards", &[n], &data.rewards)?;
-    w.add_bool("terminals", &[n], &data.terminals)?;
-    w.add_bool("timeouts", &[n], &data.timeouts)?;
-    w.add_f32("infos/goal", &[n, 2], &flat(&data.goals))?;
-    w.add_f32("infos/qpos", &[n, 2], &flat(&data.qpos))?;
-    w.add_f32("infos/qvel", &[n, 2], &flat(&data.qvel))?;
+    w.add_raw(
+        "observations",
+        DType::F32,
+        &[n, 4],
+        f32_bytes(&data.observations),
+    )?;
+    w.add_raw("actions", DType::F32, &[n, 2], f32_bytes(&data.actions))?;
+    let rewards = data.rewards.iter().flat_map(|r| r.to_le_bytes()).collect();
+    w.add_raw("rewards", DType::F32, &[n], rewards)?;
+    w.add_raw("terminals", DType::Bool, &[n], bool_bytes(&data.terminals))?;
+    w.add_raw("timeouts", DType::Bool, &[n], bool_bytes(&data.timeouts))?;
+    w.add_raw("infos/goal", DType::F32, &[n, 2], f32_bytes(&data.goals))?;
+    w.add_raw("infos/qpos", DType::F32, &[n, 2], f32_bytes(&data.qpos))?;
+    w.add_raw("infos/qvel", DType::F32, &[n, 2], f32_bytes(&data.qvel))?;
+    w.write(path)
+}
+
+/// [`write_d4rl`] for a dataset the caller no longer needs: each array is dropped as soon as its
+/// bytes are copied into the writer, so `data` no longer adds to the peak (the writer's own
+/// copies and the encoded file remain: about four times the file's size).
+pub fn write_d4rl_owned(data: Dataset, path: impl AsRef<Path>) -> Result<(), Hdf5Error> {
+    let n = check_lengths(&data)?;
+    let Dataset {
+        observations,
+        actions,
+        rewards,
+        terminals,
+        timeouts,
+        goals,
+        qpos,
+        qvel,
+    } = data;
+    let mut w = H5Writer::new();
+    w.add_raw(
+        "observations",
+        DType::F32,
+        &[n, 4],
+        f32_bytes(&observations),
+    )?;
+    drop(observations);
+    w.add_raw("actions", DType::F32, &[n, 2], f32_bytes(&actions))?;
+    drop(actions);
+    w.add_raw(
+        "rewards",
+        DType::F32,
+        &[n],
+        rewards.iter().flat_map(|r| r.to_le_bytes()).collect(),
+    )?;
+    drop(rewards);
+    w.add_raw("terminals", DType::Bool, &[n], bool_bytes(&terminals))?;
+    drop(terminals);
+    w.add_raw("timeouts", DType::Bool, &[n], bool_bytes(&timeouts))?;
+    drop(timeouts);
+    w.add_raw("infos/goal", DType::F32, &[n, 2], f32_bytes(&goals))?;
+    drop(goals);
+    w.add_raw("infos/qpos", DType::F32, &[n, 2], f32_bytes(&qpos))?;
+    drop(qpos);
+    w.add_raw("infos/qvel", DType::F32, &[n, 2], f32_bytes(&qvel))?;
+    drop(qvel);
     w.write(path)
 }
 
