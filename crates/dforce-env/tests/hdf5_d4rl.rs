@@ -208,3 +208,88 @@ fn non_finite_values_are_named_where_they_are() {
         "{err}"
     );
 }
+
+fn read_err(name: &str, members: &[(&str, &[usize])]) -> Hdf5Error {
+    let mut w = H5Writer::new();
+    for (key, shape) in members {
+        let n: usize = shape.iter().product();
+        w.add_f32(key, shape, &vec![0.0; n]).unwrap();
+    }
+    let path = temp_path(name);
+    w.write(&path).unwrap();
+    let err = read_d4rl(&path).unwrap_err();
+    std::fs::remove_file(&path).ok();
+    err
+}
+
+/// A one-column table may be `(N,)` (D4RL's own files) or `(N, 1)`: the message says both.
+#[test]
+fn one_column_shape_messages_offer_both_layouts() {
+    let err = read_err(
+        "rewards-2d.hdf5",
+        &[
+            ("observations", &[5, 4]),
+            ("actions", &[5, 2]),
+            ("rewards", &[5, 2]),
+            ("terminals", &[5]),
+        ],
+    );
+    let msg = err.to_string();
+    assert!(
+        msg.ends_with("dataset \"rewards\": shape [5, 2], expected (N,) or (N, 1)"),
+        "{msg}"
+    );
+    // The optional members are compared with the file's N: (5,) or (5, 1).
+    let mut w = H5Writer::new();
+    w.add_f32("observations", &[5, 4], &[0.0; 20]).unwrap();
+    w.add_f32("actions", &[5, 2], &[0.0; 10]).unwrap();
+    w.add_f32("rewards", &[5], &[0.0; 5]).unwrap();
+    w.add_f32("terminals", &[5], &[0.0; 5]).unwrap();
+    w.add_f32("timeouts", &[4], &[0.0; 4]).unwrap();
+    let path = temp_path("timeouts-short.hdf5");
+    w.write(&path).unwrap();
+    let read = read_d4rl(&path).unwrap();
+    std::fs::remove_file(&path).ok();
+    let msg = read.skipped[0].to_string();
+    assert!(msg.ends_with("shape [4], expected (5,) or (5, 1)"), "{msg}");
+}
+
+/// The key whose row count disagrees with the others is the one named, with every key's rows
+/// (here `observations` is short; it was `actions` that was blamed).
+#[test]
+fn the_key_with_the_odd_row_count_is_named() {
+    let err = read_err(
+        "obs-short.hdf5",
+        &[
+            ("observations", &[4, 4]),
+            ("actions", &[5, 2]),
+            ("rewards", &[5]),
+            ("terminals", &[5]),
+        ],
+    );
+    match &err {
+        Hdf5Error::BadDataset { key, reason, .. } => {
+            assert_eq!(key, "observations");
+            assert_eq!(
+                reason,
+                "4 rows, but \"actions\", \"rewards\", \"terminals\" have 5; every D4RL array \
+                 holds one row per step (rows per key: observations 4, actions 5, rewards 5, \
+                 terminals 5)"
+            );
+        }
+        other => panic!("unexpected {other}"),
+    }
+    let err = read_err(
+        "rewards-short.hdf5",
+        &[
+            ("observations", &[5, 4]),
+            ("actions", &[5, 2]),
+            ("rewards", &[4]),
+            ("terminals", &[5, 1]),
+        ],
+    );
+    assert!(
+        matches!(&err, Hdf5Error::BadDataset { key, .. } if key == "rewards"),
+        "{err}"
+    );
+}

@@ -99,13 +99,26 @@ pub fn write_d4rl_owned(data: Dataset, path: impl AsRef<Path>) -> Result<(), Hdf
     w.write(path)
 }
 
-/// Converts a read dataset of shape `(n, C)` (or `(n,)`/`(n, 1)` when `C == 1`) into rows.
-fn rows<const C: usize>(
+/// The shape D4RL stores a table of `C` columns in, for messages: `(N, C)`, or `(N,) or (N, 1)`
+/// for one column (h5py's files hold `rewards`/`terminals` as `(N,)`, some converters as
+/// `(N, 1)`; both are read).
+fn expected_shape<const C: usize>(n: Option<usize>) -> String {
+    let n = n.map_or("N".into(), |n| n.to_string());
+    if C == 1 {
+        format!("({n},) or ({n}, 1)")
+    } else {
+        format!("({n}, {C})")
+    }
+}
+
+/// Checks that `ds` has `C` columns (`(n, C)`, or `(n,)`/`(n, 1)` when `C == 1`) and, when `n`
+/// is given, `n` rows; returns its row count.
+fn check_shape<const C: usize>(
     f: &H5File,
     key: &str,
     ds: &H5Dataset,
     n: Option<usize>,
-) -> Result<Vec<[f32; C]>, Hdf5Error> {
+) -> Result<usize, Hdf5Error> {
     let count = ds.shape.first().copied().unwrap_or(0);
     let ok_shape = match ds.shape.as_slice() {
         [_, c] => *c == C,
@@ -113,13 +126,23 @@ fn rows<const C: usize>(
         _ => false,
     };
     if !ok_shape || n.is_some_and(|n| n != count) {
-        let want = n.map_or("N".into(), |n| n.to_string());
         return Err(Hdf5Error::BadDataset {
             path: f.path().to_path_buf(),
             key: key.to_owned(),
-            reason: format!("shape {:?}, expected ({want}, {C})", ds.shape),
+            reason: format!("shape {:?}, expected {}", ds.shape, expected_shape::<C>(n)),
         });
     }
+    Ok(count)
+}
+
+/// Converts a read dataset of shape `(n, C)` (or `(n,)`/`(n, 1)` when `C == 1`) into rows.
+fn rows<const C: usize>(
+    f: &H5File,
+    key: &str,
+    ds: &H5Dataset,
+    n: Option<usize>,
+) -> Result<Vec<[f32; C]>, Hdf5Error> {
+    check_shape::<C>(f, key, ds, n)?;
     Ok(ds
         .to_f32()
         .chunks_exact(C)
@@ -131,14 +154,50 @@ fn rows<const C: usize>(
         .collect())
 }
 
-/// Reads the required table `key`; every value must be finite (a NaN or infinity would make
-/// the training loss non-finite at its first batch, far from the cause).
+/// Every required table must hold one row per step. The row count most keys share is taken as
+/// the file's N (ties go to `observations`'), and the first key that disagrees is named, with
+/// every key's rows, so the odd one out is the one blamed.
+fn check_rows(f: &H5File, counts: &[(&str, usize)]) -> Result<usize, Hdf5Error> {
+    let share = |n: usize| counts.iter().filter(|(_, c)| *c == n).count();
+    let Some(&(_, first)) = counts.first() else {
+        return Ok(0);
+    };
+    let n =
+        counts.iter().map(|&(_, c)| c).fold(
+            first,
+            |best, c| if share(c) > share(best) { c } else { best },
+        );
+    let Some(&(odd, rows)) = counts.iter().find(|(_, c)| *c != n) else {
+        return Ok(n);
+    };
+    let others: Vec<String> = counts
+        .iter()
+        .filter(|(_, c)| *c == n)
+        .map(|(k, _)| format!("{k:?}"))
+        .collect();
+    let all: Vec<String> = counts.iter().map(|(k, c)| format!("{k} {c}")).collect();
+    Err(Hdf5Error::BadDataset {
+        path: f.path().to_path_buf(),
+        key: odd.to_owned(),
+        reason: format!(
+            "{rows} rows, but {} {} {n}; every D4RL array holds one row per step (rows per key: \
+             {})",
+            others.join(", "),
+            if others.len() == 1 { "has" } else { "have" },
+            all.join(", ")
+        ),
+    })
+}
+
+/// Reads the required table `key` from `ds`; every value must be finite (a NaN or infinity
+/// would make the training loss non-finite at its first batch, far from the cause).
 fn table<const C: usize>(
     f: &H5File,
     key: &str,
-    n: Option<usize>,
+    ds: &H5Dataset,
+    n: usize,
 ) -> Result<Vec<[f32; C]>, Hdf5Error> {
-    let rows = rows(f, key, &f.dataset(key)?, n)?;
+    let rows = rows(f, key, ds, Some(n))?;
     if let Some((r, c, v)) = rows.iter().enumerate().find_map(|(r, row)| {
         row.iter()
             .position(|v| !v.is_finite())
@@ -198,21 +257,36 @@ fn to_bools(v: Vec<[f32; 1]>) -> Vec<bool> {
 /// [`Hdf5Error`] when the file cannot be read or a required member is missing or misshapen.
 pub fn read_d4rl(path: impl AsRef<Path>) -> Result<D4rlRead, Hdf5Error> {
     let f = H5File::open(path)?;
-    let observations = table::<4>(&f, "observations", None)?;
-    let n = Some(observations.len());
+    // Each key's own shape first (a missing or misshapen key is named before any row count is
+    // compared), then the row counts across keys.
+    let obs = f.dataset("observations")?;
+    let obs_rows = check_shape::<4>(&f, "observations", &obs, None)?;
+    let act = f.dataset("actions")?;
+    let act_rows = check_shape::<2>(&f, "actions", &act, None)?;
+    let rew = f.dataset("rewards")?;
+    let rew_rows = check_shape::<1>(&f, "rewards", &rew, None)?;
+    let term = f.dataset("terminals")?;
+    let term_rows = check_shape::<1>(&f, "terminals", &term, None)?;
+    let counts = [
+        ("observations", obs_rows),
+        ("actions", act_rows),
+        ("rewards", rew_rows),
+        ("terminals", term_rows),
+    ];
+    let n = check_rows(&f, &counts)?;
     let mut skipped = Vec::new();
     let dataset = Dataset {
-        actions: table::<2>(&f, "actions", n)?,
-        rewards: table::<1>(&f, "rewards", n)?
+        observations: table::<4>(&f, "observations", &obs, n)?,
+        actions: table::<2>(&f, "actions", &act, n)?,
+        rewards: table::<1>(&f, "rewards", &rew, n)?
             .into_iter()
             .map(|[r]| r)
             .collect(),
-        terminals: to_bools(table::<1>(&f, "terminals", n)?),
-        timeouts: to_bools(optional::<1>(&f, "timeouts", n, &mut skipped)),
-        goals: optional::<2>(&f, "infos/goal", n, &mut skipped),
-        qpos: optional::<2>(&f, "infos/qpos", n, &mut skipped),
-        qvel: optional::<2>(&f, "infos/qvel", n, &mut skipped),
-        observations,
+        terminals: to_bools(table::<1>(&f, "terminals", &term, n)?),
+        timeouts: to_bools(optional::<1>(&f, "timeouts", Some(n), &mut skipped)),
+        goals: optional::<2>(&f, "infos/goal", Some(n), &mut skipped),
+        qpos: optional::<2>(&f, "infos/qpos", Some(n), &mut skipped),
+        qvel: optional::<2>(&f, "infos/qvel", Some(n), &mut skipped),
     };
     Ok(D4rlRead { dataset, skipped })
 }
