@@ -275,7 +275,7 @@ pub enum EnvCommand {
         /// Start velocity `VX,VY`.
         #[arg(long, value_parser = parse_pair, allow_hyphen_values = true)]
         qvel: [f64; 2],
-        /// Actions, an (N, 2) .npy of floats.
+        /// Actions, an (N, 2) .npy of floats, integers or bools (bools as numpy casts them: 0.0/1.0).
         #[arg(long)]
         actions: PathBuf,
         /// Output .npy: row 0 is the start state, row k+1 follows action k.

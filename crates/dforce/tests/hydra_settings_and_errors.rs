@@ -384,6 +384,70 @@ fn data_and_env_commands_refuse_what_they_cannot_do() {
         "s.npy",
     ]);
     assert!(err.contains("(row 1) is NaN"), "{err}");
+
+    // An unknown --env lists the registered ids.
+    let err = run(&[
+        "env",
+        "rollout",
+        "--env",
+        "maze2d-foo-v1",
+        "--qpos",
+        "1,1",
+        "--qvel",
+        "0,0",
+        "--actions",
+        actions.to_str().unwrap(),
+        "--out",
+        "s.npy",
+    ]);
+    assert!(
+        err.contains("unknown maze2d env id \"maze2d-foo-v1\""),
+        "{err}"
+    );
+    assert!(err.contains("maze2d-umaze-v1, maze2d-medium-v1"), "{err}");
+}
+
+/// A bool `.npy` of actions is read as numpy casts it (`False`/`True` → 0.0/1.0): the states
+/// equal those of the same actions as float64.
+#[test]
+fn env_rollout_reads_bool_actions_as_numpy_casts_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let rollout = |actions: &str, out: &str| {
+        let res = Command::new(env!("CARGO_BIN_EXE_dforce"))
+            .current_dir(dir.path())
+            .args([
+                "env",
+                "rollout",
+                "--env",
+                "maze2d-umaze-v1",
+                "--qpos",
+                "1,1",
+                "--qvel",
+                "0,0",
+                "--actions",
+                actions,
+                "--out",
+                out,
+            ])
+            .output()
+            .unwrap();
+        assert!(
+            res.status.success(),
+            "{}",
+            String::from_utf8_lossy(&res.stderr)
+        );
+        std::fs::read(dir.path().join(out)).unwrap()
+    };
+    let bits = [true, false, false, true, true, true];
+    let mut b = dforce_io::npz::encode_npy_header("|b1", &[3, 2]);
+    b.extend(bits.iter().map(|&x| u8::from(x)));
+    std::fs::write(dir.path().join("b.npy"), b).unwrap();
+    let mut f = dforce_io::npz::encode_npy_header("<f8", &[3, 2]);
+    for x in bits {
+        f.extend_from_slice(&f64::from(u8::from(x)).to_le_bytes());
+    }
+    std::fs::write(dir.path().join("f.npy"), f).unwrap();
+    assert_eq!(rollout("b.npy", "sb.npy"), rollout("f.npy", "sf.npy"));
 }
 
 /// `--cfg job|all --package P` prints what Hydra 1.3.2 prints (captured with a @hydra.main app
