@@ -484,3 +484,55 @@ fn cfg_package_and_all_print_as_hydra_does() {
         "{all}"
     );
 }
+
+/// `dforce demo` sizes of 0 are refused by their flag (the engine named the config key the flag
+/// sets), and `ckpt convert` refuses an output whose directory does not exist (it created it),
+/// both before any work.
+#[test]
+fn demo_flags_and_convert_outputs_are_checked_by_name() {
+    let dir = tempfile::tempdir().unwrap();
+    let fail = |args: &[&str]| {
+        let out = Command::new(env!("CARGO_BIN_EXE_dforce"))
+            .current_dir(dir.path())
+            .args(args)
+            .output()
+            .unwrap();
+        assert!(!out.status.success(), "{args:?} succeeded");
+        assert_ne!(out.status.code(), Some(101), "{args:?} panicked");
+        String::from_utf8_lossy(&out.stderr).into_owned()
+    };
+    for (flag, skip) in [
+        ("--episodes", "--skip-planner"),
+        ("--clips", "--skip-video"),
+        ("--sample-paths", "--skip-forecast"),
+    ] {
+        let err = fail(&["demo", flag, "0", "--out", "d"]);
+        assert!(
+            err.contains(&format!("{flag}=0: the demo needs at least 1 ")),
+            "{err}"
+        );
+        assert!(err.contains(skip), "{err}");
+        assert!(
+            !err.contains("experiment.") && !err.contains("algorithm."),
+            "{err}"
+        );
+    }
+    assert!(!dir.path().join("d").exists());
+
+    let ckpt = configs().join("../checkpoints/maze2d_medium_x_small.safetensors");
+    let missing = dir.path().join("nonexist");
+    let target = missing.join("x.safetensors");
+    let err = fail(&[
+        "ckpt",
+        "convert",
+        ckpt.to_str().unwrap(),
+        target.to_str().unwrap(),
+    ]);
+    assert!(
+        err.contains(&format!("directory {} does not exist", missing.display())),
+        "{err}"
+    );
+    assert!(!missing.exists());
+    let err = fail(&["ckpt", "convert", ckpt.to_str().unwrap(), "."]);
+    assert!(err.contains("is a directory"), "{err}");
+}
