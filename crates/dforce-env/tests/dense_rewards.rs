@@ -46,3 +46,33 @@ fn dense_ids_write_dense_rewards() {
     }
     assert!(sparse.rewards.iter().all(|&r| r == 0.0 || r == 1.0));
 }
+
+/// D4RL's file names (the last part of each `dataset_url` in `d4rl/pointmaze/__init__.py`):
+/// dense ids keep their id (`maze2d-umaze-dense-v1.hdf5`), there is no `-dense-sparse` file.
+#[test]
+fn d4rl_file_names_follow_d4rl_dataset_urls() {
+    use dforce_env::maze2d::{SPECS, d4rl_file_name};
+    let d4rl = [
+        ("maze2d-open-v0", "maze2d-open-sparse.hdf5"),
+        ("maze2d-umaze-v0", "maze2d-umaze-sparse.hdf5"),
+        ("maze2d-umaze-v1", "maze2d-umaze-sparse-v1.hdf5"),
+        ("maze2d-medium-v1", "maze2d-medium-sparse-v1.hdf5"),
+        ("maze2d-large-v1", "maze2d-large-sparse-v1.hdf5"),
+        ("maze2d-eval-umaze-v1", "maze2d-eval-umaze-sparse-v1.hdf5"),
+        ("maze2d-open-dense-v0", "maze2d-open-dense.hdf5"),
+        ("maze2d-umaze-dense-v0", "maze2d-umaze-dense.hdf5"),
+        ("maze2d-umaze-dense-v1", "maze2d-umaze-dense-v1.hdf5"),
+        ("maze2d-large-dense-v1", "maze2d-large-dense-v1.hdf5"),
+        (
+            "maze2d-eval-large-dense-v1",
+            "maze2d-eval-large-dense-v1.hdf5",
+        ),
+    ];
+    for (id, file) in d4rl {
+        assert_eq!(d4rl_file_name(id).unwrap(), file, "{id}");
+    }
+    for s in SPECS {
+        assert!(!s.d4rl_file_name().contains("dense-sparse"), "{}", s.id);
+    }
+    assert!(d4rl_file_name("maze2d-foo-v1").is_err());
+}
