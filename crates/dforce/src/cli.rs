@@ -230,7 +230,8 @@ pub enum DataCommand {
         /// Environment id, e.g. maze2d-umaze-v1, maze2d-medium-v1, maze2d-large-v1.
         #[arg(long)]
         env: String,
-        /// Steps to record (D4RL: 1,000,000 umaze, 2,000,000 medium, 4,000,000 large).
+        /// Steps to record (D4RL: 1,000,000 umaze, 2,000,000 medium, 4,000,000 large; at most
+        /// 10,000,000, as the file is encoded in memory: about 230 bytes a step).
         #[arg(long, default_value_t = 1_000_000)]
         steps: usize,
         #[arg(long, default_value_t = 0)]
