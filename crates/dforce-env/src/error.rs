@@ -12,8 +12,12 @@ pub enum EnvError {
         /// What is wrong with it.
         reason: String,
     },
-    /// No registration with this id.
-    #[error("unknown maze2d env id {0:?}")]
+    /// No registration with this id; the message lists every registered id.
+    #[error(
+        "unknown maze2d env id {0:?}; the registered ids (D4RL's d4rl/pointmaze/__init__.py) \
+         are {ids}",
+        ids = crate::maze2d::SPECS.iter().map(|s| s.id).collect::<Vec<_>>().join(", ")
+    )]
     UnknownEnv(String),
     /// A requested size is out of range.
     #[error("{what}={got} is out of range; it must be {range}")]

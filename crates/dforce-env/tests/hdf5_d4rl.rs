@@ -5,7 +5,7 @@
 
 use std::path::PathBuf;
 
-use dforce_env::data::{generate, read_d4rl, write_d4rl};
+use dforce_env::data::{generate, read_d4rl, write_d4rl, write_d4rl_owned};
 use dforce_io::Hdf5Error;
 use dforce_io::hdf5::H5Writer;
 
@@ -64,6 +64,33 @@ fn generated_dataset_round_trips_through_the_writer() {
     let back = read_d4rl(&path).unwrap().dataset;
     std::fs::remove_file(&path).ok();
     assert_eq!(back, data);
+    // The consuming writer writes the same bytes.
+    let owned = temp_path("roundtrip-owned.hdf5");
+    write_d4rl(&data, &path).unwrap();
+    write_d4rl_owned(data, &owned).unwrap();
+    let (a, b) = (
+        std::fs::read(&path).unwrap(),
+        std::fs::read(&owned).unwrap(),
+    );
+    std::fs::remove_file(&path).ok();
+    std::fs::remove_file(&owned).ok();
+    assert_eq!(a, b);
+}
+
+/// Generation is bounded inside `generate_with`, so every caller (the CLI, the engine's
+/// on-demand data) gets the bound that fits in memory.
+#[test]
+fn steps_beyond_the_memory_bound_are_refused_by_name() {
+    use dforce_env::data::generate::MAX_STEPS;
+    assert_eq!(MAX_STEPS, 10_000_000);
+    let err = generate("maze2d-large-v1", MAX_STEPS + 1, 0).unwrap_err();
+    let msg = err.to_string();
+    assert!(
+        msg.starts_with("steps=10000001 is out of range; it must be 1..=10000000 "),
+        "{msg}"
+    );
+    assert!(msg.contains("4000000"), "{msg}");
+    assert!(generate("maze2d-large-v1", 0, 0).is_err());
 }
 
 #[test]
@@ -178,6 +205,91 @@ fn non_finite_values_are_named_where_they_are() {
     std::fs::remove_file(&path).ok();
     assert!(
         err.contains("\"observations\"") && err.contains("row 7, column 2 is NaN"),
+        "{err}"
+    );
+}
+
+fn read_err(name: &str, members: &[(&str, &[usize])]) -> Hdf5Error {
+    let mut w = H5Writer::new();
+    for (key, shape) in members {
+        let n: usize = shape.iter().product();
+        w.add_f32(key, shape, &vec![0.0; n]).unwrap();
+    }
+    let path = temp_path(name);
+    w.write(&path).unwrap();
+    let err = read_d4rl(&path).unwrap_err();
+    std::fs::remove_file(&path).ok();
+    err
+}
+
+/// A one-column table may be `(N,)` (D4RL's own files) or `(N, 1)`: the message says both.
+#[test]
+fn one_column_shape_messages_offer_both_layouts() {
+    let err = read_err(
+        "rewards-2d.hdf5",
+        &[
+            ("observations", &[5, 4]),
+            ("actions", &[5, 2]),
+            ("rewards", &[5, 2]),
+            ("terminals", &[5]),
+        ],
+    );
+    let msg = err.to_string();
+    assert!(
+        msg.ends_with("dataset \"rewards\": shape [5, 2], expected (N,) or (N, 1)"),
+        "{msg}"
+    );
+    // The optional members are compared with the file's N: (5,) or (5, 1).
+    let mut w = H5Writer::new();
+    w.add_f32("observations", &[5, 4], &[0.0; 20]).unwrap();
+    w.add_f32("actions", &[5, 2], &[0.0; 10]).unwrap();
+    w.add_f32("rewards", &[5], &[0.0; 5]).unwrap();
+    w.add_f32("terminals", &[5], &[0.0; 5]).unwrap();
+    w.add_f32("timeouts", &[4], &[0.0; 4]).unwrap();
+    let path = temp_path("timeouts-short.hdf5");
+    w.write(&path).unwrap();
+    let read = read_d4rl(&path).unwrap();
+    std::fs::remove_file(&path).ok();
+    let msg = read.skipped[0].to_string();
+    assert!(msg.ends_with("shape [4], expected (5,) or (5, 1)"), "{msg}");
+}
+
+/// The key whose row count disagrees with the others is the one named, with every key's rows
+/// (here `observations` is short; it was `actions` that was blamed).
+#[test]
+fn the_key_with_the_odd_row_count_is_named() {
+    let err = read_err(
+        "obs-short.hdf5",
+        &[
+            ("observations", &[4, 4]),
+            ("actions", &[5, 2]),
+            ("rewards", &[5]),
+            ("terminals", &[5]),
+        ],
+    );
+    match &err {
+        Hdf5Error::BadDataset { key, reason, .. } => {
+            assert_eq!(key, "observations");
+            assert_eq!(
+                reason,
+                "4 rows, but \"actions\", \"rewards\", \"terminals\" have 5; every D4RL array \
+                 holds one row per step (rows per key: observations 4, actions 5, rewards 5, \
+                 terminals 5)"
+            );
+        }
+        other => panic!("unexpected {other}"),
+    }
+    let err = read_err(
+        "rewards-short.hdf5",
+        &[
+            ("observations", &[5, 4]),
+            ("actions", &[5, 2]),
+            ("rewards", &[4]),
+            ("terminals", &[5, 1]),
+        ],
+    );
+    assert!(
+        matches!(&err, Hdf5Error::BadDataset { key, .. } if key == "rewards"),
         "{err}"
     );
 }

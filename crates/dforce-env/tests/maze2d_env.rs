@@ -107,10 +107,17 @@ fn registrations_and_layouts() {
     for s in SPECS {
         MazeLayout::parse(s.maze).unwrap();
     }
-    assert!(matches!(
-        Maze2dEnv::new("maze2d-huge-v1"),
-        Err(EnvError::UnknownEnv(_))
-    ));
+    let err = Maze2dEnv::new("maze2d-huge-v1").unwrap_err();
+    assert!(matches!(err, EnvError::UnknownEnv(_)));
+    // The message lists every registered id, so a typo is fixable from it.
+    let msg = err.to_string();
+    assert!(
+        msg.starts_with("unknown maze2d env id \"maze2d-huge-v1\"; the registered ids"),
+        "{msg}"
+    );
+    for s in SPECS {
+        assert!(msg.contains(s.id), "{msg}");
+    }
     for bad in ["##\\#", "#X#", "#GG#", "###"] {
         assert!(
             matches!(MazeLayout::parse(bad), Err(EnvError::Layout { .. })),

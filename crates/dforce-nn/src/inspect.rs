@@ -144,9 +144,11 @@ impl CheckpointSummary {
 
 /// What to do about a checkpoint that does not fit the network built from the config: the
 /// architecture its weights imply (what `dforce ckpt inspect` prints) as config overrides,
+/// with the algorithm it belongs to (`algorithm: df_video`, as `dforce ckpt inspect` prints),
 /// and the wrapper prefix to strip when the tensor names carry one (`_orig_mod.` from
-/// `torch.compile`, `module.` from `DistributedDataParallel`). Empty when there is nothing
-/// to suggest. Each hint is a line starting with `\n  hint: `.
+/// `torch.compile` anywhere in a name; `module.` from `DistributedDataParallel` only when it
+/// starts most names, since the Unet3D's own names contain `.module.`). Empty when there is
+/// nothing to suggest. Each hint is a line starting with `\n  hint: `.
 pub fn mismatch_hint(sd: &StateDict, path: &std::path::Path) -> String {
     let summary = CheckpointSummary::of(sd);
     let mut hints = Vec::new();
@@ -157,7 +159,7 @@ pub fn mismatch_hint(sd: &StateDict, path: &std::path::Path) -> String {
             dim_feedforward,
             ..
         } => hints.push(format!(
-            "the weights are a planning Transformer with algorithm.diffusion.architecture.network_size={size} \
+            "the weights are a planning Transformer (algorithm: df_planning) with algorithm.diffusion.architecture.network_size={size} \
              algorithm.diffusion.architecture.num_layers={num_layers} \
              algorithm.diffusion.architecture.dim_feedforward={dim_feedforward}; if the config differs, \
              pass these overrides (and the dataset the weights were trained on: `dforce ckpt inspect {}` \
@@ -170,7 +172,7 @@ pub fn mismatch_hint(sd: &StateDict, path: &std::path::Path) -> String {
             attn_dim_head,
             ..
         } => hints.push(format!(
-            "the weights are a video Unet3D with algorithm.diffusion.architecture.network_size={dim} \
+            "the weights are a video Unet3D (algorithm: df_video) with algorithm.diffusion.architecture.network_size={dim} \
              and {levels} levels (len(algorithm.diffusion.architecture.dim_mults)){}; if the config \
              differs, pass matching overrides (`dforce ckpt inspect {}` shows them all); if it matches, \
              the problem is in the tensors listed above",
@@ -184,20 +186,36 @@ pub fn mismatch_hint(sd: &StateDict, path: &std::path::Path) -> String {
             path.display()
         )),
     }
-    for (wrapper, by) in [
-        ("_orig_mod.", "torch.compile"),
-        ("module.", "DistributedDataParallel"),
-    ] {
-        let wrapped = sd
-            .tensors
-            .keys()
-            .any(|k| k.starts_with(wrapper) || k.contains(&format!(".{wrapper}")));
-        if wrapped {
-            hints.push(format!(
-                "the tensor names contain '{wrapper}' (added by {by}): strip it from every name, e.g. in Python \
-                 `sd = {{k.replace('{wrapper}', ''): v for k, v in sd.items()}}`, and save the checkpoint again"
-            ));
-        }
+    // torch.compile inserts `_orig_mod.` wherever a compiled module sits (at the start, or after
+    // the attribute holding a compiled submodule); no network names a parameter so.
+    let compiled = sd
+        .tensors
+        .keys()
+        .any(|k| k.starts_with("_orig_mod.") || k.contains("._orig_mod."));
+    if compiled {
+        hints.push(
+            "the tensor names contain '_orig_mod.' (added by torch.compile): strip it from every \
+             name, e.g. in Python `sd = {k.replace('_orig_mod.', ''): v for k, v in sd.items()}`, \
+             and save the checkpoint again"
+                .to_string(),
+        );
+    }
+    // DistributedDataParallel puts `module.` in front of every name of the module it wraps. A
+    // `.module.` inside a name is the network's own (the reference's Unet3D parameters live
+    // under `diffusion_model.model.module.`), so only a prefix on most names is DDP's.
+    let names = sd.tensors.len();
+    let ddp = sd
+        .tensors
+        .keys()
+        .filter(|k| k.starts_with("module."))
+        .count();
+    if names > 0 && 2 * ddp > names {
+        hints.push(format!(
+            "{ddp} of the {names} tensor names start with 'module.' (added by \
+             DistributedDataParallel): strip it from the start of each name, e.g. in Python \
+             `sd = {{k.removeprefix('module.'): v for k, v in sd.items()}}`, and save the \
+             checkpoint again"
+        ));
     }
     if let Some(outer) = nesting_prefix(sd) {
         hints.push(format!(

@@ -62,6 +62,100 @@ fn read_err(path: &Path, e: impl std::fmt::Display) -> NnError {
     }
 }
 
+/// Bits per element of a safetensors dtype name (the format's spec: `F4` and `F6_*` are
+/// packed sub-byte types).
+fn safetensors_dtype_bits(dtype: &str) -> Option<u128> {
+    Some(match dtype {
+        "F4" => 4,
+        "F6_E2M3" | "F6_E3M2" => 6,
+        "BOOL" | "U8" | "I8" | "F8_E5M2" | "F8_E4M3" | "F8_E8M0" => 8,
+        "I16" | "U16" | "F16" | "BF16" => 16,
+        "I32" | "U32" | "F32" => 32,
+        "I64" | "U64" | "F64" => 64,
+        _ => return None,
+    })
+}
+
+/// Which tensor of a safetensors file the library refused, and why, for its generic "invalid
+/// shape, data type, or offset for tensor". Parses the header JSON itself and applies the
+/// format's rules (the `safetensors` crate's `validate`): taken in `data_offsets` order, each
+/// tensor starts where the previous ended, spans `numel × dtype size` bytes, and the last ends
+/// at the end of the data section. `None` when the header cannot be parsed here or nothing is
+/// found (the library's own message is used then).
+fn safetensors_problem(bytes: &[u8]) -> Option<String> {
+    let n = usize::try_from(u64::from_le_bytes(bytes.get(..8)?.try_into().ok()?)).ok()?;
+    let header = bytes.get(8..8usize.checked_add(n)?)?;
+    let data_len = bytes.len() - 8 - n;
+    let serde_json::Value::Object(map) = serde_json::from_slice(header).ok()? else {
+        return None;
+    };
+    let mut entries = Vec::new();
+    for (name, info) in &map {
+        if name == "__metadata__" {
+            continue;
+        }
+        let dtype = info.get("dtype")?.as_str()?;
+        let shape: Vec<u64> = info
+            .get("shape")?
+            .as_array()?
+            .iter()
+            .map(serde_json::Value::as_u64)
+            .collect::<Option<_>>()?;
+        let offsets: Vec<u64> = info
+            .get("data_offsets")?
+            .as_array()?
+            .iter()
+            .map(serde_json::Value::as_u64)
+            .collect::<Option<_>>()?;
+        let [start, end] = offsets[..] else {
+            return Some(format!(
+                "tensor {name:?}: data_offsets {offsets:?} must be two numbers [start, end]"
+            ));
+        };
+        entries.push((name.as_str(), dtype, shape, start, end));
+    }
+    entries.sort_by_key(|e| (e.3, e.4));
+    let mut at = 0u64;
+    for (name, dtype, shape, start, end) in &entries {
+        let what = format!("tensor {name:?} ({dtype}, shape {shape:?})");
+        if end < start {
+            return Some(format!(
+                "{what}: data_offsets [{start}, {end}] end before they start"
+            ));
+        }
+        if *start != at {
+            return Some(format!(
+                "{what}: data_offsets [{start}, {end}] start at byte {start}, but the tensors \
+                 before it end at byte {at} (tensors must follow each other without gaps or \
+                 overlaps)"
+            ));
+        }
+        let bits = safetensors_dtype_bits(dtype)?;
+        let numel = shape
+            .iter()
+            .try_fold(1u128, |p, &d| p.checked_mul(u128::from(d)));
+        let need = numel
+            .and_then(|n| n.checked_mul(bits))
+            .map(|b| b.div_ceil(8));
+        let span = u128::from(end - start);
+        if need != Some(span) {
+            let need = need.map_or("more than 2^128".into(), |b| b.to_string());
+            return Some(format!(
+                "{what} needs {need} bytes, but its data_offsets [{start}, {end}] span {span} \
+                 (the file's data section holds {data_len} bytes)"
+            ));
+        }
+        at = *end;
+    }
+    if at != data_len as u64 {
+        return Some(format!(
+            "the tensors' data_offsets end at byte {at}, but the data section after the header \
+             holds {data_len} bytes"
+        ));
+    }
+    None
+}
+
 impl StateDict {
     /// Reads a checkpoint, its format chosen by the file's first bytes (not its extension):
     /// safetensors, or anything `torch.load` reads (`torch.save`'s zip archive of PyTorch ≥ 1.6,
@@ -195,7 +289,8 @@ impl StateDict {
     pub fn from_safetensors(path: &Path) -> Result<Self, NnError> {
         regular_file_len(path)?;
         let bytes = std::fs::read(path).map_err(|e| read_err(path, e))?;
-        let st = safetensors::SafeTensors::deserialize(&bytes).map_err(|e| read_err(path, e))?;
+        let st = safetensors::SafeTensors::deserialize(&bytes)
+            .map_err(|e| read_err(path, safetensors_problem(&bytes).unwrap_or(e.to_string())))?;
         let (_, meta) =
             safetensors::SafeTensors::read_metadata(&bytes).map_err(|e| read_err(path, e))?;
         let metadata: BTreeMap<String, String> = meta

@@ -30,8 +30,11 @@ pub enum EntryProblem {
     /// `target` is an empty list (or holds an empty row).
     #[error("\"target\" is empty")]
     EmptyTarget,
-    /// A target value is neither a number, the string "NaN", nor null.
-    #[error("target value at {position} is {value}, not a number, \"NaN\" or null")]
+    /// A target value is neither a number, a string numpy reads as a float, nor null.
+    #[error(
+        "target value at {position} is {value}, not a number, a numeric string (\"57.92\", \
+         \"NaN\", as numpy's float() reads them) or null"
+    )]
     BadValue {
         /// `t` for a 1-D target, `[row][t]` for a 2-D target.
         position: String,

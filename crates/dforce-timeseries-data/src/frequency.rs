@@ -34,6 +34,23 @@ pub struct Frequency {
     pub multiple: u32,
 }
 
+/// The pandas alias, as a config or `metadata.json` writes it: the unit alone for a multiple of
+/// 1 (`D`, `H`, `B`, `W`), else the multiple before it (`2D`, `30min`). Minutes print as `min`
+/// (pandas' alias since 2.2; `T` before it, both parse).
+impl std::fmt::Display for Frequency {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let unit = match self.unit {
+            FreqUnit::Minute => "min",
+            _ => self.unit_name(),
+        };
+        if self.multiple == 1 {
+            write!(f, "{unit}")
+        } else {
+            write!(f, "{}{unit}", self.multiple)
+        }
+    }
+}
+
 impl Frequency {
     /// Parses a pandas frequency string: an optional positive multiple followed by `T`/`min`,
     /// `H`/`h`, `D`, `B` or `W`/`W-SUN` (pandas ≥ 2.2 aliases `h`/`min` included).

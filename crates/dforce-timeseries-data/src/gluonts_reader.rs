@@ -13,9 +13,11 @@
 //! in sorted path order; gzip is detected from the content (magic bytes), so a gzipped file named
 //! `.json` reads too.
 //! Each line is `{"start", "target", "feat_static_cat"?, "item_id"?}`; `target` is a list (1-D)
-//! or a list of equal-length lists (2-D, `(dim, T)`), numbers, `"NaN"` or `null` (GluonTS'
-//! missing-value conventions; both read as NaN, which [`crate::windows`] later turns into an
-//! observed-value indicator of 0 and an imputed 0, as GluonTS' `AddObservedValuesIndicator`).
+//! or a list of equal-length lists (2-D, `(dim, T)`), numbers, numeric strings (`"57.92"`, which
+//! GluonTS' `AsNumpyArray` converts with `np.asarray(..., dtype=np.float32)`; see
+//! [`python_float`]), `"NaN"` or `null` (GluonTS' missing-value conventions; both read as NaN,
+//! which [`crate::windows`] later turns into an observed-value indicator of 0 and an imputed 0,
+//! as GluonTS' `AddObservedValuesIndicator`).
 //! Values are stored as `f32`, as GluonTS' `ProcessDataEntry` does. Blank lines are skipped.
 
 use std::io::{BufRead, BufReader, Read};
@@ -363,6 +365,35 @@ fn parse_entry(
     })
 }
 
+/// A string as numpy converts it to a float (`np.asarray(["57.92"], dtype=np.float32)` calls
+/// Python's `float(str)`): surrounding whitespace ignored; an optional sign; decimal digits with
+/// an optional point and exponent; `_` only between two digits (PEP 515: `1_000`); `inf`,
+/// `infinity` and `nan` in any case. Numbers beyond f64 become ±inf, as in Python. Refused, as
+/// in Python: hexadecimal, `nan(…)`, `1,5`, suffixes, the empty string. (Python also reads
+/// non-ASCII decimal digits such as `١٢`; this reader does not.) The caller rounds the f64 to
+/// f32, as numpy casts Python's float.
+pub fn python_float(s: &str) -> Option<f64> {
+    let t = s.trim();
+    let b = t.as_bytes();
+    let mut plain = String::with_capacity(t.len());
+    for (i, &c) in b.iter().enumerate() {
+        if c == b'_' {
+            let digit = |j: Option<usize>| j.and_then(|j| b.get(j)).is_some_and(u8::is_ascii_digit);
+            if !(digit(i.checked_sub(1)) && digit(Some(i + 1))) {
+                return None;
+            }
+        } else {
+            plain.push(char::from(c));
+        }
+    }
+    if !t.is_ascii() {
+        return None;
+    }
+    // Rust's `f64::from_str` reads exactly Python's remaining grammar (sign, digits, point,
+    // exponent, inf/infinity/nan in any case).
+    plain.parse::<f64>().ok()
+}
+
 fn target_value(
     x: &Value,
     position: impl Fn() -> String,
@@ -370,7 +401,7 @@ fn target_value(
     match x {
         Value::Number(n) => n.as_f64().map(|f| f as f32),
         Value::Null => Some(f32::NAN),
-        Value::String(s) if s.eq_ignore_ascii_case("nan") => Some(f32::NAN),
+        Value::String(s) => python_float(s).map(|f| f as f32),
         _ => None,
     }
     .ok_or_else(|| EntryProblem::BadValue {

@@ -110,8 +110,8 @@ impl ForecastSpec {
     /// `num_test_dates = len(test) / len(train)` (integer division).
     ///
     /// # Errors
-    /// [`TsError::Spec`] when `metadata.json` has no `feat_static_cat` cardinality or the test
-    /// split has fewer entries than the train split.
+    /// [`TsError::Spec`] when `metadata.json` has no `feat_static_cat` cardinality, or the test
+    /// split has fewer entries than the train split or a count that is not a multiple of it.
     pub fn from_dataset(ds: &GluonTsDataset) -> Result<Self> {
         let card = *ds
             .metadata
@@ -125,6 +125,26 @@ impl ForecastSpec {
             )
             })?;
         let num_test_dates = ds.num_test_dates();
+        let (series, entries) = (ds.train.len(), ds.test.len());
+        if num_test_dates > 0 && !entries.is_multiple_of(series) {
+            // GluonTS' test split holds every series once per rolling test date; the branch's
+            // `len(test) // len(train)` would silently drop the remainder.
+            let mut files: Vec<String> = ds
+                .test
+                .iter()
+                .map(|e| e.path.display().to_string())
+                .collect();
+            files.dedup();
+            return Err(TsError::Spec(format!(
+                "the test split ({}) has {entries} entries for the {series} series of the train split; GluonTS' test split holds every series once per rolling test date, so \
+                 its entry count must be a multiple of {series} ({} for {num_test_dates} dates, \
+                 {} for {})",
+                files.join(", "),
+                num_test_dates * series,
+                (num_test_dates + 1) * series,
+                num_test_dates + 1
+            )));
+        }
         if num_test_dates == 0 {
             return Err(TsError::Spec(format!(
                 "the test split has {} entries, fewer than the {} of the train split",

@@ -325,3 +325,93 @@ fn prediction_lengths_past_the_bound_are_metadata_errors() {
         "{err}"
     );
 }
+
+/// Numeric strings read as GluonTS' `AsNumpyArray` reads them (`np.asarray(x, dtype=float32)`,
+/// i.e. Python's `float(str)` rounded to float32). Oracle (numpy 2.4, Python 3):
+///   np.asarray(['57.92', ' 1_000 ', '+.5', '5.', '1e5', '-0.0', '1e400', '-Infinity', '1E-3'],
+///              dtype=np.float32).view(np.uint32)
+///   float(s) for the refused strings raises ValueError; '-nan', '+inf', 'INF', '1e1_0' read.
+#[test]
+fn numeric_string_targets_read_as_numpy_reads_them() {
+    use dforce_timeseries_data::gluonts_reader::python_float;
+    let line = r#"{"start": "2021-03-01 00:00:00", "target": ["57.92", " 1_000 ", "+.5", "5.", "1e5", "-0.0", "1e400", "-Infinity", "1E-3", "NaN"]}"#;
+    let (_d, root) = dataset(META, &[line, line], &[line, line]);
+    let ds = GluonTsDataset::load(&root).unwrap();
+    let bits: Vec<u32> = ds.train[0].target[..9]
+        .iter()
+        .map(|x| x.to_bits())
+        .collect();
+    assert_eq!(
+        bits,
+        [
+            0x4267_ae14,
+            0x447a_0000,
+            0x3f00_0000,
+            0x40a0_0000,
+            0x47c3_5000,
+            0x8000_0000,
+            0x7f80_0000,
+            0xff80_0000,
+            0x3a83_126f
+        ]
+    );
+    assert!(ds.train[0].target[9].is_nan());
+    for ok in ["-nan", "+inf", "INF", "1e1_0"] {
+        assert!(python_float(ok).is_some(), "{ok}");
+    }
+    for bad in [
+        "1__0", "_1", "1_", "1_.5", "0x10", "", "nan(1)", "1,5", "1.0f", "e5", ".", "1e", "infinit",
+    ] {
+        assert_eq!(python_float(bad), None, "{bad}");
+    }
+    let msg = entry_error(r#"{"start": "2021-03-01", "target": [1, "1,5"]}"#)
+        .0
+        .to_string();
+    assert!(
+        msg.contains(r#"is "1,5", not a number, a numeric string"#),
+        "{msg}"
+    );
+}
+
+/// A frequency prints as the pandas alias it was written as, not as Rust's Debug text.
+#[test]
+fn frequencies_print_as_pandas_aliases() {
+    for (text, shown) in [
+        ("D", "D"),
+        ("1D", "D"),
+        ("2D", "2D"),
+        ("H", "H"),
+        ("h", "H"),
+        ("30min", "30min"),
+        ("30T", "30min"),
+        ("B", "B"),
+        ("W-SUN", "W"),
+    ] {
+        let f = Frequency::parse(text).unwrap();
+        assert_eq!(f.to_string(), shown, "{text}");
+        assert_eq!(Frequency::parse(&f.to_string()).unwrap(), f);
+    }
+}
+
+/// A test split whose entry count is not a multiple of the number of series is refused naming
+/// the test file and the counts (the branch's `len(test) // len(train)` silently dropped the
+/// remainder, and the run then blamed metadata.json).
+#[test]
+fn a_test_split_not_a_multiple_of_the_series_is_refused() {
+    use dforce_timeseries_data::spec::ForecastSpec;
+    let (_d, root) = dataset(META, &[GOOD, GOOD], &[GOOD, GOOD, GOOD, GOOD, GOOD]);
+    let ds = GluonTsDataset::load(&root).unwrap();
+    let msg = ForecastSpec::from_dataset(&ds).unwrap_err().to_string();
+    let file = root.join("test/data.json");
+    assert!(
+        msg.contains(&format!(
+            "the test split ({}) has 5 entries for the 2 series of the train split",
+            file.display()
+        )),
+        "{msg}"
+    );
+    assert!(
+        msg.ends_with("must be a multiple of 2 (4 for 2 dates, 6 for 3)"),
+        "{msg}"
+    );
+}

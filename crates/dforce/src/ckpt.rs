@@ -139,6 +139,33 @@ fn printable(s: &str) -> String {
 }
 
 fn convert(input: &std::path::Path, output: &std::path::Path, weights_only: bool) -> Result<()> {
+    // As torch.save and safetensors' save_file, the output's directory must exist: a typo in
+    // it should not silently create a directory tree.
+    let dir = output
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(std::path::Path::new("."));
+    if !dir.is_dir() {
+        anyhow::bail!(
+            "ckpt convert: the output {}'s directory {} {}; create it first or write into an \
+             existing directory (dforce, like torch.save and safetensors' save_file, creates no \
+             directories here)",
+            output.display(),
+            dir.display(),
+            if dir.exists() {
+                "is not a directory"
+            } else {
+                "does not exist"
+            }
+        );
+    }
+    if output.is_dir() {
+        anyhow::bail!(
+            "ckpt convert: the output {} is a directory; name a file, e.g. {}",
+            output.display(),
+            output.join("model.safetensors").display()
+        );
+    }
     let mut out = std::io::stdout().lock();
     let mut sd = StateDict::load(input)?;
     if weights_only {

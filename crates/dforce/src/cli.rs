@@ -230,7 +230,8 @@ pub enum DataCommand {
         /// Environment id, e.g. maze2d-umaze-v1, maze2d-medium-v1, maze2d-large-v1.
         #[arg(long)]
         env: String,
-        /// Steps to record (D4RL: 1,000,000 umaze, 2,000,000 medium, 4,000,000 large).
+        /// Steps to record (D4RL: 1,000,000 umaze, 2,000,000 medium, 4,000,000 large; at most
+        /// 10,000,000, as the file is encoded in memory: about 230 bytes a step).
         #[arg(long, default_value_t = 1_000_000)]
         steps: usize,
         #[arg(long, default_value_t = 0)]
@@ -275,7 +276,7 @@ pub enum EnvCommand {
         /// Start velocity `VX,VY`.
         #[arg(long, value_parser = parse_pair, allow_hyphen_values = true)]
         qvel: [f64; 2],
-        /// Actions, an (N, 2) .npy of floats.
+        /// Actions, an (N, 2) .npy of floats, integers or bools (bools as numpy casts them: 0.0/1.0).
         #[arg(long)]
         actions: PathBuf,
         /// Output .npy: row 0 is the start state, row k+1 follows action k.

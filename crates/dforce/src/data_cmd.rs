@@ -5,9 +5,9 @@ use std::path::Path;
 use std::time::Instant;
 
 use anyhow::{Context, Result, bail};
-use dforce_env::data::{DatasetStats, d4rl_reference_stats, generate, write_d4rl};
+use dforce_env::data::{DatasetStats, d4rl_reference_stats, generate, write_d4rl_owned};
 use dforce_env::maze2d::Maze2dEnv;
-use dforce_io::npz::parse_npy;
+use dforce_io::npz::{NpyData, parse_npy};
 
 use crate::cli::{DataCommand, EnvCommand};
 
@@ -22,13 +22,15 @@ pub fn data(cmd: DataCommand) -> Result<()> {
             let t = Instant::now();
             let data = generate(&env, steps, seed)?;
             let gen_s = t.elapsed().as_secs_f64();
-            write_d4rl(&data, &out).with_context(|| format!("writing {}", out.display()))?;
+            // Statistics first: writing consumes the arrays (each is freed once copied into the
+            // in-memory file, which keeps the peak near twice the file's size).
+            let ours = DatasetStats::of(&data);
+            write_d4rl_owned(data, &out).with_context(|| format!("writing {}", out.display()))?;
             eprintln!(
                 "generated {steps} steps of {env} in {gen_s:.2} s ({:.0} steps/s); wrote {}",
                 steps as f64 / gen_s.max(1e-9),
                 out.display()
             );
-            let ours = DatasetStats::of(&data);
             writeln!(
                 std::io::stdout(),
                 "statistic         generated                                   D4RL"
@@ -119,6 +121,8 @@ pub fn env(cmd: EnvCommand) -> Result<()> {
             actions,
             out,
         } => {
+            // The id first: a typo is reported before the actions are read.
+            let mut sim = Maze2dEnv::new(&env)?;
             let bytes = std::fs::read(&actions)
                 .with_context(|| format!("reading {}", actions.display()))?;
             let arr =
@@ -130,9 +134,18 @@ pub fn env(cmd: EnvCommand) -> Result<()> {
                     arr.shape
                 );
             }
-            let values = arr
-                .to_f64()
-                .with_context(|| format!("{}: actions must be numbers", actions.display()))?;
+            // numpy casts bools to 0.0/1.0 when they are used as actions (MuJoCo's `ctrl` is
+            // float64), so a bool array is read as such; strings are not actions.
+            let values = match &arr.data {
+                NpyData::Bool(v) => v.iter().map(|&b| f64::from(u8::from(b))).collect(),
+                _ => arr.to_f64().with_context(|| {
+                    format!(
+                        "{}: the array holds strings; actions must be numbers (a float, integer \
+                         or bool .npy)",
+                        actions.display()
+                    )
+                })?,
+            };
             // MuJoCo would carry a NaN through every later state without a word.
             if let Some(i) = values.iter().position(|v| !v.is_finite()) {
                 bail!(
@@ -146,7 +159,6 @@ pub fn env(cmd: EnvCommand) -> Result<()> {
             if qpos.iter().chain(&qvel).any(|v| !v.is_finite()) {
                 bail!("--qpos {qpos:?} / --qvel {qvel:?}: the initial state must be finite");
             }
-            let mut sim = Maze2dEnv::new(&env)?;
             sim.set_state(qpos, qvel);
             let mut states = Vec::with_capacity((values.len() / 2 + 1) * 4);
             let push =

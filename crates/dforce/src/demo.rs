@@ -94,7 +94,36 @@ pub fn forecast_overrides(paths: usize, out: &Path) -> Vec<String> {
 /// The built-in time-series dataset (GluonTS layout; `configs/dataset/ts_nyc_weather.yaml`).
 const BUILTIN_TIMESERIES: &str = "datasets/timeseries/nyc_weather/metadata.json";
 
+/// Refuses a demo size of 0 by its flag (the engine would otherwise name the config key the
+/// flag sets, e.g. `experiment.validation.batch_size`, which the user never wrote).
+fn check_flags(args: &DemoArgs) -> Result<()> {
+    for (flag, value, what, skip) in [
+        (
+            "--episodes",
+            args.episodes,
+            "planner episode",
+            "--skip-planner",
+        ),
+        ("--clips", args.clips, "video clip", "--skip-video"),
+        (
+            "--sample-paths",
+            args.sample_paths,
+            "sample path per forecast window",
+            "--skip-forecast",
+        ),
+    ] {
+        if value == 0 {
+            anyhow::bail!(
+                "{flag}=0: the demo needs at least 1 {what}; pass {flag} 1 or more, or \
+                 {skip} to leave that part out"
+            );
+        }
+    }
+    Ok(())
+}
+
 pub fn run(args: DemoArgs) -> Result<()> {
+    check_flags(&args)?;
     let out = args.out.as_path();
     let started = std::time::Instant::now();
     let run_one = |what: &str, overrides: Vec<String>| -> Result<()> {

@@ -355,7 +355,7 @@ fn data_and_env_commands_refuse_what_they_cannot_do() {
     let err = run(&[&maze[..], &["--steps", "0"]].concat());
     assert!(err.contains("steps=0 is out of range"), "{err}");
     let err = run(&[&maze[..], &["--steps", "100000000000"]].concat());
-    assert!(err.contains("1..=100000000"), "{err}");
+    assert!(err.contains("1..=10000000 "), "{err}");
     assert!(!dir.path().join("m.hdf5").exists());
     let err = run(&["data", "video", "--resolution", "100000", "--out", "v"]);
     assert!(err.contains("--resolution=100000 is out of range"), "{err}");
@@ -387,6 +387,70 @@ fn data_and_env_commands_refuse_what_they_cannot_do() {
         "s.npy",
     ]);
     assert!(err.contains("(row 1) is NaN"), "{err}");
+
+    // An unknown --env lists the registered ids.
+    let err = run(&[
+        "env",
+        "rollout",
+        "--env",
+        "maze2d-foo-v1",
+        "--qpos",
+        "1,1",
+        "--qvel",
+        "0,0",
+        "--actions",
+        actions.to_str().unwrap(),
+        "--out",
+        "s.npy",
+    ]);
+    assert!(
+        err.contains("unknown maze2d env id \"maze2d-foo-v1\""),
+        "{err}"
+    );
+    assert!(err.contains("maze2d-umaze-v1, maze2d-medium-v1"), "{err}");
+}
+
+/// A bool `.npy` of actions is read as numpy casts it (`False`/`True` → 0.0/1.0): the states
+/// equal those of the same actions as float64.
+#[test]
+fn env_rollout_reads_bool_actions_as_numpy_casts_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let rollout = |actions: &str, out: &str| {
+        let res = Command::new(env!("CARGO_BIN_EXE_dforce"))
+            .current_dir(dir.path())
+            .args([
+                "env",
+                "rollout",
+                "--env",
+                "maze2d-umaze-v1",
+                "--qpos",
+                "1,1",
+                "--qvel",
+                "0,0",
+                "--actions",
+                actions,
+                "--out",
+                out,
+            ])
+            .output()
+            .unwrap();
+        assert!(
+            res.status.success(),
+            "{}",
+            String::from_utf8_lossy(&res.stderr)
+        );
+        std::fs::read(dir.path().join(out)).unwrap()
+    };
+    let bits = [true, false, false, true, true, true];
+    let mut b = dforce_io::npz::encode_npy_header("|b1", &[3, 2]);
+    b.extend(bits.iter().map(|&x| u8::from(x)));
+    std::fs::write(dir.path().join("b.npy"), b).unwrap();
+    let mut f = dforce_io::npz::encode_npy_header("<f8", &[3, 2]);
+    for x in bits {
+        f.extend_from_slice(&f64::from(u8::from(x)).to_le_bytes());
+    }
+    std::fs::write(dir.path().join("f.npy"), f).unwrap();
+    assert_eq!(rollout("b.npy", "sb.npy"), rollout("f.npy", "sf.npy"));
 }
 
 /// `--cfg job|all --package P` prints what Hydra 1.3.2 prints (captured with a @hydra.main app
@@ -422,4 +486,56 @@ fn cfg_package_and_all_print_as_hydra_does() {
         ok && all.starts_with("hydra:\n") && all.contains("\nexperiment:\n"),
         "{all}"
     );
+}
+
+/// `dforce demo` sizes of 0 are refused by their flag (the engine named the config key the flag
+/// sets), and `ckpt convert` refuses an output whose directory does not exist (it created it),
+/// both before any work.
+#[test]
+fn demo_flags_and_convert_outputs_are_checked_by_name() {
+    let dir = tempfile::tempdir().unwrap();
+    let fail = |args: &[&str]| {
+        let out = Command::new(env!("CARGO_BIN_EXE_dforce"))
+            .current_dir(dir.path())
+            .args(args)
+            .output()
+            .unwrap();
+        assert!(!out.status.success(), "{args:?} succeeded");
+        assert_ne!(out.status.code(), Some(101), "{args:?} panicked");
+        String::from_utf8_lossy(&out.stderr).into_owned()
+    };
+    for (flag, skip) in [
+        ("--episodes", "--skip-planner"),
+        ("--clips", "--skip-video"),
+        ("--sample-paths", "--skip-forecast"),
+    ] {
+        let err = fail(&["demo", flag, "0", "--out", "d"]);
+        assert!(
+            err.contains(&format!("{flag}=0: the demo needs at least 1 ")),
+            "{err}"
+        );
+        assert!(err.contains(skip), "{err}");
+        assert!(
+            !err.contains("experiment.") && !err.contains("algorithm."),
+            "{err}"
+        );
+    }
+    assert!(!dir.path().join("d").exists());
+
+    let ckpt = configs().join("../checkpoints/maze2d_medium_x_small.safetensors");
+    let missing = dir.path().join("nonexist");
+    let target = missing.join("x.safetensors");
+    let err = fail(&[
+        "ckpt",
+        "convert",
+        ckpt.to_str().unwrap(),
+        target.to_str().unwrap(),
+    ]);
+    assert!(
+        err.contains(&format!("directory {} does not exist", missing.display())),
+        "{err}"
+    );
+    assert!(!missing.exists());
+    let err = fail(&["ckpt", "convert", ckpt.to_str().unwrap(), "."]);
+    assert!(err.contains("is a directory"), "{err}");
 }

@@ -1,7 +1,8 @@
 //! D4RL's maze2d data collection (`scripts/generation/generate_maze2d_datasets.py`): one never
 //! reset stream in which the waypoint controller drives the ball to a random target, a new
 //! target is drawn whenever it reports "reached" or the episode length runs out, and rewards
-//! are relabelled afterwards against the maze's fixed goal.
+//! are relabelled afterwards against the maze's fixed goal (`relabel_maze2d_rewards.py`: sparse
+//! for `maze2d-*-v1`, dense for `maze2d-*-dense-v1`, from each row's pre-step observation).
 //!
 //! Randomness: one seed makes three independent ChaCha8 streams (stream 0: env resets and
 //! targets, as D4RL's `env.np_random`; stream 1: waypoint jitter, as numpy's global RNG;
@@ -54,21 +55,31 @@ pub fn generate(env_id: &str, steps: usize, seed: u64) -> Result<Dataset, EnvErr
     generate_with(&GenerateConfig::new(env_id, steps, seed))
 }
 
-/// The most steps one dataset may hold: 10^8 (about 6 GB in memory while it is written; D4RL's
-/// largest maze2d file has 4·10^6).
-pub const MAX_STEPS: usize = 100_000_000;
+/// The most steps one dataset may hold: 10^7, 2.5 times D4RL's largest maze2d file
+/// (`maze2d-large-v1`, 4·10^6 steps).
+///
+/// A step is 54 bytes in the file, and `dforce-io`'s `H5Writer` encodes the whole file in
+/// memory before writing it (`hdf5-writer` has no streaming interface; the writer keeps the
+/// arrays' bytes, hands `hdf5-writer` a copy, and gets the encoded file back), so writing
+/// holds about four times the file: measured 2.3 GB of resident memory for 10^7 steps (a
+/// 540 MB file) with `dforce data maze2d` and `write_d4rl_owned`. The former bound, 10^8,
+/// needed over 20 GB and was killed for memory at 3·10^7 steps.
+pub const MAX_STEPS: usize = 10_000_000;
 
 /// Generates a dataset as configured.
 ///
 /// # Errors
 /// [`EnvError::UnknownEnv`]; [`EnvError::Range`] for 0 steps (an empty file that would train
-/// on nothing) or more than [`MAX_STEPS`].
+/// on nothing) or more than [`MAX_STEPS`] (more than fits in memory while the file is encoded).
 pub fn generate_with(cfg: &GenerateConfig) -> Result<Dataset, EnvError> {
     if !(1..=MAX_STEPS).contains(&cfg.steps) {
         return Err(EnvError::Range {
             what: "steps",
             got: cfg.steps.to_string(),
-            range: format!("1..={MAX_STEPS}"),
+            range: format!(
+                "1..={MAX_STEPS} (the file is encoded in memory, about 230 bytes a step; \
+                 D4RL's largest maze2d dataset has 4000000 steps)"
+            ),
         });
     }
     let mut env = Maze2dEnv::new(&cfg.env_id)?;
@@ -115,6 +126,8 @@ pub fn generate_with(cfg: &GenerateConfig) -> Result<Dataset, EnvError> {
             s = env.obs();
         }
     }
-    data.relabel_sparse_rewards(goal);
+    // Sparse for `maze2d-*-v1`, dense (`exp(−distance)`) for `maze2d-*-dense-v1`, as D4RL's
+    // files are relabelled.
+    data.relabel_rewards(goal, env.spec().reward);
     Ok(data)
 }

@@ -9,7 +9,7 @@ pub mod path;
 pub mod stats;
 
 pub use controller::{ControllerGains, WaypointController};
-pub use d4rl_file::{D4rlRead, read_d4rl, write_d4rl};
+pub use d4rl_file::{D4rlRead, read_d4rl, write_d4rl, write_d4rl_owned};
 pub use dataset::Dataset;
 pub use generate::{GenerateConfig, generate, generate_with};
 pub use stats::{DatasetStats, d4rl_reference_stats};

@@ -16,5 +16,5 @@ pub use env::{Maze2dEnv, Obs, sample_location};
 pub use environment::{Environment, StepResult};
 pub use layout::{Cell, MazeLayout};
 pub use physics::{PointMassPhysics, PointState};
-pub use registry::{Maze2dSpec, RewardType, SPECS, lookup};
+pub use registry::{Maze2dSpec, RewardType, SPECS, d4rl_file_name, lookup};
 pub use vec_env::Maze2dVecEnv;

@@ -68,6 +68,35 @@ pub const SPECS: &[Maze2dSpec] = &[
     spec("maze2d-eval-large-dense-v1", LARGE_MAZE_EVAL, 800, Dense),
 ];
 
+impl Maze2dSpec {
+    /// The file name of D4RL's dataset for this id, as the last part of its `dataset_url`
+    /// (`d4rl/pointmaze/__init__.py`, `d4rl/infos.py` `DATASET_URLS`): the id without its
+    /// version, `-sparse` added unless it is a dense id, then `-v1` for the `-v1` ids (the `-v0`
+    /// files carry no version). `maze2d-medium-v1` → `maze2d-medium-sparse-v1.hdf5`,
+    /// `maze2d-umaze-dense-v1` → `maze2d-umaze-dense-v1.hdf5`, `maze2d-open-v0` →
+    /// `maze2d-open-sparse.hdf5`, `maze2d-umaze-dense-v0` → `maze2d-umaze-dense.hdf5`.
+    pub fn d4rl_file_name(&self) -> String {
+        let (stem, version) = self.id.rsplit_once("-v").unwrap_or((self.id, "0"));
+        let reward = match self.reward {
+            RewardType::Sparse => "-sparse",
+            RewardType::Dense => "",
+        };
+        if version == "0" {
+            format!("{stem}{reward}.hdf5")
+        } else {
+            format!("{stem}{reward}-v{version}.hdf5")
+        }
+    }
+}
+
+/// D4RL's dataset file name for a registered id ([`Maze2dSpec::d4rl_file_name`]).
+///
+/// # Errors
+/// [`EnvError::UnknownEnv`] (listing the registered ids).
+pub fn d4rl_file_name(env_id: &str) -> Result<String, EnvError> {
+    lookup(env_id).map(Maze2dSpec::d4rl_file_name)
+}
+
 /// Looks up a registered id.
 pub fn lookup(env_id: &str) -> Result<&'static Maze2dSpec, EnvError> {
     SPECS
