@@ -25,7 +25,7 @@ pub fn data(cmd: DataCommand) -> Result<()> {
             // Statistics first: writing consumes the arrays (each is freed once copied into the
             // in-memory file, which keeps the peak near twice the file's size).
             let ours = DatasetStats::of(&data);
-            write_d4rl_owned(data, &out).with_context(|| format!("writing {}", out.display()))?;
+            write_d4rl_owned(data, &out).context("writing the D4RL dataset")?; // the error names the file
             eprintln!(
                 "generated {steps} steps of {env} in {gen_s:.2} s ({:.0} steps/s); wrote {}",
                 steps as f64 / gen_s.max(1e-9),

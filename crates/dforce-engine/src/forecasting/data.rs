@@ -54,7 +54,7 @@ pub fn open(options: &ForecastOptions) -> Result<PreparedData, TaskError> {
     if derived.freq != spec.freq {
         return Err(mismatch(
             "freq",
-            format!("{:?}", spec.freq),
+            spec.freq.to_string(),
             ds.metadata.freq.clone(),
         ));
     }

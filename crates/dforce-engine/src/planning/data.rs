@@ -34,9 +34,14 @@ impl Maze2dWindows {
         layout: &PlanningLayout,
     ) -> Result<TrainingData<PlanningBatch>, TaskError> {
         if self.is_empty() {
+            let n = self.steps.observations.len();
             return Err(TaskError::Invalid(format!(
-                "the dataset holds fewer steps than one window of {} (episode_len + 1)",
-                self.window
+                "dataset.episode_len={}: the D4RL dataset holds {n} steps, fewer than one \
+                 training window of {} (episode_len + 1); set dataset.episode_len to at most {} \
+                 or use a file with more steps",
+                self.window - 1,
+                self.window,
+                n.saturating_sub(1)
             )));
         }
         let layout = layout.clone();
@@ -98,22 +103,6 @@ pub fn d4rl_size(env_id: &str) -> usize {
     }
 }
 
-/// D4RL's file name for an environment, as its `infos.py` `DATASET_URLS` name them:
-/// `maze2d-medium-v1` → `maze2d-medium-sparse-v1.hdf5`, `maze2d-medium-dense-v1` →
-/// `maze2d-medium-dense-v1.hdf5`; the v0 files carry no version (`maze2d-open-v0` →
-/// `maze2d-open-sparse.hdf5`, `maze2d-open-dense-v0` → `maze2d-open-dense.hdf5`).
-pub fn d4rl_file_name(env_id: &str) -> String {
-    let (base, version) = env_id.rsplit_once("-v").unwrap_or((env_id, "0"));
-    let (base, reward) = match base.strip_suffix("-dense") {
-        Some(base) => (base, "dense"),
-        None => (base, "sparse"),
-    };
-    match version {
-        "0" => format!("{base}-{reward}.hdf5"),
-        v => format!("{base}-{reward}-v{v}.hdf5"),
-    }
-}
-
 /// The file name `dataset.dataset_url` names: its last path segment, without a query or
 /// fragment (`http://…/maze2d-medium-sparse-v1.hdf5?x=1` → `maze2d-medium-sparse-v1.hdf5`), as
 /// the reference's `datasets/offline_rl/maze2d.py` saves its download under `save_dir`.
@@ -145,7 +134,7 @@ pub fn dataset_source(
     crate::data_dir::check_save_dir(save_dir)?;
     let name = dataset_file_name(dataset_url)?;
     let path = save_dir.join(&name);
-    let generated_name = d4rl_file_name(env_id);
+    let generated_name = dforce_env::maze2d::d4rl_file_name(env_id).map_err(|e| e.to_string())?;
     if path.exists() {
         return Ok((path, false));
     }
@@ -189,22 +178,14 @@ pub fn load_or_generate(
         std::fs::create_dir_all(save_dir)
             .map_err(|e| format!("creating {}: {e}", save_dir.display()))?;
         // Written atomically (dforce_io::atomic): an interrupted run never leaves half a file.
-        dforce_env::data::write_d4rl(&data, &path).map_err(|e| {
-            format!(
-                "writing {}: {}",
-                path.display(),
-                dforce_core::error_chain(&e)
-            )
-        })?;
+        // The error names the file.
+        dforce_env::data::write_d4rl(&data, &path)
+            .map_err(|e| format!("writing the D4RL dataset: {}", dforce_core::error_chain(&e)))?;
         announce(&format!("wrote {}", path.display()));
     }
-    let read = dforce_env::data::read_d4rl(&path).map_err(|e| {
-        format!(
-            "reading {}: {}",
-            path.display(),
-            dforce_core::error_chain(&e)
-        )
-    })?;
+    // The error names the file.
+    let read = dforce_env::data::read_d4rl(&path)
+        .map_err(|e| format!("reading the D4RL dataset: {}", dforce_core::error_chain(&e)))?;
     for skipped in &read.skipped {
         announce(&format!(
             "warning: optional member skipped (read as absent): {}",
@@ -217,27 +198,4 @@ pub fn load_or_generate(
         actions: data.actions,
         rewards: data.rewards,
     })
-}
-
-#[cfg(test)]
-mod tests {
-    /// Expected names from D4RL's `d4rl/infos.py` `DATASET_URLS` (the dense files used to be
-    /// named `…-dense-sparse-v1.hdf5`, which D4RL never had).
-    #[test]
-    fn file_names_are_d4rl_s() {
-        for (id, file) in [
-            ("maze2d-umaze-v1", "maze2d-umaze-sparse-v1.hdf5"),
-            ("maze2d-large-v1", "maze2d-large-sparse-v1.hdf5"),
-            ("maze2d-eval-medium-v1", "maze2d-eval-medium-sparse-v1.hdf5"),
-            ("maze2d-umaze-dense-v1", "maze2d-umaze-dense-v1.hdf5"),
-            (
-                "maze2d-eval-large-dense-v1",
-                "maze2d-eval-large-dense-v1.hdf5",
-            ),
-            ("maze2d-open-v0", "maze2d-open-sparse.hdf5"),
-            ("maze2d-open-dense-v0", "maze2d-open-dense.hdf5"),
-        ] {
-            assert_eq!(super::d4rl_file_name(id), file, "{id}");
-        }
-    }
 }
