@@ -326,6 +326,8 @@ check_run "override_dirname with item_sep" +name=abc algorithm=df_planning datas
 check_run "runtime.choices in Hydra's order, with Hydra's own groups" +name=x hydra.run.dir=r algorithm=df_planning \
   dataset=maze2d_umaze experiment=exp_planning hydra/job_logging=disabled "+c=\${hydra:runtime.choices}"
 check_run "sweep settings are ignored in a single run" +name=x hydra.run.dir=r hydra.sweep.dir=s hydra.sweep.subdir=t
+check_run "hydra.mode is an enum: str() in longer strings is RunMode.RUN" +name=x "hydra.run.dir=r\${hydra.mode}" \
+  "+b=x\${hydra:mode}" "+hydra.job.env_set.AB=\${hydra.mode}" "+hydra.job.env_set.AC=y\${hydra.mode}"
 check_run_error "env_set cannot see the job config" +name=x hydra.run.dir=r "+hydra.job.env_set.A=\${name}"
 check_run_error "override_dirname that refers to itself" +name=x hydra.run.dir=r "+d=\${hydra:job.override_dirname}"
 

@@ -371,6 +371,14 @@ pub fn run_settings(
     let mut env_set = Vec::new();
     if let Value::Map(m) = resolve_hydra_only("hydra.job.env_set")? {
         for (k, v) in m.iter() {
+            // One variable at a time where its name is a plain key, so that a string-typed
+            // value keeps `str()` of an enum (`${hydra.mode}` is `RunMode.RUN`).
+            let single = if k.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+                resolve_hydra_only(&format!("hydra.job.env_set.{k}")).ok()
+            } else {
+                None
+            };
+            let v = single.as_ref().unwrap_or(v);
             match v {
                 Value::Null | Value::Missing | Value::List(_) | Value::Map(_) => {
                     return Err(refuse(

@@ -57,6 +57,18 @@ pub(crate) fn resolve_key_with_hydra(root: &Value, key: &str) -> Result<Value, C
     })?;
     let mut resolver = Resolver::new(root, true);
     match lookup(root, &path) {
+        // Hydra's settings are string-typed (`HydraConf`), and OmegaConf's string nodes
+        // store `str()` of an enum given to them: `hydra.run.dir=${hydra.mode}` is `RunMode.RUN`.
+        Ok(Value::String(s)) if !s.is_empty() => {
+            let value = resolver.node(&path)?;
+            match parse_pieces(s).ok().as_deref() {
+                Some([Piece::Interp { body, .. }]) => Ok(resolver
+                    .referred_node(body, &path)
+                    .and_then(|target| crate::run_mode::enum_str(&target, &value))
+                    .map_or(value, Value::String)),
+                _ => Ok(value),
+            }
+        }
         Ok(_) => resolver.node(&path),
         Err(_) => Err(ConfigError::NotFound {
             key: key.to_string(),
@@ -456,7 +468,50 @@ impl<'a> Resolver<'a> {
         {
             return Ok(pyfmt::py_str(node));
         }
-        Ok(pyfmt::py_str(&self.interpolation(raw, body, path)?))
+        let value = self.interpolation(raw, body, path)?;
+        if let Some(target) = self.referred_node(body, path)
+            && let Some(text) = crate::run_mode::enum_str(&target, &value)
+        {
+            return Ok(text);
+        }
+        Ok(pyfmt::py_str(&value))
+    }
+
+    /// The node that `${body}` (at `path`) finally stands for, following nodes that are each
+    /// exactly one `${key}` or `${hydra:key}`: an interpolation of an enum-typed node keeps
+    /// the enum, whose `str()` differs from its printed name ([`crate::run_mode`]). `None`
+    /// when the chain passes through anything else, is missing or loops.
+    fn referred_node(&self, body: &str, path: &[String]) -> Option<Vec<String>> {
+        let mut body = body.to_string();
+        let mut at = path.to_vec();
+        for _ in 0..64 {
+            if has_interpolation(&body) {
+                return None;
+            }
+            let target = match resolver_call(&body) {
+                Some(("hydra", key)) if self.with_hydra => {
+                    target_path(&format!("hydra.{}", key.trim()), &[]).ok()?
+                }
+                Some(_) => return None,
+                None => target_path(body.trim(), &at).ok()?,
+            };
+            let node = lookup(self.root, &target).ok()?;
+            let next = match node {
+                Value::String(s) => match parse_pieces(s).ok()?.as_slice() {
+                    [Piece::Interp { body, .. }] => Some(body.clone()),
+                    _ => None,
+                },
+                _ => None,
+            };
+            match next {
+                Some(b) => {
+                    body = b;
+                    at = target;
+                }
+                None => return Some(target),
+            }
+        }
+        None
     }
 
     /// Follows a chain of nodes that are each exactly one plain `${key}` to the last node,
@@ -1322,6 +1377,23 @@ mod tests {
         );
         let e = resolve("a: ${a}\nb: ${a.x}\n").unwrap_err();
         assert!(matches!(e, ConfigError::InterpolationCycle { .. }), "{e}");
+    }
+
+    #[test]
+    fn run_mode_is_an_enum_whose_str_names_its_class() {
+        // Hydra 1.3.2 in a run: `+b=x${hydra:mode}` is `xRunMode.RUN`, `+a=${hydra:mode}` is
+        // the enum (printed `RUN`), `+c=x${a}` follows `a` to the enum: `xRunMode.RUN`.
+        let root = parse_yaml_str(
+            "hydra: {mode: RUN, d: 'r${hydra.mode}'}\na: ${hydra:mode}\nb: x${hydra:mode}\nc: x${a}\n",
+            "t",
+        )
+        .unwrap();
+        let job = resolve_job_with_hydra(&root).unwrap();
+        assert_eq!(job.get("a").unwrap(), &Value::from("RUN"));
+        assert_eq!(job.get("b").unwrap(), &Value::from("xRunMode.RUN"));
+        assert_eq!(job.get("c").unwrap(), &Value::from("xRunMode.RUN"));
+        let d = resolve_key_with_hydra(&root, "hydra.d").unwrap();
+        assert_eq!(d, Value::from("rRunMode.RUN"));
     }
 
     #[test]

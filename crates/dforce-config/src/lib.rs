@@ -39,6 +39,7 @@ mod override_parser;
 mod path;
 mod pyfmt;
 mod repo;
+mod run_mode;
 mod serialize;
 mod strftime;
 mod suggest;
