@@ -287,6 +287,8 @@ check "oc.deprecated, oc.dict.keys, oc.dict.values" yaml +name=x "+a=\${oc.depre
   "+b=\${oc.dict.keys:experiment.training}" "+c=\${oc.dict.values:wandb}" \
   "+d=\${oc.dict.values:algorithm.diffusion}" "+e=n\${oc.dict.keys:wandb}"
 check "now (year and a literal)" json +name=x "+a=\${now:%Y}" "+b=y\${now:%%}"
+check "now with glibc flags, widths and E/O modifiers" json +name=x "+a=\${now:%5Y}" "+b=\${now:%_6C|%-5y|%05G}" \
+  "+c=\${now:%EY%Oy%EC}" "+d=\${now:'%^#q|%5f|%Ed|%OY'}" "+e=\${now:%10%}"
 check_error "oc.decode of an int" +name=x "+a=\${oc.decode:123}"
 check_error "oc.deprecated of a missing key" +name=x "+a=\${oc.deprecated:nope}"
 check_error "oc.dict.keys of a scalar" +name=x "+a=\${oc.dict.keys:seed}"
@@ -300,6 +302,7 @@ check "oc.decode keeps outer spaces" yaml +name=x "+a=\${oc.decode:' 5 '}" "+b=\
 check "~group=null deselects like ~group" yaml +name=x "~cluster=null"
 check "oc.create of null" yaml +name=x "+a=\${oc.create:null}"
 check "oc.select of a hydra key takes the default" yaml +name=x "+a=\${oc.select:hydra.job.name,x}" "+b=\${oc.select:hydra,y}"
+check_error "now with an unquoted ^ (not in the grammar)" +name=x "+a=\${now:%^a}"
 check_error "now without a pattern" +name=x "+a=\${now:}"
 check_error "oc.decode of empty text" +name=x "+a=\${oc.decode:''}"
 check_error "oc.decode of an override function" +name=x "+a=\${oc.decode:'int(3)'}"

@@ -144,6 +144,28 @@ fn parse_pieces(s: &str) -> Result<Vec<Piece>, String> {
 
 /// Index of the `}` closing an interpolation whose body starts at `start`, skipping nested
 /// `${...}`, `{...}` and quoted resolver arguments.
+/// The first character of an unquoted resolver argument that OmegaConf's grammar
+/// (`OmegaConfGrammarLexer.g4`, `VALUE_MODE`: `ID`, numbers, `UNQUOTED_CHAR` `[/\-\\+.$%*@?|]`,
+/// `:` and white space) refuses, outside nested `${...}`: `${now:%^a}` is a grammar error in
+/// OmegaConf 2.3 (checked with it), `${now:'%^a'}` is fine.
+fn unquoted_char_outside_grammar(arg: &str) -> Option<char> {
+    let chars: Vec<char> = arg.chars().collect();
+    let mut i = 0;
+    while i < chars.len() {
+        let c = chars[i];
+        if c == '$' && chars.get(i + 1) == Some(&'{') {
+            i = matching_brace(&chars, i + 2)? + 1;
+            continue;
+        }
+        let allowed = c.is_ascii_alphanumeric() || " \t_/-\\+.$%*@?|:".contains(c);
+        if !allowed {
+            return Some(c);
+        }
+        i += 1;
+    }
+    None
+}
+
 fn matching_brace(chars: &[char], start: usize) -> Option<usize> {
     let mut depth = 0usize;
     let mut quote: Option<char> = None;
@@ -887,6 +909,15 @@ impl<'a> Resolver<'a> {
                 reason,
             })?;
             return self.resolve_strings(v, path);
+        }
+        if let Some(bad) = unquoted_char_outside_grammar(arg) {
+            return Err(ConfigError::InterpolationInvalid {
+                key: join_key(path),
+                interpolation: arg.to_string(),
+                reason: format!(
+                    "'{bad}' cannot appear in an unquoted resolver argument (OmegaConf's grammar allows letters, digits, spaces and `_/-\\+.$%*@?|:` there); quote the argument, e.g. ${{now:'%^a'}}"
+                ),
+            });
         }
         if has_interpolation(arg) {
             return self.string_in_place(arg, path);

@@ -42,6 +42,8 @@ mod repo;
 mod run_mode;
 mod serialize;
 mod strftime;
+#[cfg(test)]
+mod strftime_table;
 mod suggest;
 mod value;
 mod yaml;
