@@ -247,6 +247,15 @@ check_error "list into mapping" +name=x "algorithm.diffusion=[1]"
 check_error "null group selection" +name=x cluster=null
 check_error "interpolation to missing key" "+name=\${nope}"
 check_error "hydra key typo" +name=x hydra.run.dri=out
+check_error "hydra.run.dir=null (HydraConf: str, not Optional)" +name=x hydra.run.dir=null
+check_error "hydra.job.env_set value that is a list (Dict[str, str])" +name=x "+hydra.job.env_set.A=[1]"
+check_error "hydra.job.chdir=abc (Optional[bool])" +name=x hydra.job.chdir=abc
+check_error "hydra.output_subdir=[1] (Optional[str])" +name=x "hydra.output_subdir=[1]"
+check_error "hydra.mode=run (Optional[RunMode])" +name=x hydra.mode=run
+check_error "hydra.job.env_copy=abc (List[str])" +name=x hydra.job.env_copy=abc
+check_error "hydra.job.config.override_dirname.exclude_keys with null (List[str])" +name=x \
+  "hydra.job.config.override_dirname.exclude_keys=[1,null]"
+check_error "hydra.run={dir: null} (str, not Optional)" +name=x "hydra.run={dir: null}"
 
 echo "== override grammar functions (Hydra 1.3.2 casts, sort, shuffle)"
 check "casts" yaml +name=x "+a=int(3.7)" "+b=int(-3.7)" "+c=int('3')" "+d=int(true)" "+e=float(3)" \
@@ -328,6 +337,8 @@ check_run "override_dirname with item_sep" +name=abc algorithm=df_planning datas
   "+dir=\${hydra:job.override_dirname}"
 check_run "runtime.choices in Hydra's order, with Hydra's own groups" +name=x hydra.run.dir=r algorithm=df_planning \
   dataset=maze2d_umaze experiment=exp_planning hydra/job_logging=disabled "+c=\${hydra:runtime.choices}"
+check_run "HydraConf converts: chdir=yes is true, numbers become strings" +name=x hydra.run.dir=7 hydra.job.chdir=yes \
+  hydra.output_subdir=5 "+hydra.job.env_set.DFORCE_PARITY_N=1.5" hydra.job.name=3
 check_run "sweep settings are ignored in a single run" +name=x hydra.run.dir=r hydra.sweep.dir=s hydra.sweep.subdir=t
 check_run "hydra.mode is an enum: str() in longer strings is RunMode.RUN" +name=x "hydra.run.dir=r\${hydra.mode}" \
   "+b=x\${hydra:mode}" "+hydra.job.env_set.AB=\${hydra.mode}" "+hydra.job.env_set.AC=y\${hydra.mode}"

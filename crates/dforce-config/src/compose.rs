@@ -132,6 +132,10 @@ pub fn compose_named(
             })?;
         }
     }
+    if let Some(h) = hydra_root.child_mut("hydra") {
+        crate::hydra_schema::check_and_convert(h)
+            .map_err(|v| v.into_error(format!("the 'hydra:' node of '{config_name}'")))?;
+    }
 
     let mut job = Value::Map(merged);
     for o in &config_overrides {
@@ -140,6 +144,11 @@ pub fn compose_named(
     for o in &hydra_overrides {
         hydra::check_override(&hydra_root, o)?;
         apply_override(&mut hydra_root, o)?;
+        if let Some(h) = hydra_root.child_mut("hydra") {
+            crate::hydra_schema::check_and_convert(h).map_err(|v| {
+                v.into_error(format!("override '{}'", crate::pyfmt::one_line(&o.input)))
+            })?;
+        }
     }
 
     let mut hydra_node = hydra_root.get("hydra").cloned().unwrap_or(Value::Null);

@@ -31,6 +31,7 @@ mod defaults;
 mod emit;
 mod error;
 mod hydra;
+mod hydra_schema;
 mod interpolation;
 mod map;
 mod merge;
