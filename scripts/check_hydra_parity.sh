@@ -225,6 +225,8 @@ check "select a null group" yaml logging=json
 check "change a selection with a subtree" yaml server=nginx
 check "deselect a nested group" yaml "~server/db"
 check "deselect a null group" yaml "~logging"
+CONFIG_DIR=$FIXTURES/big_ints
+check "ints wider than 64 bits in YAML (decimal, hex, octal, base 60, interpolated, oc.decode)" yaml
 CONFIG_DIR=$FIXTURES/override_only
 check "a file of only override entries merges its keys where it sits" yaml exp=pg
 CONFIG_DIR=$FIXTURES/mandatory
@@ -267,6 +269,13 @@ check "casts of containers" yaml +name=x "+a=str([1,2.5,true])" "+b=str({a: 1, b
 check "sort and shuffle of one value" yaml +name=x "+a=sort([3,1,2])" "+b=sort([3,1,2],reverse=true)" \
   "+c=sort(3)" "+d=sort(list=[b,a])" "+e=shuffle(5)" "+f=sort([1.5, true, 0])" "+g=sort([b, a, C])" \
   "+h=shuffle([7])" "+i=sort([])"
+check "ints wider than 64 bits (Python keeps them exactly)" yaml +name=x "+a=12345678901234567890" \
+  "+b=-123456789012345678901234567890" "+c=str(123456789012345678901234567890)" "+d=float(12345678901234567890)" \
+  "+e=x\${a}" "+f=\${oc.decode:'123456789012345678901234567890'}" "+g=int(1e20)" "+h=int('-99999999999999999999')" \
+  "+i=sort([12345678901234567890, 1.5, -99999999999999999999, 3, 1e19])" "+j=bool(12345678901234567890)" \
+  "+k=[12345678901234567890]" "+l={x: -12345678901234567890}" "+n=int(-1.5e300)" "+o=str([12345678901234567890])" \
+  "+p=\${oc.create:[12345678901234567890]}"
+check_error "float of an int too large for a float" +name=x "+a=float($(printf '9%.0s' $(seq 400)))"
 check_error "int of a decimal string" +name=x "+a=int('3.7')"
 check_error "int of null" +name=x "+a=int(null)"
 check_error "int of nan" +name=x "+a=int(nan)"

@@ -91,6 +91,7 @@ fn emit_scalar(v: &Value, indent: usize, out: &mut String) {
         Value::Null => out.push_str("null"),
         Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
         Value::Int(i) => out.push_str(&i.to_string()),
+        Value::BigInt(n) => out.push_str(&n.to_string()),
         Value::Float(f) => out.push_str(&yaml_float(*f)),
         Value::Missing => out.push_str("???"),
         Value::Map(_) => out.push_str("{}"),

@@ -225,6 +225,7 @@ fn to_bool(v: &Value, key: &str) -> Result<Option<Value>, SchemaViolation> {
     match v {
         Value::Null | Value::Bool(_) => Ok(None),
         Value::Int(i) => Ok(Some(Value::Bool(*i != 0))),
+        Value::BigInt(_) => Ok(Some(Value::Bool(true))),
         Value::String(s) => match python_int_is_nonzero(s) {
             Some(b) => Ok(Some(Value::Bool(b))),
             None => match s.to_lowercase().as_str() {
@@ -267,7 +268,7 @@ fn to_run_mode(v: &Value, key: &str) -> Result<Option<Value>, SchemaViolation> {
             RUN_MODES.iter().find(|(n, _)| *n == name)
         }
         Value::Int(i) => RUN_MODES.iter().find(|(_, value)| value == i),
-        Value::Bool(_) => None,
+        Value::Bool(_) | Value::BigInt(_) => None,
         other => {
             return Err(violation(
                 key,
@@ -298,7 +299,7 @@ fn python_type(v: &Value) -> &'static str {
     match v {
         Value::Null => "NoneType",
         Value::Bool(_) => "bool",
-        Value::Int(_) => "int",
+        Value::Int(_) | Value::BigInt(_) => "int",
         Value::Float(_) => "float",
         Value::String(_) | Value::Missing => "str",
         Value::List(_) => "list",

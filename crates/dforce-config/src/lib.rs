@@ -26,6 +26,7 @@
 
 mod access;
 mod apply;
+mod bigint;
 mod compose;
 mod defaults;
 mod emit;
@@ -50,6 +51,7 @@ mod value;
 mod yaml;
 mod yaml_scalar;
 
+pub use bigint::BigInt;
 pub use compose::{Composed, PRIMARY_CONFIG, compose, compose_named};
 pub use error::ConfigError;
 pub use hydra::{DEFAULT_JOB_NAME, HydraRun};

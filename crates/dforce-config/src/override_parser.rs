@@ -794,12 +794,16 @@ impl ValueParser<'_> {
         }
         if let [t] = run {
             return Ok(match t.tok {
-                Tok::Int => parse_int(&t.text).map(Value::Int).ok_or_else(|| {
+                Tok::Int => parse_int(&t.text).ok_or_else(|| {
                     syntax_error(
                         self.input,
                         t.pos,
-                        format!("integer '{}' does not fit in 64 bits", t.text),
-                        "Quote it to pass it as a string, or write it as a float.",
+                        format!(
+                            "integer '{}' has more than {} digits (Python's int limit)",
+                            t.text,
+                            crate::bigint::MAX_DIGITS
+                        ),
+                        "Quote it to pass it as a string.",
                     )
                 })?,
                 Tok::Float => Value::Float(parse_float(&t.text)),
@@ -868,8 +872,14 @@ fn unescape_quoted(text: &str) -> String {
     out
 }
 
-fn parse_int(text: &str) -> Option<i64> {
-    text.replace('_', "").parse().ok()
+/// An int token of any size (Hydra keeps Python's unbounded ints).
+fn parse_int(text: &str) -> Option<Value> {
+    let t = text.replace('_', "");
+    let (negative, digits) = match t.strip_prefix('-') {
+        Some(d) => (true, d),
+        None => (false, t.strip_prefix('+').unwrap_or(&t)),
+    };
+    crate::bigint::from_decimal(negative, digits)
 }
 
 fn parse_float(text: &str) -> f64 {

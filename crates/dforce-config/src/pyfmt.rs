@@ -92,6 +92,7 @@ pub fn py_repr(v: &Value) -> String {
         Value::Bool(true) => "True".to_string(),
         Value::Bool(false) => "False".to_string(),
         Value::Int(i) => i.to_string(),
+        Value::BigInt(n) => n.to_string(),
         Value::Float(f) => float_repr(*f),
         Value::String(s) => str_repr(s),
         Value::Missing => "'???'".to_string(),

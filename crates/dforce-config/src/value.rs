@@ -14,12 +14,16 @@ pub enum Value {
     Null,
     /// YAML 1.1 booleans (`true`, `True`, `yes`, `on`, ...).
     Bool(bool),
-    /// Integers (Python ints are unbounded; values outside `i64` are rejected when parsed).
+    /// Integers that fit in `i64` (always this variant when they fit).
     Int(i64),
     /// Floats, including `inf` and `nan`.
     Float(f64),
     /// Strings; may contain `${...}` interpolations until resolved.
     String(String),
+    /// An integer outside `i64`: Python's ints are unbounded, and Hydra keeps
+    /// `+a=12345678901234567890` exactly ([`crate::BigInt`]). Readers of 64-bit ints report it
+    /// as out of range.
+    BigInt(crate::bigint::BigInt),
     /// A list.
     List(Vec<Value>),
     /// An insertion-ordered map.
@@ -80,6 +84,7 @@ impl Value {
             Value::Null => "null",
             Value::Bool(_) => "bool",
             Value::Int(_) => "int",
+            Value::BigInt(_) => "int (outside the 64-bit range)",
             Value::Float(_) => "float",
             Value::String(_) => "string",
             Value::List(_) => "list",

@@ -234,12 +234,15 @@ impl Builder<'_> {
                     _ => Err(err("bool")),
                 },
                 Some("int") => match resolve_plain(&text) {
-                    Ok(v @ Value::Int(_)) => Ok(v),
+                    Ok(v @ (Value::Int(_) | Value::BigInt(_))) => Ok(v),
                     _ => Err(err("int")),
                 },
                 Some("float") => match resolve_plain(&text) {
                     Ok(v @ Value::Float(_)) => Ok(v),
                     Ok(Value::Int(i)) => Ok(Value::Float(i as f64)),
+                    Ok(Value::BigInt(n)) => {
+                        n.to_f64().map(Value::Float).ok_or_else(|| err("float"))
+                    }
                     _ => Err(err("float")),
                 },
                 _ => Err(self.error(
