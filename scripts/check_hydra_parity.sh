@@ -31,9 +31,17 @@ compare_json() {
   python3 - "$1" "$2" <<'PY'
 import json, math, sys
 
+def keep_repeats(pairs):
+    # json.dumps writes the int key 1 and the string key '1' both as "1"; keep both.
+    out, seen = {}, {}
+    for k, v in pairs:
+        seen[k] = seen.get(k, 0) + 1
+        out[k if seen[k] == 1 else f"{k} (repeated key #{seen[k]})"] = v
+    return out
+
 def load(p):
     with open(p) as f:
-        return json.load(f)
+        return json.load(f, object_pairs_hook=keep_repeats)
 
 def diff(a, b, path="<root>"):
     if type(a) is not type(b):
@@ -227,6 +235,8 @@ check "deselect a nested group" yaml "~server/db"
 check "deselect a null group" yaml "~logging"
 CONFIG_DIR=$FIXTURES/big_ints
 check "ints wider than 64 bits in YAML (decimal, hex, octal, base 60, interpolated, oc.decode)" yaml
+CONFIG_DIR=$FIXTURES/typed_keys
+check "int, bool and float keys in YAML files, merged by Python's key equality" yaml
 CONFIG_DIR=$FIXTURES/override_only
 check "a file of only override entries merges its keys where it sits" yaml exp=pg
 CONFIG_DIR=$FIXTURES/mandatory
@@ -327,6 +337,13 @@ check_error "oc.decode of an override function" +name=x "+a=\${oc.decode:'int(3)
 check "oc.decode of quoted parentheses" yaml +name=x "+a=\${oc.decode:'\"f(x)\"'}"
 check_error "trailing comma in a function" +name=x "+a=int(3,)"
 check_error "a key that is a number" +name=x +1=2
+check "int, bool and float keys in override dictionaries" yaml +name=x "+a={1: 2, true: 3, 1.5: x, -3: y, false: z}" \
+  "+b={1: 2}" "b={true: 5}" "+b.1=str" "+c={1e3: 2, 0x10: 3, inf: 4, 12345678901234567890: 5}" "+d=\${oc.dict.keys:a}" \
+  "+e=x\${b}" "+f=\${oc.select:b.1,d}" "+g=str({1: 2})" "+h=[{1: 2}]"
+check_error "a dotted key cannot name an int key (override)" +name=x "+a={1: 2}" a.1=5
+check_error "a dotted key cannot name an int key (interpolation)" +name=x "+a={1: 2}" "+b=\${a.1}"
+check_error "a dotted key cannot name an int key (delete)" +name=x "+a={1: 2}" "~a.1"
+check_error "env_set keys are strings (HydraConf Dict[str, str])" +name=x "+hydra.job.env_set={1: a}"
 check_error "null dictionary key" +name=x "+a={null: 2}"
 check_error "delete a list item" +name=x "~experiment.tasks.0"
 check_error "delete a null key" +name=x "~wandb.entity"

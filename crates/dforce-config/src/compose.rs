@@ -218,13 +218,9 @@ impl Composed {
     pub fn resolve_hydra(&self) -> Result<Value, ConfigError> {
         fn walk(root: &Value, node: &Value, key: &str) -> Result<Value, ConfigError> {
             match node {
-                Value::Map(m) => {
-                    let mut out = Map::new();
-                    for (k, child) in m.iter() {
-                        out.insert(k, walk(root, child, &format!("{key}.{k}"))?);
-                    }
-                    Ok(Value::Map(out))
-                }
+                Value::Map(m) => m
+                    .try_map_values(|k, child| walk(root, child, &format!("{key}.{k}")))
+                    .map(Value::Map),
                 Value::List(items) => items
                     .iter()
                     .enumerate()

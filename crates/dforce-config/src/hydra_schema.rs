@@ -156,6 +156,22 @@ fn convert(slot: &mut Value, ty: FieldType, key: &str) -> Result<(), SchemaViola
 }
 
 fn convert_dict(map: &mut Map, key: &str) -> Result<(), SchemaViolation> {
+    // `Dict[str, str]` keys are strings: OmegaConf refuses `{1: a}` ("Key 1 (int) is
+    // incompatible with (str)").
+    if let Some((k, kind, _)) = map
+        .iter_typed()
+        .find(|(_, kind, _)| *kind != crate::map::KeyKind::Str)
+    {
+        let type_name = match kind {
+            crate::map::KeyKind::Int => "int",
+            crate::map::KeyKind::Float => "float",
+            _ => "bool",
+        };
+        return Err(violation(
+            &format!("{key}.{k}"),
+            format!("Key {k} ({type_name}) is incompatible with (str); quote the key: '{k}'"),
+        ));
+    }
     for (k, item) in map.iter_mut() {
         let item_key = format!("{key}.{k}");
         if deferred(item) {

@@ -38,10 +38,10 @@ pub(crate) fn resolve_job_with_hydra(root: &Value) -> Result<Value, ConfigError>
     let mut resolver = Resolver::new(root, true);
     let mut out = crate::map::Map::new();
     if let Value::Map(m) = root {
-        for (k, child) in m.iter() {
-            if k != "hydra" {
+        for (k, kind, child) in m.iter_typed() {
+            if k != "hydra" || kind != crate::map::KeyKind::Str {
                 let v = resolver.resolve(child, &[k.to_string()])?;
-                out.insert(k, v);
+                out.insert_typed(k.to_string(), kind, v);
             }
         }
     }
@@ -280,8 +280,9 @@ struct Resolver<'a> {
     with_hydra: bool,
     /// Fully resolved nodes by dotted path, so shared targets are resolved once.
     cache: HashMap<String, Measured>,
-    /// Paths of string nodes being resolved, innermost last, for cycle detection.
-    stack: Vec<String>,
+    /// Paths of string nodes being resolved, innermost last, for cycle detection: the
+    /// path's identity ([`crate::path::path_id`]) and its dotted form for messages.
+    stack: Vec<(String, String)>,
     /// Containers being resolved (the depth at which the current value will sit).
     depth: usize,
     /// `${` nested inside the interpolation being resolved.
@@ -309,7 +310,11 @@ impl<'a> Resolver<'a> {
     /// interpolation is being resolved (innermost), else `path` itself.
     fn limit_error(&self, path: &[String], interpolation: String, reason: String) -> ConfigError {
         ConfigError::InterpolationInvalid {
-            key: self.stack.last().cloned().unwrap_or_else(|| join_key(path)),
+            key: self
+                .stack
+                .last()
+                .map(|(_, shown)| shown.clone())
+                .unwrap_or_else(|| join_key(path)),
             interpolation,
             reason,
         }
@@ -339,10 +344,13 @@ impl<'a> Resolver<'a> {
         match v {
             Value::String(s) if has_interpolation(s) => self.string(s, path),
             Value::Map(m) => {
+                // A non-string key's value lives at a marked path segment: users' dotted keys
+                // cannot name it (`${a.1}` names the string key '1', as in OmegaConf), but
+                // relative interpolations inside it find their siblings.
                 let mut out = crate::map::Map::new();
-                for (k, child) in m.iter() {
-                    let child_path = extend(path, k);
-                    out.insert(k, self.resolve(child, &child_path)?);
+                for (k, kind, child) in m.iter_typed() {
+                    let child_path = extend(path, &crate::path::key_segment(k, kind));
+                    out.insert_typed(k.to_string(), kind, self.resolve(child, &child_path)?);
                 }
                 Ok(Value::Map(out))
             }
@@ -360,7 +368,7 @@ impl<'a> Resolver<'a> {
 
     /// The resolved value of the node at `path` (which must exist).
     fn node(&mut self, path: &[String]) -> Result<Value, ConfigError> {
-        let key = join_key(path);
+        let key = crate::path::path_id(path);
         if !self.cache.contains_key(&key) {
             let root = self.root;
             // Invariant: every caller got Ok from lookup on this same immutable root first.
@@ -371,7 +379,8 @@ impl<'a> Resolver<'a> {
         // Invariant: inserted above if it was absent.
         let cached = self.cache.get(&key).expect("cached above");
         let (nodes, bytes, depth) = (cached.nodes, cached.bytes, cached.depth);
-        let interpolation = || format!("${{{key}}}");
+        let shown = join_key(path);
+        let interpolation = || format!("${{{shown}}}");
         if self.depth + depth > MAX_RESOLVED_DEPTH {
             return Err(self.limit_error(
                 path,
@@ -397,9 +406,13 @@ impl<'a> Resolver<'a> {
     }
 
     fn string(&mut self, s: &str, path: &[String]) -> Result<Value, ConfigError> {
+        let id = crate::path::path_id(path);
         let key = join_key(path);
-        if let Some(pos) = self.stack.iter().position(|k| *k == key) {
-            let mut chain: Vec<String> = self.stack[pos..].to_vec();
+        if let Some(pos) = self.stack.iter().position(|(i, _)| *i == id) {
+            let mut chain: Vec<String> = self.stack[pos..]
+                .iter()
+                .map(|(_, shown)| shown.clone())
+                .collect();
             chain.push(key.clone());
             return Err(ConfigError::InterpolationCycle {
                 key,
@@ -423,7 +436,7 @@ impl<'a> Resolver<'a> {
             interpolation: pyfmt::one_line(s),
             reason,
         })?;
-        self.stack.push(key);
+        self.stack.push((id, key));
         let result = self.pieces(&pieces, path);
         self.stack.pop();
         result
@@ -607,11 +620,18 @@ impl<'a> Resolver<'a> {
             self.locate(target)?
         };
         match found {
-            None => Err(ConfigError::InterpolationKeyMissing {
-                key: join_key(path),
-                interpolation: raw.to_string(),
-                suggestion: DidYouMean(suggest_key(self.root, &target_key)),
-                target: target_key,
+            None => Err(match crate::path::typed_key_hint(self.root, target) {
+                Some(reason) => ConfigError::InterpolationInvalid {
+                    key: join_key(path),
+                    interpolation: raw.to_string(),
+                    reason,
+                },
+                None => ConfigError::InterpolationKeyMissing {
+                    key: join_key(path),
+                    interpolation: raw.to_string(),
+                    suggestion: DidYouMean(suggest_key(self.root, &target_key)),
+                    target: target_key,
+                },
             }),
             Some(Located::InRoot(_, true)) | Some(Located::Detached(Value::Missing)) => {
                 Err(ConfigError::InterpolationToMissing {
@@ -809,8 +829,11 @@ impl<'a> Resolver<'a> {
                     }
                     Some(Located::Detached(v)) => v,
                 };
-                let keys: Vec<String> = match node {
-                    Value::Map(m) => m.keys().map(str::to_string).collect(),
+                let keys: Vec<(String, crate::map::KeyKind)> = match node {
+                    Value::Map(m) => m
+                        .iter_typed()
+                        .map(|(k, kind, _)| (k.to_string(), kind))
+                        .collect(),
                     other => {
                         return Err(invalid(format!(
                             "`{name}` cannot be applied to objects of type: {} (give the key of a mapping)",
@@ -819,10 +842,17 @@ impl<'a> Resolver<'a> {
                     }
                 };
                 if name == "oc.dict.keys" {
-                    return Ok(Value::List(keys.into_iter().map(Value::String).collect()));
+                    // The keys themselves: the int key 1 is the int 1.
+                    return Ok(Value::List(
+                        keys.iter()
+                            .map(|(k, kind)| crate::map::key_value(k, *kind))
+                            .collect(),
+                    ));
                 }
+                // OmegaConf makes `${key.K}` for each key, which names the string key 'K': an
+                // int key's value is not found, as in OmegaConf.
                 keys.iter()
-                    .map(|k| self.lookup_target(&extend(&target, k), raw, path))
+                    .map(|(k, _)| self.lookup_target(&extend(&target, k), raw, path))
                     .collect::<Result<_, _>>()
                     .map(Value::List)
             }
@@ -877,8 +907,8 @@ impl<'a> Resolver<'a> {
                 .map(Value::List),
             Value::Map(m) => {
                 let mut out = crate::map::Map::new();
-                for (k, x) in m.iter() {
-                    out.insert(k, self.resolve_strings(x.clone(), path)?);
+                for (k, kind, x) in m.into_typed() {
+                    out.insert_typed(k, kind, self.resolve_strings(x, path)?);
                 }
                 Ok(Value::Map(out))
             }
@@ -1408,6 +1438,19 @@ mod tests {
         );
         let e = resolve("a: ${a}\nb: ${a.x}\n").unwrap_err();
         assert!(matches!(e, ConfigError::InterpolationCycle { .. }), "{e}");
+    }
+
+    #[test]
+    fn an_int_key_and_a_string_key_with_the_same_text_are_not_a_cycle() {
+        // OmegaConf 2.3: the int key 1 holding `${a.1}` reads the string key '1' -> 3.
+        let v = resolve("a: {1: '${a.1}', '1': '${b}'}\nb: 3\n").unwrap();
+        let Some(Value::Map(a)) = v.as_map().and_then(|m| m.get("a")) else {
+            unreachable!()
+        };
+        assert_eq!(
+            a.get_typed("1", crate::map::KeyKind::Int),
+            Some(&Value::Int(3))
+        );
     }
 
     #[test]

@@ -14,7 +14,6 @@
 //! Hydra 1.3.2 has no `json_str` (it arrived in a later Hydra); like Hydra 1.3.2 we refuse it
 //! as an unknown function.
 
-use crate::map::Map;
 use crate::pyfmt;
 use crate::value::Value;
 
@@ -118,13 +117,7 @@ impl Cast {
                 .map(|x| self.apply(x))
                 .collect::<Result<_, _>>()
                 .map(Value::List),
-            Value::Map(m) => {
-                let mut out = Map::new();
-                for (k, x) in m.iter() {
-                    out.insert(k, self.apply(x)?);
-                }
-                Ok(Value::Map(out))
-            }
+            Value::Map(m) => m.try_map_values(|_, x| self.apply(x)).map(Value::Map),
             Value::Missing => self.scalar(&Value::String("???".into())),
             other => self.scalar(other),
         }

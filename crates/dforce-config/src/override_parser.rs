@@ -708,7 +708,6 @@ impl ValueParser<'_> {
         loop {
             let key_pos = self.peek().map_or(self.end, |t| t.pos);
             let key = match self.primitive(true)? {
-                Value::String(s) => s,
                 // OmegaConf refuses a None key ("Incompatible key type 'NoneType'").
                 Value::Null => {
                     return Err(syntax_error(
@@ -718,7 +717,9 @@ impl ValueParser<'_> {
                         "Use a name, a number or a boolean as the key.",
                     ));
                 }
-                other => pyfmt::py_str(&other),
+                // `{1: 2}` has the int key 1, `{true: 2}` the bool key True, as in Hydra.
+                other => crate::map::key_of(&other)
+                    .unwrap_or_else(|| (pyfmt::py_str(&other), crate::map::KeyKind::Str)),
             };
             self.expect(
                 Tok::Colon,
@@ -726,7 +727,7 @@ impl ValueParser<'_> {
                 "Write dictionaries as {key: value, other: value}.",
             )?;
             let value = self.element()?;
-            map.insert(key, value);
+            map.insert_typed(key.0, key.1, value);
             match self.peek().cloned() {
                 Some(t) if t.tok == Tok::Comma => self.i += 1,
                 Some(t) if t.tok == Tok::BraceClose => {

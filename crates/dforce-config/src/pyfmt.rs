@@ -102,8 +102,11 @@ pub fn py_repr(v: &Value) -> String {
         }
         Value::Map(m) => {
             let inner: Vec<String> = m
-                .iter()
-                .map(|(k, v)| format!("{}: {}", str_repr(k), py_repr(v)))
+                .iter_typed()
+                .map(|(k, kind, v)| match kind {
+                    crate::map::KeyKind::Str => format!("{}: {}", str_repr(k), py_repr(v)),
+                    _ => format!("{k}: {}", py_repr(v)),
+                })
                 .collect();
             format!("{{{}}}", inner.join(", "))
         }

@@ -4,7 +4,7 @@
 
 use serde::ser::{Serialize, SerializeMap, SerializeSeq, Serializer};
 
-use crate::map::Map;
+use crate::map::{KeyKind, Map, key_value};
 use crate::value::Value;
 
 impl Serialize for Value {
@@ -81,11 +81,20 @@ fn write_json(v: &Value, out: &mut String) {
         }
         Value::Map(m) => {
             out.push('{');
-            for (i, (k, item)) in m.iter().enumerate() {
+            for (i, (k, kind, item)) in m.iter_typed().enumerate() {
                 if i > 0 {
                     out.push(',');
                 }
-                out.push_str(&json_string(k));
+                // json.dumps writes a non-string key as its JSON scalar text, quoted
+                // (1 -> "1", True -> "true", inf -> "Infinity").
+                match kind {
+                    KeyKind::Str => out.push_str(&json_string(k)),
+                    _ => {
+                        let mut text = String::new();
+                        write_json(&key_value(k, kind), &mut text);
+                        out.push_str(&json_string(&text));
+                    }
+                }
                 out.push(':');
                 write_json(item, out);
             }

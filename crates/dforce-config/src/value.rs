@@ -133,7 +133,10 @@ impl Value {
     /// The direct child named `segment`: a map key, or a list index written in decimal.
     pub fn child(&self, segment: &str) -> Option<&Value> {
         match self {
-            Value::Map(m) => m.get(segment),
+            Value::Map(m) => match crate::path::typed_segment_key(segment) {
+                Some((text, kind)) => m.get_typed(text, kind),
+                None => m.get(segment),
+            },
             Value::List(l) => segment.parse::<usize>().ok().and_then(|i| l.get(i)),
             _ => None,
         }
@@ -142,7 +145,10 @@ impl Value {
     /// Mutable variant of [`Value::child`].
     pub fn child_mut(&mut self, segment: &str) -> Option<&mut Value> {
         match self {
-            Value::Map(m) => m.get_mut(segment),
+            Value::Map(m) => match crate::path::typed_segment_key(segment) {
+                Some((text, kind)) => m.get_typed_mut(text, kind),
+                None => m.get_mut(segment),
+            },
             Value::List(l) => segment.parse::<usize>().ok().and_then(|i| l.get_mut(i)),
             _ => None,
         }
