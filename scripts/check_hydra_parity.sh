@@ -237,6 +237,12 @@ CONFIG_DIR=$FIXTURES/big_ints
 check "ints wider than 64 bits in YAML (decimal, hex, octal, base 60, interpolated, oc.decode)" yaml
 CONFIG_DIR=$FIXTURES/typed_keys
 check "int, bool and float keys in YAML files, merged by Python's key equality" yaml
+CONFIG_DIR=$FIXTURES/searchpath/main
+check "hydra.searchpath in the primary config (file://, a bare path that does not exist)" yaml
+check "an option found only in a hydra.searchpath directory" yaml db=b
+check "hydra.searchpath on the command line replaces the primary config's" yaml db=c \
+  "hydra.searchpath=[file://$FIXTURES/searchpath/other,file://$FIXTURES/searchpath/extra]"
+check_error "hydra.searchpath that is not a list" hydra.searchpath=x
 CONFIG_DIR=$FIXTURES/override_only
 check "a file of only override entries merges its keys where it sits" yaml exp=pg
 CONFIG_DIR=$FIXTURES/mandatory

@@ -62,6 +62,7 @@ pub fn compose_named(
         .iter()
         .map(|o| parse_override(o))
         .collect::<Result<_, _>>()?;
+    crate::searchpath::add_search_dirs(&mut repo, config_name, &parsed)?;
 
     let mut groups = GroupOverrides::default();
     let mut config_overrides = Vec::new();
@@ -152,19 +153,6 @@ pub fn compose_named(
     }
 
     let mut hydra_node = hydra_root.get("hydra").cloned().unwrap_or(Value::Null);
-    let searchpath_override = hydra_overrides
-        .iter()
-        .rev()
-        .find(|o| {
-            o.key == "hydra.searchpath"
-                || o.key.starts_with("hydra.searchpath.")
-                || (o.key == "hydra"
-                    && o.value
-                        .as_ref()
-                        .is_some_and(|v| v.child("searchpath").is_some()))
-        })
-        .map(|o| o.input.as_str());
-    hydra::check_searchpath(&hydra_node, searchpath_override, config_name)?;
     let mut choices = selection.choices;
     for (g, o) in hydra_choices {
         choices.insert(g, Some(o));

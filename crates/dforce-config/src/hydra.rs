@@ -11,9 +11,9 @@
 //! Every Hydra setting is either applied as Hydra 1.3 applies it in a single run
 //! ([`HydraRun`]: `run.dir`, `output_subdir`, `job.chdir`, `job.name`, `job.env_set`,
 //! `job.env_copy`, `job.config.override_dirname.*`; `sweep.*` is only read by `--multirun`, so
-//! a single run ignores it as Hydra does and says so) or refused with a message: other Hydra
-//! keys (launchers, sweepers, help, logging configs, ...) when set, `hydra.mode=MULTIRUN`,
-//! `hydra.verbose`, `hydra.searchpath`. Hydra's own config groups (`hydra/job_logging=...`)
+//! a single run ignores it as Hydra does and says so; `searchpath` is applied while composing,
+//! see `searchpath.rs`) or refused with a message: other Hydra keys (launchers, sweepers,
+//! help, logging configs, ...) when set, `hydra.mode=MULTIRUN`, `hydra.verbose`. Hydra's own config groups (`hydra/job_logging=...`)
 //! are accepted for the logging groups and recorded in the choices: dforce writes no Python
 //! log file, so `disabled`/`none` are what it does anyway; `default`/`stdout` are noted.
 
@@ -107,7 +107,7 @@ pub fn check_settable(key: &str, input: &str) -> Result<(), ConfigError> {
         return Ok(());
     }
     // Settable only to their defaults (dforce refuses other values), so not advertised.
-    let refused = ["hydra.verbose", "hydra.mode", "hydra.searchpath"];
+    let refused = ["hydra.verbose", "hydra.mode"];
     let names: Vec<&str> = SETTABLE
         .iter()
         .map(|s| s.trim_end_matches('.'))
@@ -339,10 +339,6 @@ pub fn run_settings(
             "hydra.verbose sets Python logger levels to DEBUG; dforce has no Python loggers and prints all its messages anyway: remove it",
         ));
     }
-    let searchpath = resolve("hydra.searchpath")?;
-    if !matches!(&searchpath, Value::List(l) if l.is_empty()) {
-        return Err(refuse("hydra.searchpath", &searchpath, SEARCHPATH_REFUSAL));
-    }
     let defaults = skeleton();
     let mut notes = Vec::new();
     for key in ["hydra.sweep.dir", "hydra.sweep.subdir"] {
@@ -418,34 +414,6 @@ pub fn run_settings(
         job_name,
         env_set,
         notes,
-    })
-}
-
-/// Why dforce refuses a non-empty `hydra.searchpath`.
-const SEARCHPATH_REFUSAL: &str = "hydra.searchpath adds config directories (file://, pkg://), and dforce reads configs from one directory; pass it with --config-dir (or copy the extra configs into configs/)";
-
-/// Refuses a non-empty `hydra.searchpath` while composing (it changes what is composed, so
-/// `--cfg job` cannot ignore it any more than a run can). `from_command_line` is the
-/// override that set it, if any; otherwise it came from the `hydra:` node of `config_name`.
-pub fn check_searchpath(
-    hydra_node: &Value,
-    from_command_line: Option<&str>,
-    config_name: &str,
-) -> Result<(), ConfigError> {
-    match hydra_node.child("searchpath") {
-        None | Some(Value::Null) => return Ok(()),
-        Some(Value::List(l)) if l.is_empty() => return Ok(()),
-        Some(_) => {}
-    }
-    Err(match from_command_line {
-        Some(input) => ConfigError::UnsupportedOverride {
-            input: crate::pyfmt::one_line(input),
-            reason: SEARCHPATH_REFUSAL.to_string(),
-        },
-        None => ConfigError::InvalidConfig {
-            file: config_name.to_string(),
-            reason: format!("its 'hydra:' node sets hydra.searchpath: {SEARCHPATH_REFUSAL}"),
-        },
     })
 }
 

@@ -42,6 +42,7 @@ mod path;
 mod pyfmt;
 mod repo;
 mod run_mode;
+mod searchpath;
 mod serialize;
 mod strftime;
 #[cfg(test)]
