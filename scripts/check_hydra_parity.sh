@@ -371,6 +371,11 @@ check_run "runtime.choices in Hydra's order, with Hydra's own groups" +name=x hy
   dataset=maze2d_umaze experiment=exp_planning hydra/job_logging=disabled "+c=\${hydra:runtime.choices}"
 check_run "HydraConf converts: chdir=yes is true, numbers become strings" +name=x hydra.run.dir=7 hydra.job.chdir=yes \
   hydra.output_subdir=5 "+hydra.job.env_set.DFORCE_PARITY_N=1.5" hydra.job.name=3
+check_run "hydra.job.chdir from an interpolation converts as OmegaConf's BooleanNode" +name=x hydra.run.dir=r \
+  "+hydra.job.env_set.DFORCE_PARITY_C=1" "hydra.job.chdir=\${hydra.job.env_set.DFORCE_PARITY_C}"
+check_run_error "hydra.job.chdir cannot see the job config" +name=x seed=1 hydra.run.dir=r "hydra.job.chdir=\${seed}"
+check_run_error "hydra.job.chdir from an interpolation that is not a bool" +name=x hydra.run.dir=r \
+  "hydra.job.chdir=\${hydra:runtime.version}"
 check_run "sweep settings are ignored in a single run" +name=x hydra.run.dir=r hydra.sweep.dir=s hydra.sweep.subdir=t
 check_run "hydra.mode is an enum: str() in longer strings is RunMode.RUN" +name=x "hydra.run.dir=r\${hydra.mode}" \
   "+b=x\${hydra:mode}" "+hydra.job.env_set.AB=\${hydra.mode}" "+hydra.job.env_set.AC=y\${hydra.mode}"

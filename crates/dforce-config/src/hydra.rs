@@ -352,17 +352,11 @@ pub fn run_settings(
         Value::Null => None,
         v => Some(py_str(&v)),
     };
-    let chdir = match resolve("hydra.job.chdir")? {
-        Value::Null => false,
-        Value::Bool(b) => b,
-        other => {
-            return Err(refuse(
-                "hydra.job.chdir",
-                &other,
-                "hydra.job.chdir takes true, false or null",
-            ));
-        }
-    };
+    // Hydra reads `job.chdir` from its own config alone: `${seed}` there fails in Hydra too.
+    let chdir_value = resolve_hydra_only("hydra.job.chdir")?;
+    let chdir = crate::hydra_schema::resolved_chdir(&chdir_value)
+        .map_err(|v| refuse("hydra.job.chdir", &chdir_value, &v.reason))?
+        .unwrap_or(false);
     let job_name = py_str(&resolve("hydra.job.name")?);
     let mut env_set = Vec::new();
     if let Value::Map(m) = resolve_hydra_only("hydra.job.env_set")? {

@@ -226,6 +226,18 @@ fn to_str(v: &Value, key: &str, optional: bool) -> Result<Option<Value>, SchemaV
     }
 }
 
+/// `hydra.job.chdir` once resolved (an interpolation is converted when read, as OmegaConf's
+/// `BooleanNode` converts it: `hydra.job.chdir=${seed}` is false for seed 0): `None` for null.
+pub(crate) fn resolved_chdir(v: &Value) -> Result<Option<bool>, SchemaViolation> {
+    match to_bool(v, "hydra.job.chdir")? {
+        Some(Value::Bool(b)) => Ok(Some(b)),
+        _ => match v {
+            Value::Bool(b) => Ok(Some(*b)),
+            _ => Ok(None),
+        },
+    }
+}
+
 /// OmegaConf's `BooleanNode` (the field is `Optional[bool]`).
 fn to_bool(v: &Value, key: &str) -> Result<Option<Value>, SchemaViolation> {
     let invalid = || {

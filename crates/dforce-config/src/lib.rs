@@ -18,11 +18,15 @@
 //! # Ok::<(), dforce_config::ConfigError>(())
 //! ```
 //!
-//! Module map: `value`/`map` (the tree), `yaml`/`yaml_scalar` (loading with OmegaConf's
+//! Module map: `value`/`map` (the tree; `map` keeps OmegaConf's int, float and bool keys),
+//! `bigint` (Python ints wider than 64 bits), `yaml`/`yaml_scalar` (loading with OmegaConf's
 //! YAML 1.1 typing), `override_parser` (Hydra's override grammar), `defaults` (defaults
 //! lists), `merge`/`apply` (merging files and applying overrides), `interpolation`
-//! (`${...}`), `emit` (YAML output), `access` (typed getters), `suggest` (did-you-mean),
-//! `compose` (the pipeline), `hydra` (the separated `hydra.*` settings).
+//! (`${...}`), `strftime` (Hydra's `now` resolver, as glibc formats it), `emit` (YAML
+//! output), `access` (typed getters), `suggest` (did-you-mean), `compose` (the pipeline),
+//! `repo`/`searchpath` (config directories, `hydra.searchpath`), `hydra` (the separated
+//! `hydra.*` settings), `hydra_schema` (their `HydraConf` types), `run_mode` (the
+//! `hydra.mode` enum).
 
 mod access;
 mod apply;
