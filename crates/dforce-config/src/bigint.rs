@@ -179,6 +179,11 @@ pub(crate) fn from_radix(negative: bool, digits: &str, radix: u32) -> Option<Val
 /// [`from_decimal`].
 pub(crate) fn from_sexagesimal(negative: bool, parts: &[&str]) -> Option<Value> {
     let (first, rest) = parts.split_first()?;
+    // PyYAML converts each part with int(), which refuses more than 4300 digits; checking
+    // first also keeps the conversion below linear in the input.
+    if first.len() > MAX_DIGITS || !first.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
     let mut n = Natural::zero();
     for chunk in first.as_bytes().chunks(9) {
         // Invariant: chunks of an ASCII-digit string are ASCII digits.

@@ -79,7 +79,10 @@ fn number(text: &str, kind: KeyKind) -> Number {
 /// PyYAML makes every `.nan` the same float object.
 fn same_key(a: (&str, KeyKind), b: (&str, KeyKind)) -> bool {
     match (a.1, b.1) {
-        (KeyKind::Str, KeyKind::Str) => a.0 == b.0,
+        // Texts of the same kind are canonical (`str()` of the key), except floats.
+        (KeyKind::Str, KeyKind::Str)
+        | (KeyKind::Int, KeyKind::Int)
+        | (KeyKind::Bool, KeyKind::Bool) => a.0 == b.0,
         (KeyKind::Str, _) | (_, KeyKind::Str) => false,
         _ => match (number(a.0, a.1), number(b.0, b.1)) {
             (Number::Float(x), Number::Float(y)) => x == y || (x.is_nan() && y.is_nan()),

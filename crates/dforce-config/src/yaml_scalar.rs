@@ -443,6 +443,7 @@ mod tests {
         // Past Python's 4300-digit limit it is an error, however it is written.
         assert!(resolve_plain(&format!("1{}", ":0".repeat(6000))).is_err());
         assert!(resolve_plain(&"9".repeat(4301)).is_err());
+        assert!(resolve_plain(&format!("{}:30", "9".repeat(1_000_000))).is_err());
         // The emitter asks about every string it prints; it must not panic either.
         assert!(plain_is_not_string(&many));
         assert!(plain_is_not_string(
