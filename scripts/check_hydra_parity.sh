@@ -31,9 +31,17 @@ compare_json() {
   python3 - "$1" "$2" <<'PY'
 import json, math, sys
 
+def keep_repeats(pairs):
+    # json.dumps writes the int key 1 and the string key '1' both as "1"; keep both.
+    out, seen = {}, {}
+    for k, v in pairs:
+        seen[k] = seen.get(k, 0) + 1
+        out[k if seen[k] == 1 else f"{k} (repeated key #{seen[k]})"] = v
+    return out
+
 def load(p):
     with open(p) as f:
-        return json.load(f)
+        return json.load(f, object_pairs_hook=keep_repeats)
 
 def diff(a, b, path="<root>"):
     if type(a) is not type(b):
@@ -225,6 +233,16 @@ check "select a null group" yaml logging=json
 check "change a selection with a subtree" yaml server=nginx
 check "deselect a nested group" yaml "~server/db"
 check "deselect a null group" yaml "~logging"
+CONFIG_DIR=$FIXTURES/big_ints
+check "ints wider than 64 bits in YAML (decimal, hex, octal, base 60, interpolated, oc.decode)" yaml
+CONFIG_DIR=$FIXTURES/typed_keys
+check "int, bool and float keys in YAML files, merged by Python's key equality" yaml
+CONFIG_DIR=$FIXTURES/searchpath/main
+check "hydra.searchpath in the primary config (file://, a bare path that does not exist)" yaml
+check "an option found only in a hydra.searchpath directory" yaml db=b
+check "hydra.searchpath on the command line replaces the primary config's" yaml db=c \
+  "hydra.searchpath=[file://$FIXTURES/searchpath/other,file://$FIXTURES/searchpath/extra]"
+check_error "hydra.searchpath that is not a list" hydra.searchpath=x
 CONFIG_DIR=$FIXTURES/override_only
 check "a file of only override entries merges its keys where it sits" yaml exp=pg
 CONFIG_DIR=$FIXTURES/mandatory
@@ -247,6 +265,15 @@ check_error "list into mapping" +name=x "algorithm.diffusion=[1]"
 check_error "null group selection" +name=x cluster=null
 check_error "interpolation to missing key" "+name=\${nope}"
 check_error "hydra key typo" +name=x hydra.run.dri=out
+check_error "hydra.run.dir=null (HydraConf: str, not Optional)" +name=x hydra.run.dir=null
+check_error "hydra.job.env_set value that is a list (Dict[str, str])" +name=x "+hydra.job.env_set.A=[1]"
+check_error "hydra.job.chdir=abc (Optional[bool])" +name=x hydra.job.chdir=abc
+check_error "hydra.output_subdir=[1] (Optional[str])" +name=x "hydra.output_subdir=[1]"
+check_error "hydra.mode=run (Optional[RunMode])" +name=x hydra.mode=run
+check_error "hydra.job.env_copy=abc (List[str])" +name=x hydra.job.env_copy=abc
+check_error "hydra.job.config.override_dirname.exclude_keys with null (List[str])" +name=x \
+  "hydra.job.config.override_dirname.exclude_keys=[1,null]"
+check_error "hydra.run={dir: null} (str, not Optional)" +name=x "hydra.run={dir: null}"
 
 echo "== override grammar functions (Hydra 1.3.2 casts, sort, shuffle)"
 check "casts" yaml +name=x "+a=int(3.7)" "+b=int(-3.7)" "+c=int('3')" "+d=int(true)" "+e=float(3)" \
@@ -258,6 +285,13 @@ check "casts of containers" yaml +name=x "+a=str([1,2.5,true])" "+b=str({a: 1, b
 check "sort and shuffle of one value" yaml +name=x "+a=sort([3,1,2])" "+b=sort([3,1,2],reverse=true)" \
   "+c=sort(3)" "+d=sort(list=[b,a])" "+e=shuffle(5)" "+f=sort([1.5, true, 0])" "+g=sort([b, a, C])" \
   "+h=shuffle([7])" "+i=sort([])"
+check "ints wider than 64 bits (Python keeps them exactly)" yaml +name=x "+a=12345678901234567890" \
+  "+b=-123456789012345678901234567890" "+c=str(123456789012345678901234567890)" "+d=float(12345678901234567890)" \
+  "+e=x\${a}" "+f=\${oc.decode:'123456789012345678901234567890'}" "+g=int(1e20)" "+h=int('-99999999999999999999')" \
+  "+i=sort([12345678901234567890, 1.5, -99999999999999999999, 3, 1e19])" "+j=bool(12345678901234567890)" \
+  "+k=[12345678901234567890]" "+l={x: -12345678901234567890}" "+n=int(-1.5e300)" "+o=str([12345678901234567890])" \
+  "+p=\${oc.create:[12345678901234567890]}"
+check_error "float of an int too large for a float" +name=x "+a=float($(printf '9%.0s' $(seq 400)))"
 check_error "int of a decimal string" +name=x "+a=int('3.7')"
 check_error "int of null" +name=x "+a=int(null)"
 check_error "int of nan" +name=x "+a=int(nan)"
@@ -287,6 +321,8 @@ check "oc.deprecated, oc.dict.keys, oc.dict.values" yaml +name=x "+a=\${oc.depre
   "+b=\${oc.dict.keys:experiment.training}" "+c=\${oc.dict.values:wandb}" \
   "+d=\${oc.dict.values:algorithm.diffusion}" "+e=n\${oc.dict.keys:wandb}"
 check "now (year and a literal)" json +name=x "+a=\${now:%Y}" "+b=y\${now:%%}"
+check "now with glibc flags, widths and E/O modifiers" json +name=x "+a=\${now:%5Y}" "+b=\${now:%_6C|%-5y|%05G}" \
+  "+c=\${now:%EY%Oy%EC}" "+d=\${now:'%^#q|%5f|%Ed|%OY'}" "+e=\${now:%10%}"
 check_error "oc.decode of an int" +name=x "+a=\${oc.decode:123}"
 check_error "oc.deprecated of a missing key" +name=x "+a=\${oc.deprecated:nope}"
 check_error "oc.dict.keys of a scalar" +name=x "+a=\${oc.dict.keys:seed}"
@@ -300,12 +336,20 @@ check "oc.decode keeps outer spaces" yaml +name=x "+a=\${oc.decode:' 5 '}" "+b=\
 check "~group=null deselects like ~group" yaml +name=x "~cluster=null"
 check "oc.create of null" yaml +name=x "+a=\${oc.create:null}"
 check "oc.select of a hydra key takes the default" yaml +name=x "+a=\${oc.select:hydra.job.name,x}" "+b=\${oc.select:hydra,y}"
+check_error "now with an unquoted ^ (not in the grammar)" +name=x "+a=\${now:%^a}"
 check_error "now without a pattern" +name=x "+a=\${now:}"
 check_error "oc.decode of empty text" +name=x "+a=\${oc.decode:''}"
 check_error "oc.decode of an override function" +name=x "+a=\${oc.decode:'int(3)'}"
 check "oc.decode of quoted parentheses" yaml +name=x "+a=\${oc.decode:'\"f(x)\"'}"
 check_error "trailing comma in a function" +name=x "+a=int(3,)"
 check_error "a key that is a number" +name=x +1=2
+check "int, bool and float keys in override dictionaries" yaml +name=x "+a={1: 2, true: 3, 1.5: x, -3: y, false: z}" \
+  "+b={1: 2}" "b={true: 5}" "+b.1=str" "+c={1e3: 2, 0x10: 3, inf: 4, 12345678901234567890: 5}" "+d=\${oc.dict.keys:a}" \
+  "+e=x\${b}" "+f=\${oc.select:b.1,d}" "+g=str({1: 2})" "+h=[{1: 2}]"
+check_error "a dotted key cannot name an int key (override)" +name=x "+a={1: 2}" a.1=5
+check_error "a dotted key cannot name an int key (interpolation)" +name=x "+a={1: 2}" "+b=\${a.1}"
+check_error "a dotted key cannot name an int key (delete)" +name=x "+a={1: 2}" "~a.1"
+check_error "env_set keys are strings (HydraConf Dict[str, str])" +name=x "+hydra.job.env_set={1: a}"
 check_error "null dictionary key" +name=x "+a={null: 2}"
 check_error "delete a list item" +name=x "~experiment.tasks.0"
 check_error "delete a null key" +name=x "~wandb.entity"
@@ -325,7 +369,16 @@ check_run "override_dirname with item_sep" +name=abc algorithm=df_planning datas
   "+dir=\${hydra:job.override_dirname}"
 check_run "runtime.choices in Hydra's order, with Hydra's own groups" +name=x hydra.run.dir=r algorithm=df_planning \
   dataset=maze2d_umaze experiment=exp_planning hydra/job_logging=disabled "+c=\${hydra:runtime.choices}"
+check_run "HydraConf converts: chdir=yes is true, numbers become strings" +name=x hydra.run.dir=7 hydra.job.chdir=yes \
+  hydra.output_subdir=5 "+hydra.job.env_set.DFORCE_PARITY_N=1.5" hydra.job.name=3
+check_run "hydra.job.chdir from an interpolation converts as OmegaConf's BooleanNode" +name=x hydra.run.dir=r \
+  "+hydra.job.env_set.DFORCE_PARITY_C=1" "hydra.job.chdir=\${hydra.job.env_set.DFORCE_PARITY_C}"
+check_run_error "hydra.job.chdir cannot see the job config" +name=x seed=1 hydra.run.dir=r "hydra.job.chdir=\${seed}"
+check_run_error "hydra.job.chdir from an interpolation that is not a bool" +name=x hydra.run.dir=r \
+  "hydra.job.chdir=\${hydra:runtime.version}"
 check_run "sweep settings are ignored in a single run" +name=x hydra.run.dir=r hydra.sweep.dir=s hydra.sweep.subdir=t
+check_run "hydra.mode is an enum: str() in longer strings is RunMode.RUN" +name=x "hydra.run.dir=r\${hydra.mode}" \
+  "+b=x\${hydra:mode}" "+hydra.job.env_set.AB=\${hydra.mode}" "+hydra.job.env_set.AC=y\${hydra.mode}"
 check_run_error "env_set cannot see the job config" +name=x hydra.run.dir=r "+hydra.job.env_set.A=\${name}"
 check_run_error "override_dirname that refers to itself" +name=x hydra.run.dir=r "+d=\${hydra:job.override_dirname}"
 

@@ -33,7 +33,8 @@ impl Value {
         self.get(key).is_ok()
     }
 
-    /// An integer.
+    /// An integer. An int outside the 64-bit range (which Python, and so a Hydra config,
+    /// allows) is an error that says so.
     pub fn get_i64(&self, key: &str) -> Result<i64, ConfigError> {
         match self.present(key)? {
             Value::Int(i) => Ok(*i),
@@ -46,6 +47,9 @@ impl Value {
         match self.present(key)? {
             Value::Float(f) => Ok(*f),
             Value::Int(i) => Ok(*i as f64),
+            Value::BigInt(n) => n
+                .to_f64()
+                .ok_or_else(|| mismatch(key, "a float", &Value::BigInt(n.clone()))),
             other => Err(mismatch(key, "a float", other)),
         }
     }
@@ -90,6 +94,9 @@ impl Value {
             .map(|(i, v)| match v {
                 Value::Float(f) => Ok(*f),
                 Value::Int(n) => Ok(*n as f64),
+                Value::BigInt(n) => n.to_f64().ok_or_else(|| {
+                    mismatch(&format!("{key}.{i}"), "a float", &Value::BigInt(n.clone()))
+                }),
                 other => Err(mismatch(&format!("{key}.{i}"), "a float", other)),
             })
             .collect()
@@ -154,6 +161,17 @@ impl Value {
 fn mismatch(key: &str, expected: &str, found: &Value) -> ConfigError {
     let hint = if found.is_interpolation() {
         " (an unresolved interpolation: read values from `resolved()`)".to_string()
+    } else if matches!(found, Value::BigInt(_)) {
+        if expected == "a float" {
+            " (too large to convert to a float, as in Python: int too large to convert to float)"
+                .to_string()
+        } else {
+            format!(
+                " (dforce reads this setting as a 64-bit integer, from {} to {}; give a value in that range)",
+                i64::MIN,
+                i64::MAX
+            )
+        }
     } else {
         String::new()
     };
@@ -177,6 +195,21 @@ mod tests {
             "t",
         )
         .unwrap()
+    }
+
+    #[test]
+    fn ints_outside_64_bits_are_out_of_range_for_i64_readers() {
+        let yaml = format!("big: 12345678901234567890\nhuge: {}\n", "9".repeat(400));
+        let c = parse_yaml_str(&yaml, "t").unwrap();
+        let e = c.get_i64("big").unwrap_err().to_string();
+        assert!(
+            e.contains("12345678901234567890") && e.contains("64-bit integer"),
+            "{e}"
+        );
+        // Python: float(12345678901234567890) == 1.2345678901234567e+19.
+        assert_eq!(c.get_f64("big").unwrap(), 1.2345678901234567e19);
+        let e = c.get_f64("huge").unwrap_err().to_string();
+        assert!(e.contains("too large to convert to a float"), "{e}");
     }
 
     #[test]

@@ -26,10 +26,17 @@ pub fn apply_override(cfg: &mut Value, o: &Override) -> Result<(), ConfigError> 
         OverrideKind::Change => {
             let value = o.value.clone().unwrap_or(Value::Null);
             let suggestion = DidYouMean(suggest_key(cfg, &o.key));
+            let typed_hint = crate::path::typed_key_hint(cfg, &segments);
             let slot = existing_slot(cfg, &segments, &o.key).map_err(|e| match e {
-                SlotError::Absent => ConfigError::UnknownKey {
-                    key: o.key.clone(),
-                    suggestion,
+                SlotError::Absent => match typed_hint {
+                    Some(reason) => ConfigError::UnsupportedOverride {
+                        input: pyfmt::one_line(&o.input),
+                        reason,
+                    },
+                    None => ConfigError::UnknownKey {
+                        key: o.key.clone(),
+                        suggestion,
+                    },
                 },
                 SlotError::Scalar(e) => e,
             })?;
@@ -149,12 +156,12 @@ fn set_merging(
 ) -> Result<(), ConfigError> {
     match (slot, value) {
         (Value::Map(dest), Value::Map(src)) => {
-            for (k, v) in src {
+            for (k, kind, v) in src.into_typed() {
                 let child_key = format!("{key}.{k}");
-                match dest.get_mut(&k) {
+                match dest.get_typed_mut(&k, kind) {
                     Some(child) => set_merging(child, v, allow_new_keys, &child_key)?,
                     None if allow_new_keys => {
-                        dest.insert(k, v);
+                        dest.insert_typed(k, kind, v);
                     }
                     None => {
                         let suggestion = closest_sibling(dest, &k, key);
@@ -188,9 +195,15 @@ fn closest_sibling(dest: &Map, k: &str, parent: &str) -> DidYouMean {
 }
 
 fn delete(cfg: &mut Value, segments: &[String], o: &Override) -> Result<(), ConfigError> {
-    let missing = |cfg: &Value| ConfigError::DeleteMissing {
-        key: o.key.clone(),
-        suggestion: DidYouMean(suggest_key(cfg, &o.key)),
+    let missing = |cfg: &Value| match crate::path::typed_key_hint(cfg, segments) {
+        Some(reason) => ConfigError::UnsupportedOverride {
+            input: pyfmt::one_line(&o.input),
+            reason,
+        },
+        None => ConfigError::DeleteMissing {
+            key: o.key.clone(),
+            suggestion: DidYouMean(suggest_key(cfg, &o.key)),
+        },
     };
     let current = match crate::path::lookup(cfg, segments) {
         Ok(v) => v,

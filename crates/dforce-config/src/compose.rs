@@ -62,6 +62,7 @@ pub fn compose_named(
         .iter()
         .map(|o| parse_override(o))
         .collect::<Result<_, _>>()?;
+    crate::searchpath::add_search_dirs(&mut repo, config_name, &parsed)?;
 
     let mut groups = GroupOverrides::default();
     let mut config_overrides = Vec::new();
@@ -132,6 +133,10 @@ pub fn compose_named(
             })?;
         }
     }
+    if let Some(h) = hydra_root.child_mut("hydra") {
+        crate::hydra_schema::check_and_convert(h)
+            .map_err(|v| v.into_error(format!("the 'hydra:' node of '{config_name}'")))?;
+    }
 
     let mut job = Value::Map(merged);
     for o in &config_overrides {
@@ -140,22 +145,14 @@ pub fn compose_named(
     for o in &hydra_overrides {
         hydra::check_override(&hydra_root, o)?;
         apply_override(&mut hydra_root, o)?;
+        if let Some(h) = hydra_root.child_mut("hydra") {
+            crate::hydra_schema::check_and_convert(h).map_err(|v| {
+                v.into_error(format!("override '{}'", crate::pyfmt::one_line(&o.input)))
+            })?;
+        }
     }
 
     let mut hydra_node = hydra_root.get("hydra").cloned().unwrap_or(Value::Null);
-    let searchpath_override = hydra_overrides
-        .iter()
-        .rev()
-        .find(|o| {
-            o.key == "hydra.searchpath"
-                || o.key.starts_with("hydra.searchpath.")
-                || (o.key == "hydra"
-                    && o.value
-                        .as_ref()
-                        .is_some_and(|v| v.child("searchpath").is_some()))
-        })
-        .map(|o| o.input.as_str());
-    hydra::check_searchpath(&hydra_node, searchpath_override, config_name)?;
     let mut choices = selection.choices;
     for (g, o) in hydra_choices {
         choices.insert(g, Some(o));
@@ -209,13 +206,9 @@ impl Composed {
     pub fn resolve_hydra(&self) -> Result<Value, ConfigError> {
         fn walk(root: &Value, node: &Value, key: &str) -> Result<Value, ConfigError> {
             match node {
-                Value::Map(m) => {
-                    let mut out = Map::new();
-                    for (k, child) in m.iter() {
-                        out.insert(k, walk(root, child, &format!("{key}.{k}"))?);
-                    }
-                    Ok(Value::Map(out))
-                }
+                Value::Map(m) => m
+                    .try_map_values(|k, child| walk(root, child, &format!("{key}.{k}")))
+                    .map(Value::Map),
                 Value::List(items) => items
                     .iter()
                     .enumerate()

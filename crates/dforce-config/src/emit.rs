@@ -10,7 +10,7 @@
 //! PyYAML would fold them into a single-quoted scalar, and long plain strings are not
 //! wrapped at 80 columns. Both read back to the same values.
 
-use crate::map::Map;
+use crate::map::{KeyKind, Map, key_value};
 use crate::pyfmt::float_repr;
 use crate::value::Value;
 use crate::yaml_scalar::plain_is_not_string;
@@ -36,9 +36,13 @@ fn pad(out: &mut String, indent: usize) {
 }
 
 fn emit_map(m: &Map, indent: usize, out: &mut String) {
-    for (k, v) in m.iter() {
+    for (k, kind, v) in m.iter_typed() {
         pad(out, indent);
-        out.push_str(&string_scalar(k));
+        // An int, float or bool key prints as that scalar (`1: 2`, `true: 2`, `1.5: x`).
+        match kind {
+            KeyKind::Str => out.push_str(&string_scalar(k)),
+            _ => emit_scalar(&key_value(k, kind), indent, out),
+        }
         out.push(':');
         match v {
             Value::Map(child) if !child.is_empty() => {
@@ -91,6 +95,7 @@ fn emit_scalar(v: &Value, indent: usize, out: &mut String) {
         Value::Null => out.push_str("null"),
         Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
         Value::Int(i) => out.push_str(&i.to_string()),
+        Value::BigInt(n) => out.push_str(&n.to_string()),
         Value::Float(f) => out.push_str(&yaml_float(*f)),
         Value::Missing => out.push_str("???"),
         Value::Map(_) => out.push_str("{}"),

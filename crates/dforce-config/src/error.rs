@@ -224,6 +224,20 @@ pub enum ConfigError {
         suggestion: DidYouMean,
     },
 
+    /// A `hydra.*` value whose type Hydra's structured schema (`HydraConf` in
+    /// `hydra/conf/__init__.py`) refuses, from an override or a config file's `hydra:` node.
+    #[error(
+        "Could not set Hydra setting '{key}' ({origin}): Hydra's schema (HydraConf) refuses it: {reason}"
+    )]
+    HydraSchema {
+        /// Dotted key of the offending value.
+        key: String,
+        /// `override '...'` or `the 'hydra:' node of '...'`.
+        origin: String,
+        /// OmegaConf's reason and what the setting takes.
+        reason: String,
+    },
+
     /// The composed defaults list is inconsistent.
     #[error("Could not compose the config: {reason}")]
     Composition {

@@ -11,9 +11,9 @@
 //! Every Hydra setting is either applied as Hydra 1.3 applies it in a single run
 //! ([`HydraRun`]: `run.dir`, `output_subdir`, `job.chdir`, `job.name`, `job.env_set`,
 //! `job.env_copy`, `job.config.override_dirname.*`; `sweep.*` is only read by `--multirun`, so
-//! a single run ignores it as Hydra does and says so) or refused with a message: other Hydra
-//! keys (launchers, sweepers, help, logging configs, ...) when set, `hydra.mode=MULTIRUN`,
-//! `hydra.verbose`, `hydra.searchpath`. Hydra's own config groups (`hydra/job_logging=...`)
+//! a single run ignores it as Hydra does and says so; `searchpath` is applied while composing,
+//! see `searchpath.rs`) or refused with a message: other Hydra keys (launchers, sweepers,
+//! help, logging configs, ...) when set, `hydra.mode=MULTIRUN`, `hydra.verbose`. Hydra's own config groups (`hydra/job_logging=...`)
 //! are accepted for the logging groups and recorded in the choices: dforce writes no Python
 //! log file, so `disabled`/`none` are what it does anyway; `default`/`stdout` are noted.
 
@@ -107,7 +107,7 @@ pub fn check_settable(key: &str, input: &str) -> Result<(), ConfigError> {
         return Ok(());
     }
     // Settable only to their defaults (dforce refuses other values), so not advertised.
-    let refused = ["hydra.verbose", "hydra.mode", "hydra.searchpath"];
+    let refused = ["hydra.verbose", "hydra.mode"];
     let names: Vec<&str> = SETTABLE
         .iter()
         .map(|s| s.trim_end_matches('.'))
@@ -339,10 +339,6 @@ pub fn run_settings(
             "hydra.verbose sets Python logger levels to DEBUG; dforce has no Python loggers and prints all its messages anyway: remove it",
         ));
     }
-    let searchpath = resolve("hydra.searchpath")?;
-    if !matches!(&searchpath, Value::List(l) if l.is_empty()) {
-        return Err(refuse("hydra.searchpath", &searchpath, SEARCHPATH_REFUSAL));
-    }
     let defaults = skeleton();
     let mut notes = Vec::new();
     for key in ["hydra.sweep.dir", "hydra.sweep.subdir"] {
@@ -356,21 +352,23 @@ pub fn run_settings(
         Value::Null => None,
         v => Some(py_str(&v)),
     };
-    let chdir = match resolve("hydra.job.chdir")? {
-        Value::Null => false,
-        Value::Bool(b) => b,
-        other => {
-            return Err(refuse(
-                "hydra.job.chdir",
-                &other,
-                "hydra.job.chdir takes true, false or null",
-            ));
-        }
-    };
+    // Hydra reads `job.chdir` from its own config alone: `${seed}` there fails in Hydra too.
+    let chdir_value = resolve_hydra_only("hydra.job.chdir")?;
+    let chdir = crate::hydra_schema::resolved_chdir(&chdir_value)
+        .map_err(|v| refuse("hydra.job.chdir", &chdir_value, &v.reason))?
+        .unwrap_or(false);
     let job_name = py_str(&resolve("hydra.job.name")?);
     let mut env_set = Vec::new();
     if let Value::Map(m) = resolve_hydra_only("hydra.job.env_set")? {
         for (k, v) in m.iter() {
+            // One variable at a time where its name is a plain key, so that a string-typed
+            // value keeps `str()` of an enum (`${hydra.mode}` is `RunMode.RUN`).
+            let single = if k.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+                resolve_hydra_only(&format!("hydra.job.env_set.{k}")).ok()
+            } else {
+                None
+            };
+            let v = single.as_ref().unwrap_or(v);
             match v {
                 Value::Null | Value::Missing | Value::List(_) | Value::Map(_) => {
                     return Err(refuse(
@@ -410,34 +408,6 @@ pub fn run_settings(
         job_name,
         env_set,
         notes,
-    })
-}
-
-/// Why dforce refuses a non-empty `hydra.searchpath`.
-const SEARCHPATH_REFUSAL: &str = "hydra.searchpath adds config directories (file://, pkg://), and dforce reads configs from one directory; pass it with --config-dir (or copy the extra configs into configs/)";
-
-/// Refuses a non-empty `hydra.searchpath` while composing (it changes what is composed, so
-/// `--cfg job` cannot ignore it any more than a run can). `from_command_line` is the
-/// override that set it, if any; otherwise it came from the `hydra:` node of `config_name`.
-pub fn check_searchpath(
-    hydra_node: &Value,
-    from_command_line: Option<&str>,
-    config_name: &str,
-) -> Result<(), ConfigError> {
-    match hydra_node.child("searchpath") {
-        None | Some(Value::Null) => return Ok(()),
-        Some(Value::List(l)) if l.is_empty() => return Ok(()),
-        Some(_) => {}
-    }
-    Err(match from_command_line {
-        Some(input) => ConfigError::UnsupportedOverride {
-            input: crate::pyfmt::one_line(input),
-            reason: SEARCHPATH_REFUSAL.to_string(),
-        },
-        None => ConfigError::InvalidConfig {
-            file: config_name.to_string(),
-            reason: format!("its 'hydra:' node sets hydra.searchpath: {SEARCHPATH_REFUSAL}"),
-        },
     })
 }
 

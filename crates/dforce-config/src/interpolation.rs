@@ -38,10 +38,10 @@ pub(crate) fn resolve_job_with_hydra(root: &Value) -> Result<Value, ConfigError>
     let mut resolver = Resolver::new(root, true);
     let mut out = crate::map::Map::new();
     if let Value::Map(m) = root {
-        for (k, child) in m.iter() {
-            if k != "hydra" {
+        for (k, kind, child) in m.iter_typed() {
+            if k != "hydra" || kind != crate::map::KeyKind::Str {
                 let v = resolver.resolve(child, &[k.to_string()])?;
-                out.insert(k, v);
+                out.insert_typed(k.to_string(), kind, v);
             }
         }
     }
@@ -57,6 +57,18 @@ pub(crate) fn resolve_key_with_hydra(root: &Value, key: &str) -> Result<Value, C
     })?;
     let mut resolver = Resolver::new(root, true);
     match lookup(root, &path) {
+        // Hydra's settings are string-typed (`HydraConf`), and OmegaConf's string nodes
+        // store `str()` of an enum given to them: `hydra.run.dir=${hydra.mode}` is `RunMode.RUN`.
+        Ok(Value::String(s)) if !s.is_empty() => {
+            let value = resolver.node(&path)?;
+            match parse_pieces(s).ok().as_deref() {
+                Some([Piece::Interp { body, .. }]) => Ok(resolver
+                    .referred_node(body, &path)
+                    .and_then(|target| crate::run_mode::enum_str(&target, &value))
+                    .map_or(value, Value::String)),
+                _ => Ok(value),
+            }
+        }
         Ok(_) => resolver.node(&path),
         Err(_) => Err(ConfigError::NotFound {
             key: key.to_string(),
@@ -132,6 +144,28 @@ fn parse_pieces(s: &str) -> Result<Vec<Piece>, String> {
 
 /// Index of the `}` closing an interpolation whose body starts at `start`, skipping nested
 /// `${...}`, `{...}` and quoted resolver arguments.
+/// The first character of an unquoted resolver argument that OmegaConf's grammar
+/// (`OmegaConfGrammarLexer.g4`, `VALUE_MODE`: `ID`, numbers, `UNQUOTED_CHAR` `[/\-\\+.$%*@?|]`,
+/// `:` and white space) refuses, outside nested `${...}`: `${now:%^a}` is a grammar error in
+/// OmegaConf 2.3 (checked with it), `${now:'%^a'}` is fine.
+fn unquoted_char_outside_grammar(arg: &str) -> Option<char> {
+    let chars: Vec<char> = arg.chars().collect();
+    let mut i = 0;
+    while i < chars.len() {
+        let c = chars[i];
+        if c == '$' && chars.get(i + 1) == Some(&'{') {
+            i = matching_brace(&chars, i + 2)? + 1;
+            continue;
+        }
+        let allowed = c.is_ascii_alphanumeric() || " \t_/-\\+.$%*@?|:".contains(c);
+        if !allowed {
+            return Some(c);
+        }
+        i += 1;
+    }
+    None
+}
+
 fn matching_brace(chars: &[char], start: usize) -> Option<usize> {
     let mut depth = 0usize;
     let mut quote: Option<char> = None;
@@ -246,8 +280,9 @@ struct Resolver<'a> {
     with_hydra: bool,
     /// Fully resolved nodes by dotted path, so shared targets are resolved once.
     cache: HashMap<String, Measured>,
-    /// Paths of string nodes being resolved, innermost last, for cycle detection.
-    stack: Vec<String>,
+    /// Paths of string nodes being resolved, innermost last, for cycle detection: the
+    /// path's identity ([`crate::path::path_id`]) and its dotted form for messages.
+    stack: Vec<(String, String)>,
     /// Containers being resolved (the depth at which the current value will sit).
     depth: usize,
     /// `${` nested inside the interpolation being resolved.
@@ -275,7 +310,11 @@ impl<'a> Resolver<'a> {
     /// interpolation is being resolved (innermost), else `path` itself.
     fn limit_error(&self, path: &[String], interpolation: String, reason: String) -> ConfigError {
         ConfigError::InterpolationInvalid {
-            key: self.stack.last().cloned().unwrap_or_else(|| join_key(path)),
+            key: self
+                .stack
+                .last()
+                .map(|(_, shown)| shown.clone())
+                .unwrap_or_else(|| join_key(path)),
             interpolation,
             reason,
         }
@@ -305,10 +344,13 @@ impl<'a> Resolver<'a> {
         match v {
             Value::String(s) if has_interpolation(s) => self.string(s, path),
             Value::Map(m) => {
+                // A non-string key's value lives at a marked path segment: users' dotted keys
+                // cannot name it (`${a.1}` names the string key '1', as in OmegaConf), but
+                // relative interpolations inside it find their siblings.
                 let mut out = crate::map::Map::new();
-                for (k, child) in m.iter() {
-                    let child_path = extend(path, k);
-                    out.insert(k, self.resolve(child, &child_path)?);
+                for (k, kind, child) in m.iter_typed() {
+                    let child_path = extend(path, &crate::path::key_segment(k, kind));
+                    out.insert_typed(k.to_string(), kind, self.resolve(child, &child_path)?);
                 }
                 Ok(Value::Map(out))
             }
@@ -326,7 +368,7 @@ impl<'a> Resolver<'a> {
 
     /// The resolved value of the node at `path` (which must exist).
     fn node(&mut self, path: &[String]) -> Result<Value, ConfigError> {
-        let key = join_key(path);
+        let key = crate::path::path_id(path);
         if !self.cache.contains_key(&key) {
             let root = self.root;
             // Invariant: every caller got Ok from lookup on this same immutable root first.
@@ -337,7 +379,8 @@ impl<'a> Resolver<'a> {
         // Invariant: inserted above if it was absent.
         let cached = self.cache.get(&key).expect("cached above");
         let (nodes, bytes, depth) = (cached.nodes, cached.bytes, cached.depth);
-        let interpolation = || format!("${{{key}}}");
+        let shown = join_key(path);
+        let interpolation = || format!("${{{shown}}}");
         if self.depth + depth > MAX_RESOLVED_DEPTH {
             return Err(self.limit_error(
                 path,
@@ -363,9 +406,13 @@ impl<'a> Resolver<'a> {
     }
 
     fn string(&mut self, s: &str, path: &[String]) -> Result<Value, ConfigError> {
+        let id = crate::path::path_id(path);
         let key = join_key(path);
-        if let Some(pos) = self.stack.iter().position(|k| *k == key) {
-            let mut chain: Vec<String> = self.stack[pos..].to_vec();
+        if let Some(pos) = self.stack.iter().position(|(i, _)| *i == id) {
+            let mut chain: Vec<String> = self.stack[pos..]
+                .iter()
+                .map(|(_, shown)| shown.clone())
+                .collect();
             chain.push(key.clone());
             return Err(ConfigError::InterpolationCycle {
                 key,
@@ -389,7 +436,7 @@ impl<'a> Resolver<'a> {
             interpolation: pyfmt::one_line(s),
             reason,
         })?;
-        self.stack.push(key);
+        self.stack.push((id, key));
         let result = self.pieces(&pieces, path);
         self.stack.pop();
         result
@@ -456,7 +503,50 @@ impl<'a> Resolver<'a> {
         {
             return Ok(pyfmt::py_str(node));
         }
-        Ok(pyfmt::py_str(&self.interpolation(raw, body, path)?))
+        let value = self.interpolation(raw, body, path)?;
+        if let Some(target) = self.referred_node(body, path)
+            && let Some(text) = crate::run_mode::enum_str(&target, &value)
+        {
+            return Ok(text);
+        }
+        Ok(pyfmt::py_str(&value))
+    }
+
+    /// The node that `${body}` (at `path`) finally stands for, following nodes that are each
+    /// exactly one `${key}` or `${hydra:key}`: an interpolation of an enum-typed node keeps
+    /// the enum, whose `str()` differs from its printed name ([`crate::run_mode`]). `None`
+    /// when the chain passes through anything else, is missing or loops.
+    fn referred_node(&self, body: &str, path: &[String]) -> Option<Vec<String>> {
+        let mut body = body.to_string();
+        let mut at = path.to_vec();
+        for _ in 0..64 {
+            if has_interpolation(&body) {
+                return None;
+            }
+            let target = match resolver_call(&body) {
+                Some(("hydra", key)) if self.with_hydra => {
+                    target_path(&format!("hydra.{}", key.trim()), &[]).ok()?
+                }
+                Some(_) => return None,
+                None => target_path(body.trim(), &at).ok()?,
+            };
+            let node = lookup(self.root, &target).ok()?;
+            let next = match node {
+                Value::String(s) => match parse_pieces(s).ok()?.as_slice() {
+                    [Piece::Interp { body, .. }] => Some(body.clone()),
+                    _ => None,
+                },
+                _ => None,
+            };
+            match next {
+                Some(b) => {
+                    body = b;
+                    at = target;
+                }
+                None => return Some(target),
+            }
+        }
+        None
     }
 
     /// Follows a chain of nodes that are each exactly one plain `${key}` to the last node,
@@ -530,11 +620,18 @@ impl<'a> Resolver<'a> {
             self.locate(target)?
         };
         match found {
-            None => Err(ConfigError::InterpolationKeyMissing {
-                key: join_key(path),
-                interpolation: raw.to_string(),
-                suggestion: DidYouMean(suggest_key(self.root, &target_key)),
-                target: target_key,
+            None => Err(match crate::path::typed_key_hint(self.root, target) {
+                Some(reason) => ConfigError::InterpolationInvalid {
+                    key: join_key(path),
+                    interpolation: raw.to_string(),
+                    reason,
+                },
+                None => ConfigError::InterpolationKeyMissing {
+                    key: join_key(path),
+                    interpolation: raw.to_string(),
+                    suggestion: DidYouMean(suggest_key(self.root, &target_key)),
+                    target: target_key,
+                },
             }),
             Some(Located::InRoot(_, true)) | Some(Located::Detached(Value::Missing)) => {
                 Err(ConfigError::InterpolationToMissing {
@@ -732,8 +829,11 @@ impl<'a> Resolver<'a> {
                     }
                     Some(Located::Detached(v)) => v,
                 };
-                let keys: Vec<String> = match node {
-                    Value::Map(m) => m.keys().map(str::to_string).collect(),
+                let keys: Vec<(String, crate::map::KeyKind)> = match node {
+                    Value::Map(m) => m
+                        .iter_typed()
+                        .map(|(k, kind, _)| (k.to_string(), kind))
+                        .collect(),
                     other => {
                         return Err(invalid(format!(
                             "`{name}` cannot be applied to objects of type: {} (give the key of a mapping)",
@@ -742,10 +842,17 @@ impl<'a> Resolver<'a> {
                     }
                 };
                 if name == "oc.dict.keys" {
-                    return Ok(Value::List(keys.into_iter().map(Value::String).collect()));
+                    // The keys themselves: the int key 1 is the int 1.
+                    return Ok(Value::List(
+                        keys.iter()
+                            .map(|(k, kind)| crate::map::key_value(k, *kind))
+                            .collect(),
+                    ));
                 }
+                // OmegaConf makes `${key.K}` for each key, which names the string key 'K': an
+                // int key's value is not found, as in OmegaConf.
                 keys.iter()
-                    .map(|k| self.lookup_target(&extend(&target, k), raw, path))
+                    .map(|(k, _)| self.lookup_target(&extend(&target, k), raw, path))
                     .collect::<Result<_, _>>()
                     .map(Value::List)
             }
@@ -800,8 +907,8 @@ impl<'a> Resolver<'a> {
                 .map(Value::List),
             Value::Map(m) => {
                 let mut out = crate::map::Map::new();
-                for (k, x) in m.iter() {
-                    out.insert(k, self.resolve_strings(x.clone(), path)?);
+                for (k, kind, x) in m.into_typed() {
+                    out.insert_typed(k, kind, self.resolve_strings(x, path)?);
                 }
                 Ok(Value::Map(out))
             }
@@ -832,6 +939,15 @@ impl<'a> Resolver<'a> {
                 reason,
             })?;
             return self.resolve_strings(v, path);
+        }
+        if let Some(bad) = unquoted_char_outside_grammar(arg) {
+            return Err(ConfigError::InterpolationInvalid {
+                key: join_key(path),
+                interpolation: arg.to_string(),
+                reason: format!(
+                    "'{bad}' cannot appear in an unquoted resolver argument (OmegaConf's grammar allows letters, digits, spaces and `_/-\\+.$%*@?|:` there); quote the argument, e.g. ${{now:'%^a'}}"
+                ),
+            });
         }
         if has_interpolation(arg) {
             return self.string_in_place(arg, path);
@@ -1322,6 +1438,36 @@ mod tests {
         );
         let e = resolve("a: ${a}\nb: ${a.x}\n").unwrap_err();
         assert!(matches!(e, ConfigError::InterpolationCycle { .. }), "{e}");
+    }
+
+    #[test]
+    fn an_int_key_and_a_string_key_with_the_same_text_are_not_a_cycle() {
+        // OmegaConf 2.3: the int key 1 holding `${a.1}` reads the string key '1' -> 3.
+        let v = resolve("a: {1: '${a.1}', '1': '${b}'}\nb: 3\n").unwrap();
+        let Some(Value::Map(a)) = v.as_map().and_then(|m| m.get("a")) else {
+            unreachable!()
+        };
+        assert_eq!(
+            a.get_typed("1", crate::map::KeyKind::Int),
+            Some(&Value::Int(3))
+        );
+    }
+
+    #[test]
+    fn run_mode_is_an_enum_whose_str_names_its_class() {
+        // Hydra 1.3.2 in a run: `+b=x${hydra:mode}` is `xRunMode.RUN`, `+a=${hydra:mode}` is
+        // the enum (printed `RUN`), `+c=x${a}` follows `a` to the enum: `xRunMode.RUN`.
+        let root = parse_yaml_str(
+            "hydra: {mode: RUN, d: 'r${hydra.mode}'}\na: ${hydra:mode}\nb: x${hydra:mode}\nc: x${a}\n",
+            "t",
+        )
+        .unwrap();
+        let job = resolve_job_with_hydra(&root).unwrap();
+        assert_eq!(job.get("a").unwrap(), &Value::from("RUN"));
+        assert_eq!(job.get("b").unwrap(), &Value::from("xRunMode.RUN"));
+        assert_eq!(job.get("c").unwrap(), &Value::from("xRunMode.RUN"));
+        let d = resolve_key_with_hydra(&root, "hydra.d").unwrap();
+        assert_eq!(d, Value::from("rRunMode.RUN"));
     }
 
     #[test]

@@ -18,19 +18,25 @@
 //! # Ok::<(), dforce_config::ConfigError>(())
 //! ```
 //!
-//! Module map: `value`/`map` (the tree), `yaml`/`yaml_scalar` (loading with OmegaConf's
+//! Module map: `value`/`map` (the tree; `map` keeps OmegaConf's int, float and bool keys),
+//! `bigint` (Python ints wider than 64 bits), `yaml`/`yaml_scalar` (loading with OmegaConf's
 //! YAML 1.1 typing), `override_parser` (Hydra's override grammar), `defaults` (defaults
 //! lists), `merge`/`apply` (merging files and applying overrides), `interpolation`
-//! (`${...}`), `emit` (YAML output), `access` (typed getters), `suggest` (did-you-mean),
-//! `compose` (the pipeline), `hydra` (the separated `hydra.*` settings).
+//! (`${...}`), `strftime` (Hydra's `now` resolver, as glibc formats it), `emit` (YAML
+//! output), `access` (typed getters), `suggest` (did-you-mean), `compose` (the pipeline),
+//! `repo`/`searchpath` (config directories, `hydra.searchpath`), `hydra` (the separated
+//! `hydra.*` settings), `hydra_schema` (their `HydraConf` types), `run_mode` (the
+//! `hydra.mode` enum).
 
 mod access;
 mod apply;
+mod bigint;
 mod compose;
 mod defaults;
 mod emit;
 mod error;
 mod hydra;
+mod hydra_schema;
 mod interpolation;
 mod map;
 mod merge;
@@ -39,13 +45,18 @@ mod override_parser;
 mod path;
 mod pyfmt;
 mod repo;
+mod run_mode;
+mod searchpath;
 mod serialize;
 mod strftime;
+#[cfg(test)]
+mod strftime_table;
 mod suggest;
 mod value;
 mod yaml;
 mod yaml_scalar;
 
+pub use bigint::BigInt;
 pub use compose::{Composed, PRIMARY_CONFIG, compose, compose_named};
 pub use error::ConfigError;
 pub use hydra::{DEFAULT_JOB_NAME, HydraRun};

@@ -26,9 +26,10 @@ pub fn merge_maps(dest: &mut Map, src: Map) -> Result<(), MergeConflict> {
 }
 
 fn merge_at(dest: &mut Map, src: Map, path: &mut Vec<String>) -> Result<(), MergeConflict> {
-    for (key, incoming) in src {
-        let Some(slot) = dest.get_mut(&key) else {
-            dest.insert(key, incoming);
+    for (key, kind, incoming) in src.into_typed() {
+        // Keys match as Python's do: the int key 1 and the string key '1' are two keys.
+        let Some(slot) = dest.get_typed_mut(&key, kind) else {
+            dest.insert_typed(key, kind, incoming);
             continue;
         };
         path.push(key);

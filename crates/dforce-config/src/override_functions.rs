@@ -14,7 +14,6 @@
 //! Hydra 1.3.2 has no `json_str` (it arrived in a later Hydra); like Hydra 1.3.2 we refuse it
 //! as an unknown function.
 
-use crate::map::Map;
 use crate::pyfmt;
 use crate::value::Value;
 
@@ -118,13 +117,7 @@ impl Cast {
                 .map(|x| self.apply(x))
                 .collect::<Result<_, _>>()
                 .map(Value::List),
-            Value::Map(m) => {
-                let mut out = Map::new();
-                for (k, x) in m.iter() {
-                    out.insert(k, self.apply(x)?);
-                }
-                Ok(Value::Map(out))
-            }
+            Value::Map(m) => m.try_map_values(|_, x| self.apply(x)).map(Value::Map),
             Value::Missing => self.scalar(&Value::String("???".into())),
             other => self.scalar(other),
         }
@@ -140,10 +133,10 @@ impl Cast {
             ));
         }
         match (self, v) {
-            (Cast::Int, Value::Int(i)) => Ok(Value::Int(*i)),
+            (Cast::Int, Value::Int(_) | Value::BigInt(_)) => Ok(v.clone()),
             (Cast::Int, Value::Bool(b)) => Ok(Value::Int(i64::from(*b))),
-            (Cast::Int, Value::Float(f)) => float_to_int(*f).map(Value::Int),
-            (Cast::Int, Value::String(s)) => python_int(s).map(Value::Int).ok_or_else(|| {
+            (Cast::Int, Value::Float(f)) => float_to_int(*f),
+            (Cast::Int, Value::String(s)) => python_int(s).ok_or_else(|| {
                 format!(
                     "ValueError: invalid literal for int() with base 10: {}",
                     pyfmt::str_repr(s)
@@ -151,6 +144,10 @@ impl Cast {
             }),
             // i64 values are exact in Python; converting to f64 rounds as Python's float(int).
             (Cast::Float, Value::Int(i)) => Ok(Value::Float(*i as f64)),
+            (Cast::Float, Value::BigInt(n)) => n
+                .to_f64()
+                .map(Value::Float)
+                .ok_or_else(|| "OverflowError: int too large to convert to float".to_string()),
             (Cast::Float, Value::Bool(b)) => Ok(Value::Float(if *b { 1.0 } else { 0.0 })),
             (Cast::Float, Value::Float(f)) => Ok(Value::Float(*f)),
             (Cast::Float, Value::String(s)) => python_float(s).map(Value::Float).ok_or_else(|| {
@@ -168,6 +165,7 @@ impl Cast {
             },
             (Cast::Bool, Value::Null) => Ok(Value::Bool(false)),
             (Cast::Bool, Value::Int(i)) => Ok(Value::Bool(*i != 0)),
+            (Cast::Bool, Value::BigInt(_)) => Ok(Value::Bool(true)),
             (Cast::Bool, Value::Float(f)) => Ok(Value::Bool(*f != 0.0)),
             (Cast::Bool, Value::Bool(b)) => Ok(Value::Bool(*b)),
             (_, other) => Err(format!(
@@ -179,24 +177,16 @@ impl Cast {
     }
 }
 
-/// Python's `int(float)`: truncation toward zero.
-fn float_to_int(f: f64) -> Result<i64, String> {
+/// Python's `int(float)`: truncation toward zero, exact however large (`int(1e20)` is
+/// `100000000000000000000`).
+fn float_to_int(f: f64) -> Result<Value, String> {
     if f.is_nan() {
         return Err("ValueError: cannot convert float NaN to integer".into());
     }
     if f.is_infinite() {
         return Err("OverflowError: cannot convert float infinity to integer".into());
     }
-    let t = f.trunc();
-    // 2^63 is exactly representable; everything in [-2^63, 2^63) fits in an i64.
-    if (-9_223_372_036_854_775_808.0..9_223_372_036_854_775_808.0).contains(&t) {
-        Ok(t as i64)
-    } else {
-        Err(format!(
-            "OverflowError: int({}) does not fit in 64 bits",
-            pyfmt::float_repr(f)
-        ))
-    }
+    Ok(crate::bigint::from_f64(f))
 }
 
 /// Digits with single underscores between them (Python's numeric literal rule); returns the
@@ -212,17 +202,16 @@ fn digits_with_underscores(s: &str) -> Option<String> {
 }
 
 /// Python's `int(str)` in base 10: surrounding whitespace, an optional sign, digits with
-/// single underscores between them. `None` when Python raises `ValueError` (or the value does
-/// not fit in 64 bits).
-pub(crate) fn python_int(s: &str) -> Option<i64> {
+/// single underscores between them; any size (a [`Value::Int`] or [`Value::BigInt`]).
+/// `None` when Python raises `ValueError` (including past its 4300-digit limit).
+pub(crate) fn python_int(s: &str) -> Option<Value> {
     let t = s.trim();
     let (neg, body) = match t.strip_prefix('-') {
         Some(b) => (true, b),
         None => (false, t.strip_prefix('+').unwrap_or(t)),
     };
     let digits = digits_with_underscores(body)?;
-    let text = if neg { format!("-{digits}") } else { digits };
-    text.parse().ok()
+    crate::bigint::from_decimal(neg, &digits)
 }
 
 /// Python's `float(str)`: surrounding whitespace, sign, `inf`/`infinity`/`nan` in any case,
@@ -315,8 +304,9 @@ fn sort(args: Vec<Evaluated>, kwargs: Vec<(String, Evaluated)>) -> Result<Evalua
             let scalar = |e: &Evaluated| {
                 matches!(
                     e,
-                    Evaluated::Value(Value::Int(_) | Value::Float(_) | Value::Bool(_))
-                        | Evaluated::Value(Value::String(_))
+                    Evaluated::Value(
+                        Value::Int(_) | Value::BigInt(_) | Value::Float(_) | Value::Bool(_)
+                    ) | Evaluated::Value(Value::String(_))
                 )
             };
             if several.iter().all(scalar) {
@@ -380,7 +370,7 @@ fn python_lt(a: &Value, b: &Value) -> Result<bool, String> {
     let python_type = |v: &Value| match v {
         Value::Null => "NoneType",
         Value::Bool(_) => "bool",
-        Value::Int(_) => "int",
+        Value::Int(_) | Value::BigInt(_) => "int",
         Value::Float(_) => "float",
         Value::String(_) | Value::Missing => "str",
         Value::List(_) => "list",
@@ -400,6 +390,11 @@ fn python_lt(a: &Value, b: &Value) -> Result<bool, String> {
     };
     let ord = match (a, b) {
         (Value::String(x), Value::String(y)) => Some(x.chars().cmp(y.chars())),
+        (Value::BigInt(x), Value::BigInt(y)) => Some(x.cmp_big(y)),
+        (Value::BigInt(x), Value::Float(f)) => x.cmp_f64(*f),
+        (Value::Float(f), Value::BigInt(y)) => y.cmp_f64(*f).map(Ordering::reverse),
+        (Value::BigInt(x), _) if int(b).is_some() => Some(x.cmp_i64()),
+        (_, Value::BigInt(y)) if int(a).is_some() => Some(y.cmp_i64().reverse()),
         (Value::Float(x), Value::Float(y)) => x.partial_cmp(y),
         _ => match (int(a), int(b), a, b) {
             (Some(x), Some(y), _, _) => Some(x.cmp(&y)),
@@ -548,8 +543,12 @@ mod tests {
     #[test]
     fn python_number_parsing() {
         // Expected values: Python 3's int() and float().
-        assert_eq!(python_int(" 1_000 "), Some(1000));
-        assert_eq!(python_int("-010"), Some(-10));
+        assert_eq!(python_int(" 1_000 "), Some(Value::Int(1000)));
+        assert_eq!(python_int("-010"), Some(Value::Int(-10)));
+        assert_eq!(
+            python_int("-12345678901234567890").map(|v| pyfmt::py_str(&v)),
+            Some("-12345678901234567890".to_string())
+        );
         assert_eq!(python_int("1__0"), None);
         assert_eq!(python_int("3.7"), None);
         assert_eq!(python_int(""), None);

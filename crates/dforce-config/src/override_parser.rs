@@ -708,7 +708,6 @@ impl ValueParser<'_> {
         loop {
             let key_pos = self.peek().map_or(self.end, |t| t.pos);
             let key = match self.primitive(true)? {
-                Value::String(s) => s,
                 // OmegaConf refuses a None key ("Incompatible key type 'NoneType'").
                 Value::Null => {
                     return Err(syntax_error(
@@ -718,7 +717,9 @@ impl ValueParser<'_> {
                         "Use a name, a number or a boolean as the key.",
                     ));
                 }
-                other => pyfmt::py_str(&other),
+                // `{1: 2}` has the int key 1, `{true: 2}` the bool key True, as in Hydra.
+                other => crate::map::key_of(&other)
+                    .unwrap_or_else(|| (pyfmt::py_str(&other), crate::map::KeyKind::Str)),
             };
             self.expect(
                 Tok::Colon,
@@ -726,7 +727,7 @@ impl ValueParser<'_> {
                 "Write dictionaries as {key: value, other: value}.",
             )?;
             let value = self.element()?;
-            map.insert(key, value);
+            map.insert_typed(key.0, key.1, value);
             match self.peek().cloned() {
                 Some(t) if t.tok == Tok::Comma => self.i += 1,
                 Some(t) if t.tok == Tok::BraceClose => {
@@ -794,12 +795,16 @@ impl ValueParser<'_> {
         }
         if let [t] = run {
             return Ok(match t.tok {
-                Tok::Int => parse_int(&t.text).map(Value::Int).ok_or_else(|| {
+                Tok::Int => parse_int(&t.text).ok_or_else(|| {
                     syntax_error(
                         self.input,
                         t.pos,
-                        format!("integer '{}' does not fit in 64 bits", t.text),
-                        "Quote it to pass it as a string, or write it as a float.",
+                        format!(
+                            "integer '{}' has more than {} digits (Python's int limit)",
+                            t.text,
+                            crate::bigint::MAX_DIGITS
+                        ),
+                        "Quote it to pass it as a string.",
                     )
                 })?,
                 Tok::Float => Value::Float(parse_float(&t.text)),
@@ -868,8 +873,14 @@ fn unescape_quoted(text: &str) -> String {
     out
 }
 
-fn parse_int(text: &str) -> Option<i64> {
-    text.replace('_', "").parse().ok()
+/// An int token of any size (Hydra keeps Python's unbounded ints).
+fn parse_int(text: &str) -> Option<Value> {
+    let t = text.replace('_', "");
+    let (negative, digits) = match t.strip_prefix('-') {
+        Some(d) => (true, d),
+        None => (false, t.strip_prefix('+').unwrap_or(&t)),
+    };
+    crate::bigint::from_decimal(negative, digits)
 }
 
 fn parse_float(text: &str) -> f64 {

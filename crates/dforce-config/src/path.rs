@@ -4,6 +4,7 @@
 //! A segment is kept as text and only interpreted when applied: against a map it is a key,
 //! against a list a decimal index. That is how OmegaConf treats `a.0` too.
 
+use crate::map::KeyKind;
 use crate::value::Value;
 
 /// Splits `key` into segments. `a.b[0].c` and `a.b.0.c` give the same segments.
@@ -65,8 +66,50 @@ pub fn split_key(key: &str) -> Option<Vec<String>> {
     Some(segments)
 }
 
-/// Joins segments back into the canonical dotted form.
+/// Joins segments back into the canonical dotted form (a segment naming a non-string key
+/// shows as the key's text, as OmegaConf's `full_key` does).
 pub fn join_key(segments: &[String]) -> String {
+    let shown: Vec<&str> = segments
+        .iter()
+        .map(|s| typed_segment_key(s).map_or(s.as_str(), |(text, _)| text))
+        .collect();
+    shown.join(".")
+}
+
+/// Starts a path segment that names a non-string key. Dotted keys typed by users never name
+/// one (OmegaConf looks up the string key), but the resolver walks into such keys' values and
+/// must tell `a.<int 1>` from `a.'1'` (relative interpolations inside them work in OmegaConf,
+/// which follows parent nodes rather than keys).
+const TYPED_MARK: char = '\u{0}';
+
+/// The internal path segment for the key `text` of type `kind`: the text itself for a string
+/// key, a marked segment otherwise.
+pub(crate) fn key_segment(text: &str, kind: KeyKind) -> String {
+    let tag = match kind {
+        KeyKind::Str => return text.to_string(),
+        KeyKind::Int => 'i',
+        KeyKind::Float => 'f',
+        KeyKind::Bool => 'b',
+    };
+    format!("{TYPED_MARK}{tag}{text}")
+}
+
+/// The key text and type a marked segment names (see [`key_segment`]).
+pub(crate) fn typed_segment_key(segment: &str) -> Option<(&str, KeyKind)> {
+    let rest = segment.strip_prefix(TYPED_MARK)?;
+    let mut chars = rest.chars();
+    let kind = match chars.next()? {
+        'i' => KeyKind::Int,
+        'f' => KeyKind::Float,
+        'b' => KeyKind::Bool,
+        _ => return None,
+    };
+    Some((chars.as_str(), kind))
+}
+
+/// A path's identity for caches and cycle detection: unlike [`join_key`], the int key 1 and
+/// the string key '1' give different identities.
+pub(crate) fn path_id(segments: &[String]) -> String {
     segments.join(".")
 }
 
@@ -78,6 +121,37 @@ pub fn lookup<'a>(root: &'a Value, segments: &[String]) -> Result<&'a Value, usi
         node = node.child(seg).ok_or(depth)?;
     }
     Ok(node)
+}
+
+/// Why `segments` cannot be found when a mapping on the way has a non-string key with the
+/// missing segment's text: OmegaConf's dotted keys (`a.1=5`, `${a.1}`, `~a.1`) name only the
+/// string key `'1'`, never the int key `1`, so Hydra reports such a key as missing too. The
+/// message says so and what to write instead; `None` when the path exists or nothing typed
+/// explains its absence.
+pub fn typed_key_hint(root: &Value, segments: &[String]) -> Option<String> {
+    let mut node = root;
+    for (depth, seg) in segments.iter().enumerate() {
+        if let Some(child) = node.child(seg) {
+            node = child;
+            continue;
+        }
+        let Value::Map(m) = node else {
+            return None;
+        };
+        let (_, kind, _) = m
+            .iter_typed()
+            .find(|(k, kind, _)| *k == seg.as_str() && *kind != crate::map::KeyKind::Str)?;
+        let kind = match kind {
+            crate::map::KeyKind::Int => "int",
+            crate::map::KeyKind::Float => "float",
+            _ => "bool",
+        };
+        let parent = join_key(&segments[..depth]);
+        return Some(format!(
+            "'{parent}' has the {kind} key {seg}, which a dotted key cannot name: OmegaConf looks up the string key '{seg}' (Hydra reports it missing too); replace the mapping as a whole ('{parent}={{...}}') or give it a string key in the config ('{seg}': ...)"
+        ));
+    }
+    None
 }
 
 /// Mutable variant of [`lookup`].

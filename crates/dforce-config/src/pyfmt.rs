@@ -92,6 +92,7 @@ pub fn py_repr(v: &Value) -> String {
         Value::Bool(true) => "True".to_string(),
         Value::Bool(false) => "False".to_string(),
         Value::Int(i) => i.to_string(),
+        Value::BigInt(n) => n.to_string(),
         Value::Float(f) => float_repr(*f),
         Value::String(s) => str_repr(s),
         Value::Missing => "'???'".to_string(),
@@ -101,8 +102,11 @@ pub fn py_repr(v: &Value) -> String {
         }
         Value::Map(m) => {
             let inner: Vec<String> = m
-                .iter()
-                .map(|(k, v)| format!("{}: {}", str_repr(k), py_repr(v)))
+                .iter_typed()
+                .map(|(k, kind, v)| match kind {
+                    crate::map::KeyKind::Str => format!("{}: {}", str_repr(k), py_repr(v)),
+                    _ => format!("{k}: {}", py_repr(v)),
+                })
                 .collect();
             format!("{{{}}}", inner.join(", "))
         }

@@ -1,6 +1,11 @@
 //! The config directory: config groups are sub-directories, options are `<name>.yaml` files,
 //! as in Hydra's file config source. Files are parsed once and cached, because the defaults
 //! tree may visit a file several times (its header is read before its content is merged).
+//!
+//! Directories named by `hydra.searchpath` (`file://...`) are searched after the main one, as
+//! Hydra's `ConfigRepository` searches its sources in order (`hydra/_internal/
+//! config_repository.py`): a config comes from the first directory that has it, a group
+//! exists if any directory has it, and a group's options are those of all directories.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -23,9 +28,11 @@ pub struct LoadedConfig {
     pub package_header: Option<String>,
 }
 
-/// A directory of configs.
+/// A directory of configs, plus the directories of `hydra.searchpath` after it.
 pub struct Repo {
     root: PathBuf,
+    /// `hydra.searchpath` directories, in order (searched after `root`).
+    extra: Vec<PathBuf>,
     cache: HashMap<String, Option<Rc<LoadedConfig>>>,
 }
 
@@ -40,43 +47,67 @@ impl Repo {
         }
         Ok(Repo {
             root: root.to_path_buf(),
+            extra: Vec::new(),
             cache: HashMap::new(),
         })
     }
 
-    /// The root directory.
+    /// The main config directory.
     pub fn root(&self) -> &Path {
         &self.root
     }
 
-    /// Resolves a relative config path (`algorithm/df_video`) to a file, refusing anything
-    /// that could leave the config directory.
+    /// Adds a `hydra.searchpath` directory, searched after the ones before it. A directory
+    /// that does not exist adds nothing, as in Hydra (its file source is simply never hit).
+    pub fn add_search_dir(&mut self, dir: PathBuf) {
+        self.extra.push(dir);
+    }
+
+    /// Every directory, in search order.
+    fn roots(&self) -> impl Iterator<Item = &Path> {
+        std::iter::once(self.root.as_path()).chain(self.extra.iter().map(PathBuf::as_path))
+    }
+
+    /// Resolves a relative config path (`algorithm/df_video`) to the file of the first
+    /// directory that has it, refusing anything that could leave the config directories.
     fn file(&self, config_path: &str) -> Option<PathBuf> {
         let safe = !config_path.is_empty()
             && config_path
                 .split('/')
                 .all(|seg| !seg.is_empty() && seg != "." && seg != ".." && !seg.contains('\\'));
-        safe.then(|| self.root.join(format!("{config_path}.yaml")))
+        if !safe {
+            return None;
+        }
+        let name = format!("{config_path}.yaml");
+        self.roots()
+            .map(|r| r.join(&name))
+            .find(|f| f.is_file())
+            .or_else(|| Some(self.root.join(&name)))
     }
 
-    /// True if `group` (`algorithm`, `hydra/launcher`) is a directory of the repo.
+    /// True if `group` (`algorithm`, `hydra/launcher`) is a directory of any config directory.
     pub fn group_exists(&self, group: &str) -> bool {
         let safe = !group.is_empty()
             && group
                 .split('/')
                 .all(|seg| !seg.is_empty() && seg != "." && seg != "..");
-        safe && self.root.join(group).is_dir()
+        safe && self.roots().any(|r| r.join(group).is_dir())
     }
 
-    /// The options of a group: its `.yaml` file names without extension, sorted.
+    /// The options of a group: its `.yaml` file names without extension in all config
+    /// directories, sorted, each once.
     pub fn group_options(&self, group: &str) -> Vec<String> {
         if !self.group_exists(group) {
             return Vec::new();
         }
-        let mut out: Vec<String> = std::fs::read_dir(self.root.join(group))
-            .into_iter()
-            .flatten()
-            .flatten()
+        let mut out: Vec<String> = self
+            .roots()
+            .flat_map(|r| {
+                std::fs::read_dir(r.join(group))
+                    .into_iter()
+                    .flatten()
+                    .flatten()
+            })
             .filter(|e| e.path().is_file())
             .filter_map(|e| {
                 e.file_name()
@@ -86,20 +117,21 @@ impl Repo {
             })
             .collect();
         out.sort();
+        out.dedup();
         out
     }
 
-    /// The top-level groups, sorted.
+    /// The top-level groups of all config directories, sorted, each once.
     pub fn groups(&self) -> Vec<String> {
-        let mut out: Vec<String> = std::fs::read_dir(&self.root)
-            .into_iter()
-            .flatten()
-            .flatten()
+        let mut out: Vec<String> = self
+            .roots()
+            .flat_map(|r| std::fs::read_dir(r).into_iter().flatten().flatten())
             .filter(|e| e.path().is_dir())
             .filter_map(|e| e.file_name().to_str().map(str::to_string))
             .filter(|n| !n.starts_with('.'))
             .collect();
         out.sort();
+        out.dedup();
         out
     }
 

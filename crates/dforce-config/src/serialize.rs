@@ -4,7 +4,7 @@
 
 use serde::ser::{Serialize, SerializeMap, SerializeSeq, Serializer};
 
-use crate::map::Map;
+use crate::map::{KeyKind, Map, key_value};
 use crate::value::Value;
 
 impl Serialize for Value {
@@ -13,6 +13,12 @@ impl Serialize for Value {
             Value::Null => serializer.serialize_unit(),
             Value::Bool(b) => serializer.serialize_bool(*b),
             Value::Int(i) => serializer.serialize_i64(*i),
+            Value::BigInt(n) => match n.to_string().parse::<i128>() {
+                Ok(i) => serializer.serialize_i128(i),
+                Err(_) => Err(serde::ser::Error::custom(format!(
+                    "the integer {n} is wider than 128 bits, which serde cannot write; use Value::to_json (Python's json.dumps form) instead"
+                ))),
+            },
             Value::Float(f) => serializer.serialize_f64(*f),
             Value::String(s) => serializer.serialize_str(s),
             Value::Missing => serializer.serialize_str("???"),
@@ -55,6 +61,7 @@ fn write_json(v: &Value, out: &mut String) {
         Value::Null => out.push_str("null"),
         Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
         Value::Int(i) => out.push_str(&i.to_string()),
+        Value::BigInt(n) => out.push_str(&n.to_string()),
         Value::Float(f) if f.is_nan() => out.push_str("NaN"),
         Value::Float(f) if f.is_infinite() => {
             out.push_str(if *f > 0.0 { "Infinity" } else { "-Infinity" })
@@ -74,11 +81,20 @@ fn write_json(v: &Value, out: &mut String) {
         }
         Value::Map(m) => {
             out.push('{');
-            for (i, (k, item)) in m.iter().enumerate() {
+            for (i, (k, kind, item)) in m.iter_typed().enumerate() {
                 if i > 0 {
                     out.push(',');
                 }
-                out.push_str(&json_string(k));
+                // json.dumps writes a non-string key as its JSON scalar text, quoted
+                // (1 -> "1", True -> "true", inf -> "Infinity").
+                match kind {
+                    KeyKind::Str => out.push_str(&json_string(k)),
+                    _ => {
+                        let mut text = String::new();
+                        write_json(&key_value(k, kind), &mut text);
+                        out.push_str(&json_string(&text));
+                    }
+                }
                 out.push(':');
                 write_json(item, out);
             }

@@ -14,12 +14,16 @@ pub enum Value {
     Null,
     /// YAML 1.1 booleans (`true`, `True`, `yes`, `on`, ...).
     Bool(bool),
-    /// Integers (Python ints are unbounded; values outside `i64` are rejected when parsed).
+    /// Integers that fit in `i64` (always this variant when they fit).
     Int(i64),
     /// Floats, including `inf` and `nan`.
     Float(f64),
     /// Strings; may contain `${...}` interpolations until resolved.
     String(String),
+    /// An integer outside `i64`: Python's ints are unbounded, and Hydra keeps
+    /// `+a=12345678901234567890` exactly ([`crate::BigInt`]). Readers of 64-bit ints report it
+    /// as out of range.
+    BigInt(crate::bigint::BigInt),
     /// A list.
     List(Vec<Value>),
     /// An insertion-ordered map.
@@ -80,6 +84,7 @@ impl Value {
             Value::Null => "null",
             Value::Bool(_) => "bool",
             Value::Int(_) => "int",
+            Value::BigInt(_) => "int (outside the 64-bit range)",
             Value::Float(_) => "float",
             Value::String(_) => "string",
             Value::List(_) => "list",
@@ -128,7 +133,10 @@ impl Value {
     /// The direct child named `segment`: a map key, or a list index written in decimal.
     pub fn child(&self, segment: &str) -> Option<&Value> {
         match self {
-            Value::Map(m) => m.get(segment),
+            Value::Map(m) => match crate::path::typed_segment_key(segment) {
+                Some((text, kind)) => m.get_typed(text, kind),
+                None => m.get(segment),
+            },
             Value::List(l) => segment.parse::<usize>().ok().and_then(|i| l.get(i)),
             _ => None,
         }
@@ -137,7 +145,10 @@ impl Value {
     /// Mutable variant of [`Value::child`].
     pub fn child_mut(&mut self, segment: &str) -> Option<&mut Value> {
         match self {
-            Value::Map(m) => m.get_mut(segment),
+            Value::Map(m) => match crate::path::typed_segment_key(segment) {
+                Some((text, kind)) => m.get_typed_mut(text, kind),
+                None => m.get_mut(segment),
+            },
             Value::List(l) => segment.parse::<usize>().ok().and_then(|i| l.get_mut(i)),
             _ => None,
         }

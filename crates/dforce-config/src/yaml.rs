@@ -12,8 +12,7 @@ use yaml_rust2::parser::{Event, Parser, Tag};
 use yaml_rust2::scanner::{Marker, TScalarStyle};
 
 use crate::error::ConfigError;
-use crate::map::Map;
-use crate::pyfmt;
+use crate::map::{KeyKind, Map, key_of};
 use crate::value::{Measured, Value};
 use crate::yaml_scalar::resolve_plain;
 
@@ -78,12 +77,12 @@ enum Frame {
         /// The key read and waiting for its value.
         key: Option<PendingKey>,
         /// Keys that came from `<<` merges; explicit keys may replace them once.
-        merged: Vec<String>,
+        merged: Vec<(String, KeyKind)>,
     },
 }
 
 enum PendingKey {
-    Key(String, Marker),
+    Key(String, KeyKind, Marker),
     /// The YAML 1.1 merge key `<<`.
     Merge,
 }
@@ -234,12 +233,15 @@ impl Builder<'_> {
                     _ => Err(err("bool")),
                 },
                 Some("int") => match resolve_plain(&text) {
-                    Ok(v @ Value::Int(_)) => Ok(v),
+                    Ok(v @ (Value::Int(_) | Value::BigInt(_))) => Ok(v),
                     _ => Err(err("int")),
                 },
                 Some("float") => match resolve_plain(&text) {
                     Ok(v @ Value::Float(_)) => Ok(v),
                     Ok(Value::Int(i)) => Ok(Value::Float(i as f64)),
+                    Ok(Value::BigInt(n)) => {
+                        n.to_f64().map(Value::Float).ok_or_else(|| err("float"))
+                    }
                     _ => Err(err("float")),
                 },
                 _ => Err(self.error(
@@ -290,14 +292,19 @@ impl Builder<'_> {
                     if !is_scalar {
                         return Err(err("mapping keys must be scalars".to_string()));
                     }
-                    *key = Some(PendingKey::Key(key_text(&value), mark));
+                    let (text, kind) = map_key(&value).ok_or_else(|| {
+                        err("a mapping key cannot be null (OmegaConf: Incompatible key type 'NoneType'); quote it to use the text: 'null'".to_string())
+                    })?;
+                    *key = Some(PendingKey::Key(text, kind, mark));
                     Ok(())
                 }
-                Some(PendingKey::Key(k, key_mark)) => {
-                    if let Some(i) = merged.iter().position(|m| *m == k) {
+                Some(PendingKey::Key(k, kind, key_mark)) => {
+                    if let Some(i) = merged.iter().position(|(m, mk)| *m == k && *mk == kind) {
                         // An explicit key overrides a merged one.
                         merged.remove(i);
-                    } else if map.contains_key(&k) {
+                    } else if kind == KeyKind::Str && map.contains_key(&k) {
+                        // OmegaConf's loader refuses repeated string keys; repeated int, float
+                        // or bool keys are a Python dict's: the last value wins.
                         return Err(ConfigError::Yaml {
                             file: source.to_string(),
                             line: key_mark.line(),
@@ -307,7 +314,7 @@ impl Builder<'_> {
                             ),
                         });
                     }
-                    map.insert(k, value);
+                    map.insert_typed(k, kind, value);
                     Ok(())
                 }
                 Some(PendingKey::Merge) => {
@@ -324,10 +331,10 @@ impl Builder<'_> {
                     };
                     // Explicit keys win over merged ones, and earlier merge sources over later.
                     for src in sources {
-                        for (k, v) in src {
-                            if !map.contains_key(&k) {
-                                merged.push(k.clone());
-                                map.insert(k, v);
+                        for (k, kind, v) in src.into_typed() {
+                            if map.get_typed(&k, kind).is_none() {
+                                merged.push((k.clone(), kind));
+                                map.insert_typed(k, kind, v);
                             }
                         }
                     }
@@ -347,12 +354,12 @@ fn core_tag(tag: &Tag) -> Option<&str> {
     }
 }
 
-/// The text of a map key. OmegaConf keeps typed keys (`1:` is the int 1) but they print as
-/// Python's `str()` of the key, which is what we store.
-fn key_text(v: &Value) -> String {
+/// A map key and its type: OmegaConf keeps typed keys (`1:` is the int 1, `true:` the bool
+/// True). `None` for null, which OmegaConf refuses as a key.
+fn map_key(v: &Value) -> Option<(String, KeyKind)> {
     match v {
-        Value::Missing => "???".to_string(),
-        other => pyfmt::py_str(other),
+        Value::Missing => Some(("???".to_string(), KeyKind::Str)),
+        other => key_of(other),
     }
 }
 
@@ -362,6 +369,21 @@ mod tests {
 
     fn load(text: &str) -> Value {
         parse_yaml_str(text, "test.yaml").unwrap()
+    }
+
+    #[test]
+    fn typed_keys_repeat_like_a_python_dict_and_null_keys_are_refused() {
+        // OmegaConf 2.3: `{1: a, 1: b}` is {1: 'b'} (its loader refuses only repeated string
+        // keys); `{null: 1}` is "Incompatible key type 'NoneType'".
+        assert_eq!(load("x: {1: a, 1: b}\n").to_yaml(), "x:\n  1: b\n");
+        let e = parse_yaml_str("x: {null: 1}\n", "t")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("cannot be null"), "{e}");
+        let e = parse_yaml_str("x: {'a': 1, a: 2}\n", "t")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("duplicate key 'a'"), "{e}");
     }
 
     #[test]

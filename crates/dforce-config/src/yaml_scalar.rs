@@ -8,7 +8,8 @@
 
 use crate::value::Value;
 
-/// The typed value of a plain scalar, or an error for integers beyond `i64` and for the
+/// The typed value of a plain scalar, or an error for integers of more than 4300 digits (as in
+/// Python) and for the
 /// YAML 1.1 "value" scalar `=`, which PyYAML's safe loader cannot construct either.
 pub fn resolve_plain(s: &str) -> Result<Value, String> {
     if is_bool(s) {
@@ -21,7 +22,7 @@ pub fn resolve_plain(s: &str) -> Result<Value, String> {
         return Ok(Value::Float(construct_float(s)?));
     }
     if is_yaml11_int(s) {
-        return construct_int(s).map(Value::Int);
+        return construct_int(s);
     }
     if is_null(s) {
         return Ok(Value::Null);
@@ -331,46 +332,36 @@ fn construct_float(s: &str) -> Result<f64, String> {
     Ok(sign * parse(body)?)
 }
 
-/// PyYAML's `construct_yaml_int`, limited to `i64`.
-fn construct_int(s: &str) -> Result<i64, String> {
+/// PyYAML's `construct_yaml_int`: any size, as Python's `int` ([`Value::BigInt`] outside
+/// `i64`).
+fn construct_int(s: &str) -> Result<Value, String> {
     let v = s.replace('_', "");
     let (negative, body) = match v.as_bytes().first() {
         Some(b'-') => (true, &v[1..]),
         Some(b'+') => (false, &v[1..]),
         _ => (false, v.as_str()),
     };
-    let out_of_range =
-        || format!("integer '{s}' is outside the 64-bit range; quote it or use a float");
-    let magnitude: i128 = if body == "0" {
-        0
-    } else if let Some(b) = body.strip_prefix("0b") {
-        i128::from_str_radix(b, 2).map_err(|_| out_of_range())?
-    } else if let Some(h) = body.strip_prefix("0x") {
-        i128::from_str_radix(h, 16).map_err(|_| out_of_range())?
-    } else if body.starts_with('0') {
-        i128::from_str_radix(body, 8).map_err(|_| out_of_range())?
-    } else if body.contains(':') {
-        // Every step is checked: the leading part has no digit limit and there may be any
-        // number of parts, so `d * 60^k` can leave even the i128 range. `base` becomes
-        // `None` once 60^k overflows; only a non-zero digit at such a place is an error.
-        let mut value: i128 = 0;
-        let mut base: Option<i128> = Some(1);
-        for part in body.split(':').rev() {
-            let d: i128 = part.parse().map_err(|_| out_of_range())?;
-            if d != 0 {
-                let term = base
-                    .and_then(|b| d.checked_mul(b))
-                    .ok_or_else(out_of_range)?;
-                value = value.checked_add(term).ok_or_else(out_of_range)?;
-            }
-            base = base.and_then(|b| b.checked_mul(60));
-        }
-        value
-    } else {
-        body.parse().map_err(|_| out_of_range())?
+    let too_long = || {
+        format!(
+            "integer '{s}' has more than {} digits (Python's int limit); quote it",
+            crate::bigint::MAX_DIGITS
+        )
     };
-    let signed = if negative { -magnitude } else { magnitude };
-    i64::try_from(signed).map_err(|_| out_of_range())
+    let value = if body == "0" {
+        Some(Value::Int(0))
+    } else if let Some(b) = body.strip_prefix("0b") {
+        crate::bigint::from_radix(negative, b, 2)
+    } else if let Some(h) = body.strip_prefix("0x") {
+        crate::bigint::from_radix(negative, h, 16)
+    } else if body.starts_with('0') {
+        crate::bigint::from_radix(negative, body, 8)
+    } else if body.contains(':') {
+        let parts: Vec<&str> = body.split(':').collect();
+        crate::bigint::from_sexagesimal(negative, &parts)
+    } else {
+        crate::bigint::from_decimal(negative, body)
+    };
+    value.ok_or_else(too_long)
 }
 
 #[cfg(test)]
@@ -409,26 +400,50 @@ mod tests {
         assert_eq!(r("0x1F"), Value::Int(31));
         assert_eq!(r("0b101"), Value::Int(5));
         assert_eq!(r("1:30"), Value::Int(90));
-        assert!(resolve_plain("99999999999999999999").is_err());
+        // Python ints are unbounded: PyYAML gives 99999999999999999999.
+        assert_eq!(
+            crate::py_str(&r("99999999999999999999")),
+            "99999999999999999999"
+        );
     }
 
     #[test]
-    fn sexagesimal_int_overflow_is_an_error_not_a_panic_or_wrap() {
-        // 9 * 60^21 overflows i128: used to panic in debug builds.
+    fn big_sexagesimal_hex_and_octal_ints_are_exact_not_a_panic_or_wrap() {
+        // Expected values: PyYAML's safe_load (Python ints are unbounded).
         let many = format!("9{}", ":0".repeat(21));
-        let e = resolve_plain(&many).unwrap_err();
-        assert!(e.contains("outside the 64-bit range"), "{e}");
+        assert_eq!(
+            crate::py_str(&r(&many)),
+            "197432555763400704000000000000000000000"
+        );
         // A leading part near i128::MAX / 60: used to wrap to 44 in release builds.
-        let e = resolve_plain("5671372782015641057722910123862803525:0").unwrap_err();
-        assert!(e.contains("outside the 64-bit range"), "{e}");
-        let e = resolve_plain("-5671372782015641057722910123862803525:0").unwrap_err();
-        assert!(e.contains("outside the 64-bit range"), "{e}");
-        // Zeros far beyond the i128 range of 60^k are harmless, as in PyYAML.
+        assert_eq!(
+            crate::py_str(&r("5671372782015641057722910123862803525:0")),
+            "340282366920938463463374607431768211500"
+        );
+        assert_eq!(
+            crate::py_str(&r("-5671372782015641057722910123862803525:0")),
+            "-340282366920938463463374607431768211500"
+        );
         assert_eq!(
             r(&format!("1{}", ":0".repeat(10))),
             Value::Int(60i64.pow(10))
         );
-        assert!(resolve_plain(&format!("1{}", ":0".repeat(40))).is_err());
+        assert_eq!(
+            crate::py_str(&r(&format!("1{}", ":0".repeat(40)))),
+            "133674945388437340678388459765760000000000000000000000000000000000000000"
+        );
+        assert_eq!(
+            crate::py_str(&r("-0x1ffffffffffffffff")),
+            "-36893488147419103231"
+        );
+        assert_eq!(
+            crate::py_str(&r("0777777777777777777777777")),
+            "4722366482869645213695"
+        );
+        // Past Python's 4300-digit limit it is an error, however it is written.
+        assert!(resolve_plain(&format!("1{}", ":0".repeat(6000))).is_err());
+        assert!(resolve_plain(&"9".repeat(4301)).is_err());
+        assert!(resolve_plain(&format!("{}:30", "9".repeat(1_000_000))).is_err());
         // The emitter asks about every string it prints; it must not panic either.
         assert!(plain_is_not_string(&many));
         assert!(plain_is_not_string(

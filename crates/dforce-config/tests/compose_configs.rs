@@ -556,40 +556,56 @@ fn hydra_settings_dforce_does_not_apply_are_refused() {
 }
 
 #[test]
-fn hydra_searchpath_is_refused_while_composing() {
-    // Hydra 1.3.2 loads extra config directories from hydra.searchpath, which changes what
-    // `--cfg job` prints (`+extra=one` then reads <searchpath>/extra/one.yaml); dforce reads
-    // one config directory, so it refuses the setting in every mode, not only in a run.
-    let overrides = vec![
-        "+name=x".to_string(),
-        "hydra.searchpath=[file:///tmp/nowhere]".to_string(),
-        "+extra=one".to_string(),
-    ];
-    let e = compose(&configs(), &overrides).unwrap_err().to_string();
+fn hydra_searchpath_adds_config_directories_after_the_main_one() {
+    // Hydra 1.3.2 (checked with the same trees in scripts/check_hydra_parity.sh): a config
+    // comes from the first directory that has it, group options are those of all
+    // directories, a command-line hydra.searchpath replaces the primary config's, a missing
+    // directory adds nothing, and pkg:// sources are refused here (no Python packages).
+    let root = std::env::temp_dir().join(format!("dforce-config-sp-{}", std::process::id()));
+    let (main, extra) = (root.join("main"), root.join("extra"));
+    for (file, text) in [
+        (main.join("db/a.yaml"), "from: main\n".to_string()),
+        (extra.join("db/a.yaml"), "from: extra\n".to_string()),
+        (extra.join("db/b.yaml"), "from: extra\n".to_string()),
+        (
+            main.join("config.yaml"),
+            format!(
+                "defaults:\n  - db: a\n  - _self_\nhydra:\n  searchpath: [file://{}, {}]\n",
+                extra.display(),
+                root.join("missing").display()
+            ),
+        ),
+    ] {
+        std::fs::create_dir_all(file.parent().unwrap()).unwrap();
+        std::fs::write(file, text).unwrap();
+    }
+    let from = |overrides: &[&str]| -> Result<String, String> {
+        let overrides: Vec<String> = overrides.iter().map(|s| s.to_string()).collect();
+        compose(&main, &overrides)
+            .map_err(|e| e.to_string())
+            .and_then(|c| c.job.resolved().map_err(|e| e.to_string()))
+            .map(|job| job.get_str("db.from").unwrap().to_string())
+    };
+    assert_eq!(from(&[]).unwrap(), "main");
+    assert_eq!(from(&["db=b"]).unwrap(), "extra");
+    let e = from(&["db=b", "hydra.searchpath=[]"]).unwrap_err();
+    assert!(e.contains("Available options: a"), "{e}");
+    let e = from(&["hydra.searchpath=[pkg://x.conf]"]).unwrap_err();
     assert!(
-        e.starts_with("Unsupported override 'hydra.searchpath=[file:///tmp/nowhere]'")
-            && e.contains("--config-dir"),
+        e.starts_with("Unsupported override 'hydra.searchpath=[pkg://x.conf]'"),
         "{e}"
     );
-    // The same setting in the primary config's `hydra:` block is a config error, not an
-    // "Unsupported override".
-    let dir = std::env::temp_dir().join(format!("dforce-config-sp-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
     std::fs::write(
-        dir.join("config.yaml"),
-        "a: 1\nhydra:\n  searchpath: [pkg://x]\n",
+        main.join("config.yaml"),
+        "hydra:\n  searchpath: [pkg://x.conf]\n",
     )
     .unwrap();
-    let e = compose(&dir, &[]).unwrap_err().to_string();
-    std::fs::remove_dir_all(&dir).unwrap();
+    let e = from(&[]).unwrap_err();
+    std::fs::remove_dir_all(&root).unwrap();
     assert!(
-        e.starts_with("Invalid config 'config'") && e.contains("hydra.searchpath"),
+        e.starts_with("Invalid config 'config'") && e.contains("pkg://x.conf"),
         "{e}"
     );
-    assert!(!e.contains("Unsupported override"), "{e}");
-    // An empty search path is Hydra's default and fine.
-    let overrides = vec!["+name=x".to_string(), "hydra.searchpath=[]".to_string()];
-    compose(&configs(), &overrides).unwrap();
 }
 
 #[test]
@@ -597,10 +613,11 @@ fn supported_hydra_settings_list_only_what_is_applied() {
     let overrides = vec!["+name=x".to_string(), "hydra.launcher.n_jobs=2".to_string()];
     let e = compose(&configs(), &overrides).unwrap_err().to_string();
     let supported = e.split("Supported: ").nth(1).expect("lists the settings");
-    for refused in ["hydra.searchpath", "hydra.verbose", "hydra.mode"] {
+    for refused in ["hydra.verbose", "hydra.mode"] {
         assert!(!supported.contains(refused), "{e}");
     }
     assert!(supported.contains("hydra.run.dir"), "{e}");
+    assert!(supported.contains("hydra.searchpath"), "{e}");
 }
 
 #[test]
