@@ -628,6 +628,10 @@ mod tests {
                 "must lie in [0, 1]",
             ),
             (&["experiment.training.lr=-1"], "must lie in [0"),
+            (
+                &["experiment.training.batch_size=100000000000000000000000"],
+                "is 100000000000000000000000; it is outside the 64-bit range",
+            ),
             // Containers are shown on one line.
             (&["experiment.training.batch_size=[1,2]"], "is list ([1,2])"),
             (

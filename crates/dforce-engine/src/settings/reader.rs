@@ -72,6 +72,15 @@ impl<'a> ConfigReader<'a> {
     pub fn int(&self, key: &str) -> Result<i64, SettingsError> {
         match self.value(key)? {
             Value::Int(i) => Ok(*i),
+            Value::BigInt(n) => Err(SettingsError::Range {
+                key: key.into(),
+                got: n.to_string(),
+                reason: format!(
+                    "it is outside the 64-bit range (at most {}) that every size and count here \
+                     fits",
+                    i64::MAX
+                ),
+            }),
             other => Err(SettingsError::Type {
                 key: key.into(),
                 got: describe(other),
@@ -190,6 +199,13 @@ impl<'a> ConfigReader<'a> {
         match self.value(key)? {
             Value::Int(i) => Ok(*i as f64),
             Value::Float(f) => Ok(*f),
+            // An int beyond 64 bits is a float as Python's float() makes it (torch and the
+            // reference's code take it so); one beyond the double range is refused.
+            Value::BigInt(n) => n.to_f64().ok_or_else(|| SettingsError::Range {
+                key: key.into(),
+                got: n.to_string(),
+                reason: "it is too large to convert to float (Python's OverflowError)".into(),
+            }),
             other => Err(SettingsError::Type {
                 key: key.into(),
                 got: describe(other),
