@@ -1,8 +1,9 @@
 //! Decoded episodes kept between clips: one [`EpisodeCache`] per data-loader worker.
 //!
 //! The reference's `__getitem__` (`datasets/video/base_video_dataset.py`) loads and decodes a
-//! clip's whole episode for every clip it returns. dforce's uncached read already stops at the
-//! clip's last frame (and an `.mp4` starts at the keyframe before the clip); the cache goes
+//! clip's whole episode for every clip it returns. dforce's uncached read keeps only the clip's
+//! frames (an `.npz` member is still inflated to its end, to check its CRC-32 as numpy's `zipfile`
+//! does; an `.mp4` is decoded from the keyframe before the clip to the clip's end); the cache goes
 //! further. The frames a read passes anyway are kept: a compressed `.npz` member is inflated from
 //! row 0, an `.mp4` is decoded from its last IDR keyframe before the clip. Episodes leave least
 //! recently used first, within a byte budget, so a later clip of a held episode costs no file
