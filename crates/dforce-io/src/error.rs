@@ -23,8 +23,11 @@ pub enum NpzError {
         /// Cause.
         source: zip::result::ZipError,
     },
-    /// A required array is absent.
-    #[error("{path}: missing array {key:?}")]
+    /// A required array is absent: no member named `key` or `key.npy` (the names numpy's
+    /// `NpzFile.__getitem__` looks up).
+    #[error(
+        "{path}: missing array {key:?}: the archive has no member named {key:?} or \"{key}.npy\""
+    )]
     MissingKey {
         /// File.
         path: PathBuf,

@@ -138,3 +138,73 @@ fn members_whose_data_do_not_match_their_crc32_are_refused_as_numpy_refuses_them
         assert!(expected[name.as_str()]["actions"]["values"].is_array());
     }
 }
+
+/// The values numpy read for `name`'s `key`, as integers.
+fn numpy_ints(expected: &Json, name: &str, key: &str) -> Vec<u64> {
+    expected[name][key]["values"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{name} {key}: numpy read no values"))
+        .iter()
+        .map(|v| v.as_u64().unwrap())
+        .collect()
+}
+
+fn ints(data: NpyData) -> Vec<u64> {
+    match data {
+        NpyData::Int(v) => v.into_iter().map(|x| x as u64).collect(),
+        NpyData::UInt(v) => v,
+        other => panic!("not integers: {other:?}"),
+    }
+}
+
+#[test]
+fn members_are_looked_up_as_numpy_looks_them_up() {
+    let expected = expected();
+    // A member stored without the `.npy` suffix: np.load(f)["video"] reads it.
+    let name = "no_suffix.npz";
+    let mut npz = NpzFile::open(dir().join(name)).unwrap();
+    assert_eq!(
+        npz.keys(),
+        json_strings(&expected[name]["files"]),
+        "NpzFile.files"
+    );
+    let arr = npz.array("video").unwrap();
+    let values: Vec<u8> = ints(arr.data).into_iter().map(|v| v as u8).collect();
+    assert_eq!(values, numpy_u8(&expected, name, "video"));
+    assert_eq!(npz.header("video").unwrap().shape, [40, 8, 8, 3]);
+    let (_, rows) = npz.read_rows("video", 39..40).unwrap();
+    assert_eq!(rows, numpy_u8(&expected, name, "video")[39 * 192..]);
+    // numpy has no member "video.npy" here.
+    assert_eq!(expected[name]["video.npy"]["error"], "KeyError");
+    let err = npz.array("video.npy").unwrap_err();
+    assert!(matches!(err, NpzError::MissingKey { .. }), "{err:?}");
+    assert!(
+        err.to_string()
+            .contains("no member named \"video.npy\" or \"video.npy.npy\""),
+        "{err}"
+    );
+
+    // Members `video` and `video.npy`: the exact name wins, and `key.npy` names the other.
+    let name = "both_names.npz";
+    let mut npz = NpzFile::open(dir().join(name)).unwrap();
+    assert_eq!(npz.keys(), json_strings(&expected[name]["files"]));
+    for key in ["video", "video.npy"] {
+        let arr = npz.array(key).unwrap();
+        assert_eq!(arr.shape, [2, 3]);
+        assert_eq!(ints(arr.data), numpy_ints(&expected, name, key), "{key}");
+    }
+    // A key that numpy does not find either.
+    assert_eq!(expected[name]["actions"]["error"], "KeyError");
+    assert!(matches!(
+        npz.array("actions"),
+        Err(NpzError::MissingKey { .. })
+    ));
+}
+
+fn json_strings(v: &Json) -> Vec<String> {
+    v.as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s.as_str().unwrap().to_owned())
+        .collect()
+}

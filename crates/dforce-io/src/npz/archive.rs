@@ -91,19 +91,32 @@ impl NpzFile {
         &self.path
     }
 
-    /// Array keys (member names without the `.npy` suffix), in archive order.
+    /// Array keys: every member name with a `.npy` suffix removed, in archive order (numpy's
+    /// `NpzFile.files`, `name.removesuffix(".npy")`, so a member stored without the suffix is
+    /// listed too).
     pub fn keys(&self) -> Vec<String> {
         self.archive
             .file_names()
             .filter_map(Result::ok)
-            .filter_map(|n| n.strip_suffix(".npy").map(str::to_owned))
+            .map(|n| n.strip_suffix(".npy").unwrap_or(&n).to_owned())
             .collect()
     }
 
-    /// The zip member holding array `key`, as a decompressing stream whose CRC-32 can be
-    /// checked once it is read ([`Member::verify`]).
+    /// The name of the member numpy's `NpzFile.__getitem__` reads for `key`: the member named
+    /// exactly `key` when there is one (its `_files` maps every member name to itself, after
+    /// mapping each name without `.npy` to its member, so the exact name wins), else `key.npy`.
+    fn member_name(&self, key: &str) -> String {
+        if self.archive.index_for_name(key).is_some() {
+            key.to_owned()
+        } else {
+            format!("{key}.npy")
+        }
+    }
+
+    /// The zip member holding array `key` (see [`Self::member_name`]), as a decompressing stream
+    /// whose CRC-32 can be checked once it is read ([`Member::verify`]).
     fn member(&mut self, key: &str) -> Result<Member<'_>, NpzError> {
-        let name = format!("{key}.npy");
+        let name = self.member_name(key);
         match self.archive.by_name(&name) {
             Ok(m) => match unsupported_method(&m) {
                 None => Ok(Member::new(&self.path, key, name, m)),
