@@ -208,3 +208,44 @@ fn json_strings(v: &Json) -> Vec<String> {
         .map(|s| s.as_str().unwrap().to_owned())
         .collect()
 }
+
+#[test]
+fn an_object_array_is_refused_as_pickled_objects_like_an_npy_file() {
+    let expected = expected();
+    let name = "object_video.npz";
+    assert_eq!(expected[name]["video"]["error"], "ValueError");
+    // What the `.npy` reader says for the same member.
+    let npy = dforce_io::npz::parse_npy_header(
+        &[
+            b"\x93NUMPY\x01\x00".as_slice(),
+            &(118u16).to_le_bytes(),
+            format!(
+                "{:<117}\n",
+                "{'descr': '|O', 'fortran_order': False, 'shape': (2, 8, 8, 3), }"
+            )
+            .as_bytes(),
+        ]
+        .concat(),
+    )
+    .unwrap()
+    .0
+    .item_size()
+    .unwrap_err();
+    assert!(npy.contains("Python objects (pickled)"), "{npy}");
+    let mut npz = NpzFile::open(dir().join(name)).unwrap();
+    let results = [
+        ("header", npz.header("video").map(|_| ())),
+        ("rows", npz.read_rows("video", 0..1).map(|_| ())),
+        ("array", npz.array("video").map(|_| ())),
+    ];
+    for (what, result) in results {
+        match result {
+            Err(NpzError::BadArray { key, reason, .. }) => {
+                assert_eq!(key, "video");
+                assert_eq!(reason, npy, "{what}");
+                assert!(!reason.contains("overflows"), "{what}: {reason}");
+            }
+            other => panic!("{what}: {other:?}"),
+        }
+    }
+}

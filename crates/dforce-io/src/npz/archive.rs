@@ -408,10 +408,13 @@ impl<'a> Member<'a> {
 /// Refuses a header whose shape needs more bytes than its member holds (`member_size`, the
 /// zip entry's uncompressed size): the array is truncated or its header wrong, and `np.load`
 /// fails on it ("failed to read all data"), while a row range near the start would still read.
+/// A dtype the reader does not read (an object array's pickles, complex numbers, …) is refused
+/// by name first, as the `.npy` reader refuses it.
 fn fits_member(header: &NpyHeader, member_size: u64) -> Result<(), String> {
+    let item = header.item_size()?;
     let need = header
         .count()
-        .and_then(|n| n.checked_mul(header.item_size().ok()?))
+        .and_then(|n| n.checked_mul(item))
         .ok_or_else(|| format!("shape {:?} overflows", header.shape))?;
     if need as u64 > member_size {
         return Err(format!(
