@@ -87,6 +87,28 @@ impl VideoDataset {
         let (metadata, metadata_path) = load_or_build(kind, &root, config.bad_files)?;
         let files = metadata.files(&root, split, &metadata_path)?;
         if files.is_empty() {
+            let other = Split::ALL
+                .into_iter()
+                .find(|&s| s != split)
+                .unwrap_or(split);
+            let others = metadata.lengths(other).len();
+            if others > 0 {
+                // The dataset is there but this split is not: TECO's download hint is beside
+                // the point.
+                return Err(VideoDataError::Incomplete {
+                    root: root.clone(),
+                    reason: format!(
+                        "{split}/ holds no .npz files while {other}/ holds {others} ({} lists \
+                         none for {split}): an interrupted generation or download leaves this, \
+                         and so does generating with validation fraction {}. Delete {} and \
+                         generate it again (dataset=video_maze3d renders it on first use; \
+                         `dforce data video --out DIR`) or download it again",
+                        metadata_path.display(),
+                        if split == Split::Validation { "0" } else { "1" },
+                        root.display(),
+                    ),
+                });
+            }
             return Err(VideoDataError::NoData {
                 kind: kind.name(),
                 root: root.clone(),
