@@ -4,12 +4,13 @@
 //! clip's whole episode for every clip it returns. dforce's uncached read keeps only the clip's
 //! frames (an `.npz` member is still inflated to its end, to check its CRC-32 as numpy's `zipfile`
 //! does; an `.mp4` is decoded from the keyframe before the clip to the clip's end); the cache goes
-//! further. The frames a read passes anyway are kept: a compressed `.npz` member is inflated from
-//! row 0, an `.mp4` is decoded from its last IDR keyframe before the clip. Episodes leave least
-//! recently used first, within a byte budget, so a later clip of a held episode costs no file
-//! access and no decoding. An episode asked for again beyond what is held is read over both
-//! spans, grown to twice the held one, so clips taken in order read each episode's frames about
-//! three times in all, not once per clip.
+//! further. The frames a read decodes anyway are kept: a DMLab `.npz` member is inflated whole
+//! (from row 0, and to its end for its CRC-32), so its whole episode is kept; an `.mp4` is decoded
+//! from its last IDR keyframe before the clip. Episodes leave least recently used first, within a
+//! byte budget, so a later clip of a held episode costs no file access and no decoding. An
+//! `.mp4` episode asked for again beyond what is held is read over both spans, grown to twice the
+//! held one, so clips taken in order read each episode's frames about three times in all, not
+//! once per clip; a DMLab episode is read once while it is held.
 
 use std::ops::Range;
 use std::path::{Path, PathBuf};
@@ -204,7 +205,7 @@ impl EpisodeCache {
     /// Reads what a miss of `range` should keep: exactly `range` with no budget; for an episode
     /// held before (it is being reused), the span from the earlier of both starts to the later of
     /// `range.end` and twice the held span, when that fits the budget; otherwise `range`. Each
-    /// read includes the frames it passes anyway ([`read_frames_with_lead`]). The doubling bounds
+    /// read includes the frames it decodes anyway ([`read_frames_with_lead`]). The doubling bounds
     /// the frames read for an episode taken clip by clip in order by about three times its length.
     /// Returns the first frame read, the frames, and the end of the span asked for (the frames
     /// end sooner when the file does).

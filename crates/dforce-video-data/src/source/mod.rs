@@ -144,18 +144,19 @@ pub fn read_frames(
     }
 }
 
-/// Frames `range` together with the earlier frames that reading them passes anyway, for a cache
-/// to keep: DMLab's `video` member is decompressed from row 0, a Minecraft `.mp4` is decoded from
-/// the last IDR keyframe at or before `range.start`. Returns the first frame held and the frames
-/// `first..range.end` (for a DMLab file that ends sooner, `first..` its end, as
-/// [`read_frames`]).
+/// Frames `range` together with the other frames that reading them decodes anyway, for a cache
+/// to keep: a DMLab `video` member is inflated whole (from row 0, and to its end to check its
+/// CRC-32), so all of its frames are returned; a Minecraft `.mp4` is decoded from the last IDR
+/// keyframe at or before `range.start` to `range.end`. Returns the first frame held and the
+/// frames from it (for DMLab, `0..` the file's length, which may end before `range.end` when the
+/// file is shorter than `metadata.json` says, as [`read_frames`]).
 pub fn read_frames_with_lead(
     kind: VideoKind,
     path: &Path,
     range: Range<usize>,
 ) -> Result<(usize, RawFrames), VideoDataError> {
     match kind {
-        VideoKind::Dmlab => dmlab::read_frames(path, 0..range.end).map(|f| (0, f)),
+        VideoKind::Dmlab => dmlab::read_frames(path, 0..usize::MAX).map(|f| (0, f)),
         VideoKind::Minecraft => minecraft::read_frames_with_lead(path, range),
     }
 }
