@@ -23,8 +23,11 @@ pub enum NpzError {
         /// Cause.
         source: zip::result::ZipError,
     },
-    /// A required array is absent.
-    #[error("{path}: missing array {key:?}")]
+    /// A required array is absent: no member named `key` or `key.npy` (the names numpy's
+    /// `NpzFile.__getitem__` looks up).
+    #[error(
+        "{path}: missing array {key:?}: the archive has no member named {key:?} or \"{key}.npy\""
+    )]
     MissingKey {
         /// File.
         path: PathBuf,
@@ -40,6 +43,25 @@ pub enum NpzError {
         key: String,
         /// What is wrong.
         reason: String,
+    },
+    /// A member's data does not match the CRC-32 the zip records for it (its central directory
+    /// entry, which holds what the local header or data descriptor holds): the bytes changed
+    /// after the file was written. Python's `zipfile`, and so `np.load`, refuses such a member
+    /// with `BadZipFile: Bad CRC-32 for file '…'`.
+    #[error(
+        "bad CRC-32 for member {member:?} of {path}: the file is corrupt (its zip directory \
+         records CRC-32 {recorded:08x}, the member's data hashes to {computed:08x}; np.load \
+         refuses it too); restore the file from its source or write it again"
+    )]
+    BadCrc {
+        /// File.
+        path: PathBuf,
+        /// Zip member name (e.g. `video.npy`).
+        member: String,
+        /// The CRC-32 the zip directory records.
+        recorded: u32,
+        /// The CRC-32 of the member's decompressed data.
+        computed: u32,
     },
     /// An archive could not be written.
     #[error("{path}: cannot write npz: {reason}")]

@@ -87,6 +87,28 @@ impl VideoDataset {
         let (metadata, metadata_path) = load_or_build(kind, &root, config.bad_files)?;
         let files = metadata.files(&root, split, &metadata_path)?;
         if files.is_empty() {
+            let other = Split::ALL
+                .into_iter()
+                .find(|&s| s != split)
+                .unwrap_or(split);
+            let others = metadata.lengths(other).len();
+            if others > 0 {
+                // The dataset is there but this split is not: TECO's download hint is beside
+                // the point.
+                return Err(VideoDataError::Incomplete {
+                    root: root.clone(),
+                    reason: format!(
+                        "{split}/ holds no .npz files while {other}/ holds {others} ({} lists \
+                         none for {split}): an interrupted generation or download leaves this, \
+                         and so does generating with validation fraction {}. Delete {} and \
+                         generate it again (dataset=video_maze3d renders it on first use; \
+                         `dforce data video --out DIR`) or download it again",
+                        metadata_path.display(),
+                        if split == Split::Validation { "0" } else { "1" },
+                        root.display(),
+                    ),
+                });
+            }
             return Err(VideoDataError::NoData {
                 kind: kind.name(),
                 root: root.clone(),
@@ -170,7 +192,9 @@ impl VideoDataset {
 
     /// Item `i`: frames `[start, start + n_frames_raw)` of its video, every `frame_skip`-th kept,
     /// as `f32 / 255` in `(T, C, H, W)` resized to `resolution`, with one-hot actions and the
-    /// nonterminal mask (frames past the video's end are zeros with mask 0). Reads exactly the
+    /// nonterminal mask (frames past the video's end are zeros with mask 0; the end is the
+    /// file's when it holds fewer frames than `metadata.json` says, as the reference's
+    /// `np.load(f)["video"][start:start + n]` is then shorter and padded). Keeps exactly the
     /// clip's frames; a loader reading many clips should use [`Self::item_cached`].
     pub fn item(&self, i: usize) -> Result<VideoClip, VideoDataError> {
         self.item_cached(i, &mut EpisodeCache::disabled())
@@ -195,6 +219,10 @@ impl VideoDataset {
         let real = real_end.saturating_sub(start).div_ceil(skip);
         let raw_range = start..start + real.saturating_sub(1) * skip + usize::from(real > 0);
         let raw = cache.clip(self.kind, file, len, raw_range)?;
+        // A file holding fewer frames than `metadata.json` says gives a shorter
+        // `video[start:start + n]` in the reference, zero-padded with nonterminal 0 like a clip
+        // past the end of its video: keep the frames `k·skip < held`.
+        let real = real.min(raw.len().div_ceil(skip));
         let actions = raw.actions();
 
         let res = self.config.resolution;

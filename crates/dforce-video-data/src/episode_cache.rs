@@ -1,14 +1,16 @@
 //! Decoded episodes kept between clips: one [`EpisodeCache`] per data-loader worker.
 //!
 //! The reference's `__getitem__` (`datasets/video/base_video_dataset.py`) loads and decodes a
-//! clip's whole episode for every clip it returns. dforce's uncached read already stops at the
-//! clip's last frame (and an `.mp4` starts at the keyframe before the clip); the cache goes
-//! further. The frames a read passes anyway are kept: a compressed `.npz` member is inflated from
-//! row 0, an `.mp4` is decoded from its last IDR keyframe before the clip. Episodes leave least
-//! recently used first, within a byte budget, so a later clip of a held episode costs no file
-//! access and no decoding. An episode asked for again beyond what is held is read over both
-//! spans, grown to twice the held one, so clips taken in order read each episode's frames about
-//! three times in all, not once per clip.
+//! clip's whole episode for every clip it returns. dforce's uncached read keeps only the clip's
+//! frames (an `.npz` member is still inflated to its end, to check its CRC-32 as numpy's `zipfile`
+//! does; an `.mp4` is decoded from the keyframe before the clip to the clip's end); the cache goes
+//! further. The frames a read decodes anyway are kept: a DMLab `.npz` member is inflated whole
+//! (from row 0, and to its end for its CRC-32), so its whole episode is kept; an `.mp4` is decoded
+//! from its last IDR keyframe before the clip. Episodes leave least recently used first, within a
+//! byte budget, so a later clip of a held episode costs no file access and no decoding. An
+//! `.mp4` episode asked for again beyond what is held is read over both spans, grown to twice the
+//! held one, so clips taken in order read each episode's frames about three times in all, not
+//! once per clip; a DMLab episode is read once while it is held.
 
 use std::ops::Range;
 use std::path::{Path, PathBuf};
@@ -34,6 +36,9 @@ struct Episode {
     file: PathBuf,
     first: usize,
     frames: RawFrames,
+    /// The read stopped at the file's end, before the frames asked for: the file holds no
+    /// frames past `first + frames.count` (it is shorter than `metadata.json` says).
+    to_end: bool,
     actions: Vec<usize>,
 }
 
@@ -43,7 +48,11 @@ impl Episode {
     }
 
     fn covers(&self, range: &Range<usize>) -> bool {
-        self.first <= range.start && range.end <= self.first + self.frames.count
+        self.first <= range.start && (range.end <= self.end() || self.to_end)
+    }
+
+    fn end(&self) -> usize {
+        self.first + self.frames.count
     }
 }
 
@@ -52,11 +61,24 @@ impl Episode {
 pub struct ClipFrames<'a> {
     frames: &'a RawFrames,
     offset: usize,
+    len: usize,
     actions: &'a [usize],
 }
 
 impl ClipFrames<'_> {
-    /// Frame `k` of the requested range as `(height, width, 3)` values.
+    /// Frames of the requested range the file holds: the range's length, or fewer when the
+    /// file ends sooner than `metadata.json` says (the reference's `video[start:end]` is then
+    /// shorter, and its clip zero-padded).
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    /// Whether the file holds none of the requested frames.
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// Frame `k < self.len()` of the requested range as `(height, width, 3)` values.
     pub fn frame(&self, k: usize) -> Frame<'_> {
         self.frames.frame(self.offset + k)
     }
@@ -124,8 +146,9 @@ impl EpisodeCache {
         self.stats
     }
 
-    /// Raw frames `range` (`range.end` ≤ `len`, the episode's length) and the actions of the
-    /// episode stored at `file`, from the cache or read and kept.
+    /// Raw frames `range` (`range.end` ≤ `len`, the episode's length in `metadata.json`) and the
+    /// actions of the episode stored at `file`, from the cache or read and kept. A file holding
+    /// fewer frames than `len` gives those it holds ([`ClipFrames::len`]).
     ///
     /// # Errors
     /// The file cannot be read or holds malformed arrays (named by path).
@@ -151,8 +174,10 @@ impl EpisodeCache {
             }
             held => {
                 self.stats.misses += 1;
-                let (first, frames) = self.read(kind, file, len, &range, held.as_ref())?;
+                let (first, frames, asked_end) =
+                    self.read(kind, file, len, &range, held.as_ref())?;
                 self.stats.frames_read += frames.count as u64;
+                let to_end = first + frames.count < asked_end;
                 let actions = match held {
                     Some(e) => e.actions,
                     None => read_actions(kind, file)?,
@@ -161,15 +186,18 @@ impl EpisodeCache {
                     file: file.to_path_buf(),
                     first,
                     frames,
+                    to_end,
                     actions,
                 }
             }
         };
         let offset = range.start - episode.first;
+        let held = episode.end().saturating_sub(range.start).min(range.len());
         let episode = self.keep(episode);
         Ok(ClipFrames {
             frames: &episode.frames,
             offset,
+            len: held,
             actions: &episode.actions,
         })
     }
@@ -177,8 +205,10 @@ impl EpisodeCache {
     /// Reads what a miss of `range` should keep: exactly `range` with no budget; for an episode
     /// held before (it is being reused), the span from the earlier of both starts to the later of
     /// `range.end` and twice the held span, when that fits the budget; otherwise `range`. Each
-    /// read includes the frames it passes anyway ([`read_frames_with_lead`]). The doubling bounds
+    /// read includes the frames it decodes anyway ([`read_frames_with_lead`]). The doubling bounds
     /// the frames read for an episode taken clip by clip in order by about three times its length.
+    /// Returns the first frame read, the frames, and the end of the span asked for (the frames
+    /// end sooner when the file does).
     fn read(
         &self,
         kind: VideoKind,
@@ -186,9 +216,9 @@ impl EpisodeCache {
         len: usize,
         range: &Range<usize>,
         held: Option<&Episode>,
-    ) -> Result<(usize, RawFrames), VideoDataError> {
+    ) -> Result<(usize, RawFrames, usize), VideoDataError> {
         if self.budget == 0 {
-            return read_frames(kind, file, range.clone()).map(|f| (range.start, f));
+            return read_frames(kind, file, range.clone()).map(|f| (range.start, f, range.end));
         }
         if let Some(e) = held {
             let grown = e.first.saturating_add(e.frames.count.saturating_mul(2));
@@ -197,12 +227,12 @@ impl EpisodeCache {
             if span.len().saturating_mul(frame_bytes) <= self.budget {
                 // A file shorter than its recorded length fails the grown read only; the clip
                 // itself is then read as it would be without the cache.
-                if let Ok(read) = read_frames_with_lead(kind, file, span) {
-                    return Ok(read);
+                if let Ok((first, frames)) = read_frames_with_lead(kind, file, span.clone()) {
+                    return Ok((first, frames, span.end));
                 }
             }
         }
-        read_frames_with_lead(kind, file, range.clone())
+        read_frames_with_lead(kind, file, range.clone()).map(|(first, f)| (first, f, range.end))
     }
 
     /// Makes room for `episode` by dropping the least recently used ones, and holds it.

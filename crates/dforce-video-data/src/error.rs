@@ -25,6 +25,16 @@ pub enum VideoDataError {
         /// The glob that found nothing.
         pattern: String,
     },
+    /// The split opened holds no `.npz` files while the other holds some: the dataset is only
+    /// partly there (an interrupted generation or download), not missing, so where TECO data
+    /// comes from is beside the point.
+    #[error("{root}: the dataset looks incomplete: {reason}")]
+    Incomplete {
+        /// Dataset root.
+        root: PathBuf,
+        /// What is there and what is missing, and what to do.
+        reason: String,
+    },
     /// An `.npz` file is unreadable, truncated or has unexpected arrays.
     #[error(transparent)]
     Npz(#[from] NpzError),

@@ -80,8 +80,17 @@ impl Metadata {
             path: path.to_path_buf(),
             reason,
         };
-        let value: Value =
-            serde_json::from_str(&text).map_err(|e| bad(format!("not valid JSON: {e}")))?;
+        let value: Value = serde_json::from_str(&text).map_err(|e| {
+            if text.contains("NaN") || text.contains("Infinity") {
+                bad(format!(
+                    "not valid JSON ({e}): it holds NaN or Infinity (what Python's json.dump \
+                     writes for float nan/inf), which are not frame counts; delete it so it is \
+                     rebuilt from the files"
+                ))
+            } else {
+                bad(format!("not valid JSON: {e}"))
+            }
+        })?;
         let mut meta = Self::default();
         for split in Split::ALL {
             let key = split.dir_name();
@@ -91,17 +100,17 @@ impl Metadata {
                 .ok_or_else(|| bad(format!("no {key:?} list")))?;
             let lengths = list
                 .iter()
-                .map(|v| {
-                    v.as_u64()
-                        .filter(|&n| n <= MAX_FRAMES)
-                        .and_then(|n| usize::try_from(n).ok())
+                .enumerate()
+                .map(|(i, v)| {
+                    frame_count(v).map_err(|why| {
+                        bad(format!(
+                            "{key:?}[{i}] is {v}: {why}; {key:?} must list frame counts, whole \
+                             numbers in 0..={MAX_FRAMES} (integers, or floats without a fraction \
+                             such as 40.0, as the reference's astype(np.int32) reads them)"
+                        ))
+                    })
                 })
-                .collect::<Option<Vec<_>>>()
-                .ok_or_else(|| {
-                    bad(format!(
-                        "{key:?} must list frame counts (integers in 0..={MAX_FRAMES})"
-                    ))
-                })?;
+                .collect::<Result<Vec<_>, _>>()?;
             let skipped = match value.get("skipped").and_then(|s| s.get(key)) {
                 None => Vec::new(),
                 Some(list) => list
@@ -208,6 +217,36 @@ impl Metadata {
         }
         Ok(files)
     }
+}
+
+/// One frame count of `metadata.json`: an integer, or a float with no fraction (`40.0`; the
+/// reference reads the lists with `np.array(lengths).astype(np.int32)`, so Python tools that
+/// wrote floats produce files it reads), in `0..=`[`MAX_FRAMES`]. A fraction (which `astype`
+/// would truncate silently), a negative or huge value, or a non-number is refused with why.
+fn frame_count(v: &Value) -> Result<usize, String> {
+    let n = if let Some(n) = v.as_u64() {
+        n
+    } else if v.is_i64() {
+        return Err("a frame count cannot be negative".into());
+    } else if let Some(x) = v.as_f64() {
+        if x.fract() != 0.0 {
+            return Err("a frame count must be a whole number".into());
+        }
+        if x < 0.0 {
+            return Err("a frame count cannot be negative".into());
+        }
+        if x > MAX_FRAMES as f64 {
+            return Err(format!("more than {MAX_FRAMES} frames"));
+        }
+        // Whole, in 0..=MAX_FRAMES: exact as an integer.
+        x as u64
+    } else {
+        return Err("not a number".into());
+    };
+    if n > MAX_FRAMES {
+        return Err(format!("more than {MAX_FRAMES} frames"));
+    }
+    usize::try_from(n).map_err(|_| format!("more than {} frames", usize::MAX))
 }
 
 /// `e`'s message followed by its causes, `: `-separated (messages do not repeat their cause, so

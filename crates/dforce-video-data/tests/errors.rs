@@ -214,3 +214,73 @@ fn frame_counts_past_the_bound_are_metadata_errors() {
         .to_string();
     assert!(err.contains("frame counts"), "{err}");
 }
+
+/// Lengths written as floats (`[40.0, …]`, what a Python tool holding numpy floats writes) are
+/// read as the reference reads them (`np.array(lengths).astype(np.int32)`); a fraction, a
+/// negative or huge value, a non-number and NaN are refused saying which entry and why.
+#[test]
+fn integral_float_frame_counts_are_read_and_others_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("metadata.json");
+    let load = |text: &str| {
+        std::fs::write(&path, text).unwrap();
+        dforce_video_data::metadata::Metadata::load(&path)
+    };
+    let meta = load(r#"{"training": [40.0, 3, 0.0], "validation": [1e1]}"#).unwrap();
+    assert_eq!(meta.training, [40, 3, 0]);
+    assert_eq!(meta.validation, [10]);
+    for (list, why) in [
+        ("[40.5]", "must be a whole number"),
+        ("[-3]", "cannot be negative"),
+        ("[-3.0]", "cannot be negative"),
+        ("[1e12]", "more than 1000000000 frames"),
+        ("[1000000001]", "more than 1000000000 frames"),
+        (r#"["40"]"#, "not a number"),
+        ("[true]", "not a number"),
+    ] {
+        let err = load(&format!(
+            r#"{{"training": [3, {}], "validation": []}}"#,
+            &list[1..list.len() - 1]
+        ))
+        .unwrap_err();
+        assert!(matches!(err, VideoDataError::Metadata { .. }), "{err:?}");
+        let msg = err.to_string();
+        assert!(
+            msg.contains("\"training\"[1] is ") && msg.contains(why) && msg.contains("40.0"),
+            "{list}: {msg}"
+        );
+    }
+    // Python's json.dump writes float('nan') as NaN, which is not JSON.
+    let msg = load(r#"{"training": [NaN], "validation": []}"#)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        msg.contains("NaN or Infinity") && msg.contains("delete it"),
+        "{msg}"
+    );
+}
+
+#[test]
+fn a_dataset_whose_metadata_lists_floats_reads_as_with_integers() {
+    let (_guard, root) = scratch_copy("dmlab");
+    let ints = VideoDataset::open(VideoKind::Dmlab, &root, Split::Training, config()).unwrap();
+    let meta_path = root.join("metadata.json");
+    let text = std::fs::read_to_string(&meta_path).unwrap();
+    let mut value: serde_json::Value = serde_json::from_str(&text).unwrap();
+    for split in ["training", "validation"] {
+        let floats: Vec<f64> = value[split]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_u64().unwrap() as f64)
+            .collect();
+        value[split] = serde_json::json!(floats);
+    }
+    let text = value.to_string();
+    assert!(text.contains(".0"), "{text}");
+    std::fs::write(&meta_path, text).unwrap();
+    let floats = VideoDataset::open(VideoKind::Dmlab, &root, Split::Training, config()).unwrap();
+    assert_eq!(floats.lengths(), ints.lengths());
+    assert_eq!(floats.len(), ints.len());
+    assert_eq!(floats.item(0).unwrap(), ints.item(0).unwrap());
+}

@@ -303,3 +303,126 @@ fn generation_sizes_are_bounded_before_rendering() {
         "nothing is written for a refused run"
     );
 }
+
+fn tiny() -> Maze3dConfig {
+    Maze3dConfig {
+        frames: 4,
+        resolution: 8,
+        supersample: 1,
+        threads: 1,
+        ..Maze3dConfig::default()
+    }
+}
+
+/// Names in `dir`, sorted.
+fn listing(dir: &std::path::Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
+}
+
+#[test]
+fn one_episode_cannot_fill_two_splits_but_fills_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("one");
+    for fraction in [0.1, 0.5, 0.9] {
+        let err = generate_maze3d_with(&out, 1, 0, fraction, &tiny())
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("need at least 2 episodes") && err.contains("one for training"),
+            "{err}"
+        );
+    }
+    assert!(listing(dir.path()).is_empty(), "nothing written");
+    for (fraction, split) in [(0.0, (1, 0)), (1.0, (0, 1))] {
+        let out = dir.path().join(format!("f{fraction}"));
+        let r = generate_maze3d_with(&out, 1, 0, fraction, &tiny()).unwrap();
+        assert_eq!((r.training, r.validation), split, "{fraction}");
+    }
+    // Two episodes with a small fraction: one each.
+    let r = generate_maze3d_with(dir.path().join("two"), 2, 0, 0.1, &tiny()).unwrap();
+    assert_eq!((r.training, r.validation), (1, 1));
+}
+
+#[test]
+fn generation_renames_a_complete_dataset_into_place() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("maze");
+    generate_maze3d_with(&out, 3, 0, 0.4, &tiny()).unwrap();
+    // No temporary sibling is left, and the dataset is whole.
+    assert_eq!(listing(dir.path()), ["maze"]);
+    assert_eq!(listing(&out), ["metadata.json", "training", "validation"]);
+    // A directory holding anything is refused, and left as it was.
+    let err = generate_maze3d_with(&out, 3, 0, 0.4, &tiny())
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("already holds .npz files"), "{err}");
+    let other = dir.path().join("other");
+    std::fs::create_dir_all(&other).unwrap();
+    std::fs::write(other.join("notes.txt"), "mine").unwrap();
+    let err = generate_maze3d_with(&other, 3, 0, 0.4, &tiny())
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("is not empty") && err.contains("notes.txt"),
+        "{err}"
+    );
+    assert_eq!(listing(&other), ["notes.txt"]);
+    // An empty directory, or one with empty split folders (what older versions left), is used.
+    let empty = dir.path().join("empty");
+    std::fs::create_dir_all(empty.join("training")).unwrap();
+    generate_maze3d_with(&empty, 3, 0, 0.4, &tiny()).unwrap();
+    assert_eq!(listing(&empty), ["metadata.json", "training", "validation"]);
+    assert_eq!(
+        listing(dir.path()),
+        ["empty", "maze", "other"],
+        "no temporary sibling left"
+    );
+    // Into a parent that does not exist yet.
+    generate_maze3d_with(dir.path().join("a/b/c"), 2, 0, 0.5, &tiny()).unwrap();
+    assert_eq!(listing(&dir.path().join("a/b")), ["c"]);
+}
+
+/// What an interrupted generation of an older version left (episodes in `training/`, no
+/// `metadata.json`, no validation) is called incomplete, with what to do, when its empty split
+/// is opened, not blamed on a missing TECO download; so is a dataset generated without a
+/// validation split.
+#[test]
+fn an_empty_split_beside_a_full_one_is_called_incomplete() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("maze");
+    generate_maze3d_with(&out, 2, 0, 0.0, &tiny()).unwrap();
+    let ds_cfg = VideoDatasetConfig {
+        n_frames: 2,
+        frame_skip: 1,
+        resolution: 8,
+        ..VideoDatasetConfig::dmlab()
+    };
+    for interrupted in [false, true] {
+        if interrupted {
+            std::fs::remove_file(out.join("metadata.json")).unwrap();
+        }
+        // Training opens, as the reference opens it; validation says what is wrong.
+        VideoDataset::open(VideoKind::Dmlab, &out, Split::Training, ds_cfg.clone()).unwrap();
+        let err = VideoDataset::open(VideoKind::Dmlab, &out, Split::Validation, ds_cfg.clone())
+            .unwrap_err();
+        assert!(
+            matches!(err, dforce_video_data::VideoDataError::Incomplete { .. }),
+            "{err:?}"
+        );
+        let msg = err.to_string();
+        assert!(
+            msg.contains("looks incomplete")
+                && msg.contains("validation/ holds no .npz files while training/ holds 2")
+                && msg.contains("interrupted generation")
+                && msg.contains("validation fraction 0")
+                && msg.contains(&format!("Delete {}", out.display()))
+                && !msg.contains("TECO"),
+            "{msg}"
+        );
+    }
+}

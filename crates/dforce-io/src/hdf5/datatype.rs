@@ -3,6 +3,7 @@
 //! and back into `hdf5-writer`'s datatypes (the same `hdf5-core` types) for the writer.
 
 use hdf5_reader::{ByteOrder, Datatype, EnumMember};
+use hdf5_reader::{ReferenceType, StringEncoding, StringSize, VarLenKind};
 
 fn big_endian(order: ByteOrder) -> bool {
     matches!(order, ByteOrder::BigEndian)
@@ -101,8 +102,16 @@ impl DType {
                     ))
                 }
             }
+            other if complex_bits(other).is_some() => Err(format!(
+                "element type {} (h5py's complex numbers) is not supported; dforce reads real \
+                 numbers (floats, integers, bools): store the real and imaginary parts as two \
+                 float datasets",
+                describe(other)
+            )),
             other => Err(format!(
-                "element type {other:?} is not supported (numeric: floats, integers, bools)"
+                "element type {} is not supported; dforce reads numbers (floats, integers, \
+                 bools)",
+                describe(other)
             )),
         }
     }
@@ -146,5 +155,112 @@ impl DType {
                     .collect(),
             },
         }
+    }
+}
+
+/// Bits of the complex number a datatype holds, when it is how h5py stores numpy's complex
+/// dtypes: a compound of two fields named `r` and `i`, floats of one size, `i` right after `r`.
+fn complex_bits(dt: &Datatype) -> Option<usize> {
+    let Datatype::Compound { fields, .. } = dt else {
+        return None;
+    };
+    match fields.as_slice() {
+        [r, i] if r.name == "r" && i.name == "i" && r.datatype == i.datatype => match r.datatype {
+            Datatype::FloatingPoint { size, .. } => Some(16 * usize::from(size)),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+/// A datatype in words, with numpy's names for the numeric ones (`float64`, `int32`, `uint8`,
+/// `complex128`; ` big-endian` added when stored so), for messages: e.g. "a compound type of 2
+/// fields (a: float64, b: int32)", "a variable-length UTF-8 string".
+pub fn describe(dt: &Datatype) -> String {
+    let endian = |order: &ByteOrder| match order {
+        ByteOrder::BigEndian => " big-endian",
+        ByteOrder::LittleEndian => "",
+    };
+    let encoding = |e: &StringEncoding| match e {
+        StringEncoding::Ascii => "ASCII",
+        StringEncoding::Utf8 => "UTF-8",
+    };
+    match dt {
+        Datatype::FixedPoint {
+            size,
+            signed,
+            byte_order,
+        } => format!(
+            "{}int{}{}",
+            if *signed { "" } else { "u" },
+            8 * usize::from(*size),
+            endian(byte_order)
+        ),
+        Datatype::FloatingPoint { size, byte_order } => {
+            format!("float{}{}", 8 * usize::from(*size), endian(byte_order))
+        }
+        Datatype::String {
+            size, encoding: e, ..
+        } => match size {
+            StringSize::Fixed(n) => format!("a fixed-length {} string of {n} bytes", encoding(e)),
+            StringSize::Variable => format!("a variable-length {} string", encoding(e)),
+        },
+        Datatype::Compound { fields, .. } => match complex_bits(dt) {
+            Some(bits) => {
+                let order = match &fields[0].datatype {
+                    Datatype::FloatingPoint { byte_order, .. } => endian(byte_order),
+                    _ => "",
+                };
+                format!("complex{bits}{order}")
+            }
+            None => {
+                let list: Vec<String> = fields
+                    .iter()
+                    .map(|f| format!("{}: {}", f.name, describe(&f.datatype)))
+                    .collect();
+                format!(
+                    "a compound type of {} field{} ({})",
+                    fields.len(),
+                    if fields.len() == 1 { "" } else { "s" },
+                    list.join(", ")
+                )
+            }
+        },
+        Datatype::Array { base, dims } => {
+            let dims: Vec<String> = dims.iter().map(u64::to_string).collect();
+            format!(
+                "an array of shape ({}) of {}",
+                dims.join(", "),
+                describe(base)
+            )
+        }
+        Datatype::Enum { base, members } => {
+            let names: Vec<&str> = members.iter().map(|m| m.name.as_str()).collect();
+            format!(
+                "an enum over {} with members {}",
+                describe(base),
+                names.join(", ")
+            )
+        }
+        Datatype::VarLen {
+            base,
+            kind,
+            encoding: e,
+            ..
+        } => match kind {
+            VarLenKind::String => format!("a variable-length {} string", encoding(e)),
+            VarLenKind::Sequence | VarLenKind::Unknown(_) => {
+                format!("a variable-length sequence of {}", describe(base))
+            }
+        },
+        Datatype::Opaque { size, tag } if tag.is_empty() => {
+            format!("an opaque type of {size} bytes")
+        }
+        Datatype::Opaque { size, tag } => format!("an opaque type of {size} bytes ({tag:?})"),
+        Datatype::Reference { ref_type, .. } => match ref_type {
+            ReferenceType::Object => "an object reference".into(),
+            ReferenceType::DatasetRegion => "a dataset region reference".into(),
+        },
+        Datatype::Bitfield { size, .. } => format!("a bitfield of {size} bytes"),
     }
 }

@@ -65,7 +65,8 @@ pub fn episode_seed(seed: u64, index: usize) -> u64 {
 }
 
 /// Number of validation episodes: `round(episodes · fraction)`, at least one when the fraction
-/// is positive and at least one training episode when it is below one.
+/// is positive and at least one training episode when it is below one ([`check`] refuses fewer
+/// than 2 episodes for a fraction strictly between 0 and 1, which cannot have both).
 fn validation_count(episodes: usize, fraction: f64) -> usize {
     let n = (episodes as f64 * fraction).round() as usize;
     let lo = usize::from(fraction > 0.0);
@@ -138,11 +139,25 @@ fn check(config: &Maze3dConfig, episodes: usize, fraction: f64) -> Result<(), Vi
             config.fov_degrees, config.move_speed
         ));
     }
+    if fraction > 0.0 && fraction < 1.0 && episodes < 2 {
+        return bad(format!(
+            "{episodes} episode with validation_fraction {fraction}: need at least 2 episodes, \
+             one for training and one for validation (or validation_fraction 0 for training \
+             only, 1 for validation only)"
+        ));
+    }
     Ok(())
 }
 
-/// [`generate_maze3d`] with every world option. Refuses a directory that already holds `.npz`
-/// files in `training/` or `validation/` (stale episodes would corrupt the split).
+/// [`generate_maze3d`] with every world option.
+///
+/// The dataset appears whole or not at all: episodes and then `metadata.json` are written into a
+/// temporary sibling of `out_dir` (`.<name>.partial-<pid>`, in the same parent so the final
+/// rename stays on one filesystem), which is renamed to `out_dir` only once complete. An error
+/// (or a panic) removes the temporary directory; a killed process leaves it beside `out_dir`,
+/// which stays absent, so the next run generates again (the leftover can be deleted).
+/// Refuses an `out_dir` that already holds anything but empty `training/` and `validation/`
+/// folders (stale episodes would corrupt the split).
 pub fn generate_maze3d_with(
     out_dir: impl AsRef<Path>,
     episodes: usize,
@@ -152,6 +167,40 @@ pub fn generate_maze3d_with(
 ) -> Result<GenerationReport, VideoDataError> {
     check(config, episodes, validation_fraction)?;
     let root = out_dir.as_ref().to_path_buf();
+    check_target(&root)?;
+    let partial = PartialDir::create(&root)?;
+    let n_val = validation_count(episodes, validation_fraction);
+    let n_train = episodes - n_val;
+    let start = Instant::now();
+    render_all(partial.path(), episodes, n_train, seed, config)?;
+    let metadata = Metadata {
+        training: vec![config.frames; n_train],
+        validation: vec![config.frames; n_val],
+        ..Metadata::default()
+    };
+    // Last: a directory with metadata.json is a complete dataset.
+    metadata.save(&partial.path().join(METADATA_FILE))?;
+    partial.commit(&root)?;
+    Ok(GenerationReport {
+        root,
+        training: n_train,
+        validation: n_val,
+        frames: episodes * config.frames,
+        seconds: start.elapsed().as_secs_f64(),
+    })
+}
+
+/// Refuses a target that holds anything but empty split folders.
+fn check_target(root: &Path) -> Result<(), VideoDataError> {
+    if !root.exists() {
+        return Ok(());
+    }
+    if !root.is_dir() {
+        return Err(VideoDataError::Config(format!(
+            "{} exists and is not a directory; generate into a new or empty directory",
+            root.display()
+        )));
+    }
     for split in Split::ALL {
         let dir = root.join(split.dir_name());
         if !find_npz_files(&dir)?.is_empty() {
@@ -160,18 +209,118 @@ pub fn generate_maze3d_with(
                 dir.display()
             )));
         }
-        std::fs::create_dir_all(&dir).map_err(VideoDataError::io(&dir))?;
     }
-    let n_val = validation_count(episodes, validation_fraction);
-    let n_train = episodes - n_val;
+    let entries = std::fs::read_dir(root).map_err(VideoDataError::io(root))?;
+    for entry in entries {
+        let entry = entry.map_err(VideoDataError::io(root))?;
+        let path = entry.path();
+        let empty_split = Split::ALL.iter().any(|s| entry.file_name() == s.dir_name())
+            && path.is_dir()
+            && std::fs::read_dir(&path)
+                .map_err(VideoDataError::io(&path))?
+                .next()
+                .is_none();
+        if !empty_split {
+            return Err(VideoDataError::Config(format!(
+                "{} is not empty (it holds {}); generate into a new or empty directory, or \
+                 delete it first",
+                root.display(),
+                path.display()
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// The temporary sibling a dataset is generated in, removed when dropped unless committed.
+struct PartialDir {
+    path: PathBuf,
+    committed: bool,
+}
+
+impl PartialDir {
+    /// Creates `.<name>.partial-<pid>` (with `training/` and `validation/`) beside `root`.
+    fn create(root: &Path) -> Result<Self, VideoDataError> {
+        let name = root.file_name().ok_or_else(|| {
+            VideoDataError::Config(format!(
+                "{} does not name a directory to generate into",
+                root.display()
+            ))
+        })?;
+        let parent = match root.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+            _ => PathBuf::from("."),
+        };
+        std::fs::create_dir_all(&parent).map_err(VideoDataError::io(&parent))?;
+        let path = parent.join(format!(
+            ".{}.partial-{}",
+            name.to_string_lossy(),
+            std::process::id()
+        ));
+        if path.exists() {
+            // Left by an earlier run of a process with this id: not in use.
+            std::fs::remove_dir_all(&path).map_err(VideoDataError::io(&path))?;
+        }
+        let partial = Self {
+            path: path.clone(),
+            committed: false,
+        };
+        for split in Split::ALL {
+            let dir = path.join(split.dir_name());
+            std::fs::create_dir_all(&dir).map_err(VideoDataError::io(&dir))?;
+        }
+        Ok(partial)
+    }
+
+    fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Renames the finished directory to `root` (replacing an empty `root`, with its empty split
+    /// folders), and syncs the parent so the rename is durable.
+    fn commit(mut self, root: &Path) -> Result<(), VideoDataError> {
+        if root.is_dir() {
+            for split in Split::ALL {
+                let dir = root.join(split.dir_name());
+                if dir.is_dir() {
+                    std::fs::remove_dir(&dir).map_err(VideoDataError::io(&dir))?;
+                }
+            }
+            std::fs::remove_dir(root).map_err(VideoDataError::io(root))?;
+        }
+        std::fs::rename(&self.path, root).map_err(VideoDataError::io(root))?;
+        self.committed = true;
+        if let Some(parent) = root.parent().filter(|p| !p.as_os_str().is_empty())
+            && let Ok(dir) = std::fs::File::open(parent)
+        {
+            let _ = dir.sync_all();
+        }
+        Ok(())
+    }
+}
+
+impl Drop for PartialDir {
+    fn drop(&mut self) {
+        if !self.committed {
+            let _ = std::fs::remove_dir_all(&self.path);
+        }
+    }
+}
+
+/// Renders and writes the episodes into `dir`'s split folders, in parallel; the first error.
+fn render_all(
+    dir: &Path,
+    episodes: usize,
+    n_train: usize,
+    seed: u64,
+    config: &Maze3dConfig,
+) -> Result<(), VideoDataError> {
     let digits = (episodes - 1).to_string().len().max(6);
     let threads = match config.threads {
         0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
         n => n,
     }
     .min(episodes);
-
-    let start = Instant::now();
     let next = AtomicUsize::new(0);
     let failed = AtomicBool::new(false);
     let first_error: Mutex<Option<VideoDataError>> = Mutex::new(None);
@@ -188,7 +337,7 @@ pub fn generate_maze3d_with(
                     } else {
                         Split::Validation
                     };
-                    let path = root
+                    let path = dir
                         .join(split.dir_name())
                         .join(format!("ep_{i:0digits$}.npz"));
                     if let Err(e) = write_episode(&path, config, episode_seed(seed, i)) {
@@ -202,22 +351,10 @@ pub fn generate_maze3d_with(
             });
         }
     });
-    if let Some(e) = first_error.into_inner().unwrap_or_else(|p| p.into_inner()) {
-        return Err(e);
+    match first_error.into_inner().unwrap_or_else(|p| p.into_inner()) {
+        Some(e) => Err(e),
+        None => Ok(()),
     }
-    let metadata = Metadata {
-        training: vec![config.frames; n_train],
-        validation: vec![config.frames; n_val],
-        ..Metadata::default()
-    };
-    metadata.save(&root.join(METADATA_FILE))?;
-    Ok(GenerationReport {
-        root,
-        training: n_train,
-        validation: n_val,
-        frames: episodes * config.frames,
-        seconds: start.elapsed().as_secs_f64(),
-    })
 }
 
 fn write_episode(path: &Path, config: &Maze3dConfig, seed: u64) -> Result<(), VideoDataError> {
@@ -229,4 +366,51 @@ fn write_episode(path: &Path, config: &Maze3dConfig, seed: u64) -> Result<(), Vi
     w.add("actions", &[ep.frames], &actions)?;
     w.finish()?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tiny() -> Maze3dConfig {
+        Maze3dConfig {
+            frames: 4,
+            resolution: 8,
+            supersample: 1,
+            threads: 2,
+            ..Maze3dConfig::default()
+        }
+    }
+
+    /// A run that fails while writing episodes (here: `training/` replaced by a file) leaves
+    /// neither the dataset nor its temporary directory.
+    #[test]
+    fn a_failed_run_leaves_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().join("maze");
+        let partial = PartialDir::create(&root).unwrap();
+        let tmp = partial.path().to_path_buf();
+        assert_eq!(
+            tmp.file_name().unwrap().to_string_lossy(),
+            format!(".maze.partial-{}", std::process::id())
+        );
+        assert!(tmp.join("training").is_dir() && tmp.join("validation").is_dir());
+        std::fs::remove_dir(tmp.join("training")).unwrap();
+        std::fs::write(tmp.join("training"), "not a folder").unwrap();
+        assert!(render_all(&tmp, 4, 2, 0, &tiny()).is_err());
+        drop(partial);
+        assert!(!tmp.exists() && !root.exists());
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
+    }
+
+    #[test]
+    fn validation_count_keeps_both_splits_when_it_can() {
+        assert_eq!(validation_count(2, 0.1), 1);
+        assert_eq!(validation_count(10, 0.1), 1);
+        assert_eq!(validation_count(10, 0.99), 9);
+        assert_eq!(validation_count(1, 0.0), 0);
+        assert_eq!(validation_count(1, 1.0), 1);
+        assert!(check(&tiny(), 1, 0.5).is_err());
+        assert!(check(&tiny(), 1, 0.0).is_ok() && check(&tiny(), 1, 1.0).is_ok());
+    }
 }

@@ -117,8 +117,14 @@ pub(super) fn probe_length(path: &Path) -> Result<usize, VideoDataError> {
     Ok(t)
 }
 
+/// Frames `range` of the `video`, or the part of it the file holds: numpy's slice
+/// `video[start:end]` (what the reference's `__getitem__` takes) is shorter, or empty, when the
+/// file ends sooner, e.g. when `metadata.json` claims more frames than the file has (the
+/// reference's DMLab metadata says 300 for every file without looking).
 pub(super) fn read_frames(path: &Path, range: Range<usize>) -> Result<RawFrames, VideoDataError> {
     let mut npz = NpzFile::open(path)?;
+    let (t, ..) = video_dims(path, &npz.header("video")?)?;
+    let range = range.start.min(t)..range.end.min(t);
     let count = range.len();
     let (header, data) = npz.read_rows("video", range)?;
     let (_, height, width, dtype) = video_dims(path, &header)?;

@@ -129,8 +129,10 @@ pub fn probe_length(kind: VideoKind, path: &Path) -> Result<usize, VideoDataErro
     }
 }
 
-/// Frames `range` of the video whose `.npz` is `path` (`range.end` ≤ its length, else an error
-/// naming the file).
+/// Frames `range` of the video whose `.npz` is `path`. A DMLab file that ends sooner gives the
+/// frames it holds (numpy's `video[start:end]`; [`RawFrames::count`] says how many, 0 when
+/// `range.start` is past its end), which the dataset pads as the reference does; a Minecraft
+/// `.mp4` that ends sooner is an error naming the file.
 pub fn read_frames(
     kind: VideoKind,
     path: &Path,
@@ -142,17 +144,19 @@ pub fn read_frames(
     }
 }
 
-/// Frames `range` together with the earlier frames that reading them passes anyway, for a cache
-/// to keep: DMLab's `video` member is decompressed from row 0, a Minecraft `.mp4` is decoded from
-/// the last IDR keyframe at or before `range.start`. Returns the first frame held and the frames
-/// `first..range.end`.
+/// Frames `range` together with the other frames that reading them decodes anyway, for a cache
+/// to keep: a DMLab `video` member is inflated whole (from row 0, and to its end to check its
+/// CRC-32), so all of its frames are returned; a Minecraft `.mp4` is decoded from the last IDR
+/// keyframe at or before `range.start` to `range.end`. Returns the first frame held and the
+/// frames from it (for DMLab, `0..` the file's length, which may end before `range.end` when the
+/// file is shorter than `metadata.json` says, as [`read_frames`]).
 pub fn read_frames_with_lead(
     kind: VideoKind,
     path: &Path,
     range: Range<usize>,
 ) -> Result<(usize, RawFrames), VideoDataError> {
     match kind {
-        VideoKind::Dmlab => dmlab::read_frames(path, 0..range.end).map(|f| (0, f)),
+        VideoKind::Dmlab => dmlab::read_frames(path, 0..usize::MAX).map(|f| (0, f)),
         VideoKind::Minecraft => minecraft::read_frames_with_lead(path, range),
     }
 }
