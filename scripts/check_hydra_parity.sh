@@ -353,6 +353,10 @@ check_error "env_set keys are strings (HydraConf Dict[str, str])" +name=x "+hydr
 check_error "null dictionary key" +name=x "+a={null: 2}"
 check_error "delete a list item" +name=x "~experiment.tasks.0"
 check_error "delete a null key" +name=x "~wandb.entity"
+check_error "delete an interpolation that does not resolve (Hydra selects before deleting)" +name=x "+a=1" \
+  "+b=\${a}" "~a" "~b"
+check_error "delete an interpolation that resolves to null" +name=x "+b=\${wandb.entity}" "~b"
+check "delete an interpolation, compared by its resolved value" yaml +name=x "+b=\${seed}" "~b=0"
 
 echo "== Hydra's settings in a run (--run: a real Hydra run against the start of a dforce run)"
 check_run "run.dir from the job config (issue 12)" +name=abc "hydra.run.dir=runs/\${name}_\${seed}"

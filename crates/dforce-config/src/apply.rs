@@ -8,8 +8,8 @@
 //!   stand in the way);
 //! - `~key` deletes; `~key=value` deletes only if the current value equals `value`.
 //!
-//! One deliberate difference: Hydra refuses `~key` when the value is null or `???` (it
-//! cannot tell them from absent keys); deleting such keys is allowed here.
+//! As in Hydra, `~key` reads the value with `OmegaConf.select` first: an interpolated value
+//! is resolved (an unresolvable one fails) and a null or `???` value counts as absent.
 
 use crate::error::ConfigError;
 use crate::map::Map;
@@ -205,10 +205,12 @@ fn delete(cfg: &mut Value, segments: &[String], o: &Override) -> Result<(), Conf
             suggestion: DidYouMean(suggest_key(cfg, &o.key)),
         },
     };
-    let current = match crate::path::lookup(cfg, segments) {
-        Ok(v) => v,
-        Err(_) => return Err(missing(cfg)),
-    };
+    if crate::path::lookup(cfg, segments).is_err() {
+        return Err(missing(cfg));
+    }
+    // Hydra resolves an interpolated value before deleting (`OmegaConf.select`): `~b` fails
+    // when `b: ${a}` cannot be resolved, and counts `b: ${x}` with a null `x` as absent.
+    let current = &crate::interpolation::select_for_delete(cfg, segments)?;
     if matches!(current, Value::Null | Value::Missing) {
         // Hydra looks the key up with `OmegaConf.select`, which gives None for both, and
         // then refuses: "Could not delete from config. 'KEY' does not exist."
@@ -363,5 +365,17 @@ mod tests {
             e,
             "Could not delete 'algorithm.guidance': no such key. Did you mean 'algorithm.guidance_scale'?"
         );
+    }
+
+    #[test]
+    fn delete_resolves_interpolations_first() {
+        // Hydra 1.3.2: `+a=1 +b=${a} ~a ~b` fails (Interpolation key 'a' not found),
+        // `+b=${wandb.entity} ~b` with "Could not delete from config. 'b' does not exist.".
+        let mut c = yaml("a: 1\nb: ${a}\nn: null\nc: ${n}\ne: ${a}\n");
+        apply(&mut c, "~e=1").unwrap();
+        apply(&mut c, "~a").unwrap();
+        assert!(apply(&mut c, "~b").is_err());
+        let e = apply(&mut c, "~c").unwrap_err().to_string();
+        assert!(e.contains("whose value is None"), "{e}");
     }
 }

@@ -77,6 +77,22 @@ pub(crate) fn resolve_key_with_hydra(root: &Value, key: &str) -> Result<Value, C
     }
 }
 
+/// The value at `path` of `root` as Hydra's `~key` reads it: Hydra's
+/// `ConfigLoaderImpl._apply_overrides_to_config` (hydra/_internal/config_loader_impl.py)
+/// calls `OmegaConf.select(cfg, key, throw_on_missing=False)` before deleting, which resolves
+/// an interpolated value (and raises if it cannot) but leaves a container's insides alone.
+/// Only the job config is visible here: Hydra's config is not set while overrides apply.
+pub(crate) fn select_for_delete(root: &Value, path: &[String]) -> Result<Value, ConfigError> {
+    match lookup(root, path) {
+        Ok(Value::String(s)) if has_interpolation(s) => Resolver::new(root, false).node(path),
+        Ok(v) => Ok(v.clone()),
+        Err(_) => Err(ConfigError::NotFound {
+            key: join_key(path),
+            suggestion: DidYouMean(suggest_key(root, &join_key(path))),
+        }),
+    }
+}
+
 /// True if `s` contains `${` and therefore needs resolving (for an interpolation or to
 /// un-escape a `\${`).
 pub fn has_interpolation(s: &str) -> bool {
