@@ -340,6 +340,9 @@ check_error "now with an unquoted ^ (not in the grammar)" +name=x "+a=\${now:%^a
 check_error "now without a pattern" +name=x "+a=\${now:}"
 check_error "oc.decode of empty text" +name=x "+a=\${oc.decode:''}"
 check_error "oc.decode of an override function" +name=x "+a=\${oc.decode:'int(3)'}"
+check "escapes in unquoted resolver arguments (OmegaConf's ESC tokens)" yaml +name=x "+a=\${oc.select:nope,a\,b}" \
+  "+b=\${now:%Y\:%m}" "+c=\${oc.env:DFORCE_PARITY_UNSET,a\:b\=c}" "+d=\${oc.select:nope, a\ }" \
+  "+e=\${oc.select:nope,\[x\]\(z\)\\\\w}" "+f=\${oc.select:nope,1\ }"
 check "oc.decode of quoted parentheses" yaml +name=x "+a=\${oc.decode:'\"f(x)\"'}"
 check_error "trailing comma in a function" +name=x "+a=int(3,)"
 check_error "a key that is a number" +name=x +1=2

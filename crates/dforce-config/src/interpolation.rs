@@ -173,6 +173,10 @@ fn unquoted_char_outside_grammar(arg: &str) -> Option<char> {
             i = matching_brace(&chars, i + 2)? + 1;
             continue;
         }
+        if c == '\\' && chars.get(i + 1).is_some_and(|n| is_escapable(*n)) {
+            i += 2;
+            continue;
+        }
         let allowed = c.is_ascii_alphanumeric() || " \t_/-\\+.$%*@?|:".contains(c);
         if !allowed {
             return Some(c);
@@ -194,6 +198,8 @@ fn matching_brace(chars: &[char], start: usize) -> Option<usize> {
             } else if c == q {
                 quote = None;
             }
+        } else if c == '\\' && chars.get(i + 1).is_some_and(|n| is_escapable(*n)) {
+            i += 1;
         } else {
             match c {
                 '\'' | '"' => quote = Some(c),
@@ -219,7 +225,16 @@ fn split_args(s: &str) -> Vec<String> {
     let mut current = String::new();
     let mut depth = 0usize;
     let mut quote: Option<char> = None;
-    for c in s.chars() {
+    let mut chars = s.chars().peekable();
+    while let Some(c) = chars.next() {
+        if quote.is_none() && c == '\\' {
+            // An escape (`\,`, `\]`, ...) is text, not a separator or a bracket.
+            current.push(c);
+            if let Some(n) = chars.next_if(|n| is_escapable(*n)) {
+                current.push(n);
+            }
+            continue;
+        }
         match quote {
             Some(q) => {
                 if c == q {
@@ -246,7 +261,64 @@ fn split_args(s: &str) -> Vec<String> {
         }
     }
     args.push(current);
-    args.into_iter().map(|a| a.trim().to_string()).collect()
+    args.into_iter().map(|a| trim_arg(&a).to_string()).collect()
+}
+
+/// The characters that OmegaConf's grammar escapes with a backslash in unquoted resolver
+/// arguments (`OmegaConfGrammarLexer.g4`, `ESC`: `\\`, `\(`, `\)`, `\[`, `\]`, `\{`, `\}`,
+/// `\:`, `\=`, `\,`, `\ ` and `\t`).
+fn is_escapable(c: char) -> bool {
+    "\\()[]{}:=, \t".contains(c)
+}
+
+/// Trims the white space that OmegaConf's lexer folds into the tokens around an argument
+/// (`COMMA: WS? ',' WS?`, `ARGS`, `INTER_CLOSE`), keeping an escaped space or tab (`a\ `).
+fn trim_arg(a: &str) -> &str {
+    let a = a.trim_start();
+    let mut end = a.len();
+    while let Some(c) = a[..end].chars().next_back() {
+        if c != ' ' && c != '\t' {
+            break;
+        }
+        let before = &a[..end - c.len_utf8()];
+        let run = before.chars().rev().take_while(|b| *b == '\\').count();
+        if run % 2 == 1 {
+            break;
+        }
+        end -= c.len_utf8();
+    }
+    &a[..end]
+}
+
+/// Un-escapes an unquoted resolver argument as OmegaConf's `GrammarVisitor._unescape` does
+/// (`ESC` tokens keep every second character: `a\,b` is `a,b`, `\\` is `\`). A run of
+/// backslashes before `${` is left for [`parse_pieces`], which applies `ESC_INTER`.
+/// Returns `None` when the argument holds no escape.
+fn unescape_arg(a: &str) -> Option<String> {
+    let chars: Vec<char> = a.chars().collect();
+    let mut out = String::with_capacity(a.len());
+    let mut changed = false;
+    let mut i = 0;
+    while i < chars.len() {
+        if chars[i] == '\\' {
+            let run = chars[i..].iter().take_while(|c| **c == '\\').count();
+            let next = chars.get(i + run).copied();
+            if next == Some('$') && chars.get(i + run + 1) == Some(&'{') {
+                out.extend(&chars[i..i + run]);
+                i += run;
+                continue;
+            }
+            if let Some(n) = chars.get(i + 1).copied().filter(|n| is_escapable(*n)) {
+                out.push(n);
+                changed = true;
+                i += 2;
+                continue;
+            }
+        }
+        out.push(chars[i]);
+        i += 1;
+    }
+    changed.then_some(out)
 }
 
 /// `oc.env` / `my_resolver` followed by `:`.
@@ -965,6 +1037,17 @@ impl<'a> Resolver<'a> {
                 ),
             });
         }
+        if let Some(text) = unescape_arg(arg) {
+            // A primitive with an escape is a concatenation, always a string in OmegaConf.
+            return if has_interpolation(&text) {
+                Ok(match self.string_in_place(&text, path)? {
+                    Value::String(s) => Value::String(s),
+                    other => Value::String(pyfmt::py_str(&other)),
+                })
+            } else {
+                Ok(Value::String(text))
+            };
+        }
         if has_interpolation(arg) {
             return self.string_in_place(arg, path);
         }
@@ -1152,6 +1235,34 @@ mod tests {
         assert_eq!(v.child("e1"), Some(&Value::from("${a}")));
         assert_eq!(v.child("e2"), Some(&Value::from("x${a}")));
         assert_eq!(v.child("e3"), Some(&Value::from("p\\1")));
+    }
+
+    #[test]
+    fn escapes_in_unquoted_resolver_arguments() {
+        // OmegaConf 2.3 (checked): {'a': 'x\\3', 'b': '{y}', 'c': 'a:b=c', 'd': 'a\\b',
+        // 'e': 'a,b', 'f': 'a ', 'g': '1 '}.
+        let v = resolve(concat!(
+            "s: 3\n",
+            "a: ${oc.select:nope,x\\\\${s}}\n",
+            "b: ${oc.select:nope,\\{y\\}}\n",
+            "c: ${oc.env:DFORCE_TEST_UNSET,a\\:b\\=c}\n",
+            "d: ${oc.select:nope,a\\\\b}\n",
+            "e: ${oc.select:nope,a\\,b}\n",
+            "f: ${oc.select:nope, a\\ }\n",
+            "g: ${oc.select:nope,1\\ }\n",
+        ))
+        .unwrap();
+        for (k, want) in [
+            ("a", "x\\3"),
+            ("b", "{y}"),
+            ("c", "a:b=c"),
+            ("d", "a\\b"),
+            ("e", "a,b"),
+            ("f", "a "),
+            ("g", "1 "),
+        ] {
+            assert_eq!(v.child(k), Some(&Value::from(want)), "{k}");
+        }
     }
 
     #[test]
