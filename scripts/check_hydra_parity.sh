@@ -250,6 +250,16 @@ check "mandatory group selected" yaml db=mysql
 check_error "mandatory group not selected"
 CONFIG_DIR=$FIXTURES/nested
 check_error "append a group that is already selected" +logging=json
+CONFIG_DIR=$FIXTURES/searchpath_group
+check_error "hydra.searchpath in a group config (only the primary config may set it)"
+check "another option of that group" yaml grp=h
+CONFIG_DIR=$FIXTURES/searchpath/main
+check_error "+hydra.searchpath is not used to find configs (Hydra matches 'hydra.searchpath' only)" db=c \
+  "+hydra.searchpath=[file://$FIXTURES/searchpath/other]"
+check_error "++hydra.searchpath is not used to find configs" db=c "++hydra.searchpath=[file://$FIXTURES/searchpath/other]"
+check "a plain hydra.searchpath after a ++hydra.searchpath is used" yaml db=c \
+  "++hydra.searchpath=[file://$FIXTURES/searchpath/extra]" "hydra.searchpath=[file://$FIXTURES/searchpath/other,file://$FIXTURES/searchpath/extra]"
+CONFIG_DIR=configs
 CONFIG_DIR=configs
 
 echo "== inputs both must refuse"

@@ -108,6 +108,21 @@ pub fn compose_named(
             .load(&item.config_path)?
             .expect("every selected config was loaded while expanding the defaults list");
         let embedded = embed(Value::Map(loaded.content.clone()), &item.package);
+        // Hydra's `ConfigLoaderImpl._load_single_config` (config_loader_impl.py): only the
+        // primary config may set `hydra.searchpath` (an empty list counts as set).
+        if item.config_path != config_name
+            && !matches!(
+                embedded.child("hydra").and_then(|h| h.child("searchpath")),
+                None | Some(Value::Null)
+            )
+        {
+            return Err(ConfigError::InvalidConfig {
+                file: item.config_path.clone(),
+                reason: format!(
+                    "Overriding hydra.searchpath is only supported from the primary config (move it to '{config_name}.yaml' or pass hydra.searchpath=[...] on the command line)"
+                ),
+            });
+        }
         let Value::Map(src) = embedded else {
             unreachable!("embedding a map yields a map")
         };

@@ -2,7 +2,9 @@
 //!
 //! As Hydra 1.3's `ConfigLoaderImpl._process_config_searchpath`
 //! (`hydra/_internal/config_loader_impl.py`) does before composing: the search path is the
-//! value of the first command-line override of `hydra.searchpath` or, without one, the
+//! value of the first command-line override `hydra.searchpath=...` (Hydra matches the key
+//! element with its prefix, so `+hydra.searchpath=` and `++hydra.searchpath=` are not used
+//! for lookup; nor is `hydra.searchpath=null`) or, without one, the
 //! primary config's `hydra.searchpath` (a group config's is not read); it must be a list of
 //! strings; each entry is a config source appended after the main config directory, in order.
 //! A `file://DIR` entry (or a bare path) is a directory, relative to the current directory as
@@ -26,7 +28,9 @@ pub(crate) fn add_search_dirs(
 ) -> Result<(), ConfigError> {
     let from_command_line = overrides
         .iter()
-        .find(|o| o.key == "hydra.searchpath" && o.kind != OverrideKind::Delete);
+        .find(|o| o.key == "hydra.searchpath" && o.kind == OverrideKind::Change)
+        // `hydra.searchpath=null` is no override there (`override is not None`).
+        .filter(|o| !matches!(o.value, None | Some(Value::Null)));
     let (value, refuse): (Value, Box<dyn Fn(String) -> ConfigError>) = match from_command_line {
         Some(o) => {
             let input = pyfmt::one_line(&o.input);
