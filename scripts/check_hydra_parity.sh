@@ -369,6 +369,12 @@ check_error "delete a null key" +name=x "~wandb.entity"
 check_error "delete an interpolation that does not resolve (Hydra selects before deleting)" +name=x "+a=1" \
   "+b=\${a}" "~a" "~b"
 check_error "delete an interpolation that resolves to null" +name=x "+b=\${wandb.entity}" "~b"
+check_error "delete a HydraConf field (HydraConf (DictConfig) does not support deletion)" +name=x "~hydra.searchpath"
+check_error "delete a RunDir field" +name=x "~hydra.run.dir"
+check_error "delete hydra.verbose" +name=x "~hydra.verbose"
+check_error "delete hydra.verbose=false (the value matches)" +name=x "~hydra.verbose=false"
+check_error "delete a JobConf field" +name=x "~hydra.job.env_copy"
+check "delete an env_set entry (a plain dict)" yaml +name=x "+hydra.job.env_set.A=1" "~hydra.job.env_set.A"
 check "delete an interpolation, compared by its resolved value" yaml +name=x "+b=\${seed}" "~b=0"
 
 echo "== Hydra's settings in a run (--run: a real Hydra run against the start of a dforce run)"

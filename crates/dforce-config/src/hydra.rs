@@ -500,6 +500,23 @@ pub fn check_group(group: &str, value: &Value, input: &str) -> Result<String, Co
 /// by a single value, which would silently drop the settings inside it.
 pub fn check_override(root: &Value, o: &Override) -> Result<(), ConfigError> {
     let existing = root.get(&o.key).ok();
+    if o.kind == crate::override_parser::OverrideKind::Delete
+        && let Some(current) = existing
+        && !matches!(current, Value::Null | Value::Missing)
+        && o.value.as_ref().is_none_or(|v| v == current)
+        && let Some((parent, _)) = o.key.rsplit_once('.')
+        && let Some(class) = structured_class(parent)
+    {
+        // OmegaConf refuses `del` on a structured config's field (`DictConfig.__delitem__`):
+        // "RunDir (DictConfig) does not support deletion" (checked with Hydra 1.3.2).
+        return Err(ConfigError::UnsupportedOverride {
+            input: crate::pyfmt::one_line(&o.input),
+            reason: format!(
+                "{class} (DictConfig) does not support deletion: Hydra's settings cannot be removed; set '{}' to another value instead",
+                o.key
+            ),
+        });
+    }
     let replaces_group =
         matches!(existing, Some(Value::Map(_))) && !matches!(o.value, Some(Value::Map(_)));
     if replaces_group {
@@ -516,4 +533,22 @@ pub fn check_override(root: &Value, o: &Override) -> Result<(), ConfigError> {
         });
     }
     Ok(())
+}
+
+/// The dataclass of `hydra/conf/__init__.py` (Hydra 1.3.2) that types the node at `key`, for
+/// the structured nodes whose fields cannot be deleted (`hydra.job.env_set` is a plain dict).
+fn structured_class(key: &str) -> Option<&'static str> {
+    Some(match key {
+        "hydra" => "HydraConf",
+        "hydra.run" => "RunDir",
+        "hydra.sweep" => "SweepDir",
+        "hydra.help" => "HelpConf",
+        "hydra.hydra_help" => "HydraHelpConf",
+        "hydra.overrides" => "OverridesConf",
+        "hydra.job" => "JobConf",
+        "hydra.job.config" => "JobConfig",
+        "hydra.job.config.override_dirname" => "OverrideDirname",
+        "hydra.runtime" => "RuntimeConf",
+        _ => return None,
+    })
 }

@@ -305,3 +305,20 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn hydra_settings_cannot_be_deleted() {
+    // Hydra 1.3.2: "RunDir (DictConfig) does not support deletion" and so on.
+    for (input, class) in [
+        ("~hydra.searchpath", "HydraConf"),
+        ("~hydra.run.dir", "RunDir"),
+        ("~hydra.verbose=false", "HydraConf"),
+        ("~hydra.job.env_copy", "JobConf"),
+    ] {
+        let e = error(&["+name=x", input]);
+        assert!(
+            e.contains(&format!("{class} (DictConfig) does not support deletion")),
+            "{input}: {e}"
+        );
+    }
+}
