@@ -402,6 +402,10 @@ check_run_error "hydra.job.chdir from an interpolation that is not a bool" +name
 check_run "sweep settings are ignored in a single run" +name=x hydra.run.dir=r hydra.sweep.dir=s hydra.sweep.subdir=t
 check_run "hydra.mode is an enum: str() in longer strings is RunMode.RUN" +name=x "hydra.run.dir=r\${hydra.mode}" \
   "+b=x\${hydra:mode}" "+hydra.job.env_set.AB=\${hydra.mode}" "+hydra.job.env_set.AC=y\${hydra.mode}"
+DFORCE_PARITY_EC=hello check_run "hydra.job.env_copy is copied into env_set while composing" +name=x hydra.run.dir=r \
+  "hydra.job.env_copy=[DFORCE_PARITY_EC]" "+hydra.job.env_set.DFORCE_PARITY_B=1" "+s=\${oc.env:DFORCE_PARITY_EC}" \
+  "+t=\${hydra:job.env_set}"
+check_error "hydra.job.env_copy of an unset variable (KeyError)" +name=x "hydra.job.env_copy=[DFORCE_PARITY_UNSET]"
 check_run_error "env_set cannot see the job config" +name=x hydra.run.dir=r "+hydra.job.env_set.A=\${name}"
 check_run_error "override_dirname that refers to itself" +name=x hydra.run.dir=r "+d=\${hydra:job.override_dirname}"
 

@@ -168,6 +168,7 @@ pub fn compose_named(
     }
 
     let mut hydra_node = hydra_root.get("hydra").cloned().unwrap_or(Value::Null);
+    copy_env(&mut hydra_node)?;
     let mut choices = selection.choices;
     for (g, o) in hydra_choices {
         choices.insert(g, Some(o));
@@ -188,6 +189,32 @@ pub fn compose_named(
         task_overrides: task_inputs,
         hydra_overrides: hydra_inputs,
     })
+}
+
+/// Copies the environment variables named in `hydra.job.env_copy` into `hydra.job.env_set`,
+/// as Hydra's `ConfigLoaderImpl._load_configuration_impl` (config_loader_impl.py) does while
+/// composing (`cfg.hydra.job.env_set[key] = os.environ[key]`, a KeyError when one is unset),
+/// so that `--cfg hydra` and `${hydra:job.env_set}` show them.
+fn copy_env(hydra_node: &mut Value) -> Result<(), ConfigError> {
+    let names: Vec<String> = match hydra_node.get("job.env_copy") {
+        Ok(Value::List(items)) => items.iter().map(crate::pyfmt::py_str).collect(),
+        _ => return Ok(()),
+    };
+    for name in names {
+        let value = std::env::var(&name).map_err(|_| ConfigError::InvalidKey {
+            key: "hydra.job.env_copy".to_string(),
+            reason: format!(
+                "environment variable '{name}' is not set (Hydra fails with KeyError: '{name}'); set it or remove it from the list"
+            ),
+        })?;
+        if let Some(Value::Map(env_set)) = hydra_node
+            .child_mut("job")
+            .and_then(|j| j.child_mut("env_set"))
+        {
+            env_set.insert(name, Value::String(value));
+        }
+    }
+    Ok(())
 }
 
 impl Composed {
