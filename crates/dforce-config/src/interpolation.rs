@@ -945,7 +945,25 @@ impl<'a> Resolver<'a> {
                     .map(Value::List)
             }
             ("now", [pattern]) => {
-                let pattern = text(self.argument(pattern, path)?);
+                // Hydra's `now` resolver is `datetime.now().strftime(pattern)`, which takes
+                // only a str: `${now:5}` fails "strftime() argument 1 must be str, not int".
+                let pattern = match self.argument(pattern, path)? {
+                    Value::String(s) => s,
+                    other => {
+                        let py_type = match other {
+                            Value::Null => "None",
+                            Value::Bool(_) => "bool",
+                            Value::Int(_) | Value::BigInt(_) => "int",
+                            Value::Float(_) => "float",
+                            Value::List(_) => "list",
+                            Value::Map(_) => "dict",
+                            Value::String(_) | Value::Missing => "str",
+                        };
+                        return Err(invalid(format!(
+                            "TypeError: strftime() argument 1 must be str, not {py_type} (quote the pattern: ${{now:'...'}})"
+                        )));
+                    }
+                };
                 crate::strftime::now_cached(&pattern)
                     .map(Value::String)
                     .map_err(invalid)
