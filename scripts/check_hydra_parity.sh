@@ -262,6 +262,13 @@ check "a plain hydra.searchpath after a ++hydra.searchpath is used" yaml db=c \
 CONFIG_DIR=configs
 CONFIG_DIR=configs
 
+CONFIG_DIR=$FIXTURES/hydra_node_map
+check_error "a mapping for hydra.job.name in a config file (schema: Cannot convert to string)"
+CONFIG_DIR=$FIXTURES/empty_group
+check_error "a group with no options (only a subgroup)"
+check_error "an option of a group with no options" grp=x
+CONFIG_DIR=configs
+check_error "hydra.searchpath=null (HydraConf: not Optional)" +name=x hydra.searchpath=null
 echo "== inputs both must refuse"
 check_error "misspelled key" +name=x algorithm.guidence_scale=3
 check_error "misspelled option" +name=x dataset=maze2d_meduim

@@ -152,7 +152,8 @@ pub enum ConfigError {
 
     /// `group=option` naming an option that has no file.
     #[error(
-        "Could not load '{group}/{option}': config group '{group}' has no option '{option}'.{suggestion} Available options: {available}"
+        "Could not load '{group}/{option}': config group '{group}' has no option '{option}'.{suggestion} {}",
+        options_list(available)
     )]
     UnknownOption {
         /// Config group path.
@@ -206,7 +207,8 @@ pub enum ConfigError {
 
     /// A group whose default is `???` was not selected.
     #[error(
-        "Config group '{group}' needs a selection: add '{group}=<option>' to the command line. Available options: {available}"
+        "Config group '{group}' needs a selection: add '{group}=<option>' to the command line. {}",
+        options_list(available)
     )]
     MissingGroupChoice {
         /// Config group path.
@@ -334,4 +336,14 @@ pub enum ConfigError {
         /// What is malformed.
         reason: String,
     },
+}
+
+/// "Available options: a, b", or a plain statement when the group has none (Hydra prints an
+/// empty "Available options in 'g':" list there).
+fn options_list(available: &str) -> String {
+    if available.trim().is_empty() {
+        "The group has no options: add a YAML file to its directory".to_string()
+    } else {
+        format!("Available options: {available}")
+    }
 }

@@ -108,11 +108,13 @@ pub fn check_settable(key: &str, input: &str) -> Result<(), ConfigError> {
     }
     // Settable only to their defaults (dforce refuses other values), so not advertised.
     let refused = ["hydra.verbose", "hydra.mode"];
-    let names: Vec<&str> = SETTABLE
-        .iter()
-        .map(|s| s.trim_end_matches('.'))
-        .filter(|s| !refused.contains(s))
-        .collect();
+    let mut names: Vec<&str> = Vec::new();
+    for name in SETTABLE.iter().map(|s| s.trim_end_matches('.')) {
+        // `hydra.job.config.override_dirname` is listed both as a prefix and as a key.
+        if !refused.contains(&name) && !names.contains(&name) {
+            names.push(name);
+        }
+    }
     let computed = [
         "hydra.job.override_dirname",
         "hydra.job.id",
@@ -139,10 +141,14 @@ pub fn check_settable(key: &str, input: &str) -> Result<(), ConfigError> {
     })
 }
 
-/// Every leaf key under `prefix` in `v` (mappings only; lists and scalars are leaves).
+/// Every leaf key under `prefix` in `v` (mappings only; lists and scalars are leaves). A
+/// mapping given to a scalar setting (`hydra: {job: {name: {1: 2}}}`) is a leaf too, so that
+/// Hydra's schema refuses it ("Cannot convert 'DictConfig' to string").
 fn leaf_keys(v: &Value, prefix: &str, out: &mut Vec<String>) {
+    let scalar_setting = prefix != "hydra.job.config.override_dirname"
+        && SETTABLE.iter().any(|s| !s.ends_with('.') && *s == prefix);
     match v {
-        Value::Map(m) if !m.is_empty() && prefix != "hydra.job.env_set" => {
+        Value::Map(m) if !m.is_empty() && prefix != "hydra.job.env_set" && !scalar_setting => {
             for (k, child) in m.iter() {
                 leaf_keys(child, &format!("{prefix}.{k}"), out);
             }

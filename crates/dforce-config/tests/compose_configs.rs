@@ -524,6 +524,11 @@ fn hydra_settings_dforce_does_not_apply_are_refused() {
         ("hydra.run.dri=out", "Did you mean 'hydra.run.dir'?"),
         ("hydra.job.override_dirname=x", "computed by Hydra"),
         ("+hydra.foo=1", "not a Hydra setting"),
+        // Hydra copies env_copy into env_set while composing (a KeyError when unset).
+        (
+            "hydra.job.env_copy=[DFORCE_SURELY_UNSET_VAR]",
+            "DFORCE_SURELY_UNSET_VAR",
+        ),
     ] {
         let overrides = vec!["+name=x".to_string(), input.to_string()];
         let e = compose(&configs(), &overrides).unwrap_err().to_string();
@@ -532,10 +537,6 @@ fn hydra_settings_dforce_does_not_apply_are_refused() {
     for (input, needle) in [
         ("hydra.verbose=true", "Python logger"),
         ("hydra.mode=MULTIRUN", "single job"),
-        (
-            "hydra.job.env_copy=[DFORCE_SURELY_UNSET_VAR]",
-            "DFORCE_SURELY_UNSET_VAR",
-        ),
         ("+hydra.job.env_set.A=${name}", "Could not resolve"),
     ] {
         let overrides = vec!["+name=x".to_string(), input.to_string()];
