@@ -116,7 +116,7 @@ fn convert(slot: &mut Value, ty: FieldType, key: &str) -> Result<(), SchemaViola
                         Value::Null => "the field is not Optional; it takes a list of strings, e.g. [a, b] ([] for none)".to_string(),
                         other => format!(
                             "Invalid value assigned: {} is not a list; the field takes a list of strings, e.g. [a, b]",
-                            python_type(other)
+                            other.python_type_name()
                         ),
                     },
                 ));
@@ -140,7 +140,7 @@ fn convert(slot: &mut Value, ty: FieldType, key: &str) -> Result<(), SchemaViola
                         Value::Null => "the field is not Optional; it takes a mapping of strings, e.g. {NAME: value} ({} for none)".to_string(),
                         other => format!(
                             "Invalid value assigned: {} is not a mapping; the field takes a mapping of strings, e.g. {{NAME: value}}",
-                            python_type(other)
+                            other.python_type_name()
                         ),
                     },
                 ));
@@ -196,7 +196,7 @@ fn element_str(item: &Value, key: &str) -> Result<Option<Value>, SchemaViolation
             key,
             format!(
                 "Cannot convert '{}' to string: '{}'; give a string",
-                python_type(item),
+                item.python_type_name(),
                 py_str(item)
             ),
         )),
@@ -217,7 +217,7 @@ fn to_str(v: &Value, key: &str, optional: bool) -> Result<Option<Value>, SchemaV
             key,
             format!(
                 "Cannot convert '{}' to string: '{}'; the field takes a string{}",
-                python_type(v),
+                v.python_type_name(),
                 py_str(v),
                 if optional { " or null" } else { "" }
             ),
@@ -246,7 +246,7 @@ fn to_bool(v: &Value, key: &str) -> Result<Option<Value>, SchemaViolation> {
             format!(
                 "Value '{}' is not a valid bool (type {}); the field takes true, false or null",
                 py_str(v),
-                python_type(v)
+                v.python_type_name()
             ),
         )
     };
@@ -303,7 +303,7 @@ fn to_run_mode(v: &Value, key: &str) -> Result<Option<Value>, SchemaViolation> {
                 format!(
                     "Value {} ({}) is not a valid input for <enum 'RunMode'>; give one of {}",
                     py_repr(other),
-                    python_type(other),
+                    other.python_type_name(),
                     names()
                 ),
             ));
@@ -319,19 +319,6 @@ fn to_run_mode(v: &Value, key: &str) -> Result<Option<Value>, SchemaViolation> {
                 names()
             ),
         )),
-    }
-}
-
-/// Python's type name of a value, as OmegaConf's messages give it.
-fn python_type(v: &Value) -> &'static str {
-    match v {
-        Value::Null => "NoneType",
-        Value::Bool(_) => "bool",
-        Value::Int(_) | Value::BigInt(_) => "int",
-        Value::Float(_) => "float",
-        Value::String(_) | Value::Missing => "str",
-        Value::List(_) => "list",
-        Value::Map(_) => "dict",
     }
 }
 

@@ -367,15 +367,7 @@ fn python_sort(items: &mut [Value], reverse: bool) -> Result<(), String> {
 /// 0 and 1) compare exactly by value, strings by code points, anything else is a `TypeError`.
 fn python_lt(a: &Value, b: &Value) -> Result<bool, String> {
     use std::cmp::Ordering;
-    let python_type = |v: &Value| match v {
-        Value::Null => "NoneType",
-        Value::Bool(_) => "bool",
-        Value::Int(_) | Value::BigInt(_) => "int",
-        Value::Float(_) => "float",
-        Value::String(_) | Value::Missing => "str",
-        Value::List(_) => "list",
-        Value::Map(_) => "dict",
-    };
+    let python_type = Value::python_type_name;
     let int = |v: &Value| match v {
         Value::Int(i) => Some(*i),
         Value::Bool(b) => Some(i64::from(*b)),

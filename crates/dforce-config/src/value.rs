@@ -93,6 +93,20 @@ impl Value {
         }
     }
 
+    /// Python's type name of the value as OmegaConf and Python's messages give it (`NoneType`,
+    /// `int`, `str`, `dict`, …; `???` is a string in Python).
+    pub fn python_type_name(&self) -> &'static str {
+        match self {
+            Value::Null => "NoneType",
+            Value::Bool(_) => "bool",
+            Value::Int(_) | Value::BigInt(_) => "int",
+            Value::Float(_) => "float",
+            Value::String(_) | Value::Missing => "str",
+            Value::List(_) => "list",
+            Value::Map(_) => "dict",
+        }
+    }
+
     /// True for maps and lists.
     pub fn is_container(&self) -> bool {
         matches!(self, Value::Map(_) | Value::List(_))
