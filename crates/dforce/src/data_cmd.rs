@@ -87,7 +87,13 @@ pub fn data(cmd: DataCommand) -> Result<()> {
                 episodes,
                 frames,
                 resolution,
-                ["--episodes", "--frames", "--resolution"],
+                validation_fraction,
+                [
+                    "--episodes",
+                    "--frames",
+                    "--resolution",
+                    "--validation-fraction",
+                ],
             )
             .map_err(anyhow::Error::msg)?;
             let report = dforce_video_data::generate_maze3d(

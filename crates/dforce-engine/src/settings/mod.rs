@@ -886,7 +886,9 @@ mod algorithm_key_tests {
             let s = video_settings(&[&format!("algorithm.data_mean={mean}")]).unwrap();
             assert_eq!(s.layout.mean.shape, [3, 1, 1], "{mean}");
         }
-        assert!(check_generated_video(1, 1, 100_000, ["e", "f", "--resolution"]).is_err());
+        assert!(
+            check_generated_video(1, 1, 100_000, 0.1, ["e", "f", "--resolution", "v"]).is_err()
+        );
 
         // The planner's test task: experiment.test.* and the `test` namespace; limit_batch
         // batches of batch_size episodes.

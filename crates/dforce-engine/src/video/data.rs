@@ -24,7 +24,14 @@ pub fn open_dataset(data: &VideoDataSettings, split: Split) -> Result<VideoDatas
             g.episodes,
             g.frames
         );
-        let report = generate_maze3d(root, g.episodes, g.frames, res, g.seed, 0.1)?;
+        let report = generate_maze3d(
+            root,
+            g.episodes,
+            g.frames,
+            res,
+            g.seed,
+            super::settings::GENERATOR_VALIDATION_FRACTION,
+        )?;
         crate::say!(
             "dforce: wrote {} training and {} validation episodes in {:.1} s",
             report.training,

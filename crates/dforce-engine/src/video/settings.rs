@@ -250,39 +250,34 @@ fn episode_cache_bytes(r: &ConfigReader) -> Result<usize, TaskError> {
         .map_err(|_| TaskError::Invalid(format!("{KEY}={mb} does not fit this machine's memory")))
 }
 
-use dforce_video_data::maze3d::{MAX_GENERATED_EPISODES, max_generated_frames};
+use dforce_video_data::maze3d::{GenerationSize, check_sizes};
+
+/// The share of `dataset.generator` episodes rendered into `validation/` (TECO's DMLab split
+/// is about a tenth).
+pub const GENERATOR_VALIDATION_FRACTION: f64 = 0.1;
 
 /// Checks the size of a native video dataset to render (`dforce data video`,
-/// `dataset.generator`): at most 2^20 episodes, [`max_generated_frames`] frames each.
+/// `dataset.generator`) with the renderer's own bounds ([`check_sizes`]), naming `keys` =
+/// (episodes, frames, resolution, validation fraction) as the caller spells them.
 ///
 /// # Errors
-/// What is out of range and the largest value accepted, naming `keys` = (episodes, frames,
-/// resolution) as the caller spells them.
+/// What is out of range and what is accepted.
 pub fn check_generated_video(
     episodes: usize,
     frames: usize,
     resolution: usize,
-    keys: [&str; 3],
+    validation_fraction: f64,
+    keys: [&str; 4],
 ) -> Result<(), String> {
-    let [ek, fk, rk] = keys;
-    let Some(max_frames) = max_generated_frames(resolution) else {
-        return Err(format!(
-            "{rk}={resolution} is out of range; it must be 1..={}",
-            dforce_video_data::config::MAX_RESOLUTION
-        ));
-    };
-    if !(1..=MAX_GENERATED_EPISODES).contains(&episodes) {
-        return Err(format!(
-            "{ek}={episodes} is out of range; it must be 1..={MAX_GENERATED_EPISODES}"
-        ));
-    }
-    if !(1..=max_frames).contains(&frames) {
-        return Err(format!(
-            "{fk}={frames} is out of range; at {resolution}×{resolution} it must be \
-             1..={max_frames} (an episode is held in memory, at most 4 GiB)"
-        ));
-    }
-    Ok(())
+    check_sizes(episodes, frames, resolution, validation_fraction).map_err(|e| {
+        let key = keys[match e.size {
+            GenerationSize::Episodes => 0,
+            GenerationSize::Frames => 1,
+            GenerationSize::Resolution => 2,
+            GenerationSize::ValidationFraction => 3,
+        }];
+        format!("{key}={} is out of range; it must be {}", e.got, e.accepted)
+    })
 }
 
 fn data_settings(r: &ConfigReader) -> Result<VideoDataSettings, TaskError> {
@@ -318,10 +313,12 @@ fn data_settings(r: &ConfigReader) -> Result<VideoDataSettings, TaskError> {
             g.episodes,
             g.frames,
             clips.resolution,
+            GENERATOR_VALIDATION_FRACTION,
             [
                 "dataset.generator.episodes",
                 "dataset.generator.frames",
                 "dataset.resolution",
+                "the validation fraction",
             ],
         )
         .map_err(TaskError::Invalid)?;

@@ -93,33 +93,93 @@ pub fn max_generated_frames(resolution: usize) -> Option<usize> {
         .then(|| (MAX_GENERATED_EPISODE_BYTES / (resolution * resolution * 3)).max(1))
 }
 
+/// Which size of a generation run [`check_sizes`] refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum GenerationSize {
+    Episodes,
+    Frames,
+    Resolution,
+    ValidationFraction,
+}
+
+/// A size [`check_sizes`] refused: which one, the value given, and what is accepted.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SizeError {
+    pub size: GenerationSize,
+    pub got: String,
+    /// What would be accepted, e.g. `1..=1048576`.
+    pub accepted: String,
+}
+
+/// The sizes of a run to render, checked before anything is allocated: `resolution` in
+/// `1..=`[`MAX_RESOLUTION`], `episodes` in `1..=`[`MAX_GENERATED_EPISODES`] (at least 2 when
+/// `0 < validation_fraction < 1`, one per split), `frames` in `1..=`[`max_generated_frames`],
+/// `validation_fraction` in `[0, 1]`. Callers name the sizes their own way (CLI flags, config
+/// keys).
+///
+/// # Errors
+/// The first size out of range.
+pub fn check_sizes(
+    episodes: usize,
+    frames: usize,
+    resolution: usize,
+    validation_fraction: f64,
+) -> Result<(), SizeError> {
+    let err = |size, got: String, accepted: String| {
+        Err(SizeError {
+            size,
+            got,
+            accepted,
+        })
+    };
+    let Some(max_frames) = max_generated_frames(resolution) else {
+        return err(
+            GenerationSize::Resolution,
+            resolution.to_string(),
+            format!("1..={MAX_RESOLUTION}"),
+        );
+    };
+    if !(1..=MAX_GENERATED_EPISODES).contains(&episodes) {
+        return err(
+            GenerationSize::Episodes,
+            episodes.to_string(),
+            format!("1..={MAX_GENERATED_EPISODES}"),
+        );
+    }
+    if !(1..=max_frames).contains(&frames) {
+        return err(
+            GenerationSize::Frames,
+            frames.to_string(),
+            format!(
+                "1..={max_frames} at {resolution}×{resolution} (an episode is held in memory, at \
+                 most 4 GiB)"
+            ),
+        );
+    }
+    if !(0.0..=1.0).contains(&validation_fraction) {
+        return err(
+            GenerationSize::ValidationFraction,
+            validation_fraction.to_string(),
+            "in [0, 1]".into(),
+        );
+    }
+    if validation_fraction > 0.0 && validation_fraction < 1.0 && episodes < 2 {
+        return err(
+            GenerationSize::Episodes,
+            episodes.to_string(),
+            format!(
+                "at least 2 with a validation fraction of {validation_fraction}: need at least \
+                 2 episodes, one for training and one for validation (a fraction of 0 or 1 \
+                 renders a single split)"
+            ),
+        );
+    }
+    Ok(())
+}
+
 /// Refuses a run the renderer cannot hold: every size is bounded before anything is allocated.
 fn check(config: &Maze3dConfig, episodes: usize, fraction: f64) -> Result<(), VideoDataError> {
     let bad = |m: String| Err(VideoDataError::Config(m));
-    let Some(max_frames) = max_generated_frames(config.resolution) else {
-        return bad(format!(
-            "resolution {} is out of range; it must be 1..={MAX_RESOLUTION}",
-            config.resolution
-        ));
-    };
-    if !(1..=MAX_GENERATED_EPISODES).contains(&episodes) {
-        return bad(format!(
-            "{episodes} episodes is out of range; it must be 1..={MAX_GENERATED_EPISODES}"
-        ));
-    }
-    if !(1..=max_frames).contains(&config.frames) {
-        return bad(format!(
-            "{} frames per episode is out of range; at {r}×{r} it must be 1..={max_frames} \
-             (an episode is held in memory, at most 4 GiB)",
-            config.frames,
-            r = config.resolution
-        ));
-    }
-    if !(0.0..=1.0).contains(&fraction) {
-        return bad(format!(
-            "validation_fraction must be in [0, 1], got {fraction}"
-        ));
-    }
     if !(2..=MAX_MAZE_CELLS).contains(&config.maze_cells)
         || !(1..=MAX_SUPERSAMPLE).contains(&config.supersample)
         || config.turn_steps_per_quarter == 0
@@ -139,11 +199,16 @@ fn check(config: &Maze3dConfig, episodes: usize, fraction: f64) -> Result<(), Vi
             config.fov_degrees, config.move_speed
         ));
     }
-    if fraction > 0.0 && fraction < 1.0 && episodes < 2 {
+    if let Err(e) = check_sizes(episodes, config.frames, config.resolution, fraction) {
+        let name = match e.size {
+            GenerationSize::Episodes => "episodes",
+            GenerationSize::Frames => "frames per episode",
+            GenerationSize::Resolution => "resolution",
+            GenerationSize::ValidationFraction => "validation_fraction",
+        };
         return bad(format!(
-            "{episodes} episode with validation_fraction {fraction}: need at least 2 episodes, \
-             one for training and one for validation (or validation_fraction 0 for training \
-             only, 1 for validation only)"
+            "{name} {} is out of range; it must be {}",
+            e.got, e.accepted
         ));
     }
     Ok(())

@@ -21,8 +21,8 @@ use dforce_io::npz::NpzCompression;
 
 pub use episode::{Episode, render_episode};
 pub use generate::{
-    GenerationReport, MAX_GENERATED_EPISODES, generate_maze3d, generate_maze3d_with,
-    max_generated_frames,
+    GenerationReport, GenerationSize, MAX_GENERATED_EPISODES, SizeError, check_sizes,
+    generate_maze3d, generate_maze3d_with, max_generated_frames,
 };
 
 /// Options of the maze world and of the written dataset.
