@@ -96,16 +96,22 @@ pub fn max_generated_frames(resolution: usize) -> Option<usize> {
 /// Which size of a generation run [`check_sizes`] refused.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum GenerationSize {
+    /// Episodes to render.
     Episodes,
+    /// Frames per episode.
     Frames,
+    /// Frame side in pixels.
     Resolution,
+    /// Share of the episodes written to `validation/`.
     ValidationFraction,
 }
 
 /// A size [`check_sizes`] refused: which one, the value given, and what is accepted.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SizeError {
+    /// The size refused.
     pub size: GenerationSize,
+    /// The value given.
     pub got: String,
     /// What would be accepted, e.g. `1..=1048576`.
     pub accepted: String,
