@@ -159,6 +159,27 @@ check_run_error() {
   fi
 }
 
+# check_show NAME PART [--resolve] [--package P] -- OVERRIDES...: what Hydra's `--cfg PART ...`
+# prints and what dforce prints must be the same bytes, and both must succeed or both fail.
+check_show() {
+  local name=$1 flags=() h o
+  shift
+  while [ "$1" != "--" ]; do flags+=("$1"); shift; done
+  shift
+  if python3 scripts/hydra_oracle.py --show "${flags[@]}" "$CONFIG_DIR" "$@" >"$TMP/hydra.txt" 2>"$TMP/hydra.err"; then h=ok; else h=error; fi
+  if "$OURS" --show "${flags[@]}" "$CONFIG_DIR" "$@" >"$TMP/ours.txt" 2>"$TMP/ours.err"; then o=ok; else o=error; fi
+  if [ $h = $o ] && cmp -s "$TMP/hydra.txt" "$TMP/ours.txt"; then
+    echo "ok   $name (--cfg ${flags[*]}: $h, $(wc -c <"$TMP/ours.txt") bytes identical)"
+    pass=$((pass + 1))
+  else
+    echo "FAIL $name: hydra=$h ours=$o"
+    diff "$TMP/hydra.txt" "$TMP/ours.txt" | head -10 | sed 's/^/      /'
+    echo "       hydra: $(cut -c1-200 "$TMP/hydra.err")"
+    echo "       ours:  $(cat "$TMP/ours.err")"
+    fail=$((fail + 1))
+  fi
+}
+
 # check_error NAME OVERRIDES...: both must refuse.
 check_error() {
   local name=$1
@@ -419,6 +440,36 @@ DFORCE_PARITY_EC=hello check_run "hydra.job.env_copy is copied into env_set whil
 check_error "hydra.job.env_copy of an unset variable (KeyError)" +name=x "hydra.job.env_copy=[DFORCE_PARITY_UNSET]"
 check_run_error "env_set cannot see the job config" +name=x hydra.run.dir=r "+hydra.job.env_set.A=\${name}"
 check_run_error "override_dirname that refers to itself" +name=x hydra.run.dir=r "+d=\${hydra:job.override_dirname}"
+
+echo "== --cfg printing (Hydra's show_cfg), byte for byte"
+check_show "whole job config" job -- +name=x
+check_show "a package" job --package dataset -- +name=x algorithm=df_planning dataset=maze2d_umaze
+check_show "a resolved package" job --resolve --package dataset.observation_shape -- +name=x
+check_show "a scalar package is printed resolved" job --package dataset.resolution -- +name=x
+check_show "a node reference prints the node" job --package x -- +name=x '+x=${y}' '+y=[1,2]'
+check_show "oc.decode gives a Python list" job --package x -- +name=x "+x=\${oc.decode:'[1,2]'}"
+check_show "oc.decode gives a Python dict" job --package x -- +name=x "+x='\${oc.decode:\"{a: 1}\"}'"
+check_show "oc.create gives a config node" job --package x -- +name=x "+x=\${oc.create:'[1,2]'}"
+check_show "oc.select of a container" job --package x -- +name=x '+x=${oc.select:y}' '+y={a:${z}}' +z=1
+check_show "oc.dict.values unresolved" job --package x -- +name=x '+x=${oc.dict.values:y}' '+y={a:1,b:2}'
+check_show "oc.dict.values of a relative key" job --package x -- +name=x '+x=${oc.dict.values:.y}' '+y={a:1}'
+check_show "oc.dict.values resolved" job --resolve --package x -- +name=x '+x=${oc.dict.values:y}' '+y={a:1,b:2}'
+check_show "oc.dict.keys" job --package x -- +name=x '+x=${oc.dict.keys:y}' '+y={a:1,b:2}'
+check_show "a path through an interpolated node" job --package a.0 -- +name=x "+a=\${oc.create:'[7,8]'}"
+check_show "??? is not found" job --package x -- +name=x '+x=???'
+check_show "null is not found" job --package x -- +name=x '+x=null'
+check_show "an interpolation to None is not found" job --package x -- +name=x '+x=${oc.select:nope}'
+check_show "hydra.mode prints the enum" hydra --package hydra.mode -- +name=x hydra.mode=RUN
+check_show "the hydra resolver's enum" job --package x -- +name=x hydra.mode=RUN '+x=${hydra:mode}'
+check_show "the hydra resolver's node, unresolved" job --package x -- +name=x '+x=${hydra:job}'
+check_show "the job cannot select hydra" job --package hydra -- +name=x
+check_show "hydra cannot select the job" hydra --package dataset -- +name=x
+check_show "a hydra package" hydra --package hydra.run -- +name=x
+check_show "a resolved hydra package keeps ??? for runtime values" hydra --resolve --package hydra.job -- +name=x
+check_show "an interpolation to ??? resolves to ???" job --resolve -- +name=x '+a=${b}' '+b=???'
+check_show "in text too" job --resolve -- +name=x '+a=x${b}' '+b=???'
+check_show "inside a referenced node" job --resolve -- +name=x '+a=${c}' '+c={x:${b}}' '+b=???'
+check_show "_global_ is the whole part" job --package _global_ -- +name=x
 
 echo "hydra-parity: $pass passed, $fail failed"
 [ "$fail" = 0 ]

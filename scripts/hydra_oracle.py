@@ -3,6 +3,7 @@
 
 Usage: hydra_oracle.py [--yaml] CONFIG_DIR [OVERRIDES...]
        hydra_oracle.py --run CONFIG_DIR [OVERRIDES...]
+       hydra_oracle.py --show PART [--resolve] [--package P] CONFIG_DIR [OVERRIDES...]
 
 With --run, Hydra really runs a job, in the current directory, as the reference's `main.py`
 would (`@hydra.main(config_path=CONFIG_DIR, config_name="config", version_base=None)` in a
@@ -12,6 +13,9 @@ line of JSON: the run directory and the working directory (relative to where the
 started), the files saved in the run directory (Hydra's `<job>.log` left out: dforce writes
 no Python log), the `hydra.job.env_set` variables as the job sees them, `hydra.job.name`,
 `hydra.job.override_dirname`, and the resolved job config.
+
+With --show, the same app is started with Hydra's `--cfg PART [--resolve] [--package P]`;
+what Hydra prints goes to stdout, and the exit status is 1 when Hydra fails.
 
 Composes `config.yaml` of CONFIG_DIR with Hydra's compose API and `version_base=None`, as the
 reference's `main.py` does, then prints `OmegaConf.to_container(cfg, resolve=True)` as JSON
@@ -85,7 +89,38 @@ def run_app(config_dir, overrides):
     return 0
 
 
+def show_app(part, flags, config_dir, overrides):
+    """Runs RUN_APP as main.py with Hydra's `--cfg PART FLAGS`; prints what Hydra prints."""
+    import subprocess
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as tmp:
+        app = os.path.join(tmp, "main.py")
+        with open(app, "w") as f:
+            f.write(RUN_APP)
+        env = dict(os.environ, ORACLE_CONFIG_DIR=config_dir, ORACLE_OUT=os.devnull, HYDRA_FULL_ERROR="0")
+        args = [sys.executable, app, "--cfg", part, *flags, *overrides]
+        proc = subprocess.run(args, env=env, capture_output=True, text=True, cwd=tmp)
+        sys.stdout.write(proc.stdout)
+        if proc.returncode != 0:
+            message = " ".join(proc.stderr.split())
+            print(f"error: {message}", file=sys.stderr)
+            return 1
+    return 0
+
+
 def main(argv):
+    if argv and argv[0] == "--show":
+        rest = argv[2:]
+        flags = []
+        while rest and rest[0] in ("--resolve", "--package"):
+            take = 2 if rest[0] == "--package" else 1
+            flags += rest[:take]
+            rest = rest[take:]
+        if len(argv) < 2 or not rest:
+            print(__doc__, file=sys.stderr)
+            return 2
+        return show_app(argv[1], flags, os.path.abspath(rest[0]), rest[1:])
     if argv and argv[0] == "--run":
         if len(argv) < 2:
             print(__doc__, file=sys.stderr)

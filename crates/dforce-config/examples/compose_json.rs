@@ -6,30 +6,47 @@
 //! With `--run` before CONFIG_DIR it starts a run in the current directory as `dforce` does
 //! (run directory, saved configs, `hydra.job.chdir`, `hydra.job.env_set`) and prints what
 //! `scripts/hydra_oracle.py --run` prints for a real Hydra run (without running any task).
+//! With `--show job|hydra|all [--resolve] [--package P]` before CONFIG_DIR it prints what
+//! `dforce --cfg …` (Hydra's `--cfg`) prints.
 //! Errors go to stderr with exit code 1.
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use dforce_config::{ConfigError, Value};
+use dforce_config::{CfgPart, ConfigError, Value};
 
 fn main() -> ExitCode {
     let mut args: Vec<String> = std::env::args().skip(1).collect();
     let mode = match args.first().map(String::as_str) {
         Some("--yaml") => "yaml",
         Some("--run") => "run",
+        Some("--show") => "show",
         _ => "json",
     };
     if mode != "json" {
         args.remove(0);
     }
+    let show = match mode {
+        "show" => match show_options(&mut args) {
+            Some(options) => Some(options),
+            None => {
+                eprintln!(
+                    "usage: compose_json --show job|hydra|all [--resolve] [--package P] CONFIG_DIR [OVERRIDES...]"
+                );
+                return ExitCode::from(2);
+            }
+        },
+        _ => None,
+    };
     let Some(dir) = args.first().cloned() else {
-        eprintln!("usage: compose_json [--yaml|--run] CONFIG_DIR [OVERRIDES...]");
+        eprintln!("usage: compose_json [--yaml|--run|--show ...] CONFIG_DIR [OVERRIDES...]");
         return ExitCode::from(2);
     };
     let dir = PathBuf::from(dir);
-    let result = match mode {
-        "run" => start_run(&dir, &args[1..]),
+    let result = match (mode, show) {
+        ("show", Some((part, resolve, package))) => dforce_config::compose(&dir, &args[1..])
+            .and_then(|c| c.show_cfg(part, resolve, package.as_deref())),
+        ("run", _) => start_run(&dir, &args[1..]),
         _ => dforce_config::compose(&dir, &args[1..])
             .and_then(|c| c.job.resolved())
             .map(|cfg| {
@@ -48,6 +65,31 @@ fn main() -> ExitCode {
         Err(e) => {
             eprintln!("error: {e}");
             ExitCode::FAILURE
+        }
+    }
+}
+
+/// `--show`'s part, `--resolve` and `--package P`, taken off the front of `args`.
+fn show_options(args: &mut Vec<String>) -> Option<(CfgPart, bool, Option<String>)> {
+    let part = match args.first().map(String::as_str)? {
+        "job" => CfgPart::Job,
+        "hydra" => CfgPart::Hydra,
+        "all" => CfgPart::All,
+        _ => return None,
+    };
+    args.remove(0);
+    let (mut resolve, mut package) = (false, None);
+    loop {
+        match args.first().map(String::as_str) {
+            Some("--resolve") => {
+                resolve = true;
+                args.remove(0);
+            }
+            Some("--package") if args.len() > 1 => {
+                package = Some(args.remove(1));
+                args.remove(0);
+            }
+            _ => return Some((part, resolve, package)),
         }
     }
 }

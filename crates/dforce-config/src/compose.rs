@@ -219,7 +219,7 @@ fn copy_env(hydra_node: &mut Value) -> Result<(), ConfigError> {
 
 impl Composed {
     /// The job config and the Hydra node under one root, as Hydra holds them while running.
-    fn full_root(&self) -> Value {
+    pub(crate) fn full_root(&self) -> Value {
         let mut root = match &self.job {
             Value::Map(m) => m.clone(),
             _ => Map::new(),
@@ -246,27 +246,9 @@ impl Composed {
     /// As in Hydra's `--cfg hydra --resolve`, an interpolation to a value that is still
     /// `???` (`sweep.subdir: ${hydra.job.num}`) prints as `???`.
     pub fn resolve_hydra(&self) -> Result<Value, ConfigError> {
-        fn walk(root: &Value, node: &Value, key: &str) -> Result<Value, ConfigError> {
-            match node {
-                Value::Map(m) => m
-                    .try_map_values(|k, child| walk(root, child, &format!("{key}.{k}")))
-                    .map(Value::Map),
-                Value::List(items) => items
-                    .iter()
-                    .enumerate()
-                    .map(|(i, child)| walk(root, child, &format!("{key}.{i}")))
-                    .collect::<Result<_, _>>()
-                    .map(Value::List),
-                leaf if leaf.is_interpolation() => {
-                    match crate::interpolation::resolve_key_with_hydra(root, key) {
-                        Err(ConfigError::InterpolationToMissing { .. }) => Ok(Value::Missing),
-                        other => other,
-                    }
-                }
-                leaf => Ok(leaf.clone()),
-            }
-        }
-        walk(&self.full_root(), &self.hydra, "hydra")
+        let root = self.full_root();
+        crate::interpolation::Resolver::new(&root, true)
+            .resolve_printed(&self.hydra, &["hydra".to_string()])
     }
 
     /// Hydra's settings for a single run, resolved against the job config as Hydra does

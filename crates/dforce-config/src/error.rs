@@ -295,6 +295,14 @@ pub enum ConfigError {
         reason: String,
     },
 
+    /// `--cfg … --package P` named a package that the printed part lacks, or that is None or
+    /// `???` (Hydra's `show_cfg` message).
+    #[error("package '{package}' not found in config")]
+    PackageNotFound {
+        /// The dotted package.
+        package: String,
+    },
+
     /// A getter asked for a key that does not exist.
     #[error("Key '{key}' not found.{suggestion}")]
     NotFound {

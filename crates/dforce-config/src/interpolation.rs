@@ -55,21 +55,8 @@ pub(crate) fn resolve_key_with_hydra(root: &Value, key: &str) -> Result<Value, C
         key: key.to_string(),
         reason: "not a dotted key".to_string(),
     })?;
-    let mut resolver = Resolver::new(root, true);
     match lookup(root, &path) {
-        // Hydra's settings are string-typed (`HydraConf`), and OmegaConf's string nodes
-        // store `str()` of an enum given to them: `hydra.run.dir=${hydra.mode}` is `RunMode.RUN`.
-        Ok(Value::String(s)) if !s.is_empty() => {
-            let value = resolver.node(&path)?;
-            match parse_pieces(s).ok().as_deref() {
-                Some([Piece::Interp { body, .. }]) => Ok(resolver
-                    .referred_node(body, &path)
-                    .and_then(|target| crate::run_mode::enum_str(&target, &value))
-                    .map_or(value, Value::String)),
-                _ => Ok(value),
-            }
-        }
-        Ok(_) => resolver.node(&path),
+        Ok(_) => Resolver::new(root, true).hydra_setting(&path),
         Err(_) => Err(ConfigError::NotFound {
             key: key.to_string(),
             suggestion: DidYouMean(suggest_key(root, key)),
@@ -101,7 +88,7 @@ pub fn has_interpolation(s: &str) -> bool {
 
 /// Part of a string value.
 #[derive(Debug, Clone, PartialEq)]
-enum Piece {
+pub(crate) enum Piece {
     Text(String),
     /// `raw` is `${...}` as written; `body` what is between the braces.
     Interp {
@@ -113,7 +100,7 @@ enum Piece {
 /// Splits a string into literal text and interpolations, applying OmegaConf's escapes: an
 /// odd run of backslashes before `${` escapes it (`\${x}` is the text `${x}`), an even run
 /// is halved and the interpolation stays live.
-fn parse_pieces(s: &str) -> Result<Vec<Piece>, String> {
+pub(crate) fn parse_pieces(s: &str) -> Result<Vec<Piece>, String> {
     let chars: Vec<char> = s.chars().collect();
     let mut pieces = Vec::new();
     let mut text = String::new();
@@ -217,7 +204,7 @@ fn matching_brace(chars: &[char], start: usize) -> Option<usize> {
 /// Splits resolver arguments on top-level commas.
 /// No text after the colon is no argument at all (`${now:}` calls `now()`), while an empty
 /// argument among others is the empty string (`${oc.env:VAR,}` defaults to '').
-fn split_args(s: &str) -> Vec<String> {
+pub(crate) fn split_args(s: &str) -> Vec<String> {
     if s.trim().is_empty() {
         return Vec::new();
     }
@@ -322,7 +309,7 @@ fn unescape_arg(a: &str) -> Option<String> {
 }
 
 /// `oc.env` / `my_resolver` followed by `:`.
-fn resolver_call(body: &str) -> Option<(&str, &str)> {
+pub(crate) fn resolver_call(body: &str) -> Option<(&str, &str)> {
     let (name, args) = body.split_once(':')?;
     let valid = !name.is_empty()
         && name.split('.').all(|part| {
@@ -335,7 +322,7 @@ fn resolver_call(body: &str) -> Option<(&str, &str)> {
 }
 
 /// Where an interpolation's key leads.
-enum Located {
+pub(crate) enum Located {
     /// A node of the config at this path; `true` when it is `???`.
     InRoot(Vec<String>, bool),
     /// A value inside the result of resolving an interpolation (already resolved).
@@ -362,10 +349,10 @@ const MAX_STRING_BYTES: usize = 16 << 20;
 const MAX_COPIED_NODES: usize = 1_000_000;
 const MAX_COPIED_BYTES: usize = 64 << 20;
 
-struct Resolver<'a> {
-    root: &'a Value,
+pub(crate) struct Resolver<'a> {
+    pub(crate) root: &'a Value,
     /// True when `root` carries the Hydra node and `${hydra:...}` may read it.
-    with_hydra: bool,
+    pub(crate) with_hydra: bool,
     /// Fully resolved nodes by dotted path, so shared targets are resolved once.
     cache: HashMap<String, Measured>,
     /// Paths of string nodes being resolved, innermost last, for cycle detection: the
@@ -381,7 +368,7 @@ struct Resolver<'a> {
 }
 
 impl<'a> Resolver<'a> {
-    fn new(root: &'a Value, with_hydra: bool) -> Self {
+    pub(crate) fn new(root: &'a Value, with_hydra: bool) -> Self {
         Resolver {
             root,
             with_hydra,
@@ -455,7 +442,7 @@ impl<'a> Resolver<'a> {
     }
 
     /// The resolved value of the node at `path` (which must exist).
-    fn node(&mut self, path: &[String]) -> Result<Value, ConfigError> {
+    pub(crate) fn node(&mut self, path: &[String]) -> Result<Value, ConfigError> {
         let key = crate::path::path_id(path);
         if !self.cache.contains_key(&key) {
             let root = self.root;
@@ -491,6 +478,26 @@ impl<'a> Resolver<'a> {
             ));
         }
         Ok(self.cache.get(&key).expect("cached above").value.clone())
+    }
+
+    /// The resolved value of the Hydra setting at `path` (which must exist) as Hydra stores
+    /// it. Hydra's settings are string-typed (`HydraConf`), and OmegaConf's string nodes store
+    /// `str()` of an enum given to them: `hydra.run.dir=${hydra.mode}` is `RunMode.RUN`.
+    pub(crate) fn hydra_setting(&mut self, path: &[String]) -> Result<Value, ConfigError> {
+        let root = self.root;
+        match lookup(root, path) {
+            Ok(Value::String(s)) if !s.is_empty() => {
+                let value = self.node(path)?;
+                match parse_pieces(s).ok().as_deref() {
+                    Some([Piece::Interp { body, .. }]) => Ok(self
+                        .referred_node(body, path)
+                        .and_then(|target| crate::run_mode::enum_str(&target, &value))
+                        .map_or(value, Value::String)),
+                    _ => Ok(value),
+                }
+            }
+            _ => self.node(path),
+        }
     }
 
     fn string(&mut self, s: &str, path: &[String]) -> Result<Value, ConfigError> {
@@ -586,7 +593,7 @@ impl<'a> Resolver<'a> {
         if resolver_call(body).is_none()
             && !has_interpolation(body)
             && let Ok(first) = target_path(body.trim(), path)
-            && let Some(node) = self.follow_plain_references(first)
+            && let Some((_, node)) = self.follow_plain_references(first)
             && node.is_container()
         {
             return Ok(pyfmt::py_str(node));
@@ -604,7 +611,7 @@ impl<'a> Resolver<'a> {
     /// exactly one `${key}` or `${hydra:key}`: an interpolation of an enum-typed node keeps
     /// the enum, whose `str()` differs from its printed name ([`crate::run_mode`]). `None`
     /// when the chain passes through anything else, is missing or loops.
-    fn referred_node(&self, body: &str, path: &[String]) -> Option<Vec<String>> {
+    pub(crate) fn referred_node(&self, body: &str, path: &[String]) -> Option<Vec<String>> {
         let mut body = body.to_string();
         let mut at = path.to_vec();
         for _ in 0..64 {
@@ -637,17 +644,20 @@ impl<'a> Resolver<'a> {
         None
     }
 
-    /// Follows a chain of nodes that are each exactly one plain `${key}` to the last node,
-    /// unresolved. `None` when a link is missing or the chain loops (the normal resolution
-    /// then reports it).
-    fn follow_plain_references(&self, mut target: Vec<String>) -> Option<&Value> {
+    /// Follows a chain of nodes that are each exactly one plain `${key}` to the last node:
+    /// its path and its value, unresolved. `None` when a link is missing or the chain loops
+    /// (the normal resolution then reports it).
+    pub(crate) fn follow_plain_references(
+        &self,
+        mut target: Vec<String>,
+    ) -> Option<(Vec<String>, &'a Value)> {
         for _ in 0..64 {
             let node = lookup(self.root, &target).ok()?;
             let Value::String(s) = node else {
-                return Some(node);
+                return Some((target, node));
             };
             let Ok(pieces) = parse_pieces(s) else {
-                return Some(node);
+                return Some((target, node));
             };
             match pieces.as_slice() {
                 [Piece::Interp { body, .. }]
@@ -655,7 +665,7 @@ impl<'a> Resolver<'a> {
                 {
                     target = target_path(body.trim(), &target).ok()?;
                 }
-                _ => return Some(node),
+                _ => return Some((target, node)),
             }
         }
         None
@@ -689,7 +699,7 @@ impl<'a> Resolver<'a> {
 
     /// Whether `target` is in the `hydra` node while `path` is in the job config: Hydra
     /// removes that node from the job config, so the job cannot see it (only `${hydra:…}`).
-    fn hidden(&self, target: &[String], path: &[String]) -> bool {
+    pub(crate) fn hidden(&self, target: &[String], path: &[String]) -> bool {
         self.with_hydra
             && target.first().is_some_and(|s| s == "hydra")
             && path.first().is_none_or(|s| s != "hydra")
@@ -737,7 +747,7 @@ impl<'a> Resolver<'a> {
     /// whose value is an interpolation, that interpolation is resolved and the lookup goes
     /// on in the container it gives (`a: ${wandb}` makes `${a.mode}` read `wandb.mode`;
     /// `a: ${oc.create:[1,2]}` makes `${a.0}` read 1). `None` when a segment is missing.
-    fn locate(&mut self, target: &[String]) -> Result<Option<Located>, ConfigError> {
+    pub(crate) fn locate(&mut self, target: &[String]) -> Result<Option<Located>, ConfigError> {
         let root = self.root;
         let mut base: Vec<String> = Vec::new();
         for (i, seg) in target.iter().enumerate() {
@@ -791,7 +801,7 @@ impl<'a> Resolver<'a> {
 
     /// Runs a resolver: OmegaConf's `oc.env`, `oc.select`, `oc.decode`, `oc.create`,
     /// `oc.deprecated`, `oc.dict.keys`, `oc.dict.values`, and Hydra's `now` and `hydra`.
-    fn call(
+    pub(crate) fn call(
         &mut self,
         name: &str,
         args: &str,
@@ -1023,7 +1033,7 @@ impl<'a> Resolver<'a> {
     }
 
     /// A resolver argument: quoted text, an interpolation, or a plain YAML-typed scalar.
-    fn argument(&mut self, arg: &str, path: &[String]) -> Result<Value, ConfigError> {
+    pub(crate) fn argument(&mut self, arg: &str, path: &[String]) -> Result<Value, ConfigError> {
         if arg.is_empty() {
             // OmegaConf's grammar reads an empty argument as the empty string, not null.
             return Ok(Value::String(String::new()));
@@ -1150,7 +1160,7 @@ fn truncated(s: &str) -> String {
     }
 }
 
-fn extend(path: &[String], seg: &str) -> Vec<String> {
+pub(crate) fn extend(path: &[String], seg: &str) -> Vec<String> {
     let mut p = path.to_vec();
     p.push(seg.to_string());
     p
@@ -1158,7 +1168,7 @@ fn extend(path: &[String], seg: &str) -> Vec<String> {
 
 /// The absolute path an interpolation key points to, for a node at `node_path`. Leading
 /// dots make it relative: one dot is the node's own container, each further dot one level up.
-fn target_path(key: &str, node_path: &[String]) -> Result<Vec<String>, String> {
+pub(crate) fn target_path(key: &str, node_path: &[String]) -> Result<Vec<String>, String> {
     let dots = key.chars().take_while(|c| *c == '.').count();
     let rest = &key[dots..];
     let mut base: Vec<String> = if dots == 0 {

@@ -48,6 +48,7 @@ mod repo;
 mod run_mode;
 mod searchpath;
 mod serialize;
+mod show;
 mod strftime;
 #[cfg(test)]
 mod strftime_table;
@@ -63,6 +64,7 @@ pub use hydra::{DEFAULT_JOB_NAME, HydraRun};
 pub use map::Map;
 pub use override_parser::{Override, OverrideKind, parse_override};
 pub use pyfmt::py_str;
+pub use show::CfgPart;
 pub use suggest::{DidYouMean, closest};
 pub use value::Value;
 pub use yaml::parse_yaml_str;

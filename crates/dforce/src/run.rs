@@ -72,67 +72,19 @@ fn task_error(e: TaskError) -> anyhow::Error {
 }
 
 /// Hydra's `--cfg job|hydra|all [--resolve] [--package P]` (`hydra/_internal/hydra.py`,
-/// `show_cfg`): `hydra` prints the node under its `hydra:` key, `all` the `hydra` node first and
-/// then the job keys; a package prints that node alone, a container after a `# @package P`
-/// line and a scalar as Python's `print` writes it (resolved, as `OmegaConf.select` gives it).
+/// `show_cfg`), as [`Composed::show_cfg`] writes it.
 fn print_config(
     composed: &Composed,
     part: CfgPart,
     resolve: bool,
     package: Option<&str>,
 ) -> Result<()> {
-    let whole = |resolve: bool| -> Result<Value> {
-        let job = || -> Result<Value> {
-            Ok(if resolve {
-                composed.resolve_job()?
-            } else {
-                composed.job.clone()
-            })
-        };
-        let hydra = || -> Result<Value> {
-            Ok(if resolve {
-                composed.resolve_hydra()?
-            } else {
-                composed.hydra.clone()
-            })
-        };
-        let mut out = dforce_config::Map::new();
-        match part {
-            CfgPart::Job => return job(),
-            CfgPart::Hydra => {
-                out.insert("hydra", hydra()?);
-            }
-            CfgPart::All => {
-                out.insert("hydra", hydra()?);
-                if let Value::Map(job) = job()? {
-                    for (k, v) in job.iter() {
-                        out.insert(k, v.clone());
-                    }
-                }
-            }
-        }
-        Ok(Value::Map(out))
+    let part = match part {
+        CfgPart::Job => dforce_config::CfgPart::Job,
+        CfgPart::Hydra => dforce_config::CfgPart::Hydra,
+        CfgPart::All => dforce_config::CfgPart::All,
     };
-    let package = package.filter(|p| *p != "_global_" && !p.is_empty());
-    let text = match package {
-        None => whole(resolve)?.to_yaml(),
-        Some(p) => {
-            let tree = whole(resolve)?;
-            let not_found = || anyhow::anyhow!("package '{p}' not found in config");
-            match tree.get(p) {
-                Ok(Value::Null) | Err(_) => return Err(not_found()),
-                Ok(node @ (Value::Map(_) | Value::List(_))) => {
-                    format!("# @package {p}\n{}", node.to_yaml())
-                }
-                // OmegaConf.select resolves the scalar it returns.
-                Ok(_) => {
-                    let resolved = whole(true)?;
-                    let v = resolved.get(p).map_err(|_| not_found())?;
-                    format!("{}\n", dforce_config::py_str(v))
-                }
-            }
-        }
-    };
+    let text = composed.show_cfg(part, resolve, package)?;
     std::io::stdout().write_all(text.as_bytes())?;
     Ok(())
 }
