@@ -87,6 +87,53 @@ pub(crate) fn check_and_convert(hydra: &mut Value) -> Result<(), SchemaViolation
     Ok(())
 }
 
+/// Whether `path` is a scalar-typed `HydraConf` field (`hydra.run.dir`, `hydra.job.chdir`, an
+/// item of `exclude_keys` or of `env_set`): a config node there fails validation.
+pub(crate) fn is_scalar_field(path: &[String]) -> bool {
+    FIELDS.iter().any(|(field, ty)| {
+        let Some(segments) = split_key(field) else {
+            return false;
+        };
+        match ty {
+            FieldType::ListOfStr | FieldType::DictOfStr => {
+                path.len() == segments.len() + 1 && path.starts_with(&segments)
+            }
+            _ => segments.as_slice() == path,
+        }
+    })
+}
+
+/// The value an interpolation at `path` of the Hydra node resolved to, validated and
+/// converted for its `HydraConf` field as OmegaConf does when such a node is read (an
+/// `InterpolationValidationError` otherwise): `hydra.job.chdir=${hydra.job.name}` fails
+/// ('main' is not a valid bool), `hydra.run.dir=${seed}` gives the string '0'. Paths of
+/// other nodes, and items of a field's list or mapping, are checked as those items.
+pub(crate) fn convert_resolved(path: &[String], value: Value) -> Result<Value, SchemaViolation> {
+    let key = crate::path::join_key(path);
+    let field = FIELDS.iter().find_map(|(field, ty)| {
+        let segments = split_key(field)?;
+        if segments.as_slice() == path {
+            Some((*ty, false))
+        } else if path.len() == segments.len() + 1 && path.starts_with(&segments) {
+            Some((*ty, true))
+        } else {
+            None
+        }
+    });
+    match field {
+        None => Ok(value),
+        Some((FieldType::ListOfStr | FieldType::DictOfStr, true)) => {
+            Ok(element_str(&value, &key)?.unwrap_or(value))
+        }
+        Some((_, true)) => Ok(value),
+        Some((ty, false)) => {
+            let mut slot = value;
+            convert(&mut slot, ty, &key)?;
+            Ok(slot)
+        }
+    }
+}
+
 fn violation(key: &str, reason: String) -> SchemaViolation {
     SchemaViolation {
         key: key.to_string(),

@@ -481,20 +481,25 @@ impl<'a> Resolver<'a> {
     }
 
     /// The resolved value of the Hydra setting at `path` (which must exist) as Hydra stores
-    /// it. Hydra's settings are string-typed (`HydraConf`), and OmegaConf's string nodes store
-    /// `str()` of an enum given to them: `hydra.run.dir=${hydra.mode}` is `RunMode.RUN`.
+    /// it. Hydra's settings are typed (`HydraConf`): an interpolation's value is validated and
+    /// converted for its field when read ([`crate::hydra_schema::convert_resolved`]), and
+    /// OmegaConf's string nodes store `str()` of an enum given to them:
+    /// `hydra.run.dir=${hydra.mode}` is `RunMode.RUN`.
     pub(crate) fn hydra_setting(&mut self, path: &[String]) -> Result<Value, ConfigError> {
         let root = self.root;
         match lookup(root, path) {
-            Ok(Value::String(s)) if !s.is_empty() => {
+            Ok(Value::String(s)) if has_interpolation(s) => {
                 let value = self.node(path)?;
-                match parse_pieces(s).ok().as_deref() {
-                    Some([Piece::Interp { body, .. }]) => Ok(self
+                let value = match parse_pieces(s).ok().as_deref() {
+                    Some([Piece::Interp { body, .. }]) => self
                         .referred_node(body, path)
                         .and_then(|target| crate::run_mode::enum_str(&target, &value))
-                        .map_or(value, Value::String)),
-                    _ => Ok(value),
-                }
+                        .map_or(value, Value::String),
+                    _ => value,
+                };
+                crate::hydra_schema::convert_resolved(path, value).map_err(|v| {
+                    v.into_error(format!("the interpolation '{}'", pyfmt::one_line(s)))
+                })
             }
             _ => self.node(path),
         }

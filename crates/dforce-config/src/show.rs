@@ -168,7 +168,10 @@ impl<'a> Resolver<'a> {
         let [Piece::Interp { body, .. }] = pieces.as_slice() else {
             return None;
         };
-        if resolver_call(body).is_some() || has_interpolation(body) {
+        if resolver_call(body).is_some()
+            || has_interpolation(body)
+            || crate::hydra_schema::is_scalar_field(path)
+        {
             return None;
         }
         let first = target_path(body.trim(), path).ok()?;

@@ -83,3 +83,33 @@ fn resolving_turns_interpolations_to_missing_values_into_missing() {
         "{text}"
     );
 }
+
+#[test]
+fn hydra_settings_from_interpolations_are_validated_when_read() {
+    // Hydra: InterpolationValidationError "Value 'main' is not a valid bool (type str)".
+    let err = show(
+        CfgPart::Hydra,
+        false,
+        Some("hydra.job.chdir"),
+        &["+name=a", "hydra.job.chdir=${hydra.job.name}"],
+    )
+    .unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("Value 'main' is not a valid bool (type str)"),
+        "{err}"
+    );
+    // Hydra prints True: OmegaConf's BooleanNode converts 'yes'.
+    let text = show(
+        CfgPart::Hydra,
+        false,
+        Some("hydra.job.chdir"),
+        &[
+            "+name=a",
+            "+hydra.job.env_set.A=yes",
+            "hydra.job.chdir=${hydra.job.env_set.A}",
+        ],
+    )
+    .unwrap();
+    assert_eq!(text, "True\n");
+}
