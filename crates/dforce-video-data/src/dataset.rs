@@ -192,10 +192,11 @@ impl VideoDataset {
 
     /// Item `i`: frames `[start, start + n_frames_raw)` of its video, every `frame_skip`-th kept,
     /// as `f32 / 255` in `(T, C, H, W)` resized to `resolution`, with one-hot actions and the
-    /// nonterminal mask (frames past the video's end are zeros with mask 0; the end is the
-    /// file's when it holds fewer frames than `metadata.json` says, as the reference's
-    /// `np.load(f)["video"][start:start + n]` is then shorter and padded). Keeps exactly the
-    /// clip's frames; a loader reading many clips should use [`Self::item_cached`].
+    /// nonterminal mask (frames past the video's end are zeros with mask 0, and their actions
+    /// zeros where the file has none; the end is the file's when it holds fewer frames than
+    /// `metadata.json` says, DMLab `.npz` and Minecraft `.mp4` alike, as the reference's
+    /// `video[start:start + n]` is then shorter and padded). Keeps exactly the clip's frames; a
+    /// loader reading many clips should use [`Self::item_cached`].
     pub fn item(&self, i: usize) -> Result<VideoClip, VideoDataError> {
         self.item_cached(i, &mut EpisodeCache::disabled())
     }
@@ -219,9 +220,9 @@ impl VideoDataset {
         let real = real_end.saturating_sub(start).div_ceil(skip);
         let raw_range = start..start + real.saturating_sub(1) * skip + usize::from(real > 0);
         let raw = cache.clip(self.kind, file, len, raw_range)?;
-        // A file holding fewer frames than `metadata.json` says gives a shorter
-        // `video[start:start + n]` in the reference, zero-padded with nonterminal 0 like a clip
-        // past the end of its video: keep the frames `k·skip < held`.
+        // A file (DMLab `.npz` or Minecraft `.mp4`) holding fewer frames than `metadata.json`
+        // says gives a shorter `video[start:start + n]` in the reference, zero-padded with
+        // nonterminal 0 like a clip past the end of its video: keep the frames `k·skip < held`.
         let real = real.min(raw.len().div_ceil(skip));
         let actions = raw.actions();
 

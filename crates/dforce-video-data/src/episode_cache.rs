@@ -225,8 +225,11 @@ impl EpisodeCache {
             let span = range.start.min(e.first)..range.end.max(grown).min(len);
             let frame_bytes = e.frames.height * e.frames.width * 3 * e.frames.pixels.item_size();
             if span.len().saturating_mul(frame_bytes) <= self.budget {
-                // A file shorter than its recorded length fails the grown read only; the clip
-                // itself is then read as it would be without the cache.
+                // A file shorter than its recorded length gives what it holds of the span
+                // (`to_end` then records that). A read of the grown span can still fail where
+                // the clip's own would not (a damaged frame outside the clip); the clip itself
+                // is then read as it would be without the cache, so the result does not depend
+                // on it.
                 if let Ok((first, frames)) = read_frames_with_lead(kind, file, span.clone()) {
                     return Ok((first, frames, span.end));
                 }

@@ -146,13 +146,21 @@ pub fn frame_count(path: &Path) -> Result<usize, VideoDataError> {
 /// Decodes frames `range` (in presentation order) to RGB. Decoding starts at the last IDR
 /// keyframe at or before `range.start` ([`random_access_point`]) and stops once the last requested
 /// frame is out, so a clip costs at most one group of pictures more than its own frames.
+///
+/// A video that ends sooner gives the frames of `range` it holds, as numpy's `video[start:end]`
+/// (what the reference's `MinecraftVideoDataset.__getitem__` takes of the decoded video) does:
+/// [`RawFrames::count`] says how many, 0 when `range.start` is at or past its end. The video's
+/// length is its track's sample count ([`frame_count`]); samples that do not decode to as many
+/// pictures (a damaged stream) are still an error naming the file.
 pub fn decode_frames(path: &Path, range: Range<usize>) -> Result<RawFrames, VideoDataError> {
     guarded(path, || decode(path, range.clone(), range.start)).map(|(_, frames)| frames)
 }
 
 /// Decodes frames `range` to RGB together with the frames before it that decoding passes anyway
 /// (from the random-access point on). Returns the first frame held and the frames
-/// `first..range.end`, `first ≤ range.start`.
+/// `first..range.end`, `first ≤ range.start`; a video of `n < range.end` frames gives
+/// `first..n` (as [`decode_frames`]), `first` then being its last IDR keyframe's frame when
+/// `range.start ≥ n`.
 pub fn decode_frames_with_lead(
     path: &Path,
     range: Range<usize>,
@@ -257,13 +265,17 @@ impl Collector {
 }
 
 /// Decodes from the random-access point of `range.start` to `range.end`, keeping the frames from
-/// `max(keep_from, that point)` on; returns the first frame kept and the frames.
+/// `max(keep_from, that point)` on; returns the first frame kept and the frames. `range` is first
+/// cut at the track's end (one frame per sample, as [`frame_count`] counts them).
 fn decode(
     path: &Path,
     range: Range<usize>,
     keep_from: usize,
 ) -> Result<(usize, RawFrames), String> {
     let mut track = open(path)?;
+    let held = track.samples as usize;
+    let end = range.end.min(held);
+    let range = range.start.min(end)..end;
     let first = first_sample(&mut track, range.start)?;
     let keep_from = keep_from.max(first as usize - 1).min(range.start);
     // Flushing after every packet (the crate's default) breaks streams with B-frames
@@ -307,8 +319,9 @@ fn decode(
         }
     }
     if !out.done() {
+        // The track lists these samples, but they did not all decode to pictures.
         return Err(format!(
-            "decoded {} frames, need frames {}..{}",
+            "decoded {} frames of the track's {held}, need frames {}..{}",
             out.seen, range.start, range.end
         ));
     }

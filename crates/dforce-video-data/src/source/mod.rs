@@ -129,10 +129,10 @@ pub fn probe_length(kind: VideoKind, path: &Path) -> Result<usize, VideoDataErro
     }
 }
 
-/// Frames `range` of the video whose `.npz` is `path`. A DMLab file that ends sooner gives the
-/// frames it holds (numpy's `video[start:end]`; [`RawFrames::count`] says how many, 0 when
-/// `range.start` is past its end), which the dataset pads as the reference does; a Minecraft
-/// `.mp4` that ends sooner is an error naming the file.
+/// Frames `range` of the video whose `.npz` is `path`. A video that ends sooner (a DMLab
+/// `video`, a Minecraft `.mp4`) gives the frames it holds (numpy's `video[start:end]`;
+/// [`RawFrames::count`] says how many, 0 when `range.start` is at or past its end), which the
+/// dataset pads as the reference does.
 pub fn read_frames(
     kind: VideoKind,
     path: &Path,
@@ -148,8 +148,10 @@ pub fn read_frames(
 /// to keep: a DMLab `video` member is inflated whole (from row 0, and to its end to check its
 /// CRC-32), so all of its frames are returned; a Minecraft `.mp4` is decoded from the last IDR
 /// keyframe at or before `range.start` to `range.end`. Returns the first frame held and the
-/// frames from it (for DMLab, `0..` the file's length, which may end before `range.end` when the
-/// file is shorter than `metadata.json` says, as [`read_frames`]).
+/// frames from it (for DMLab, `0..` the file's length). Either may end before `range.end` when
+/// the video is shorter than `metadata.json` says, as [`read_frames`] does; for a Minecraft
+/// `.mp4` whose end is at or before `range.start`, the frames are those from its last IDR
+/// keyframe to its end.
 pub fn read_frames_with_lead(
     kind: VideoKind,
     path: &Path,
