@@ -476,6 +476,10 @@ check_show "an interpolation to ??? resolves to ???" job --resolve -- +name=x '+
 check_show "in text too" job --resolve -- +name=x '+a=x${b}' '+b=???'
 check_show "inside a referenced node" job --resolve -- +name=x '+a=${c}' '+c={x:${b}}' '+b=???'
 check_show "_global_ is the whole part" job --package _global_ -- +name=x
+check_show "the job cannot see hydra through oc.dict.keys" job --resolve --package x -- +name=x '+x=${oc.dict.keys:hydra.job}'
+check_show "... nor oc.dict.values" job --resolve --package x -- +name=x '+x=${oc.dict.values:hydra.job}'
+check_show "... nor oc.deprecated" job --resolve --package x -- +name=x '+x=${oc.deprecated:hydra.job}'
+check_show "... and oc.select gives its default" job --resolve --package x -- +name=x '+x=${oc.select:hydra.job,5}'
 check_show "hydra.job.chdir from an interpolation is validated when read" hydra --package hydra.job.chdir -- \
   +name=x 'hydra.job.chdir=${hydra.job.name}'
 check_show "... also when it leads to a node" hydra --resolve --package hydra.job -- +name=x 'hydra.job.chdir=${hydra.job.env_set}'

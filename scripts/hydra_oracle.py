@@ -103,8 +103,9 @@ def show_app(part, flags, config_dir, overrides):
         proc = subprocess.run(args, env=env, capture_output=True, text=True, cwd=tmp)
         sys.stdout.write(proc.stdout)
         if proc.returncode != 0:
-            message = " ".join(proc.stderr.split())
-            print(f"error: {message}", file=sys.stderr)
+            # Hydra prints a traceback for --cfg failures; its last line names the error.
+            lines = [line for line in proc.stderr.splitlines() if line.strip()]
+            print(f"error: {lines[-1].strip() if lines else ''}", file=sys.stderr)
             return 1
     return 0
 

@@ -887,7 +887,7 @@ impl<'a> Resolver<'a> {
             ("oc.deprecated", [key, rest @ ..]) if rest.len() <= 1 => {
                 let new_key = text(self.argument(key, path)?);
                 let target = target_path(&new_key, path).map_err(&invalid)?;
-                if self.locate(&target)?.is_none() {
+                if self.hidden(&target, path) || self.locate(&target)?.is_none() {
                     return Err(invalid(format!(
                         "In oc.deprecated resolver at '{}': Key not found: '{new_key}'",
                         join_key(path)
@@ -918,7 +918,12 @@ impl<'a> Resolver<'a> {
                     }
                 };
                 let target = target_path(&key, path).map_err(&invalid)?;
-                let node = match self.locate(&target)? {
+                let found = if self.hidden(&target, path) {
+                    None
+                } else {
+                    self.locate(&target)?
+                };
+                let node = match found {
                     None => return Err(invalid(format!("Key not found: '{key}'"))),
                     Some(Located::InRoot(p, _)) => {
                         let root = self.root;
