@@ -324,6 +324,11 @@ check "casts" yaml +name=x "+a=int(3.7)" "+b=int(-3.7)" "+c=int('3')" "+d=int(tr
   "+f=float('1e-3')" "+g=float(true)" "+h=str(3.0)" "+i=str(1e20)" "+j=str(true)" "+k=bool(0)" \
   "+l=bool('TRUE')" "+m=bool(null)" "+n=bool(nan)" "+o=int(value=2.5)" "+p=str(abc)" \
   "experiment.training.lr=float('3e-4')" "algorithm.chunk_size=int(' 1_0 ')" "+q=float(' 1_0.5 ')"
+check "casts read any script's decimal digits and Python's white space (Python's int()/float())" json +name=x \
+  "+a=int('٣')" "+b=float('١.٥e٢')" "+c=int(' 　٣_٤ ')" "+d=float('-٠.٥')"
+check_error "a superscript is not a decimal digit" +name=x "+a=int('²')"
+check "NaN keys of an override dict are distinct keys (each nan is a new float)" yaml +name=x \
+  "+a={nan: 1, inf: 2, nan: 3}" "+b={NaN: 1, .nan: 2}"
 check "casts of containers" yaml +name=x "+a=str([1,2.5,true])" "+b=str({a: 1, b: [2]})" \
   "+c=[int(1.5), str(2)]" "+d={a: int(1.5), b: [bool(1)]}" "+e=int([1.5, '2'])" "+f=float({x: 1})"
 check "sort and shuffle of one value" yaml +name=x "+a=sort([3,1,2])" "+b=sort([3,1,2],reverse=true)" \

@@ -65,6 +65,33 @@ hydra:
     task: []
 "#;
 
+/// Parts of Hydra 1.3's config that dforce does not keep (its plugins' configs, the Python
+/// logging configs, the help texts and the config sources), as paths under `hydra`.
+const NOT_KEPT: [&[&str]; 9] = [
+    &["launcher"],
+    &["sweeper"],
+    &["help"],
+    &["hydra_help"],
+    &["hydra_logging"],
+    &["job_logging"],
+    &["env"],
+    &["callbacks"],
+    &["runtime", "config_sources"],
+];
+
+/// Why `${hydra:KEY}` cannot be read when KEY (split, without `hydra`) lies in a part of
+/// Hydra's config that dforce does not keep; `None` otherwise. Hydra would give a value
+/// there, so giving null (what Hydra gives for a key that does not exist) would be wrong.
+pub(crate) fn not_kept(key: &[String]) -> Option<String> {
+    let part = NOT_KEPT
+        .iter()
+        .find(|p| key.len() >= p.len() && p.iter().zip(key).all(|(a, b)| a == b))?;
+    Some(format!(
+        "dforce does not keep Hydra's 'hydra.{}' (launcher, sweeper, logging, help, env and callbacks configs and runtime.config_sources: dforce runs the job itself and writes no Python log), so it cannot give its value; write the value you need instead",
+        part.join(".")
+    ))
+}
+
 /// The job name Hydra gives a run of the reference: `@hydra.main` names the job after the file
 /// of the task function, `main.py`.
 pub const DEFAULT_JOB_NAME: &str = "main";

@@ -313,17 +313,10 @@ fn to_bool(v: &Value, key: &str) -> Result<Option<Value>, SchemaViolation> {
     }
 }
 
-/// Whether Python's `int(s)` is non-zero, or `None` when `int(s)` fails: surrounding white
-/// space, an optional sign, decimal digits with single `_` between them.
+/// Whether Python's `int(s)` is non-zero, or `None` when `int(s)` fails (OmegaConf's
+/// `BooleanNode` tries `int(value) != 0` first).
 fn python_int_is_nonzero(s: &str) -> Option<bool> {
-    let t = s.trim();
-    let digits = t.strip_prefix(['+', '-']).unwrap_or(t);
-    let ok = !digits.is_empty()
-        && !digits.starts_with('_')
-        && !digits.ends_with('_')
-        && !digits.contains("__")
-        && digits.chars().all(|c| c.is_ascii_digit() || c == '_');
-    ok.then(|| digits.chars().any(|c| c.is_ascii_digit() && c != '0'))
+    crate::override_functions::python_int(s).map(|v| v != Value::Int(0))
 }
 
 /// OmegaConf's `EnumNode` for `Optional[RunMode]`: a member name (optionally `RunMode.`

@@ -41,7 +41,7 @@ pub(crate) fn resolve_job_with_hydra(root: &Value) -> Result<Value, ConfigError>
         for (k, kind, child) in m.iter_typed() {
             if k != "hydra" || kind != crate::map::KeyKind::Str {
                 let v = resolver.resolve(child, &[k.to_string()])?;
-                out.insert_typed(k.to_string(), kind, v);
+                out.push_typed(k.to_string(), kind, v);
             }
         }
     }
@@ -425,7 +425,7 @@ impl<'a> Resolver<'a> {
                 let mut out = crate::map::Map::new();
                 for (k, kind, child) in m.iter_typed() {
                     let child_path = extend(path, &crate::path::key_segment(k, kind));
-                    out.insert_typed(k.to_string(), kind, self.resolve(child, &child_path)?);
+                    out.push_typed(k.to_string(), kind, self.resolve(child, &child_path)?);
                 }
                 Ok(Value::Map(out))
             }
@@ -996,6 +996,9 @@ impl<'a> Resolver<'a> {
                 }
                 let key = text(self.argument(key, path)?);
                 let target = target_path(&format!("hydra.{key}"), &[]).map_err(&invalid)?;
+                if let Some(reason) = crate::hydra::not_kept(&target[1..]) {
+                    return Err(invalid(reason));
+                }
                 // `OmegaConf.select` gives None for a key that does not exist.
                 match lookup(self.root, &target) {
                     Err(_) | Ok(Value::Missing) => Ok(Value::Null),
@@ -1034,7 +1037,7 @@ impl<'a> Resolver<'a> {
             Value::Map(m) => {
                 let mut out = crate::map::Map::new();
                 for (k, kind, x) in m.into_typed() {
-                    out.insert_typed(k, kind, self.resolve_strings(x, path)?);
+                    out.push_typed(k, kind, self.resolve_strings(x, path)?);
                 }
                 Ok(Value::Map(out))
             }

@@ -43,6 +43,7 @@ mod merge;
 mod override_functions;
 mod override_parser;
 mod path;
+mod py_digits;
 mod pyfmt;
 mod repo;
 mod run_mode;

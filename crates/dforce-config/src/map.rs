@@ -76,7 +76,8 @@ fn number(text: &str, kind: KeyKind) -> Number {
 
 /// Python's key equality: strings equal strings; `int`, `bool` and `float` keys are equal
 /// when their values are (`{1: a, true: b}` has one key). NaN keys are all the same key, as
-/// PyYAML makes every `.nan` the same float object.
+/// PyYAML makes every `.nan` the same float object (an override's NaN keys are not: see
+/// [`Map::push_typed`]).
 fn same_key(a: (&str, KeyKind), b: (&str, KeyKind)) -> bool {
     match (a.1, b.1) {
         // Texts of the same kind are canonical (`str()` of the key), except floats.
@@ -178,6 +179,14 @@ impl Map {
                 None
             }
         }
+    }
+
+    /// Appends `key` without looking for an equal key: for copying another map's entries
+    /// (already distinct), and for a NaN key that Python's dict keeps apart from every other
+    /// key (`float('nan')` objects made one by one are distinct keys: Hydra's override
+    /// `{nan: 1, nan: 2}` has two).
+    pub(crate) fn push_typed(&mut self, key: String, kind: KeyKind, value: Value) {
+        self.entries.push(Entry { key, kind, value });
     }
 
     /// Removes the string key `key`, keeping the order of the remaining keys.

@@ -202,9 +202,10 @@ fn digits_with_underscores(s: &str) -> Option<String> {
 }
 
 /// Python's `int(str)` in base 10: surrounding whitespace, an optional sign, digits with
-/// single underscores between them; any size (a [`Value::Int`] or [`Value::BigInt`]).
+/// single underscores between them (any script's decimal digits, as [`crate::py_digits`]); any size (a [`Value::Int`] or [`Value::BigInt`]).
 /// `None` when Python raises `ValueError` (including past its 4300-digit limit).
 pub(crate) fn python_int(s: &str) -> Option<Value> {
+    let s = crate::py_digits::ascii_decimal_and_space(s)?;
     let t = s.trim();
     let (neg, body) = match t.strip_prefix('-') {
         Some(b) => (true, b),
@@ -214,9 +215,11 @@ pub(crate) fn python_int(s: &str) -> Option<Value> {
     crate::bigint::from_decimal(neg, &digits)
 }
 
-/// Python's `float(str)`: surrounding whitespace, sign, `inf`/`infinity`/`nan` in any case,
+/// Python's `float(str)` (any script's decimal digits, as [`crate::py_digits`]): surrounding
+/// whitespace, sign, `inf`/`infinity`/`nan` in any case,
 /// decimal and exponent forms with underscores only between digits.
 pub(crate) fn python_float(s: &str) -> Option<f64> {
+    let s = crate::py_digits::ascii_decimal_and_space(s)?;
     let t = s.trim();
     let (sign, body) = match t.strip_prefix('-') {
         Some(b) => (-1.0, b),

@@ -727,7 +727,12 @@ impl ValueParser<'_> {
                 "Write dictionaries as {key: value, other: value}.",
             )?;
             let value = self.element()?;
-            map.insert_typed(key.0, key.1, value);
+            // Each `nan` of the grammar is a new float object: a distinct key in Python.
+            if key.1 == crate::map::KeyKind::Float && key.0 == "nan" {
+                map.push_typed(key.0, key.1, value);
+            } else {
+                map.insert_typed(key.0, key.1, value);
+            }
             match self.peek().cloned() {
                 Some(t) if t.tok == Tok::Comma => self.i += 1,
                 Some(t) if t.tok == Tok::BraceClose => {

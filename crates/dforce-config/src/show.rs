@@ -126,7 +126,7 @@ impl<'a> Resolver<'a> {
                 for (k, kind, child) in m.iter_typed() {
                     let child_path =
                         crate::interpolation::extend(path, &crate::path::key_segment(k, kind));
-                    out.insert_typed(
+                    out.push_typed(
                         k.to_string(),
                         kind,
                         self.resolve_printed(child, &child_path)?,

@@ -113,3 +113,36 @@ fn hydra_settings_from_interpolations_are_validated_when_read() {
     .unwrap();
     assert_eq!(text, "True\n");
 }
+
+#[test]
+fn hydra_parts_that_dforce_does_not_keep_are_refused_not_null() {
+    // Hydra gives hydra._internal.core_plugins.basic_launcher.BasicLauncher here; dforce has no
+    // launcher config, so it must not answer None (what Hydra gives for a key that is absent).
+    for key in [
+        "launcher._target_",
+        "job_logging.version",
+        "runtime.config_sources",
+        "env",
+    ] {
+        let err = show(
+            CfgPart::Job,
+            true,
+            None,
+            &["+name=a", &format!("+x=${{hydra:{key}}}")],
+        )
+        .unwrap_err();
+        assert!(
+            err.to_string().contains("dforce does not keep Hydra's"),
+            "{err}"
+        );
+    }
+    // A key that does not exist in Hydra's config either is None, as in Hydra.
+    let text = show(
+        CfgPart::Job,
+        true,
+        Some("x"),
+        &["+name=a", "+x=${hydra:nope}"],
+    )
+    .unwrap_err();
+    assert_eq!(text.to_string(), "package 'x' not found in config");
+}
