@@ -8,6 +8,7 @@
 
 pub mod algorithm;
 pub mod checkpoint;
+pub mod checkpoint_statistics;
 pub mod console;
 pub mod curves;
 pub mod data_dir;

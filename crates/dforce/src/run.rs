@@ -115,12 +115,12 @@ fn run(composed: &Composed, hydra: &HydraRun, cfg: &Value, parallel: &Parallel) 
     // relative paths are read from the run directory (as the reference's code would), so
     // they are checked once it is the working directory.
     let inputs = || -> Result<_> {
-        let resume = match cfg.get_opt_str("resume")? {
-            Some(r) => Some(resume_checkpoint(Path::new(r)).map_err(task_error)?),
+        let resume = match path_setting(cfg, "resume")? {
+            Some(r) => Some(resume_checkpoint(&r).map_err(task_error)?),
             None => None,
         };
-        let load = match cfg.get_opt_str("load")? {
-            Some(l) => Some(load_checkpoint(Path::new(l)).map_err(task_error)?),
+        let load = match path_setting(cfg, "load")? {
+            Some(l) => Some(load_checkpoint(&l).map_err(task_error)?),
             None => None,
         };
         if resume.is_some() && load.is_some() {
@@ -174,6 +174,24 @@ fn run(composed: &Composed, hydra: &HydraRun, cfg: &Value, parallel: &Parallel) 
         registry::run_task(algorithm, &ctx, *task).map_err(task_error)?;
     }
     Ok(())
+}
+
+/// A path given by the config key `key` (`resume`, `load`), or `None` for null. Hydra types
+/// `resume=123` as an int; a run directory may well be named so, so a number is taken as the
+/// path its Python `str()` spells, as the reference uses the value as text.
+fn path_setting(cfg: &Value, key: &str) -> Result<Option<std::path::PathBuf>> {
+    Ok(match cfg.get(key) {
+        Ok(Value::Null) | Err(_) => None,
+        Ok(Value::String(s)) => Some(s.into()),
+        Ok(v @ (Value::Int(_) | Value::BigInt(_) | Value::Float(_))) => {
+            Some(dforce_config::py_str(v).into())
+        }
+        Ok(other) => bail!(
+            "{key} should be a path (a run directory or a checkpoint file) but is {} {}",
+            other.type_name(),
+            dforce_config::py_str(other)
+        ),
+    })
 }
 
 /// Hydra's saved configs in `<run dir>/<hydra.output_subdir>` (none when it is null), plus

@@ -539,3 +539,84 @@ fn demo_flags_and_convert_outputs_are_checked_by_name() {
     let err = fail(&["ckpt", "convert", ckpt.to_str().unwrap(), "."]);
     assert!(err.contains("is a directory"), "{err}");
 }
+
+/// Hydra types `resume=123` as an int (the reference uses it as a wandb run id, as text): it is
+/// the path `123`, not a type error.
+#[test]
+fn a_numeric_resume_or_load_is_the_path_it_spells() {
+    let dir = tempfile::tempdir().unwrap();
+    for key in ["resume", "load"] {
+        let out = dforce(
+            dir.path(),
+            &[
+                "+name=x",
+                &format!("{key}=123"),
+                "hydra.run.dir=r",
+                "device=cpu",
+            ],
+        );
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(!out.status.success(), "{err}");
+        assert!(err.contains("123"), "{err}");
+        assert!(!err.contains("should be a string"), "{err}");
+    }
+}
+
+/// The reference registers `data_mean`/`data_std` as buffers, so loading a checkpoint restores
+/// the statistics it was trained with, whatever the config says: dforce uses the checkpoint's
+/// too, and says so when they differ from the config's (it used to keep the config's silently
+/// when training from `load=`).
+#[test]
+fn a_loaded_checkpoint_keeps_its_normalisation_statistics() {
+    let dir = tempfile::tempdir().unwrap();
+    let overrides: Vec<String> = TINY.iter().map(|s| s.to_string()).collect();
+    let cfg = compose(&configs(), &overrides)
+        .unwrap()
+        .job
+        .resolved()
+        .unwrap();
+    let device = Device::flex();
+    let mut layout = PlanningLayout::from_config(&cfg).unwrap();
+    let trained_mean: Vec<f32> = (0..layout.mean.len())
+        .map(|i| 0.25 * i as f32 + 1.0)
+        .collect();
+    layout.mean.clone_from(&trained_mean);
+    let network = dforce_engine::networks::planning_transformer(&cfg, &layout).unwrap();
+    let mut model = PlanningModel::new(
+        layout,
+        Diffusion::new(DiffusionSettings::from_config(&cfg).unwrap().diffusion).unwrap(),
+        &network,
+        &device,
+    )
+    .unwrap();
+    let train_dir = dir.path().join("train");
+    let pos = RunPosition {
+        global_step: 3,
+        data: DataPosition::default(),
+    };
+    checkpoint::save(&train_dir, &pos, &model.state_tensors(), BTreeMap::new()).unwrap();
+    let sd = dforce_nn::StateDict::load(&checkpoint::latest(&train_dir).unwrap()).unwrap();
+    let mut reloaded = PlanningModel::new(
+        PlanningLayout::from_config(&cfg).unwrap(),
+        Diffusion::new(DiffusionSettings::from_config(&cfg).unwrap().diffusion).unwrap(),
+        &network,
+        &device,
+    )
+    .unwrap();
+    reloaded.load_weights(&sd, &device).unwrap();
+    assert_eq!(reloaded.layout.mean, trained_mean);
+
+    let load = format!("load={}", train_dir.display());
+    let mut args: Vec<&str> = TINY.to_vec();
+    args.push(&load);
+    args.push("hydra.run.dir=v");
+    let out = dforce(dir.path(), &args);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{err}");
+    assert_eq!(
+        err.matches("the checkpoint's data_mean [1.0, 1.25").count(),
+        1,
+        "{err}"
+    );
+    assert!(!err.contains("the checkpoint's data_std"), "{err}");
+}

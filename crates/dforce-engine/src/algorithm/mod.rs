@@ -105,6 +105,10 @@ pub struct TrainingData<B> {
     pub build: BatchBuilder<Result<B, dforce_core::CoreError>>,
 }
 
+/// One normalisation statistic of the config: its state-dict name (`data_mean`), its values
+/// (flattened) and the config keys that set it.
+pub type ConfigStatistic = (&'static str, Vec<f32>, &'static str);
+
 /// One Diffusion Forcing algorithm: its model, training data and evaluation.
 ///
 /// The implementations are [`crate::planning::Planning`] and [`crate::video::Video`].
@@ -210,8 +214,15 @@ pub trait Algorithm {
         )))
     }
 
-    /// Checks loaded weights against the config before an evaluation (e.g. planning warns when
-    /// the checkpoint's normalisation statistics are another maze's). Default: nothing.
+    /// The config's normalisation statistics, `data_mean` then `data_std`, each with the config
+    /// keys that set it: a loaded checkpoint's own replace them (as in the reference), and the
+    /// run says so when they differ ([`crate::checkpoint_statistics`]). Default: none.
+    fn config_statistics(_settings: &Self::Settings) -> Option<[ConfigStatistic; 2]> {
+        None
+    }
+
+    /// Checks loaded weights against the config before an evaluation (e.g. planning announces
+    /// the environment it evaluates in). Default: nothing.
     fn check_weights(
         _ctx: &TaskContext,
         _settings: &Self::Settings,

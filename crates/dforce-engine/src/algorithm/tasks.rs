@@ -50,6 +50,7 @@ fn training<A: Algorithm>(ctx: &TaskContext, algo: &A::Settings) -> Result<(), T
             "loading the starting weights (load=)",
         )?;
         crate::say!("dforce: loaded weights from {}", path.display());
+        note_statistics::<A>(algo, &sd);
     }
     if let Some(path) = &ctx.resume {
         crate::say!("dforce: resuming from {}", path.display());
@@ -113,6 +114,21 @@ fn training<A: Algorithm>(ctx: &TaskContext, algo: &A::Settings) -> Result<(), T
     Ok(())
 }
 
+/// Says which of the checkpoint's normalisation statistics replaced different ones of the
+/// config (see [`crate::checkpoint_statistics`]).
+fn note_statistics<A: Algorithm>(algo: &A::Settings, sd: &StateDict) {
+    let Some([mean, std]) = A::config_statistics(algo) else {
+        return;
+    };
+    let config = [
+        (mean.0, mean.1.as_slice(), mean.2),
+        (std.0, std.1.as_slice(), std.2),
+    ];
+    for note in crate::checkpoint_statistics::differences(sd, config) {
+        crate::say!("dforce: note: {note}");
+    }
+}
+
 /// The validation and test tasks: evaluate the weights [`evaluation_weights`] picks.
 fn evaluation<A: Algorithm>(
     ctx: &TaskContext,
@@ -132,6 +148,7 @@ fn evaluation<A: Algorithm>(
         &weights,
         "loading the weights",
     )?;
+    note_statistics::<A>(algo, &sd);
     A::check_weights(ctx, algo, &sd, &model);
     let step = u64::try_from(sd.global_step.unwrap_or(0)).unwrap_or(0);
     crate::say!(

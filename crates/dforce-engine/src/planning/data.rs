@@ -35,13 +35,24 @@ impl Maze2dWindows {
     ) -> Result<TrainingData<PlanningBatch>, TaskError> {
         if self.is_empty() {
             let n = self.steps.observations.len();
+            // episode_len must stay a positive multiple of frame_stack (settings check it).
+            let fs = layout.frame_stack.max(1);
+            let longest = n.saturating_sub(1) / fs * fs;
+            let fix = if longest > 0 {
+                format!(
+                    "set dataset.episode_len to at most {longest} (a multiple of frame_stack={fs}) or use a file with more steps"
+                )
+            } else {
+                format!(
+                    "even the shortest episode_len ({fs}, one frame_stack) needs {} steps: use a file with more steps",
+                    fs + 1
+                )
+            };
             return Err(TaskError::Invalid(format!(
                 "dataset.episode_len={}: the D4RL dataset holds {n} steps, fewer than one \
-                 training window of {} (episode_len + 1); set dataset.episode_len to at most {} \
-                 or use a file with more steps",
+                 training window of {} (episode_len + 1); {fix}",
                 self.window - 1,
                 self.window,
-                n.saturating_sub(1)
             )));
         }
         let layout = layout.clone();
@@ -198,4 +209,51 @@ pub fn load_or_generate(
         actions: data.actions,
         rewards: data.rewards,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::planning::PadMode;
+
+    fn windows(steps: usize, episode_len: usize) -> Arc<Maze2dWindows> {
+        Arc::new(Maze2dWindows {
+            steps: OfflineSteps {
+                observations: vec![[0.0; 4]; steps],
+                actions: vec![[0.0; 2]; steps],
+                rewards: vec![0.0; steps],
+            },
+            window: episode_len + 1,
+        })
+    }
+
+    fn layout(frame_stack: usize) -> PlanningLayout {
+        PlanningLayout {
+            obs_dim: 4,
+            act_dim: 2,
+            use_reward: false,
+            frame_stack,
+            n_tokens: 100 / frame_stack,
+            episode_len: 100,
+            mean: vec![0.0; 6],
+            std: vec![1.0; 6],
+            pad: PadMode::Same,
+            causal: false,
+        }
+    }
+
+    #[test]
+    fn too_short_a_file_gets_an_episode_len_that_the_settings_accept() {
+        // 100 steps, frame_stack 10: 99 would be refused (not a multiple of 10); 90 is not.
+        let err = windows(100, 100).training_data(&layout(10)).err().unwrap();
+        assert!(
+            err.to_string()
+                .contains("set dataset.episode_len to at most 90 (a multiple of frame_stack=10)"),
+            "{err}"
+        );
+        // Too few steps for any window: no impossible "at most 0".
+        let err = windows(5, 100).training_data(&layout(10)).err().unwrap();
+        assert!(err.to_string().contains("needs 11 steps"), "{err}");
+        assert!(windows(101, 100).training_data(&layout(10)).is_ok());
+    }
 }

@@ -158,42 +158,31 @@ impl Algorithm for Planning {
         Ok(Evaluation::summary(summary.one_line()))
     }
 
-    /// A checkpoint trained on another maze (or another observation layout) carries other
-    /// normalisation statistics than the config; its plans would then be meaningless, so say so.
+    fn config_statistics(
+        settings: &PlanningSettings,
+    ) -> Option<[crate::algorithm::ConfigStatistic; 2]> {
+        let layout = &settings.layout;
+        Some([
+            (
+                "data_mean",
+                layout.mean.clone(),
+                "dataset.observation_mean / action_mean",
+            ),
+            (
+                "data_std",
+                layout.std.clone(),
+                "dataset.observation_std / action_std",
+            ),
+        ])
+    }
+
+    /// Announces the environment and episodes of the first evaluation.
     fn check_weights(
         ctx: &TaskContext,
         settings: &PlanningSettings,
-        sd: &StateDict,
-        model: &PlanningModel,
+        _sd: &StateDict,
+        _model: &PlanningModel,
     ) {
-        let layout = &model.layout;
-        for (name, ours) in [("data_mean", &layout.mean), ("data_std", &layout.std)] {
-            let Some(t) = sd.tensors.get(name) else {
-                continue;
-            };
-            let differs = t.data.len() != ours.len()
-                || t.data
-                    .iter()
-                    .zip(ours.iter())
-                    .any(|(a, b)| (a - b).abs() > 1e-4 * (1.0 + b.abs()));
-            if differs {
-                // At most the first 16 values: the file's tensor may be of any length.
-                let shown = |v: &[f32]| {
-                    let head = format!("{:?}", &v[..v.len().min(16)]);
-                    if v.len() > 16 {
-                        format!("{} … ({} values)", head.trim_end_matches(']'), v.len())
-                    } else {
-                        head
-                    }
-                };
-                crate::say!(
-                    "dforce: warning: the checkpoint's {name} {} differs from the config's {}; \
-                     is dataset= the maze (and observation/action layout) it was trained on?",
-                    shown(&t.data),
-                    shown(ours)
-                );
-            }
-        }
         // The first evaluation of the run's tasks decides what is announced.
         let stage = if !ctx.settings.tasks.contains(&Task::Validation)
             && ctx.settings.tasks.contains(&Task::Test)

@@ -75,6 +75,14 @@ impl TrainableModel for PlanningModel {
         let mut loader = WeightLoader::new(sd, device);
         self.network.load(&mut loader, PLANNING_PREFIX);
         loader.finish(PLANNING_PREFIX)?;
+        let what = "the planner's frame (observation, action, reward)";
+        for (name, values) in [
+            ("data_mean", &mut self.layout.mean),
+            ("data_std", &mut self.layout.std),
+        ] {
+            let shape = [values.len()];
+            crate::checkpoint_statistics::adopt(sd, name, &shape, values, what)?;
+        }
         Ok(())
     }
 

@@ -58,6 +58,16 @@ impl Algorithm for Video {
         VideoSettings::from_config(cfg, run)
     }
 
+    fn config_statistics(
+        settings: &VideoSettings,
+    ) -> Option<[crate::algorithm::ConfigStatistic; 2]> {
+        let layout = &settings.layout;
+        Some([
+            ("data_mean", layout.mean.values.clone(), "dataset.data_mean"),
+            ("data_std", layout.std.values.clone(), "dataset.data_std"),
+        ])
+    }
+
     /// A TECO dataset (no `dataset.generator`) must hold the folders the tasks read: training/
     /// for training, validation/ for the other tasks and for training that validates
     /// periodically. Refused here,

@@ -54,6 +54,13 @@ impl crate::trainer::TrainableModel for VideoModel {
         let mut loader = dforce_nn::WeightLoader::new(sd, device);
         self.network.load(&mut loader, VIDEO_PREFIX);
         loader.finish(VIDEO_PREFIX)?;
+        let what = "the config's statistic (dataset.data_mean / data_std)";
+        for (name, stat) in [
+            ("data_mean", &mut self.layout.mean),
+            ("data_std", &mut self.layout.std),
+        ] {
+            crate::checkpoint_statistics::adopt(sd, name, &stat.shape, &mut stat.values, what)?;
+        }
         Ok(())
     }
 
