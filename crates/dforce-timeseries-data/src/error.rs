@@ -1,6 +1,8 @@
 //! Error types. Every error about a data file names the file, and every error about one JSON line
 //! names its 1-based line number, so one bad entry among thousands is found from the message alone.
-//! Causes (I/O, JSON, gzip) are chained as `source()` once and never repeated in the message.
+//! Causes (I/O, gzip) are chained as `source()` once and never repeated in the message; JSON
+//! syntax errors print their column, complaint and hint in the message instead (callers print
+//! only the message).
 
 use std::path::PathBuf;
 
@@ -13,8 +15,12 @@ pub enum EntryProblem {
     /// No `start` field.
     #[error("the entry has no \"start\" timestamp")]
     NoStart,
-    /// `start` is not a string this crate can read as a timestamp.
-    #[error("cannot read start {value:?} as a timestamp: {reason}")]
+    /// `start` is not a string this crate can read as a timestamp (see [`crate::timestamp`]).
+    #[error(
+        "\"start\" {value:?} is not a timestamp dforce reads: {reason}; write it as \
+         {example} (as GluonTS writes it)",
+        example = crate::timestamp::START_EXAMPLE
+    )]
     BadStart {
         /// The field as written.
         value: String,
@@ -30,10 +36,10 @@ pub enum EntryProblem {
     /// `target` is an empty list (or holds an empty row).
     #[error("\"target\" is empty")]
     EmptyTarget,
-    /// A target value is neither a number, a string numpy reads as a float, nor null.
+    /// A target value is neither a number, a string numpy reads as a float, a boolean, nor null.
     #[error(
-        "target value at {position} is {value}, not a number, a numeric string (\"57.92\", \
-         \"NaN\", as numpy's float() reads them) or null"
+        "target value at {position} is {value}, not a number, NaN/Infinity, a numeric string \
+         (\"57.92\", \"NaN\", as numpy's float() reads them), true/false or null"
     )]
     BadValue {
         /// `t` for a 1-D target, `[row][t]` for a 2-D target.
@@ -55,8 +61,11 @@ pub enum EntryProblem {
     /// zeros and train on them silently).
     #[error("every target value is missing (NaN); remove the series or fill it")]
     AllMissing,
-    /// `feat_static_cat` is present but not a list of non-negative integers.
-    #[error("\"feat_static_cat\" is not a list of non-negative integers")]
+    /// `feat_static_cat` is present but not a list of values numpy reads as int32.
+    #[error(
+        "\"feat_static_cat\" is not a list of integers (numbers, true/false, or strings such as \
+         \"3\"; within int32), as GluonTS reads it with np.asarray(..., dtype=np.int32)"
+    )]
     BadStaticCat,
 }
 
@@ -71,13 +80,16 @@ pub enum TsError {
         /// Cause.
         source: std::io::Error,
     },
-    /// `metadata.json` is not JSON (the cause is chained).
-    #[error("{path} is not valid JSON")]
+    /// `metadata.json` is not JSON as Python's `json` module reads it.
+    #[error(
+        "{path}:{}:{}: not valid JSON: {}; {}",
+        syntax.line, syntax.column, syntax.detail, syntax.hint
+    )]
     MetadataJson {
         /// The metadata file.
         path: PathBuf,
-        /// Cause.
-        source: serde_json::Error,
+        /// Where and why (printed in the message, not chained).
+        syntax: crate::python_json::JsonSyntax,
     },
     /// `metadata.json` lacks a field or has one of the wrong type or value.
     #[error("{path}: {reason}")]
@@ -87,15 +99,18 @@ pub enum TsError {
         /// What is wrong.
         reason: String,
     },
-    /// A line of a split file is not JSON (the cause is chained).
-    #[error("{path}:{line}: not valid JSON")]
+    /// A line of a split file is not JSON as Python's `json` module reads it.
+    #[error(
+        "{path}:{line}:{}: not valid JSON: {}; {}",
+        syntax.column, syntax.detail, syntax.hint
+    )]
     EntryJson {
         /// The data file.
         path: PathBuf,
         /// 1-based line number.
         line: usize,
-        /// Cause.
-        source: serde_json::Error,
+        /// The column, the parser's complaint and a hint (printed in the message, not chained).
+        syntax: crate::python_json::JsonSyntax,
     },
     /// A line of a split file is JSON but not a usable GluonTS entry.
     #[error("{path}:{line}: {problem}")]

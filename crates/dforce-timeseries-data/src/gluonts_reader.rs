@@ -9,15 +9,23 @@
 //! ```
 //!
 //! Every file of a split folder (and of its sub-folders two levels deep, as GluonTS'
-//! `FileDataset`) whose suffixes are exactly `.json`, `.jsonl`, `.json.gz` or `.jsonl.gz` is read,
-//! in sorted path order; gzip is detected from the content (magic bytes), so a gzipped file named
-//! `.json` reads too.
-//! Each line is `{"start", "target", "feat_static_cat"?, "item_id"?}`; `target` is a list (1-D)
-//! or a list of equal-length lists (2-D, `(dim, T)`), numbers, numeric strings (`"57.92"`, which
-//! GluonTS' `AsNumpyArray` converts with `np.asarray(..., dtype=np.float32)`; see
-//! [`python_float`]), `"NaN"` or `null` (GluonTS' missing-value conventions; both read as NaN,
-//! which [`crate::windows`] later turns into an observed-value indicator of 0 and an imputed 0,
-//! as GluonTS' `AddObservedValuesIndicator`).
+//! `FileDataset(levels=2)`) whose suffixes are exactly `.json`, `.jsonl`, `.json.gz` or
+//! `.jsonl.gz` is read, in sorted path order. As in GluonTS (`ignore_hidden=True` filters
+//! `path.name` of files only), files whose name starts with `.` are skipped, while folders are
+//! entered whatever their name (`train/.sub/`, `train/_x/`) and `_` is not special. Gzip is
+//! detected from the content (magic bytes), so a gzipped file named `.json` reads too.
+//!
+//! Each line is JSON as Python's `json.loads` reads it ([`crate::python_json`]: also the bare
+//! `NaN`, `Infinity`, `-Infinity` that `json.dumps` writes), after a UTF-8 byte order mark if
+//! the line starts with one (Python's `json.loads(bytes)` drops it). An entry is
+//! `{"start", "target", "feat_static_cat"?, "item_id"?}`; `start` as [`crate::timestamp`] reads
+//! it; `target` is a list (1-D) or a list of equal-length lists (2-D, `(dim, T)`) of numbers,
+//! numeric strings (`"57.92"`, which GluonTS' `ProcessTimeSeriesField` converts with
+//! `np.asarray(..., dtype=np.float32)`; see [`python_float`]), booleans (1 / 0, as numpy), `NaN`,
+//! `"NaN"` or `null` (GluonTS' missing-value conventions; all read as NaN, which
+//! [`crate::windows`] later turns into an observed-value indicator of 0 and an imputed 0, as
+//! GluonTS' `AddObservedValuesIndicator`); `feat_static_cat` is read as numpy's int32
+//! ([`crate::python_numbers::static_cat_i32`]).
 //! Values are stored as `f32`, as GluonTS' `ProcessDataEntry` does. Blank lines are skipped.
 
 use std::io::{BufRead, BufReader, Read};
@@ -28,6 +36,8 @@ use time::PrimitiveDateTime;
 
 use crate::error::{EntryProblem, Result, TsError};
 use crate::frequency::Frequency;
+pub use crate::python_numbers::python_float;
+use crate::python_numbers::{static_cat_i32, target_f32};
 pub use crate::timestamp::parse_timestamp;
 
 /// `metadata.json` of a GluonTS dataset (the fields this crate uses).
@@ -52,8 +62,8 @@ pub struct SeriesEntry {
     pub len: usize,
     /// `(dim, len)` row-major; NaN where missing.
     pub target: Vec<f32>,
-    /// `feat_static_cat`, empty when absent.
-    pub feat_static_cat: Vec<u64>,
+    /// `feat_static_cat` as GluonTS' int32, empty when absent.
+    pub feat_static_cat: Vec<i32>,
     /// `item_id` as text (numbers are written in decimal), when present.
     pub item_id: Option<String>,
     /// File the entry came from.
@@ -105,8 +115,10 @@ impl GluonTsDataset {
     }
 }
 
-/// Reads a GluonTS `metadata.json`. `cardinality` may be a number or a decimal string (GluonTS
-/// writes strings).
+/// Reads a GluonTS `metadata.json`. `prediction_length` and `cardinality` may be integers,
+/// floats with an integral value (`8.0`, which GluonTS' pydantic model turns into 8) or decimal
+/// strings (GluonTS writes `cardinality` as a string). A non-integral float is refused (GluonTS
+/// would truncate `8.5` to 8 silently). A byte order mark is refused, as in GluonTS.
 ///
 /// # Errors
 /// See [`GluonTsDataset::load`].
@@ -115,9 +127,9 @@ pub fn read_metadata(path: &Path) -> Result<DatasetMetadata> {
         path: path.to_path_buf(),
         source,
     })?;
-    let v: Value = serde_json::from_str(&text).map_err(|source| TsError::MetadataJson {
+    let v: Value = crate::python_json::parse(&text).map_err(|syntax| TsError::MetadataJson {
         path: path.to_path_buf(),
-        source,
+        syntax,
     })?;
     let bad = |reason: String| TsError::Metadata {
         path: path.to_path_buf(),
@@ -146,7 +158,8 @@ pub fn read_metadata(path: &Path) -> Result<DatasetMetadata> {
         for (i, f) in list.iter().enumerate() {
             let c = f.get("cardinality").and_then(positive_int).ok_or_else(|| {
                 bad(format!(
-                    "feat_static_cat[{i}].cardinality is missing or not a positive integer"
+                    "feat_static_cat[{i}].cardinality is missing or not a positive integer \
+                     (\"370\", 370 or 370.0)"
                 ))
             })?;
             feat_static_cat_cardinalities.push(c);
@@ -159,10 +172,19 @@ pub fn read_metadata(path: &Path) -> Result<DatasetMetadata> {
     })
 }
 
-/// A positive integer written as a JSON number or a decimal string.
+/// A positive integer written as a JSON integer, a float with an integral value, or a decimal
+/// string.
 fn positive_int(v: &Value) -> Option<usize> {
     let n = match v {
-        Value::Number(n) => n.as_u64()?,
+        Value::Number(n) => match n.as_u64() {
+            Some(n) => n,
+            None => {
+                let f = n
+                    .as_f64()
+                    .filter(|f| f.fract() == 0.0 && *f >= 1.0 && *f < 9.0e15)?;
+                f as u64
+            }
+        },
         Value::String(s) => s.trim().parse::<u64>().ok()?,
         _ => return None,
     };
@@ -171,7 +193,8 @@ fn positive_int(v: &Value) -> Option<usize> {
 
 /// Whether GluonTS' `infer_file_type` reads `name` as JSON lines: the concatenation of ALL its
 /// suffixes (Python's `"".join(path.suffixes)`) is `.json`, `.jsonl`, `.json.gz` or `.jsonl.gz`,
-/// so `part.1.json` is skipped there and here. Hidden files are skipped (`ignore_hidden`).
+/// so `part.1.json` is skipped there and here. Hidden files (name starting with `.`) are skipped,
+/// as GluonTS' `ignore_hidden` does.
 fn is_data_file(name: &str) -> bool {
     if name.starts_with('.') {
         return false;
@@ -180,7 +203,8 @@ fn is_data_file(name: &str) -> bool {
     matches!(suffixes, ".json" | ".jsonl" | ".json.gz" | ".jsonl.gz")
 }
 
-/// Collects data files under `folder`, descending `levels` more levels of sub-folders.
+/// Collects data files under `folder`, descending `levels` more levels of sub-folders. Folders
+/// are entered whatever their name: GluonTS' `ignore_hidden` looks at file names only.
 fn collect_files(folder: &Path, levels: usize, files: &mut Vec<PathBuf>) -> Result<()> {
     let io = |source| TsError::Io {
         path: folder.to_path_buf(),
@@ -193,7 +217,7 @@ fn collect_files(folder: &Path, levels: usize, files: &mut Vec<PathBuf>) -> Resu
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default();
         if path.is_dir() {
-            if levels > 0 && !name.starts_with('.') {
+            if levels > 0 {
                 collect_files(&path, levels - 1, files)?;
             }
         } else if is_data_file(&name) {
@@ -257,13 +281,16 @@ fn read_file(path: &Path, freq: &Frequency, out: &mut Vec<SeriesEntry>) -> Resul
     };
     for (i, line) in reader.lines().enumerate() {
         let line = line.map_err(io)?;
+        // Python's json.loads(bytes) drops a UTF-8 byte order mark at the start of the text, and
+        // GluonTS hands it each line as bytes.
+        let line = line.strip_prefix('\u{feff}').unwrap_or(&line);
         if line.trim().is_empty() {
             continue;
         }
-        let v: Value = serde_json::from_str(&line).map_err(|source| TsError::EntryJson {
+        let v: Value = crate::python_json::parse(line).map_err(|syntax| TsError::EntryJson {
             path: path.to_path_buf(),
             line: i + 1,
-            source,
+            syntax,
         })?;
         let entry = parse_entry(&v, freq, path, i + 1).map_err(|problem| TsError::Entry {
             path: path.to_path_buf(),
@@ -336,14 +363,7 @@ fn parse_entry(
         None | Some(Value::Null) => Vec::new(),
         Some(Value::Array(a)) => a
             .iter()
-            .map(|x| match x {
-                Value::Number(n) => n.as_u64().or_else(|| {
-                    n.as_f64()
-                        .filter(|f| f.fract() == 0.0 && *f >= 0.0 && *f < 9.0e15)
-                        .map(|f| f as u64)
-                }),
-                _ => None,
-            })
+            .map(static_cat_i32)
             .collect::<Option<Vec<_>>>()
             .ok_or(EntryProblem::BadStaticCat)?,
         Some(_) => return Err(EntryProblem::BadStaticCat),
@@ -365,46 +385,11 @@ fn parse_entry(
     })
 }
 
-/// A string as numpy converts it to a float (`np.asarray(["57.92"], dtype=np.float32)` calls
-/// Python's `float(str)`): surrounding whitespace ignored; an optional sign; decimal digits with
-/// an optional point and exponent; `_` only between two digits (PEP 515: `1_000`); `inf`,
-/// `infinity` and `nan` in any case. Numbers beyond f64 become ±inf, as in Python. Refused, as
-/// in Python: hexadecimal, `nan(…)`, `1,5`, suffixes, the empty string. (Python also reads
-/// non-ASCII decimal digits such as `١٢`; this reader does not.) The caller rounds the f64 to
-/// f32, as numpy casts Python's float.
-pub fn python_float(s: &str) -> Option<f64> {
-    let t = s.trim();
-    let b = t.as_bytes();
-    let mut plain = String::with_capacity(t.len());
-    for (i, &c) in b.iter().enumerate() {
-        if c == b'_' {
-            let digit = |j: Option<usize>| j.and_then(|j| b.get(j)).is_some_and(u8::is_ascii_digit);
-            if !(digit(i.checked_sub(1)) && digit(Some(i + 1))) {
-                return None;
-            }
-        } else {
-            plain.push(char::from(c));
-        }
-    }
-    if !t.is_ascii() {
-        return None;
-    }
-    // Rust's `f64::from_str` reads exactly Python's remaining grammar (sign, digits, point,
-    // exponent, inf/infinity/nan in any case).
-    plain.parse::<f64>().ok()
-}
-
 fn target_value(
     x: &Value,
     position: impl Fn() -> String,
 ) -> std::result::Result<f32, EntryProblem> {
-    match x {
-        Value::Number(n) => n.as_f64().map(|f| f as f32),
-        Value::Null => Some(f32::NAN),
-        Value::String(s) => python_float(s).map(|f| f as f32),
-        _ => None,
-    }
-    .ok_or_else(|| EntryProblem::BadValue {
+    target_f32(x).ok_or_else(|| EntryProblem::BadValue {
         position: position(),
         value: x.to_string(),
     })

@@ -31,7 +31,12 @@
 //!   gzip), typed errors naming file and 1-based line.
 //! - [`frequency`]: pandas frequencies (`T`/`min`, `H`/`h`, `D`, `B`, `W`), period arithmetic,
 //!   GluonTS' `get_seasonality`, the branch's default lags and features per frequency.
-//! - [`timestamp`]: `start` timestamps.
+//! - [`timestamp`]: `start` timestamps, in the forms pandas reads them (zones dropped as
+//!   pandas' `Period` drops them).
+//! - [`period_label`]: periods printed as pandas prints them (`2021-03-01 05:00`).
+//! - [`python_json`]: JSON as Python's `json.loads` reads it (bare `NaN`, `Infinity`), with
+//!   line / column and a hint on errors.
+//! - [`python_numbers`]: target and `feat_static_cat` values converted as numpy converts them.
 //! - [`time_features`]: the branch's Fourier date features (period = observed max + 1).
 //! - [`spec`]: [`spec::ForecastSpec`] and the six paper presets.
 //! - [`grouping`]: GluonTS' `MultivariateGrouper` for train and test.
@@ -67,7 +72,10 @@ pub mod gluonts_reader;
 pub mod grouping;
 pub mod metrics;
 pub mod numeric;
+pub mod period_label;
 pub mod prepared;
+pub mod python_json;
+pub mod python_numbers;
 pub mod sampler;
 pub mod spec;
 pub mod statistics;

@@ -212,18 +212,35 @@ fn entry_errors_name_file_and_line() {
     assert!(msg.contains("every target value is missing"), "{msg}");
 }
 
+/// An invalid line names file, line and column (Python's `json.loads("{not json")` says
+/// "Expecting property name enclosed in double quotes: line 1 column 2 (char 1)"), the parser's
+/// complaint and a hint, all in the message (callers print only the message).
 #[test]
-fn invalid_json_line_is_chained_once() {
+fn invalid_json_line_names_line_column_and_hint() {
     let (err, path) = entry_error("{not json");
     match &err {
-        TsError::EntryJson { path: p, line, .. } => {
-            assert_eq!((p, *line), (&path, 2));
+        TsError::EntryJson {
+            path: p,
+            line,
+            syntax,
+        } => {
+            assert_eq!((p, *line, syntax.column), (&path, 2, 2));
         }
         other => panic!("{other:?}"),
     }
     let msg = err.to_string();
-    assert_eq!(msg, format!("{}:2: not valid JSON", path.display()));
-    assert!(std::error::Error::source(&err).is_some());
+    assert!(
+        msg.starts_with(&format!("{}:2:2: not valid JSON: ", path.display())),
+        "{msg}"
+    );
+    assert!(msg.contains("one JSON object"), "{msg}");
+    assert!(std::error::Error::source(&err).is_none());
+    // json.loads('{"start": "2021-03-01", "target": [1, nan]}') -> Expecting value: line 1
+    // column 39 (char 38)
+    let (err, _) = entry_error(r#"{"start": "2021-03-01", "target": [1, nan]}"#);
+    let msg = err.to_string();
+    assert!(msg.contains(":2:39: not valid JSON"), "{msg}");
+    assert!(msg.contains("write a missing value as NaN"), "{msg}");
 }
 
 #[test]
@@ -368,7 +385,7 @@ fn numeric_string_targets_read_as_numpy_reads_them() {
         .0
         .to_string();
     assert!(
-        msg.contains(r#"is "1,5", not a number, a numeric string"#),
+        msg.contains(r#"is "1,5", not a number, NaN/Infinity, a numeric string"#),
         "{msg}"
     );
 }
