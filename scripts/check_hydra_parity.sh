@@ -98,7 +98,7 @@ check() {
       yaml_note="json+yaml"
     else
       echo "    to_yaml text differs:"
-      diff "$TMP/hydra.yaml" "$TMP/ours.yaml" | head -10 | sed 's/^/      /'
+      diff "$TMP/hydra.yaml" "$TMP/ours.yaml" | head -10 | sed 's/^/      /' || true
       ok=0
     fi
   fi
@@ -179,7 +179,7 @@ check_show() {
     pass=$((pass + 1))
   else
     echo "FAIL $name: hydra=$h ours=$o"
-    diff "$TMP/hydra.txt" "$TMP/ours.txt" | head -10 | sed 's/^/      /'
+    diff "$TMP/hydra.txt" "$TMP/ours.txt" | head -10 | sed 's/^/      /' || true
     echo "       hydra: $(cut -c1-200 "$TMP/hydra.err")"
     echo "       ours:  $(cat "$TMP/ours.err")"
     fail=$((fail + 1))
@@ -450,6 +450,9 @@ DFORCE_PARITY_EC=hello check_run "hydra.job.env_copy is copied into env_set whil
   "+t=\${hydra:job.env_set}"
 check_error "hydra.job.env_copy of an unset variable (KeyError)" +name=x "hydra.job.env_copy=[DFORCE_PARITY_UNSET]"
 check_run_error "env_set cannot see the job config" +name=x hydra.run.dir=r "+hydra.job.env_set.A=\${name}"
+check_run "the hydra resolver reads Hydra's logging and sources" +name=x hydra.run.dir=r \
+  '+f=${hydra:job_logging.handlers.file.filename}' '+l=${hydra:hydra_logging.root.level}' \
+  '+s=${hydra:runtime.config_sources}' '+e=${hydra:env}' '+c=${hydra:callbacks}' '+w=${hydra:sweeper.params}'
 check_run_error "override_dirname that refers to itself" +name=x hydra.run.dir=r "+d=\${hydra:job.override_dirname}"
 
 echo "== --cfg printing (Hydra's show_cfg), byte for byte"
@@ -481,6 +484,13 @@ check_show "an interpolation to ??? resolves to ???" job --resolve -- +name=x '+
 check_show "in text too" job --resolve -- +name=x '+a=x${b}' '+b=???'
 check_show "inside a referenced node" job --resolve -- +name=x '+a=${c}' '+c={x:${b}}' '+b=???'
 check_show "_global_ is the whole part" job --package _global_ -- +name=x
+check_show "the whole Hydra config (launcher, sweeper, logging, env, callbacks, config_sources; no help)" hydra -- +name=x
+check_show "Hydra's logging groups" hydra -- +name=x hydra/job_logging=none hydra/hydra_logging=disabled
+check_show "--cfg all keeps the help texts" all --package hydra.help -- +name=x
+check_show "--cfg hydra does not" hydra --package hydra.hydra_help -- +name=x
+check_show "the launcher through the hydra resolver" job --resolve --package x -- +name=x '+x=${hydra:launcher._target_}'
+check_show "config_sources with a search path" hydra --package hydra.runtime.config_sources -- +name=x \
+  'hydra.searchpath=[file://configs]'
 check_show "the job cannot see hydra through oc.dict.keys" job --resolve --package x -- +name=x '+x=${oc.dict.keys:hydra.job}'
 check_show "... nor oc.dict.values" job --resolve --package x -- +name=x '+x=${oc.dict.values:hydra.job}'
 check_show "... nor oc.deprecated" job --resolve --package x -- +name=x '+x=${oc.deprecated:hydra.job}'

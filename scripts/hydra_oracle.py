@@ -100,7 +100,7 @@ def show_app(part, flags, config_dir, overrides):
             f.write(RUN_APP)
         env = dict(os.environ, ORACLE_CONFIG_DIR=config_dir, ORACLE_OUT=os.devnull, HYDRA_FULL_ERROR="0")
         args = [sys.executable, app, "--cfg", part, *flags, *overrides]
-        proc = subprocess.run(args, env=env, capture_output=True, text=True, cwd=tmp)
+        proc = subprocess.run(args, env=env, capture_output=True, text=True)
         sys.stdout.write(proc.stdout)
         if proc.returncode != 0:
             # Hydra prints a traceback for --cfg failures; its last line names the error.

@@ -62,7 +62,7 @@ pub fn compose_named(
         .iter()
         .map(|o| parse_override(o))
         .collect::<Result<_, _>>()?;
-    crate::searchpath::add_search_dirs(&mut repo, config_name, &parsed)?;
+    let search_sources = crate::searchpath::add_search_dirs(&mut repo, config_name, &parsed)?;
 
     let mut groups = GroupOverrides::default();
     let mut config_overrides = Vec::new();
@@ -136,7 +136,7 @@ pub fn compose_named(
     }
 
     // A `hydra:` node in the configs configures Hydra, not the job.
-    let mut hydra_root = hydra::skeleton();
+    let mut hydra_root = hydra::skeleton(&hydra_choices);
     if let Some(h) = merged.remove("hydra") {
         hydra::check_config_node(&h, config_name)?;
         let mut wrapper = Map::new();
@@ -181,6 +181,7 @@ pub fn compose_named(
         &task_keys,
         &hydra_inputs,
     );
+    hydra::set_config_sources(&mut hydra_node, config_dir, &search_sources);
     Ok(Composed {
         job,
         hydra: hydra_node,

@@ -2,8 +2,9 @@
 //!
 //! Hydra composes its own config next to the job's and deletes it from what the job sees;
 //! `hydra.run.dir=...` or `hydra.job.chdir=true` on the command line only change the
-//! former. We keep a skeleton of the Hydra keys that a single run uses (with Hydra 1.3's
-//! defaults under `version_base=None`), apply `hydra.*` overrides to it with the usual rules,
+//! former. We keep Hydra 1.3's whole config node (its defaults under `version_base=None`, with
+//! the contents of its own config groups' options generated from Hydra: `launcher`, `sweeper`,
+//! logging, help, `env`, `callbacks`), apply `hydra.*` overrides to it with the usual rules,
 //! fill in what Hydra computes itself (`job.name`, `job.override_dirname`, `runtime.choices`,
 //! ... as in `hydra/_internal/config_loader_impl.py`), and resolve it against the job config
 //! (so `hydra.run.dir=runs/${name}_${seed}` names `runs/abc_0`, as in Hydra).
@@ -28,7 +29,9 @@ use crate::suggest::{DidYouMean, closest};
 use crate::value::Value;
 use crate::yaml::parse_yaml_str;
 
-/// Hydra settings users commonly set, with Hydra 1.3 defaults.
+/// Hydra 1.3's config node in Hydra's key order, with its defaults. The parts that Hydra's own
+/// config groups set (`launcher`, `sweeper`, `help`, `hydra_help`, `hydra_logging`,
+/// `job_logging`, `env`, `callbacks`) are filled from [`GROUP_CONFIGS`] for the option chosen.
 const SKELETON: &str = r#"
 hydra:
   run:
@@ -36,10 +39,20 @@ hydra:
   sweep:
     dir: multirun/${now:%Y-%m-%d}/${now:%H-%M-%S}
     subdir: ${hydra.job.num}
-  output_subdir: .hydra
-  verbose: false
+  launcher: {}
+  sweeper: {}
+  help: {}
+  hydra_help: {}
+  hydra_logging: {}
+  job_logging: {}
+  env: {}
   mode: null
   searchpath: []
+  callbacks: {}
+  output_subdir: .hydra
+  overrides:
+    hydra: []
+    task: []
   job:
     name: ???
     chdir: null
@@ -58,39 +71,28 @@ hydra:
     version: ???
     version_base: ???
     cwd: ???
+    config_sources: []
     output_dir: ???
     choices: {}
-  overrides:
-    hydra: []
-    task: []
+  verbose: false
 "#;
 
-/// Parts of Hydra 1.3's config that dforce does not keep (its plugins' configs, the Python
-/// logging configs, the help texts and the config sources), as paths under `hydra`.
-const NOT_KEPT: [&[&str]; 9] = [
-    &["launcher"],
-    &["sweeper"],
-    &["help"],
-    &["hydra_help"],
-    &["hydra_logging"],
-    &["job_logging"],
-    &["env"],
-    &["callbacks"],
-    &["runtime", "config_sources"],
-];
+/// What each option of Hydra's own config groups puts in the `hydra` node, generated from
+/// Hydra 1.3.2 by `scripts/make_hydra_group_configs.py` (`{node: {option: content}}`; the
+/// option `null` is a group left unset).
+const GROUP_CONFIGS: &str = include_str!("hydra_group_configs.yaml");
 
-/// Why `${hydra:KEY}` cannot be read when KEY (split, without `hydra`) lies in a part of
-/// Hydra's config that dforce does not keep; `None` otherwise. Hydra would give a value
-/// there, so giving null (what Hydra gives for a key that does not exist) would be wrong.
-pub(crate) fn not_kept(key: &[String]) -> Option<String> {
-    let part = NOT_KEPT
-        .iter()
-        .find(|p| key.len() >= p.len() && p.iter().zip(key).all(|(a, b)| a == b))?;
-    Some(format!(
-        "dforce does not keep Hydra's 'hydra.{}' (launcher, sweeper, logging, help, env and callbacks configs and runtime.config_sources: dforce runs the job itself and writes no Python log), so it cannot give its value; write the value you need instead",
-        part.join(".")
-    ))
-}
+/// The `hydra` node's parts that Hydra's config groups set: the node and its group.
+const GROUP_NODES: [(&str, &str); 8] = [
+    ("launcher", "hydra/launcher"),
+    ("sweeper", "hydra/sweeper"),
+    ("help", "hydra/help"),
+    ("hydra_help", "hydra/hydra_help"),
+    ("hydra_logging", "hydra/hydra_logging"),
+    ("job_logging", "hydra/job_logging"),
+    ("env", "hydra/env"),
+    ("callbacks", "hydra/callbacks"),
+];
 
 /// The job name Hydra gives a run of the reference: `@hydra.main` names the job after the file
 /// of the task function, `main.py`.
@@ -372,7 +374,7 @@ pub fn run_settings(
             "hydra.verbose sets Python logger levels to DEBUG; dforce has no Python loggers and prints all its messages anyway: remove it",
         ));
     }
-    let defaults = skeleton();
+    let defaults = skeleton(&[]);
     let mut notes = Vec::new();
     for key in ["hydra.sweep.dir", "hydra.sweep.subdir"] {
         if hydra.get(&key["hydra.".len()..]).ok() != defaults.get(key).ok() {
@@ -444,6 +446,37 @@ pub fn run_settings(
     })
 }
 
+/// Sets `hydra.runtime.config_sources` as Hydra 1.3.2 lists them: Hydra's own package, the
+/// primary config directory (absolute), the `hydra.searchpath` directories, and the structured
+/// configs' schema source.
+pub(crate) fn set_config_sources(
+    hydra: &mut Value,
+    config_dir: &Path,
+    searchpath: &[crate::searchpath::ConfigSource],
+) {
+    let source = |path: String, schema: &str, provider: &str| {
+        let mut m = Map::new();
+        m.insert("path", Value::String(path));
+        m.insert("schema", Value::from(schema));
+        m.insert("provider", Value::from(provider));
+        Value::Map(m)
+    };
+    let primary = std::path::absolute(config_dir).unwrap_or_else(|_| config_dir.to_path_buf());
+    let mut sources = vec![
+        source("hydra.conf".into(), "pkg", "hydra"),
+        source(primary.display().to_string(), "file", "main"),
+    ];
+    sources.extend(
+        searchpath
+            .iter()
+            .map(|s| source(s.path.clone(), "file", s.provider)),
+    );
+    sources.push(source(String::new(), "structured", "schema"));
+    if let Some(Value::Map(runtime)) = hydra.child_mut("runtime") {
+        runtime.insert("config_sources", Value::List(sources));
+    }
+}
+
 /// Writes Hydra's saved configs into `dir` (the run directory's `output_subdir`):
 /// `config.yaml` (the job config, unresolved), `hydra.yaml` (the Hydra config) and
 /// `overrides.yaml` (the task overrides), as `hydra/core/utils.py` `run_job` does.
@@ -496,10 +529,37 @@ const GROUPS: [(&str, &[&str]); 2] = [
     ("hydra/hydra_logging", &["default", "disabled", "none"]),
 ];
 
-/// The skeleton as a value (`{hydra: {...}}`).
-pub fn skeleton() -> Value {
-    // Invariant: SKELETON is a built-in YAML literal, not user input, so it always parses.
-    parse_yaml_str(SKELETON, "hydra defaults").expect("the built-in Hydra skeleton is valid YAML")
+/// Hydra's config node as a value (`{hydra: {...}}`) with its defaults, and with the parts
+/// that Hydra's own config groups set taken from the option `choices` selects for a group
+/// (`hydra/job_logging=disabled`), else from the group's default option.
+pub fn skeleton(choices: &[(String, String)]) -> Value {
+    // Invariant: SKELETON and GROUP_CONFIGS are built-in YAML, not user input, so they parse.
+    let mut root = parse_yaml_str(SKELETON, "hydra defaults")
+        .expect("the built-in Hydra skeleton is valid YAML");
+    let groups = parse_yaml_str(GROUP_CONFIGS, "hydra group configs")
+        .expect("the built-in Hydra group configs are valid YAML");
+    if let Some(Value::Map(h)) = root.child_mut("hydra") {
+        for (node, group) in GROUP_NODES {
+            let default = HYDRA_GROUP_DEFAULTS
+                .iter()
+                .find(|(g, _)| *g == group)
+                .and_then(|(_, o)| *o);
+            let option = choices
+                .iter()
+                .find(|(g, _)| g == group)
+                .map(|(_, o)| o.as_str())
+                .or(default)
+                .unwrap_or("null");
+            // Invariant: the table holds every option that check_group lets through.
+            let content = groups
+                .child(node)
+                .and_then(|options| options.child(option))
+                .cloned()
+                .expect("every accepted option of Hydra's groups is in the table");
+            h.insert(node, content);
+        }
+    }
+    root
 }
 
 /// Checks a `hydra/<group>=<option>` selection and returns the option.

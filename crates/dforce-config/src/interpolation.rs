@@ -996,9 +996,6 @@ impl<'a> Resolver<'a> {
                 }
                 let key = text(self.argument(key, path)?);
                 let target = target_path(&format!("hydra.{key}"), &[]).map_err(&invalid)?;
-                if let Some(reason) = crate::hydra::not_kept(&target[1..]) {
-                    return Err(invalid(reason));
-                }
                 // `OmegaConf.select` gives None for a key that does not exist.
                 match lookup(self.root, &target) {
                     Err(_) | Ok(Value::Missing) => Ok(Value::Null),

@@ -25,7 +25,7 @@ pub(crate) fn add_search_dirs(
     repo: &mut Repo,
     config_name: &str,
     overrides: &[Override],
-) -> Result<(), ConfigError> {
+) -> Result<Vec<ConfigSource>, ConfigError> {
     let from_command_line = overrides
         .iter()
         .find(|o| o.key == "hydra.searchpath" && o.kind == OverrideKind::Change)
@@ -61,7 +61,7 @@ pub(crate) fn add_search_dirs(
         }
     };
     let entries = match &value {
-        Value::Null => return Ok(()),
+        Value::Null => return Ok(Vec::new()),
         Value::List(items) if items.iter().all(|i| matches!(i, Value::String(_))) => items,
         other => {
             return Err(refuse(format!(
@@ -70,13 +70,35 @@ pub(crate) fn add_search_dirs(
             )));
         }
     };
+    // Hydra names where each entry came from: the command line, or the primary config
+    // (always "main", whatever its name; checked with Hydra 1.3.2).
+    let provider = if from_command_line.is_some() {
+        "hydra.searchpath in command-line"
+    } else {
+        "hydra.searchpath in main"
+    };
+    let mut sources = Vec::new();
     for entry in entries {
         let Value::String(entry) = entry else {
             continue;
         };
-        repo.add_search_dir(search_dir(entry).map_err(&refuse)?);
+        let dir = search_dir(entry).map_err(&refuse)?;
+        sources.push(ConfigSource {
+            path: dir.display().to_string(),
+            provider,
+        });
+        repo.add_search_dir(dir);
     }
-    Ok(())
+    Ok(sources)
+}
+
+/// One `hydra.searchpath` directory as `hydra.runtime.config_sources` lists it.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct ConfigSource {
+    /// The directory as written, without `file://`.
+    pub path: String,
+    /// `hydra.searchpath in command-line` or `hydra.searchpath in main`.
+    pub provider: &'static str,
 }
 
 /// The directory a search path entry names.

@@ -11,6 +11,9 @@
 //!   anything else with Python's `print`. `oc.decode` returns a plain Python list or dict,
 //!   which is printed that way (`[1, 2]`), and so is an enum (`RunMode.RUN`).
 //!
+//! `--cfg hydra` leaves out Hydra's help texts (`hydra.help`, `hydra.hydra_help`), as Hydra's
+//! `get_sanitized_hydra_cfg` does; `--cfg all` keeps them.
+//!
 //! Two deliberate differences, where Hydra fails on a config that runs fine:
 //! - with `--resolve`, a list or dict returned by `oc.decode` is printed resolved, where
 //!   `OmegaConf.resolve` raises `UnsupportedValueType` (a run reads it without trouble);
@@ -78,7 +81,9 @@ impl Composed {
                 out.insert(key, v);
                 Ok(())
             };
-            if part != CfgPart::Job {
+            if part == CfgPart::Hydra {
+                add("hydra", &sanitized(&self.hydra))?;
+            } else if part == CfgPart::All {
                 add("hydra", &self.hydra)?;
             }
             if part != CfgPart::Hydra
@@ -95,9 +100,10 @@ impl Composed {
         };
         let path = split_key(package).ok_or_else(not_found)?;
         let in_hydra = path.first().is_some_and(|s| s == "hydra");
+        let help = in_hydra && path.get(1).is_some_and(|s| SANITIZED.contains(&s.as_str()));
         let visible = match part {
             CfgPart::Job => !in_hydra,
-            CfgPart::Hydra => in_hydra,
+            CfgPart::Hydra => in_hydra && !help,
             CfgPart::All => true,
         };
         if !visible {
@@ -109,6 +115,21 @@ impl Composed {
             Selected::Printed(text) => Ok(format!("{text}\n")),
         }
     }
+}
+
+/// The parts of the `hydra` node that `--cfg hydra` leaves out (Hydra's
+/// `get_sanitized_hydra_cfg`: the help texts).
+const SANITIZED: [&str; 2] = ["hydra_help", "help"];
+
+/// The `hydra` node as `--cfg hydra` prints it: without [`SANITIZED`].
+fn sanitized(hydra: &Value) -> Value {
+    let mut hydra = hydra.clone();
+    if let Value::Map(m) = &mut hydra {
+        for key in SANITIZED {
+            m.remove(key);
+        }
+    }
+    hydra
 }
 
 impl<'a> Resolver<'a> {

@@ -115,34 +115,48 @@ fn hydra_settings_from_interpolations_are_validated_when_read() {
 }
 
 #[test]
-fn hydra_parts_that_dforce_does_not_keep_are_refused_not_null() {
-    // Hydra gives hydra._internal.core_plugins.basic_launcher.BasicLauncher here; dforce has no
-    // launcher config, so it must not answer None (what Hydra gives for a key that is absent).
-    for key in [
-        "launcher._target_",
-        "job_logging.version",
-        "runtime.config_sources",
-        "env",
-    ] {
-        let err = show(
-            CfgPart::Job,
-            true,
-            None,
-            &["+name=a", &format!("+x=${{hydra:{key}}}")],
-        )
-        .unwrap_err();
-        assert!(
-            err.to_string().contains("dforce does not keep Hydra's"),
-            "{err}"
-        );
-    }
-    // A key that does not exist in Hydra's config either is None, as in Hydra.
-    let text = show(
+fn hydra_group_configs_hold_what_hydra_composes() {
+    // Hydra 1.3.2: `--cfg job --resolve -p x '+x=${hydra:launcher._target_}'` and the others.
+    let value = |expr: &str, extra: &[&str]| {
+        let mut overrides = vec!["+name=a".to_string(), format!("+x={expr}")];
+        overrides.extend(extra.iter().map(|s| s.to_string()));
+        let overrides: Vec<&str> = overrides.iter().map(String::as_str).collect();
+        show(CfgPart::Job, true, Some("x"), &overrides).unwrap_or_else(|e| panic!("{e}"))
+    };
+    assert_eq!(
+        value("${hydra:launcher._target_}", &[]),
+        "hydra._internal.core_plugins.basic_launcher.BasicLauncher\n"
+    );
+    assert_eq!(value("${hydra:job_logging.version}", &[]), "1\n");
+    assert_eq!(
+        value(
+            "${hydra:job_logging.root.level}",
+            &["hydra/job_logging=disabled"]
+        ),
+        "ERROR\n"
+    );
+    assert_eq!(
+        value("${hydra:runtime.config_sources.0.path}", &[]),
+        "hydra.conf\n"
+    );
+    // A key that exists in Hydra's config neither is None, as in Hydra.
+    let err = show(
         CfgPart::Job,
         true,
         Some("x"),
         &["+name=a", "+x=${hydra:nope}"],
     )
     .unwrap_err();
-    assert_eq!(text.to_string(), "package 'x' not found in config");
+    assert_eq!(err.to_string(), "package 'x' not found in config");
+    // `--cfg hydra` leaves the help texts out, `--cfg all` keeps them.
+    let hydra = show(CfgPart::Hydra, false, None, &["+name=a"]).unwrap();
+    assert!(
+        !hydra.contains("\n  help:") && hydra.contains("\n  launcher:"),
+        "{hydra}"
+    );
+    let all = show(CfgPart::All, false, None, &["+name=a"]).unwrap();
+    assert!(
+        all.contains("\n  help:\n    app_name: ${hydra.job.name}\n"),
+        "{all}"
+    );
 }

@@ -46,6 +46,7 @@ fn main() -> anyhow::Result<()> {
         resume: None,
         load: None,
         parallel: &parallel,
+        said: Default::default(),
     };
     // The network as every run builds it (the algorithm seam), then the shipped weights.
     let video = Video::settings(&cfg, &settings)?;

@@ -25,3 +25,20 @@ macro_rules! say {
         }
     };
 }
+
+/// Notes said once per run though several tasks come across them (each task of a run prepares
+/// its data again): [`SaidOnce::first`] is true the first time a note is offered.
+#[derive(Debug, Default)]
+pub struct SaidOnce(std::sync::Mutex<std::collections::HashSet<String>>);
+
+impl SaidOnce {
+    /// True when `note` has not been offered before (it is then recorded).
+    pub fn first(&self, note: &str) -> bool {
+        // A poisoned lock only means another thread panicked while holding it: the set is intact.
+        let mut said = self
+            .0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        said.insert(note.to_string())
+    }
+}

@@ -61,6 +61,7 @@ fn run_loading(
         resume: None,
         load,
         parallel: &parallel,
+        said: Default::default(),
     };
     // Through the registry, which picks the backbone's implementation.
     registry::run_task(Forecasting::NAME, &ctx, task).map_err(|e| dforce_core::error_chain(&e))
@@ -202,6 +203,7 @@ fn leak_free_covariates_never_read_the_future() {
             resume: None,
             load: None,
             parallel: &parallel,
+            said: Default::default(),
         };
         let options = Forecasting::settings(&cfg, &settings).unwrap();
         let model = Forecasting::build_model(&ctx, &options, &ctx.device).unwrap();

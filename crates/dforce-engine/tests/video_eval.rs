@@ -52,6 +52,7 @@ fn video_trains_and_evaluates_as_a_library() {
         resume: None,
         load: None,
         parallel: &parallel,
+        said: Default::default(),
     };
 
     tasks::run_task::<Video>(&ctx, Task::Training).unwrap();

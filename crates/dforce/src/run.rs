@@ -168,6 +168,7 @@ fn run(composed: &Composed, hydra: &HydraRun, cfg: &Value, parallel: &Parallel) 
         resume,
         load,
         parallel,
+        said: Default::default(),
     };
     for task in &settings.tasks {
         say!("dforce: task '{}'", task.name());

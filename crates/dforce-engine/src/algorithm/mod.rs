@@ -49,6 +49,8 @@ pub struct TaskContext<'a> {
     pub load: Option<PathBuf>,
     /// The data-parallel job (a single process unless launched by MPI).
     pub parallel: &'a Parallel,
+    /// Notes already said in this run (said once though every task meets them).
+    pub said: crate::console::SaidOnce,
 }
 
 impl TaskContext<'_> {

@@ -121,8 +121,7 @@ pub(crate) fn prepare_with(
     if statistics_files && files.is_none() {
         // The branch's model np.load()s these files (its save_mean_std_metadata task writes
         // them first); dforce computes them from the training range instead, and says so.
-        static SAID: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
-        if !SAID.swap(true, std::sync::atomic::Ordering::Relaxed) {
+        if ctx.said.first("forecast statistics files missing") {
             crate::say!(
                 "dforce: note: dataset.data_mean={} / dataset.data_std={} not found: using the \
                  training range's statistics (the save_mean_std_metadata task writes the files)",
@@ -137,9 +136,8 @@ pub(crate) fn prepare_with(
             .chain(&std)
             .zip(prepared.stats.mean.iter().chain(&prepared.stats.std))
             .any(|(a, b)| (a - b).abs() > 1e-4 * (1.0 + b.abs()));
-        // Said once per process: every task of the run prepares the data again.
-        static SAID: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
-        if differs && !SAID.swap(true, std::sync::atomic::Ordering::Relaxed) {
+        // Said once per run: every task of the run prepares the data again.
+        if differs && ctx.said.first("forecast statistics files differ") {
             crate::say!(
                 "dforce: using dataset.data_mean={} and dataset.data_std={}, which differ from \
                  this dataset's training-range statistics (written for another dataset or \
@@ -153,11 +151,10 @@ pub(crate) fn prepare_with(
     }
     let data = Arc::new(prepared);
     crate::say!(
-        "dforce: {} series, {} training steps from {} {}, {} test windows; windows of {} context + {} forecast steps",
+        "dforce: {} series, {} training steps from {}, {} test windows; windows of {} context + {} forecast steps",
         data.spec.target_dim,
         data.train.len,
-        data.train.start.date(),
-        data.train.start.time(),
+        data.spec.freq.period_label(data.train.start),
         data.spec.num_test_dates,
         data.spec.context_length,
         data.spec.prediction_length
