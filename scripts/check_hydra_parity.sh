@@ -231,8 +231,8 @@ check "maze2d_umaze planning" yaml experiment=exp_planning algorithm=df_planning
 check "shipped planner's recipe (@package _global_, override-only defaults)" yaml recipe=maze2d_medium_x_small
 check "shipped video model's recipe" yaml recipe=maze3d_video_small
 check "recipe with a command-line override of its group" yaml recipe=maze2d_medium_x_small dataset=maze2d_large
-check "cluster=mit_vision (multi-line template)" json +name=x cluster=mit_vision
-check "cluster=mit_supercloud" json +name=x cluster=mit_supercloud
+check "cluster=mit_vision (multi-line template)" yaml +name=x cluster=mit_vision
+check "cluster=mit_supercloud" yaml +name=x cluster=mit_supercloud
 check "~cluster (deselect null group)" yaml +name=x "~cluster"
 
 echo "== ~, ++, + and dict values"
@@ -246,6 +246,18 @@ check "typed scalars" yaml +name=x algorithm.guidance_scale=.5 algorithm.uncerta
 check "interpolations in overrides" yaml "+name=mc_\${dataset.name}" "algorithm.lr=\${experiment.validation.batch_size}" \
   "+tag='lr=\${algorithm.lr} shape=\${dataset.observation_shape}'"
 check "add to null key" yaml +name=x +wandb.entity=me +resume=abc12345
+
+echo "== long and multi-line strings (PyYAML's folding at column 80, single-quoted line breaks)"
+# A real line break inside a quoted override value is kept; \n stays a backslash and an n.
+check "a long +name with spaces folds at column 80" yaml "+name='x word word word word word word word word word word word word word word word word word word word word word word word word word word word word word word word word word word word word word word word word end'" \
+  "+extra={tags: ['a b c d e f g h i j k l m n o p q r s t u v w x y z a b c d e f g h i j k l m n o p q r s t u v w x y z', short]}"
+check "a line break in a quoted override value" yaml +name=x "+a='x
+y'" "+b='lead
+  indented
+
+blank line '" "+c='x\\ny'"
+check "U+2028 and U+0085 stay raw in single quotes, a long key becomes '? key'" yaml +name=x $'+u=\'a\u2028b c\u0085\'' \
+  "+k$(printf 'k%.0s' $(seq 130))=1"
 
 echo "== defaults-list semantics on fixture trees (crates/dforce-config/tests/fixtures)"
 FIXTURES=crates/dforce-config/tests/fixtures
