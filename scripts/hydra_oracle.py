@@ -10,7 +10,8 @@ would (`@hydra.main(config_path=CONFIG_DIR, config_name="config", version_base=N
 file named main.py, so the job is named `main`): Hydra makes the run directory, saves its
 configs, changes directory if asked and sets the environment. The task function prints one
 line of JSON: the run directory and the working directory (relative to where the run
-started), the files saved in the run directory (Hydra's `<job>.log` left out: dforce writes
+started), the files saved in the run directory and their text (with the start directory
+written `<start>`; Hydra's `<job>.log` left out: dforce writes
 no Python log), the `hydra.job.env_set` variables as the job sees them, `hydra.job.name`,
 `hydra.job.override_dirname`, and the resolved job config.
 
@@ -50,10 +51,15 @@ def main(cfg):
         for f in files:
             if not f.endswith(".log"):
                 saved.append(os.path.relpath(os.path.join(root, f), out_dir))
+    texts = {}
+    for name in sorted(saved):
+        with open(os.path.join(out_dir, name)) as f:
+            texts[name] = f.read().replace(START, "<start>")
     result = {
         "run_dir": os.path.relpath(out_dir, START),
         "cwd": os.path.relpath(os.getcwd(), START),
         "saved": sorted(saved),
+        "saved_text": texts,
         "env": {k: os.environ.get(k) for k in hc.job.env_set},
         "job_name": hc.job.name,
         "override_dirname": hc.job.override_dirname,

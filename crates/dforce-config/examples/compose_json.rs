@@ -134,10 +134,21 @@ fn start_run(dir: &Path, overrides: &[String]) -> Result<String, ConfigError> {
     let mut out = dforce_config::Map::new();
     out.insert("run_dir", Value::String(rel(&run_dir)));
     out.insert("cwd", Value::String(rel(&cwd)));
+    // The saved files' text, with the directory the run started in written `<start>`.
+    let mut texts = dforce_config::Map::new();
+    for name in &saved {
+        let text = std::fs::read_to_string(run_dir.join(name)).map_err(|e| io(&run_dir, e))?;
+        let start_text = start.display().to_string();
+        texts.insert(
+            name.clone(),
+            Value::String(text.replace(&start_text, "<start>")),
+        );
+    }
     out.insert(
         "saved",
         Value::List(saved.into_iter().map(Value::String).collect()),
     );
+    out.insert("saved_text", Value::Map(texts));
     out.insert("env", Value::Map(env));
     out.insert("job_name", Value::String(hydra.job_name.clone()));
     out.insert(

@@ -140,6 +140,28 @@ const TINY: &[&str] = &[
     "+name=v",
 ];
 
+/// A planner of `cfg`'s network in `layout`, on the CPU.
+fn planner(cfg: &dforce_config::Value, layout: PlanningLayout) -> PlanningModel {
+    let network = dforce_engine::networks::planning_transformer(cfg, &layout).unwrap();
+    PlanningModel::new(
+        layout,
+        Diffusion::new(DiffusionSettings::from_config(cfg).unwrap().diffusion).unwrap(),
+        &network,
+        &Device::flex(),
+    )
+    .unwrap()
+}
+
+/// Saves `model` as a training checkpoint of `run_dir` at `step`; returns the file.
+fn save_planner(model: &mut PlanningModel, run_dir: &Path, step: u64) -> PathBuf {
+    let pos = RunPosition {
+        global_step: step,
+        data: DataPosition::default(),
+    };
+    checkpoint::save(run_dir, &pos, &model.state_tensors(), BTreeMap::new()).unwrap();
+    checkpoint::latest(run_dir).unwrap()
+}
+
 /// A checkpoint of a network of another size: the "wrong shape" block once (it was printed
 /// twice), and the overrides that fit the weights.
 #[test]
@@ -152,22 +174,9 @@ fn checkpoint_of_another_size_is_reported_once_with_a_hint() {
         .job
         .resolved()
         .unwrap();
-    let device = Device::flex();
     let layout = PlanningLayout::from_config(&cfg).unwrap();
-    let network = dforce_engine::networks::planning_transformer(&cfg, &layout).unwrap();
-    let mut model = PlanningModel::new(
-        layout,
-        Diffusion::new(DiffusionSettings::from_config(&cfg).unwrap().diffusion).unwrap(),
-        &network,
-        &device,
-    )
-    .unwrap();
     let train_dir = dir.path().join("train");
-    let pos = RunPosition {
-        global_step: 7,
-        data: DataPosition::default(),
-    };
-    checkpoint::save(&train_dir, &pos, &model.state_tensors(), BTreeMap::new()).unwrap();
+    save_planner(&mut planner(&cfg, layout), &train_dir, 7);
 
     let load = format!("load={}", train_dir.display());
     let mut args: Vec<&str> = TINY.to_vec();
@@ -575,35 +584,16 @@ fn a_loaded_checkpoint_keeps_its_normalisation_statistics() {
         .job
         .resolved()
         .unwrap();
-    let device = Device::flex();
     let mut layout = PlanningLayout::from_config(&cfg).unwrap();
     let trained_mean: Vec<f32> = (0..layout.mean.len())
         .map(|i| 0.25 * i as f32 + 1.0)
         .collect();
     layout.mean.clone_from(&trained_mean);
-    let network = dforce_engine::networks::planning_transformer(&cfg, &layout).unwrap();
-    let mut model = PlanningModel::new(
-        layout,
-        Diffusion::new(DiffusionSettings::from_config(&cfg).unwrap().diffusion).unwrap(),
-        &network,
-        &device,
-    )
-    .unwrap();
     let train_dir = dir.path().join("train");
-    let pos = RunPosition {
-        global_step: 3,
-        data: DataPosition::default(),
-    };
-    checkpoint::save(&train_dir, &pos, &model.state_tensors(), BTreeMap::new()).unwrap();
-    let sd = dforce_nn::StateDict::load(&checkpoint::latest(&train_dir).unwrap()).unwrap();
-    let mut reloaded = PlanningModel::new(
-        PlanningLayout::from_config(&cfg).unwrap(),
-        Diffusion::new(DiffusionSettings::from_config(&cfg).unwrap().diffusion).unwrap(),
-        &network,
-        &device,
-    )
-    .unwrap();
-    reloaded.load_weights(&sd, &device).unwrap();
+    let saved = save_planner(&mut planner(&cfg, layout), &train_dir, 3);
+    let sd = dforce_nn::StateDict::load(&saved).unwrap();
+    let mut reloaded = planner(&cfg, PlanningLayout::from_config(&cfg).unwrap());
+    reloaded.load_weights(&sd, &Device::flex()).unwrap();
     assert_eq!(reloaded.layout.mean, trained_mean);
 
     let load = format!("load={}", train_dir.display());
