@@ -62,6 +62,44 @@ fn read_err(path: &Path, e: impl std::fmt::Display) -> NnError {
     }
 }
 
+/// How to get a checkpoint saved on a big-endian machine into one dforce reads: re-saved by
+/// torch on a little-endian machine.
+const BIG_ENDIAN_FIX: &str = "dforce reads little-endian checkpoints only; torch.save writes \
+the byte order of the machine it runs on, so re-save it on a little-endian one (x86-64, ARM64): \
+python -c \"import torch; torch.save(torch.load('in.ckpt', map_location='cpu', \
+weights_only=False), 'out.ckpt')\" (weights_only=False unpickles whatever the file holds: only \
+for a file you trust), then load out.ckpt";
+
+/// A `pytorch-reader` error opening `path`. Its refusal of a big-endian file (the `byteorder`
+/// record of torch's zip format, or the legacy stream's `sys_info`) says no more than that, so
+/// it is replaced by what to do about it. (Reading such files would mean rewriting the archive
+/// before the reader opens it: the reader refuses them before reading any storage.)
+fn torch_open_err(path: &Path, e: pytorch_reader::PytorchError) -> NnError {
+    match &e {
+        pytorch_reader::PytorchError::InvalidFormat(m)
+            if m.starts_with("Big-endian PyTorch files are not supported") =>
+        {
+            let zip = std::fs::File::open(path)
+                .and_then(|mut f| {
+                    let mut head = [0u8; 2];
+                    std::io::Read::read_exact(&mut f, &mut head).map(|()| head == *b"PK")
+                })
+                .unwrap_or(false);
+            let how = if zip {
+                "its byteorder record says big; torch.load (PyTorch >= 2.1) reads such a zip \
+                 checkpoint on any machine"
+            } else {
+                "its sys_info says little_endian=False"
+            };
+            read_err(
+                path,
+                format!("it was saved on a big-endian machine ({how}), and {BIG_ENDIAN_FIX}"),
+            )
+        }
+        _ => read_err(path, e),
+    }
+}
+
 /// Bits per element of a safetensors dtype name (the format's spec: `F4` and `F6_*` are
 /// packed sub-byte types).
 fn safetensors_dtype_bits(dtype: &str) -> Option<u128> {
@@ -211,10 +249,10 @@ impl StateDict {
         let (reader, format) = match PytorchReader::with_top_level_key(path, "state_dict") {
             Ok(reader) => (reader, CheckpointFormat::Lightning),
             Err(pytorch_reader::PytorchError::KeyNotFound(_)) => (
-                PytorchReader::new(path).map_err(|e| read_err(path, e))?,
+                PytorchReader::new(path).map_err(|e| torch_open_err(path, e))?,
                 CheckpointFormat::TorchStateDict,
             ),
-            Err(e) => return Err(read_err(path, e)),
+            Err(e) => return Err(torch_open_err(path, e)),
         };
         let is_float_tensor = |t: &pytorch_reader::Tensor| is_float(&format!("{:?}", t.dtype()));
         check_decoded_size(
@@ -244,9 +282,16 @@ impl StateDict {
                 non_float.insert(name.clone(), (dtype, t.shape().to_vec()));
                 continue;
             }
-            let bytes = t
-                .read()
-                .map_err(|e| read_err(path, format!("tensor '{name}': {e}")))?;
+            // `pytorch-reader` puts the tensor's name in front of its read errors; it is added
+            // here only when missing, so the message names the tensor once.
+            let bytes = t.read().map_err(|e| {
+                let message = e.to_string();
+                if message.starts_with(&format!("tensor '{name}': ")) {
+                    read_err(path, message)
+                } else {
+                    read_err(path, format!("tensor '{name}': {message}"))
+                }
+            })?;
             let data = decode_floats(path, name, &dtype, &bytes)?;
             tensors.insert(
                 name.clone(),

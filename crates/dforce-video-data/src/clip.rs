@@ -17,8 +17,9 @@ pub const DATA_STD: f32 = 0.5;
 pub struct VideoClip {
     /// Frames in `[0, 1]`, shape `(frames, channels, height, width)`.
     pub video: Vec<f32>,
-    /// One-hot actions, shape `(frames, n_actions)`; all-zero rows where the file has no action
-    /// for a frame (past its end).
+    /// One-hot actions, shape `(frames, n_actions)`; all-zero rows for padding frames (past the
+    /// video's end, nonterminal 0). A real frame always has its action: a file with too few is
+    /// an error.
     pub actions: Vec<f32>,
     /// The actions that lead *into* each kept frame, for action-conditioned models (dforce;
     /// the reference never conditions video): row `k ≥ 1` holds the fraction of each action

@@ -14,6 +14,7 @@ use crate::kind::VideoKind;
 use crate::metadata::{SkippedFile, load_or_build};
 use crate::permutation::FeistelPermutation;
 use crate::resize::Resizer;
+use crate::source::SHORT_ACTIONS_FIX;
 use crate::split::Split;
 
 /// The index remap in effect.
@@ -190,13 +191,52 @@ impl VideoDataset {
         Ok((clip, video, start))
     }
 
+    /// The error for the clip of `file` from raw frame `start`, whose actions (`held` of them for its frames, after
+    /// the kind's leading entries are dropped) end before frame `needed − 1`, the last real frame
+    /// the clip keeps.
+    fn short_actions(
+        &self,
+        file: &Path,
+        held: usize,
+        start: usize,
+        needed: usize,
+    ) -> VideoDataError {
+        let offset = self.kind.action_offset();
+        let entries = held + offset;
+        let end = start + self.config.n_frames_raw(self.split);
+        let dropped = if offset > 0 {
+            format!(
+                ", frame t taking actions[t + {offset}] (the reference's {} loader reads \
+                 actions[{offset}:])",
+                self.kind.name()
+            )
+        } else {
+            String::new()
+        };
+        VideoDataError::bad_file(
+            file,
+            format!(
+                "`actions` has {entries} entries but the clip of raw frames {start}..{end} needs {}: \
+                 its frames {start}..={} are real and each needs an action{dropped} (frames \
+                 past the video's end are padding and need none); {SHORT_ACTIONS_FIX}",
+                needed + offset,
+                needed - 1,
+            ),
+        )
+    }
+
     /// Item `i`: frames `[start, start + n_frames_raw)` of its video, every `frame_skip`-th kept,
     /// as `f32 / 255` in `(T, C, H, W)` resized to `resolution`, with one-hot actions and the
-    /// nonterminal mask (frames past the video's end are zeros with mask 0, and their actions
-    /// zeros where the file has none; the end is the file's when it holds fewer frames than
-    /// `metadata.json` says, DMLab `.npz` and Minecraft `.mp4` alike, as the reference's
-    /// `video[start:start + n]` is then shorter and padded). Keeps exactly the clip's frames; a
-    /// loader reading many clips should use [`Self::item_cached`].
+    /// nonterminal mask (frames past the video's end are zeros with mask 0 and all-zero actions;
+    /// the end is the file's when it holds fewer frames than `metadata.json` says, DMLab `.npz`
+    /// and Minecraft `.mp4` alike, as the reference's `video[start:start + n]` is then shorter
+    /// and padded). Keeps exactly the clip's frames; a loader reading many clips should use
+    /// [`Self::item_cached`].
+    ///
+    /// # Errors
+    /// Besides an unreadable or malformed file: an `actions` array too short for the clip's real
+    /// frames (every one up to the last kept, Minecraft's frame `t` taking `actions[t + 1]`),
+    /// named with both lengths, never read as zeros.
     pub fn item(&self, i: usize) -> Result<VideoClip, VideoDataError> {
         self.item_cached(i, &mut EpisodeCache::disabled())
     }
@@ -225,6 +265,19 @@ impl VideoDataset {
         // nonterminal 0 like a clip past the end of its video: keep the frames `k·skip < held`.
         let real = real.min(raw.len().div_ceil(skip));
         let actions = raw.actions();
+        // Every real frame of the clip up to the last one kept needs its action (the ones
+        // between kept frames make up `actions_in`); frames past the video's end are padding
+        // and need none. The reference slices `actions` with the clip's window, as it slices the
+        // frames, so a shorter array gives it fewer actions than frames: refused here, by name,
+        // rather than read as zeros.
+        let needed = if real > 0 {
+            start + (real - 1) * skip + 1
+        } else {
+            0
+        };
+        if actions.len() < needed {
+            return Err(self.short_actions(file, actions.len(), start, needed));
+        }
 
         let res = self.config.resolution;
         let plane = res * res;
@@ -246,18 +299,16 @@ impl VideoDataset {
         let mut actions_in = vec![0f32; frames * n_actions];
         let mut nonterminal = vec![0f32; frames];
         let share = 1.0 / skip as f32;
-        for k in 0..frames {
+        // Padding frames (`k ≥ real`) keep all-zero rows, as the reference's `np.pad` gives them.
+        for k in 0..real {
             let t = start + k * skip;
-            if let Some(&a) = actions.get(t) {
-                actions_out[k * n_actions + a] = 1.0;
-            }
-            if k < real {
-                nonterminal[k] = 1.0;
-                // `actions[t]` is taken after raw frame t and leads to t + 1.
-                if k > 0 {
-                    for &a in actions.get(t - skip..t).unwrap_or(&[]) {
-                        actions_in[k * n_actions + a] += share;
-                    }
+            // `t < needed ≤ actions.len()`.
+            actions_out[k * n_actions + actions[t]] = 1.0;
+            nonterminal[k] = 1.0;
+            // `actions[t]` is taken after raw frame t and leads to t + 1.
+            if k > 0 {
+                for &a in &actions[t - skip..t] {
+                    actions_in[k * n_actions + a] += share;
                 }
             }
         }

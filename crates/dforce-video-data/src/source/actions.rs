@@ -27,6 +27,31 @@ pub(super) fn probe_actions(npz: &mut NpzFile) -> Result<usize, VideoDataError> 
     }
 }
 
+/// What to do about a file whose `actions` is too short, quoted in the errors that refuse it.
+pub(crate) const SHORT_ACTIONS_FIX: &str = "TECO's files hold one action per frame: write the \
+file again with all of its actions, or move it out of the split and delete metadata.json so that \
+it is rebuilt without it";
+
+/// Refuses an `.npz` whose `actions` (`entries` long) has too few entries for its `frames`
+/// frames: one per frame, as TECO's files hold them. The reference slices `actions` with each
+/// clip's window, as it slices the frames, so a shorter array gives clips with fewer actions
+/// than frames. (A Minecraft file needs one more entry for its last frame, since the loader
+/// drops `actions[0]`; whether a clip reaches that frame depends on the clip settings, so that is
+/// checked when the clip is read.)
+pub(super) fn check_probed_actions(
+    path: &Path,
+    entries: usize,
+    frames: usize,
+) -> Result<(), VideoDataError> {
+    if entries < frames {
+        return Err(VideoDataError::bad_file(
+            path,
+            format!("`actions` has {entries} entries for {frames} frames; {SHORT_ACTIONS_FIX}"),
+        ));
+    }
+    Ok(())
+}
+
 /// The actions of `path` with the kind's leading entries dropped (Minecraft drops `actions[0]`),
 /// so entry `t` belongs to frame `t`. Ids outside `0..n_actions` are an error naming the file
 /// (the reference's `np.eye(k)[a]` would wrap negative ids silently).

@@ -10,7 +10,7 @@ use std::path::Path;
 
 use dforce_io::npz::{NpyData, NpyHeader, NpzFile, decode_payload};
 
-use super::actions::probe_actions;
+use super::actions::{check_probed_actions, probe_actions};
 use super::{Pixels, RawFrames};
 use crate::error::VideoDataError;
 
@@ -103,17 +103,7 @@ fn scale(
 pub(super) fn probe_length(path: &Path) -> Result<usize, VideoDataError> {
     let mut npz = NpzFile::open(path)?;
     let (t, ..) = video_dims(path, &npz.header("video")?)?;
-    // One action per frame: the reference slices both with the clip's range, so fewer actions
-    // give clips whose actions are shorter than their frames.
-    let actions = probe_actions(&mut npz)?;
-    if actions < t {
-        return Err(VideoDataError::bad_file(
-            path,
-            format!(
-                "`actions` has {actions} entries for {t} frames; TECO episodes have one per frame"
-            ),
-        ));
-    }
+    check_probed_actions(path, probe_actions(&mut npz)?, t)?;
     Ok(t)
 }
 

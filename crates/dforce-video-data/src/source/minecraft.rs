@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use dforce_io::npz::NpzFile;
 
 use super::RawFrames;
-use super::actions::probe_actions;
+use super::actions::{check_probed_actions, probe_actions};
 use crate::error::VideoDataError;
 
 /// `<stem>.mp4` beside `<stem>.npz`.
@@ -17,8 +17,10 @@ fn video_path(npz: &Path) -> PathBuf {
 
 pub(super) fn probe_length(path: &Path) -> Result<usize, VideoDataError> {
     let mut npz = NpzFile::open(path)?;
-    probe_actions(&mut npz)?;
-    frame_count(&video_path(path))
+    let actions = probe_actions(&mut npz)?;
+    let frames = frame_count(&video_path(path))?;
+    check_probed_actions(path, actions, frames)?;
+    Ok(frames)
 }
 
 #[cfg(feature = "mp4")]

@@ -8,6 +8,7 @@ mod minecraft;
 use std::ops::Range;
 use std::path::Path;
 
+pub(crate) use actions::SHORT_ACTIONS_FIX;
 pub use actions::read_actions;
 
 use crate::error::VideoDataError;
