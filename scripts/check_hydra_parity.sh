@@ -341,6 +341,10 @@ check "casts read any script's decimal digits and Python's white space (Python's
 check_error "a superscript is not a decimal digit" +name=x "+a=int('²')"
 check "NaN keys of an override dict are distinct keys (each nan is a new float)" yaml +name=x \
   "+a={nan: 1, inf: 2, nan: 3}" "+b={NaN: 1, .nan: 2}"
+check "escaped quotes in quoted resolver arguments (OmegaConf's quoted-string escapes)" yaml +name=x \
+  "+a='\${oc.env:NOPE_X,\"a\\\"b\"}'" '+b=${oc.decode:"\"x\""}' "+c='\${oc.env:NOPE_X,\"a\\\\\\\\\"}'" \
+  "+d='\${oc.env:NOPE_X,\"a,\\\"b,c\"}'"
+check_error "ASCII separators are not white space for int() (CPython)" +name=x "+a=int('3$(printf '\x1c')')"
 check "casts of containers" yaml +name=x "+a=str([1,2.5,true])" "+b=str({a: 1, b: [2]})" \
   "+c=[int(1.5), str(2)]" "+d={a: int(1.5), b: [bool(1)]}" "+e=int([1.5, '2'])" "+f=float({x: 1})"
 check "sort and shuffle of one value" yaml +name=x "+a=sort([3,1,2])" "+b=sort([3,1,2],reverse=true)" \
@@ -460,6 +464,8 @@ check_run "hydra.mode is an enum: str() in longer strings is RunMode.RUN" +name=
 DFORCE_PARITY_EC=hello check_run "hydra.job.env_copy is copied into env_set while composing" +name=x hydra.run.dir=r \
   "hydra.job.env_copy=[DFORCE_PARITY_EC]" "+hydra.job.env_set.DFORCE_PARITY_B=1" "+s=\${oc.env:DFORCE_PARITY_EC}" \
   "+t=\${hydra:job.env_set}"
+check_run "hydra.job.env_copy entries are read against the whole config" +name=x +x=HOME hydra.run.dir=r \
+  'hydra.job.env_copy=[${x}]'
 check_error "hydra.job.env_copy of an unset variable (KeyError)" +name=x "hydra.job.env_copy=[DFORCE_PARITY_UNSET]"
 check_run_error "env_set cannot see the job config" +name=x hydra.run.dir=r "+hydra.job.env_set.A=\${name}"
 check_run "the hydra resolver reads Hydra's logging and sources" +name=x hydra.run.dir=r \
@@ -503,6 +509,10 @@ check_show "--cfg hydra does not" hydra --package hydra.hydra_help -- +name=x
 check_show "the launcher through the hydra resolver" job --resolve --package x -- +name=x '+x=${hydra:launcher._target_}'
 check_show "config_sources with a search path" hydra --package hydra.runtime.config_sources -- +name=x \
   'hydra.searchpath=[file://configs]'
+check_show "--cfg hydra -p hydra is sanitized too" hydra --package hydra -- +name=x
+check_show "an empty package is the root, with an empty header" job --package '' -- +name=x
+check_show "a relative package starts at the root" job --package .algorithm -- +name=x
+check_show "a string ??? from oc.decode is missing" job --package b -- +name=x "+b='\${oc.decode:\"???\"}'"
 check_show "the job cannot see hydra through oc.dict.keys" job --resolve --package x -- +name=x '+x=${oc.dict.keys:hydra.job}'
 check_show "... nor oc.dict.values" job --resolve --package x -- +name=x '+x=${oc.dict.values:hydra.job}'
 check_show "... nor oc.deprecated" job --resolve --package x -- +name=x '+x=${oc.deprecated:hydra.job}'

@@ -168,7 +168,7 @@ pub fn compose_named(
     }
 
     let mut hydra_node = hydra_root.get("hydra").cloned().unwrap_or(Value::Null);
-    copy_env(&mut hydra_node)?;
+    copy_env(&mut hydra_node, &job)?;
     let mut choices = selection.choices;
     for (g, o) in hydra_choices {
         choices.insert(g, Some(o));
@@ -195,12 +195,29 @@ pub fn compose_named(
 /// Copies the environment variables named in `hydra.job.env_copy` into `hydra.job.env_set`,
 /// as Hydra's `ConfigLoaderImpl._load_configuration_impl` (config_loader_impl.py) does while
 /// composing (`cfg.hydra.job.env_set[key] = os.environ[key]`, a KeyError when one is unset),
-/// so that `--cfg hydra` and `${hydra:job.env_set}` show them.
-fn copy_env(hydra_node: &mut Value) -> Result<(), ConfigError> {
-    let names: Vec<String> = match hydra_node.get("job.env_copy") {
-        Ok(Value::List(items)) => items.iter().map(crate::pyfmt::py_str).collect(),
+/// so that `--cfg hydra` and `${hydra:job.env_set}` show them. An entry that is an
+/// interpolation is read against the whole config there (`env_copy=[${x}]` with `x: HOME`
+/// copies HOME), as iterating Hydra's list resolves it.
+fn copy_env(hydra_node: &mut Value, job: &Value) -> Result<(), ConfigError> {
+    let count = match hydra_node.get("job.env_copy") {
+        Ok(Value::List(items)) => items.len(),
         _ => return Ok(()),
     };
+    let mut root = match job {
+        Value::Map(m) => m.clone(),
+        _ => Map::new(),
+    };
+    root.insert("hydra", hydra_node.clone());
+    let root = Value::Map(root);
+    let names = (0..count)
+        .map(|i| {
+            crate::interpolation::resolve_key_with_hydra(&root, &format!("hydra.job.env_copy.{i}"))
+                .map(|v| match v {
+                    Value::String(s) => s,
+                    other => crate::pyfmt::py_str(&other),
+                })
+        })
+        .collect::<Result<Vec<String>, ConfigError>>()?;
     for name in names {
         let value = std::env::var(&name).map_err(|_| ConfigError::InvalidKey {
             key: "hydra.job.env_copy".to_string(),

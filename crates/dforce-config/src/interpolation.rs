@@ -224,6 +224,14 @@ pub(crate) fn split_args(s: &str) -> Vec<String> {
         }
         match quote {
             Some(q) => {
+                if c == '\\' {
+                    // `\'` inside '...' is an escaped quote, not the end (OmegaConf's `ESC`).
+                    current.push(c);
+                    if let Some(n) = chars.next() {
+                        current.push(n);
+                    }
+                    continue;
+                }
                 if c == q {
                     quote = None;
                 }
@@ -306,6 +314,47 @@ fn unescape_arg(a: &str) -> Option<String> {
         i += 1;
     }
     changed.then_some(out)
+}
+
+/// The text of a quoted resolver argument (between its quotes `quote`) as OmegaConf's grammar
+/// reads it (`OmegaConfGrammarLexer.g4`, the quoted modes, and `GrammarVisitor._unescape`): an
+/// odd run of backslashes before the quote character is an escaped quote and keeps half of
+/// its backslashes (`'a\'b'` is `a'b`, `'a\\\'b'` is `a\'b`), a run that ends the text is
+/// halved (`'a\\'` is `a\`), runs before `${` are left for [`parse_pieces`], and every other
+/// backslash is kept (`'a\b'`, `'a\"b'`). Checked with OmegaConf 2.3.
+fn unescape_quoted(inner: &str, quote: char) -> Result<String, String> {
+    let chars: Vec<char> = inner.chars().collect();
+    let mut out = String::with_capacity(inner.len());
+    let mut i = 0;
+    while i < chars.len() {
+        if chars[i] != '\\' {
+            out.push(chars[i]);
+            i += 1;
+            continue;
+        }
+        let run = chars[i..].iter().take_while(|c| **c == '\\').count();
+        match chars.get(i + run) {
+            Some(c) if *c == quote && run % 2 == 1 => {
+                out.extend(std::iter::repeat_n('\\', run / 2));
+                out.push(quote);
+                i += run + 1;
+            }
+            None if run % 2 == 1 => {
+                return Err(format!(
+                    "the quoted argument ends in an escaped quote, so it is not closed; write \\\\ for a backslash before the closing {quote}"
+                ));
+            }
+            None => {
+                out.extend(std::iter::repeat_n('\\', run / 2));
+                i += run;
+            }
+            _ => {
+                out.extend(&chars[i..i + run]);
+                i += run;
+            }
+        }
+    }
+    Ok(out)
 }
 
 /// `oc.env` / `my_resolver` followed by `:`.
@@ -1052,8 +1101,16 @@ impl<'a> Resolver<'a> {
             .iter()
             .find_map(|q| arg.strip_prefix(*q).and_then(|rest| rest.strip_suffix(*q)));
         if let Some(inner) = unquoted {
+            let quote = arg.chars().next().unwrap_or('\'');
+            let inner = unescape_quoted(inner, quote).map_err(|reason| {
+                ConfigError::InterpolationInvalid {
+                    key: join_key(path),
+                    interpolation: arg.to_string(),
+                    reason,
+                }
+            })?;
             // A quoted argument is a string even when it is one interpolation ('${x}').
-            return Ok(match self.string_in_place(inner, path)? {
+            return Ok(match self.string_in_place(&inner, path)? {
                 Value::String(s) => Value::String(s),
                 other => Value::String(pyfmt::py_str(&other)),
             });
@@ -1301,6 +1358,33 @@ mod tests {
         ] {
             assert_eq!(v.child(k), Some(&Value::from(want)), "{k}");
         }
+    }
+
+    #[test]
+    fn escapes_in_quoted_resolver_arguments() {
+        // OmegaConf 2.3 (checked, `${oc.env:NOPE_X,ARG}` with y: 1):
+        // 'a\'b' → a'b, "a\"b" → a"b, 'a\\' → a\, 'a\\\'b' → a\'b, 'a\b' → a\b,
+        // 'a\\b' → a\\b, 'a\"b' → a\"b, 'x\\${y}' → x\1, 'a\\\\' → a\\, 'a\\ b\\' → a\\ b\.
+        let cases = [
+            (r"'a\'b'", r"a'b"),
+            (r#""a\"b""#, r#"a"b"#),
+            (r"'a\\'", r"a\"),
+            (r"'a\\\'b'", r"a\'b"),
+            (r"'a\b'", r"a\b"),
+            (r"'a\\b'", r"a\\b"),
+            (r#"'a\"b'"#, r#"a\"b"#),
+            (r"'x\\${y}'", r"x\1"),
+            (r"'a\\\\'", r"a\\"),
+            (r"'a\\ b\\'", r"a\\ b\"),
+            (r#""a,\"b,c""#, r#"a,"b,c"#),
+        ];
+        for (arg, want) in cases {
+            let yaml = format!("y: 1\na: ${{oc.env:DFORCE_TEST_UNSET,{arg}}}\n");
+            let v = resolve(&yaml).unwrap_or_else(|e| panic!("{arg}: {e}"));
+            assert_eq!(v.child("a"), Some(&Value::from(want)), "{arg}");
+        }
+        // An odd run of backslashes before the closing quote leaves it open.
+        assert!(resolve("a: ${oc.env:DFORCE_TEST_UNSET,'a\\'}\n").is_err());
     }
 
     #[test]

@@ -1,11 +1,14 @@
 //! The Unicode that Python's `int(str)` and `float(str)` accept besides ASCII: CPython first
 //! applies `_PyUnicode_TransformDecimalAndSpaceToASCII` (`Objects/unicodeobject.c`), which turns
-//! every decimal digit (`unicodedata.decimal`) into its ASCII digit and every white space
-//! character (`str.isspace`) into a space, so `int('٣')` is 3 and `float('١.٥')` is 1.5.
+//! every non-ASCII decimal digit (`unicodedata.decimal`) into its ASCII digit and every non-ASCII
+//! white space character into a space, and leaves ASCII alone; the number parser then strips
+//! ASCII white space (`\t\n\x0b\x0c\r` and space). So `int('٣')` is 3 and `float('١.٥')` is
+//! 1.5, while `int('3\x1c')` fails although `'\x1c'.isspace()` (checked with Python 3.11).
 //!
-//! The tables were generated with Python 3.11 (Unicode 14.0):
+//! The digit table was generated with Python 3.11 (Unicode 14.0):
 //! `[c for c in range(0x110000) if unicodedata.decimal(chr(c), -1) == 0]` (each digit zero is
-//! followed by the digits one to nine) and `[c for c in range(0x110000) if chr(c).isspace()]`.
+//! followed by the digits one to nine). Python's non-ASCII white space is exactly Unicode's
+//! `White_Space` (Rust's `char::is_whitespace`).
 
 use std::borrow::Cow;
 
@@ -19,12 +22,6 @@ const DIGIT_ZEROS: [u32; 66] = [
     0x16B50, 0x1D7CE, 0x1D7D8, 0x1D7E2, 0x1D7EC, 0x1D7F6, 0x1E140, 0x1E2F0, 0x1E950, 0x1FBF0,
 ];
 
-/// Python's `str.isspace()` characters: Rust's `char::is_whitespace` (Unicode `White_Space`)
-/// plus the ASCII separators U+001C..=U+001F, which Python counts as white space.
-fn is_python_space(c: char) -> bool {
-    c.is_whitespace() || ('\u{1c}'..='\u{1f}').contains(&c)
-}
-
 /// The ASCII digit of a Unicode decimal digit.
 fn ascii_digit(c: char) -> Option<char> {
     let code = u32::from(c);
@@ -35,18 +32,19 @@ fn ascii_digit(c: char) -> Option<char> {
     (d < 10).then(|| char::from(b'0' + d as u8))
 }
 
-/// `s` as CPython's numeric parsers see it: decimal digits in ASCII, white space as spaces.
+/// `s` as CPython's numeric parsers see it: non-ASCII decimal digits in ASCII, non-ASCII white
+/// space as spaces, ASCII unchanged.
 /// `None` when another non-ASCII character is left (CPython's transform makes it `?`, which
 /// no number accepts).
 pub(crate) fn ascii_decimal_and_space(s: &str) -> Option<Cow<'_, str>> {
-    if s.is_ascii() && !s.contains(|c: char| ('\u{1c}'..='\u{1f}').contains(&c)) {
+    if s.is_ascii() {
         return Some(Cow::Borrowed(s));
     }
     s.chars()
         .map(|c| {
-            if c.is_ascii() && !is_python_space(c) {
+            if c.is_ascii() {
                 Some(c)
-            } else if is_python_space(c) {
+            } else if c.is_whitespace() {
                 Some(' ')
             } else {
                 ascii_digit(c)
@@ -62,15 +60,24 @@ mod tests {
 
     #[test]
     fn digits_and_spaces_as_python_reads_them() {
-        // Python 3.11: int('٣') == 3, int(' \u3000٣_٤ ') == 34, float('١.٥e٢') == 150.0,
-        // int('\x1c5') == 5; '½' and '²' are not decimal digits (int() raises).
+        // Python 3.11: int('٣') == 3, int(' \u3000٣_٤ ') == 34, float('١.٥e٢') == 150.0;
+        // int('\x1c5') raises (ASCII is left alone, and \x1c is no ASCII white space for the
+        // parser); '½' and '²' are not decimal digits (int() raises).
         assert_eq!(ascii_decimal_and_space("٣").as_deref(), Some("3"));
         assert_eq!(
             ascii_decimal_and_space(" \u{3000}٣_٤ ").as_deref(),
             Some("  3_4 ")
         );
         assert_eq!(ascii_decimal_and_space("١.٥e٢").as_deref(), Some("1.5e2"));
-        assert_eq!(ascii_decimal_and_space("\u{1c}5").as_deref(), Some(" 5"));
+        assert_eq!(
+            ascii_decimal_and_space("\u{1c}5").as_deref(),
+            Some("\u{1c}5")
+        );
+        assert_eq!(crate::override_functions::python_int("\u{1c}5"), None);
+        assert_eq!(
+            crate::override_functions::python_int("3\u{85}"),
+            Some(crate::value::Value::Int(3))
+        );
         assert_eq!(ascii_decimal_and_space("½"), None);
         assert_eq!(ascii_decimal_and_space("²"), None);
         // The last digit of the last script, and the code point after it.

@@ -66,9 +66,25 @@ impl Composed {
         resolve: bool,
         package: Option<&str>,
     ) -> Result<String, ConfigError> {
-        let root = self.full_root();
+        // `--cfg hydra` selects from the sanitized Hydra config (no help texts), as Hydra does.
+        let root = if part == CfgPart::Hydra {
+            let mut root = self.full_root();
+            if let Value::Map(m) = &mut root {
+                m.insert("hydra", sanitized(&self.hydra));
+            }
+            root
+        } else {
+            self.full_root()
+        };
         let mut resolver = Resolver::new(&root, true);
-        let package = package.filter(|p| *p != "_global_" && !p.is_empty());
+        // `_global_` is the whole part; an empty package selects the root, printed as a
+        // package named '' (Hydra prints `# @package ` then the whole part).
+        let package = package.filter(|p| *p != "_global_");
+        let header = match package {
+            Some("") => "# @package \n",
+            _ => "",
+        };
+        let package = package.filter(|p| !p.is_empty());
         let Some(package) = package else {
             let mut out = Map::new();
             let mut add = |key: &str, node: &Value| -> Result<(), ConfigError> {
@@ -81,10 +97,10 @@ impl Composed {
                 out.insert(key, v);
                 Ok(())
             };
-            if part == CfgPart::Hydra {
-                add("hydra", &sanitized(&self.hydra))?;
-            } else if part == CfgPart::All {
-                add("hydra", &self.hydra)?;
+            if part != CfgPart::Job
+                && let Some(hydra) = root.child("hydra")
+            {
+                add("hydra", hydra)?;
             }
             if part != CfgPart::Hydra
                 && let Value::Map(job) = &self.job
@@ -93,17 +109,18 @@ impl Composed {
                     add(k, v)?;
                 }
             }
-            return Ok(Value::Map(out).to_yaml());
+            return Ok(format!("{header}{}", Value::Map(out).to_yaml()));
         };
         let not_found = || ConfigError::PackageNotFound {
             package: package.to_string(),
         };
-        let path = split_key(package).ok_or_else(not_found)?;
+        // A key with one leading dot is relative to the root, which is where select starts.
+        let key = package.strip_prefix('.').unwrap_or(package);
+        let path = split_key(key).ok_or_else(not_found)?;
         let in_hydra = path.first().is_some_and(|s| s == "hydra");
-        let help = in_hydra && path.get(1).is_some_and(|s| SANITIZED.contains(&s.as_str()));
         let visible = match part {
             CfgPart::Job => !in_hydra,
-            CfgPart::Hydra => in_hydra && !help,
+            CfgPart::Hydra => in_hydra,
             CfgPart::All => true,
         };
         if !visible {
@@ -298,7 +315,9 @@ impl<'a> Resolver<'a> {
     /// A value that `select` gives, already resolved.
     fn printed(&self, value: Value, path: &[String]) -> Selected {
         match value {
+            // OmegaConf reads the string '???' as a missing value too.
             Value::Null | Value::Missing => Selected::NotFound,
+            Value::String(s) if s == "???" => Selected::NotFound,
             v if v.is_container() => Selected::Node(v),
             v => {
                 Selected::Printed(crate::run_mode::enum_str(path, &v).unwrap_or_else(|| py_str(&v)))

@@ -16,7 +16,9 @@ use crate::trainer::TrainError;
 /// # Errors
 /// The checkpoint's tensor has another shape: torch's strict `load_state_dict` refuses that
 /// too ("size mismatch"); the message names the tensor, both shapes and `what` the
-/// statistic is per (e.g. "the planner's frame (observation, action)").
+/// statistic is per (e.g. "the planner's frame (observation, action)"). A value that the
+/// config's own check would refuse (a non-finite value; a standard deviation ≤ 0, for a
+/// `name` ending in `std`) is an error naming it, instead of a non-finite loss later.
 pub fn adopt(
     sd: &StateDict,
     name: &str,
@@ -37,6 +39,24 @@ pub fn adopt(
             sd.path.display(),
             t.shape,
             shape
+        )));
+    }
+    // The config's statistics are range-checked when read; the checkpoint's get the same check.
+    let is_std = name.ends_with("std");
+    if let Some((i, v)) = t
+        .data
+        .iter()
+        .enumerate()
+        .find(|(_, v)| !v.is_finite() || (is_std && **v <= 0.0))
+    {
+        return Err(TrainError::Invalid(format!(
+            "{}: '{name}' holds {v} at index {i}, but {}: the checkpoint is damaged or was not written for this data; use another checkpoint, or train from scratch without load=",
+            sd.path.display(),
+            if is_std {
+                "a standard deviation must be finite and > 0"
+            } else {
+                "a mean must be finite"
+            }
         )));
     }
     values.clone_from(&t.data);
@@ -104,6 +124,22 @@ mod tests {
         // Absent: left alone.
         adopt(&sd, "data_std", &[3, 1, 1], &mut values, "a frame").unwrap();
         assert_eq!(values, [0.1, 0.2, 0.3]);
+        let mut bad = sd.clone();
+        bad.tensors.insert(
+            "data_std".into(),
+            HostTensor {
+                shape: vec![3],
+                data: vec![1.0, -1.0, 1.0],
+            },
+        );
+        let err = adopt(&bad, "data_std", &[3], &mut values, "a frame").unwrap_err();
+        assert!(
+            err.to_string().contains("'data_std' holds -1 at index 1"),
+            "{err}"
+        );
+        bad.tensors.get_mut("data_mean").unwrap().data[2] = f32::NAN;
+        let err = adopt(&bad, "data_mean", &[3, 1, 1], &mut values, "a frame").unwrap_err();
+        assert!(err.to_string().contains("a mean must be finite"), "{err}");
         let mut values = vec![0.0; 2];
         let err = adopt(&sd, "data_mean", &[2], &mut values, "a frame").unwrap_err();
         assert!(
