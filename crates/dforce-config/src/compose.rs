@@ -57,12 +57,47 @@ pub fn compose_named(
     config_name: &str,
     overrides: &[String],
 ) -> Result<Composed, ConfigError> {
+    compose_with(config_dir, config_name, &[], overrides)
+}
+
+/// [`compose_named`] with more config directories searched after `config_dir` and before
+/// `hydra.searchpath`, as Hydra's `--config-dir DIR` adds them (`hydra/_internal/utils.py`:
+/// prepended before the schema source, provider `command-line`).
+///
+/// # Errors
+/// As [`compose`]; a directory of `extra_dirs` that does not exist ("Additional config
+/// directory … not found", as in Hydra).
+pub fn compose_with(
+    config_dir: &Path,
+    config_name: &str,
+    extra_dirs: &[std::path::PathBuf],
+    overrides: &[String],
+) -> Result<Composed, ConfigError> {
     let mut repo = Repo::open(config_dir)?;
     let parsed: Vec<Override> = overrides
         .iter()
         .map(|o| parse_override(o))
         .collect::<Result<_, _>>()?;
-    let search_sources = crate::searchpath::add_search_dirs(&mut repo, config_name, &parsed)?;
+    let mut search_sources = Vec::new();
+    for dir in extra_dirs {
+        let abs = std::path::absolute(dir).unwrap_or_else(|_| dir.clone());
+        if !abs.is_dir() {
+            return Err(ConfigError::Io {
+                path: abs.display().to_string(),
+                reason: "Additional config directory not found (--config-dir adds a directory to the config search path, as Hydra's does; use --config-path for the primary one)".to_string(),
+            });
+        }
+        search_sources.push(crate::searchpath::ConfigSource {
+            path: abs.display().to_string(),
+            provider: "command-line",
+        });
+        repo.add_search_dir(abs);
+    }
+    search_sources.extend(crate::searchpath::add_search_dirs(
+        &mut repo,
+        config_name,
+        &parsed,
+    )?);
 
     let mut groups = GroupOverrides::default();
     let mut config_overrides = Vec::new();

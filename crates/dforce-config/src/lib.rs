@@ -59,7 +59,7 @@ mod yaml;
 mod yaml_scalar;
 
 pub use bigint::BigInt;
-pub use compose::{Composed, PRIMARY_CONFIG, compose, compose_named};
+pub use compose::{Composed, PRIMARY_CONFIG, compose, compose_named, compose_with};
 pub use error::ConfigError;
 pub use hydra::{DEFAULT_JOB_NAME, HydraRun};
 pub use map::Map;

@@ -92,12 +92,14 @@ pub(crate) fn add_search_dirs(
     Ok(sources)
 }
 
-/// One `hydra.searchpath` directory as `hydra.runtime.config_sources` lists it.
+/// One added config directory (`--config-dir` or `hydra.searchpath`) as
+/// `hydra.runtime.config_sources` lists it.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct ConfigSource {
     /// The directory as written, without `file://`.
     pub path: String,
-    /// `hydra.searchpath in command-line` or `hydra.searchpath in main`.
+    /// `command-line` (`--config-dir`), `hydra.searchpath in command-line` or
+    /// `hydra.searchpath in main`.
     pub provider: &'static str,
 }
 

@@ -161,6 +161,8 @@ pub fn group_train(
         offsets.push(o);
     }
     let keep = rows.len().saturating_sub(max_target_dim);
+    let observed = rows.iter().skip(keep).map(|r| r.values.len()).sum();
+    check_padding("train", rows.len() - keep, total, observed)?;
     let mut values = Vec::with_capacity((rows.len() - keep) * total);
     for (r, &o) in rows.iter().zip(&offsets).skip(keep) {
         let fill = nan_mean(r.values);
@@ -173,6 +175,29 @@ pub fn group_train(
         dim: rows.len() - keep,
         len: total,
         values,
+    })
+}
+
+/// Values a padded split may always hold, whatever was observed (4 MiB of `f32`).
+const FREE_PADDED_VALUES: usize = 1 << 20;
+
+/// Padded values allowed per observed value beyond [`FREE_PADDED_VALUES`].
+const PADDING_FACTOR: usize = 64;
+
+/// Refuses a grouping whose padding would dwarf the data: `dim` series padded to `len` periods
+/// when only `observed` values exist, i.e. starts (or ends) far apart. GluonTS's
+/// `MultivariateGrouper` pads them all the same, which for a few series a million periods apart
+/// (the most an offset may be) is gigabytes of filler.
+fn check_padding(split: &'static str, dim: usize, len: usize, observed: usize) -> Result<()> {
+    let padded = dim.saturating_mul(len);
+    if padded <= FREE_PADDED_VALUES.max(observed.saturating_mul(PADDING_FACTOR)) {
+        return Ok(());
+    }
+    Err(TsError::Grouping {
+        split,
+        reason: format!(
+            "padding its {dim} series to the {len} periods from the earliest start to the latest end would take {padded} values for {observed} observed ones (more than {PADDING_FACTOR} per observed value; GluonTS's MultivariateGrouper pads them the same way): the series start or end far apart; drop or trim the series far from the others"
+        ),
     })
 }
 
@@ -226,6 +251,9 @@ pub fn group_test(
             }
         }
         let len = padded_len.unwrap_or(0);
+        let observed = group.iter().skip(keep).map(|r| r.values.len()).sum();
+        check_padding("test", group.len() - keep, len, observed)?;
+        values.reserve((group.len() - keep) * len);
         for r in group.iter().skip(keep) {
             let o = len - r.values.len();
             values.extend(std::iter::repeat_n(0f32, o));

@@ -152,10 +152,11 @@ fn syntax(original: &str, parsed: &str, edits: &[Edit], e: &serde_json::Error) -
         .sum();
     let in_parsed = (line_start + e.column().saturating_sub(1)).min(parsed.len());
     // Positions after an edit move back by its growth; inside one, to its start.
-    let mut growth = 0;
+    // An edit may shorten the text (`1.0000000000e400` becomes `"Infinity"`): signed growth.
+    let mut growth: isize = 0;
     let mut inside = None;
     for edit in edits {
-        let start = edit.at + growth;
+        let start = edit.at.saturating_add_signed(growth);
         if in_parsed < start {
             break;
         }
@@ -163,9 +164,9 @@ fn syntax(original: &str, parsed: &str, edits: &[Edit], e: &serde_json::Error) -
             inside = Some(edit.at);
             break;
         }
-        growth += edit.new - edit.old;
+        growth += edit.new as isize - edit.old as isize;
     }
-    let at = inside.unwrap_or(in_parsed - growth);
+    let at = inside.unwrap_or_else(|| in_parsed.saturating_add_signed(-growth));
     let mut at = at.min(original.len());
     while !original.is_char_boundary(at) {
         at -= 1;

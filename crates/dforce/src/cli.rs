@@ -34,7 +34,9 @@ Other settings: seed=N (default 0), device=auto|cpu|cuda|vulkan|wgpu|metal, debu
     version,
     about = "Diffusion Forcing: train, sample and evaluate sequence diffusion models (video, maze planning)",
     after_help = AFTER_HELP,
-    args_conflicts_with_subcommands = true
+    args_conflicts_with_subcommands = true,
+    // As Hydra's argparse: a flag given twice takes its last value.
+    args_override_self = true
 )]
 pub struct Cli {
     #[command(subcommand)]
@@ -59,9 +61,20 @@ pub struct RunArgs {
     /// Print the network the configuration builds and its parameter count, then exit.
     #[arg(long)]
     pub summary: bool,
-    /// Directory of the Hydra config tree (default: ./configs, else the one shipped with dforce).
+    /// Directory of the primary config (Hydra's --config-path / -cp; default: $DFORCE_CONFIG_DIR,
+    /// else ./configs, else the tree this binary was built from).
     #[arg(long, value_name = "DIR")]
-    pub config_dir: Option<PathBuf>,
+    pub config_path: Option<PathBuf>,
+    /// Name of the primary config, without .yaml (Hydra's --config-name / -cn; default: config).
+    #[arg(long, value_name = "NAME")]
+    pub config_name: Option<String>,
+    /// A directory added to the config search path, after the primary one (Hydra's
+    /// --config-dir / -cd); may be given more than once.
+    #[arg(long, value_name = "DIR")]
+    pub config_dir: Vec<PathBuf>,
+    /// Hydra's --multirun / -m: refused (dforce runs one job per command line).
+    #[arg(long, hide = true)]
+    pub multirun: bool,
     /// Hydra-style overrides (see below).
     #[arg(value_name = "OVERRIDES")]
     pub overrides: Vec<String>,
@@ -321,4 +334,32 @@ pub enum CkptCommand {
         #[arg(long)]
         weights_only: bool,
     },
+}
+
+/// Hydra's two-letter short flags (`-cp DIR`, `-cn NAME`, `-cd DIR`) and `-m`, which clap would
+/// read as `-c p`, … : rewritten to their long forms before parsing. Only whole arguments
+/// before a `--` are rewritten.
+pub fn hydra_short_flags(
+    args: impl IntoIterator<Item = std::ffi::OsString>,
+) -> Vec<std::ffi::OsString> {
+    let mut rest = false;
+    args.into_iter()
+        .map(|a| {
+            if rest {
+                return a;
+            }
+            let long = match a.to_str() {
+                Some("--") => {
+                    rest = true;
+                    None
+                }
+                Some("-cp") => Some("--config-path"),
+                Some("-cn") => Some("--config-name"),
+                Some("-cd") => Some("--config-dir"),
+                Some("-m") => Some("--multirun"),
+                _ => None,
+            };
+            long.map_or(a, std::ffi::OsString::from)
+        })
+        .collect()
 }

@@ -4,14 +4,17 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Result, bail};
 
-/// `--config-dir`, else `$DFORCE_CONFIG_DIR`, else `./configs`, else the tree of the source
-/// checkout this binary was built from.
+/// The primary config directory: `--config-path`, else `$DFORCE_CONFIG_DIR`, else `./configs`,
+/// else the tree of the source checkout this binary was built from.
 pub fn find(explicit: Option<&Path>) -> Result<PathBuf> {
     if let Some(dir) = explicit {
-        if dir.join("config.yaml").is_file() {
+        if dir.is_dir() {
             return Ok(dir.to_path_buf());
         }
-        bail!("--config-dir {}: no config.yaml there", dir.display());
+        bail!(
+            "--config-path {}: not a directory (give the directory that holds the primary config)",
+            dir.display()
+        );
     }
     let candidates = [
         std::env::var_os("DFORCE_CONFIG_DIR").map(PathBuf::from),
@@ -24,6 +27,6 @@ pub fn find(explicit: Option<&Path>) -> Result<PathBuf> {
         }
     }
     bail!(
-        "no config tree found: run dforce from the repository root, or pass --config-dir DIR (a directory holding config.yaml)"
+        "no config tree found: run dforce from the repository root, or pass --config-path DIR (a directory holding config.yaml)"
     )
 }

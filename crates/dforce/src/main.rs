@@ -36,7 +36,7 @@ fn keep_freed_memory() {
 
 fn main() -> ExitCode {
     keep_freed_memory();
-    let args = cli::Cli::parse();
+    let args = cli::Cli::parse_from(cli::hydra_short_flags(std::env::args_os()));
     // Only a run joins an MPI job; the other commands are single-process tools.
     let job = if args.command.is_none() {
         match Parallel::init() {

@@ -11,7 +11,7 @@ use std::io::Write;
 use std::path::Path;
 
 use anyhow::{Context, Result, bail};
-use dforce_config::{Composed, HydraRun, Value, compose};
+use dforce_config::{Composed, HydraRun, Value, compose_with};
 use dforce_engine::RunSettings;
 use dforce_engine::algorithm::registry;
 use dforce_engine::algorithm::tasks::{load_checkpoint, resume_checkpoint};
@@ -23,8 +23,18 @@ use crate::cli::{CfgPart, RunArgs};
 use crate::{ckpt::group_digits, cluster, config_dir, device, network_spec::NetworkSpec};
 
 pub fn main(args: &RunArgs, parallel: &Parallel) -> Result<()> {
-    let dir = config_dir::find(args.config_dir.as_deref())?;
-    let mut composed = compose(&dir, &args.overrides)?;
+    if args.multirun {
+        bail!(
+            "--multirun (-m) is not supported: dforce runs one job per command line; for a sweep, run one command line per value"
+        );
+    }
+    let dir = config_dir::find(args.config_path.as_deref())?;
+    let name = args
+        .config_name
+        .as_deref()
+        .map(|n| n.strip_suffix(".yaml").unwrap_or(n))
+        .unwrap_or(dforce_config::PRIMARY_CONFIG);
+    let mut composed = compose_with(&dir, name, &args.config_dir, &args.overrides)?;
     if let Some(part) = args.cfg {
         return print_config(&composed, part, args.resolve, args.package.as_deref());
     }

@@ -22,7 +22,7 @@ fn configs() -> PathBuf {
 fn dforce(cwd: &Path, args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_dforce"))
         .current_dir(cwd)
-        .arg("--config-dir")
+        .arg("--config-path")
         .arg(configs())
         .args(args)
         .output()

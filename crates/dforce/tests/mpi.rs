@@ -34,7 +34,7 @@ fn command(ranks: usize, args: &[String]) -> Command {
         c.arg("-n").arg(ranks.to_string()).arg(exe());
         c
     };
-    c.arg("--config-dir")
+    c.arg("--config-path")
         .arg(config_dir())
         .args(args)
         .env("RAYON_NUM_THREADS", "1");

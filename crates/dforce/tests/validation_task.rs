@@ -36,7 +36,7 @@ fn configs() -> PathBuf {
 
 fn dforce(extra: &[String]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_dforce"))
-        .arg("--config-dir")
+        .arg("--config-path")
         .arg(configs())
         .args(TINY)
         .args(extra)

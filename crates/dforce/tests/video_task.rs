@@ -32,7 +32,7 @@ fn tiny(dataset: &str, root: &Path, resolution: usize, actions: usize) -> Vec<St
 
 fn dforce(args: &[String]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_dforce"))
-        .arg("--config-dir")
+        .arg("--config-path")
         .arg(repo().join("configs"))
         .args(args)
         .output()
