@@ -25,7 +25,7 @@ if [ $# -lt 1 ] || ! [[ "$1" =~ ^[0-9]+$ ]]; then
 fi
 SECONDS_PER_TARGET=$1
 shift
-ALL_TARGETS=(override_parser compose config_yaml checkpoint_lightning checkpoint_safetensors npy npz hdf5 teco_metadata video_episode)
+ALL_TARGETS=(override_parser compose config_yaml checkpoint_lightning checkpoint_safetensors npy npz hdf5 teco_metadata video_episode gluonts_dataset)
 if [ $# -gt 0 ]; then TARGETS=("$@"); else TARGETS=("${ALL_TARGETS[@]}"); fi
 TARGET_DIR="${CARGO_TARGET_DIR:-$PWD/target}"
 case "$TARGET_DIR" in /*) ;; *) TARGET_DIR="$PWD/$TARGET_DIR" ;; esac

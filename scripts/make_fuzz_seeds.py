@@ -3,12 +3,15 @@
 that defines the format where one is at hand: numpy for .npy/.npz, h5py for HDF5, and, since torch
 is not needed for it, a torch.save-layout zip written with Python's own pickle (the same protocol-2
 pickle with persistent storage ids that torch.save writes). Overrides come from the Hydra parity
-script's command lines, config files from configs/.
+script's command lines, config files from configs/, GluonTS datasets from the committed fixtures
+under tests/fixtures/gluonts/ (written by GluonTS and by scripts/make_gluonts_reader_cases.py).
 
-Needs python3 with numpy and h5py. Usage: python3 scripts/make_fuzz_seeds.py
+Needs python3 with numpy and h5py. Usage: python3 scripts/make_fuzz_seeds.py [TARGET ...]
+(without targets: every target's seeds).
 Inputs that fuzzing found (crash-*, regression inputs) live beside the seeds and are not touched.
 """
 
+import gzip
 import io
 import json
 import pathlib
@@ -292,16 +295,123 @@ def video_episode_seeds():
     out("video_episode", "minecraft-actions", buf.getvalue())
 
 
-def main():
+# crates/dforce-fuzz/src/targets.rs GLUONTS_SEPARATOR: between metadata.json, the train file and
+# the test file of a gluonts_dataset input.
+GLUONTS_SEPARATOR = b"\n#~#\n"
+
+
+def _gluonts_data_files(split):
+    """The files GluonTS' FileDataset(levels=2) reads from a split folder, sorted by path: names
+    whose suffixes are .json, .jsonl, .json.gz or .jsonl.gz, not hidden, two folder levels deep."""
+    files = []
+
+    def walk(folder, levels):
+        for p in folder.iterdir():
+            if p.is_dir():
+                if levels > 0:
+                    walk(p, levels - 1)
+            elif not p.name.startswith(".") and "".join(p.suffixes) in (
+                ".json", ".jsonl", ".json.gz", ".jsonl.gz"
+            ):
+                files.append(p)
+
+    walk(split, 2)
+    return sorted(files)
+
+
+def _gluonts_split(split, decompress=False):
+    """One file's bytes for a split: the file itself when there is one (gzip kept unless
+    `decompress`), else the lines of every file, decompressed and joined."""
+    files = _gluonts_data_files(split)
+    if len(files) == 1 and not decompress:
+        return files[0].read_bytes()
+    out = b""
+    for f in files:
+        data = f.read_bytes()
+        if data[:2] == b"\x1f\x8b":
+            data = gzip.decompress(data)
+        out += data if data.endswith(b"\n") else data + b"\n"
+    return out
+
+
+def gluonts_input(metadata, train, test):
+    for name, part in (("metadata.json", metadata), ("train", train)):
+        if GLUONTS_SEPARATOR in part:
+            raise SystemExit(f"gluonts_dataset seed: the {name} part holds the separator")
+    return GLUONTS_SEPARATOR.join([metadata, train, test])
+
+
+def gluonts_dataset_seeds():
+    fixtures = ROOT / "tests" / "fixtures" / "gluonts"
+    dirs = [fixtures / "ds"] + sorted(
+        p for p in (fixtures / "reader_cases").iterdir() if (p / "metadata.json").is_file()
+    )
+    for d in dirs:
+        meta = (d / "metadata.json").read_bytes()
+        train, test = _gluonts_split(d / "train"), _gluonts_split(d / "test")
+        out("gluonts_dataset", d.name, gluonts_input(meta, train, test))
+    # The GluonTS-written dataset with a plain train file (both plain would pass the 64 KiB
+    # mutation limit).
+    ds = fixtures / "ds"
+    out(
+        "gluonts_dataset",
+        "ds_plain_train",
+        gluonts_input(
+            (ds / "metadata.json").read_bytes(),
+            _gluonts_split(ds / "train", decompress=True),
+            _gluonts_split(ds / "test"),
+        ),
+    )
+    # Forms no fixture holds: 2-D targets, missing values of each kind, a numeric item_id, two
+    # rolling test dates, a late series (mean padding); then minutes, business days, weeks, 2D.
+    meta = json.dumps({"freq": "30min", "prediction_length": 2,
+                       "feat_static_cat": [{"name": "feat_static_cat_0", "cardinality": "3"}]})
+    values = [float(x % 7) for x in range(60)]
+    train = "\n".join([
+        json.dumps({"start": "2021-03-01 00:00", "target": [values, values[::-1]],
+                    "feat_static_cat": [0], "item_id": 7}),
+        '{"start": "2021-03-01 01:00", "target": [1.5, NaN, "NaN", null, "2.5", true, Infinity, '
+        + ", ".join(map(str, values[:53])) + '], "feat_static_cat": [2]}',
+    ]) + "\n"
+    test = "".join(
+        json.dumps({"start": "2021-03-01 00:00", "target": [values + [1.0] * n, values + [2.0] * n],
+                    "item_id": f"d{n}"}) + "\n"
+        + json.dumps({"start": "2021-03-01 00:00", "target": values + [3.0] * n, "item_id": n}) + "\n"
+        for n in (2, 4)
+    )
+    out("gluonts_dataset", "2d_missing_two_dates", gluonts_input(meta.encode(), train.encode(), test.encode()))
+    for freq, start in (("B", "2021-03-05"), ("W", "2021-03-03"), ("2D", "2021-03-01"), ("min", "2021-03-01 00:07")):
+        meta = json.dumps({"freq": freq, "prediction_length": 1,
+                           "feat_static_cat": [{"name": "feat_static_cat_0", "cardinality": "1"}]})
+        train = json.dumps({"start": start, "target": [float(x) for x in range(60)]}) + "\n"
+        test = json.dumps({"start": start, "target": [float(x) for x in range(61)]}) + "\n"
+        out("gluonts_dataset", f"freq_{freq}", gluonts_input(meta.encode(), train.encode(), test.encode()))
+
+
+GROUPS = {
+    "config": lambda: config_seeds(),
+    "npy": lambda: npy_seeds(),
+    "hdf5": lambda: _with_tmp(hdf5_seeds),
+    "checkpoint": lambda: checkpoint_seeds(),
+    "teco_metadata": lambda: metadata_seeds(),
+    "video_episode": lambda: video_episode_seeds(),
+    "gluonts_dataset": lambda: gluonts_dataset_seeds(),
+}
+
+
+def _with_tmp(f):
     import tempfile
 
-    config_seeds()
-    npy_seeds()
     with tempfile.TemporaryDirectory() as tmp:
-        hdf5_seeds(pathlib.Path(tmp))
-    checkpoint_seeds()
-    metadata_seeds()
-    video_episode_seeds()
+        f(pathlib.Path(tmp))
+
+
+def main():
+    names = sys.argv[1:] or list(GROUPS)
+    for name in names:
+        if name not in GROUPS:
+            raise SystemExit(f"unknown seed group {name!r}; one of {', '.join(GROUPS)}")
+        GROUPS[name]()
 
 
 if __name__ == "__main__":

@@ -1,5 +1,6 @@
 //! The fuzz targets: each takes arbitrary bytes and drives one reader through its public API the
-//! way dforce uses it. Readers that take a path get the bytes through a scratch file.
+//! way dforce uses it. Readers that take a path get the bytes through a scratch file (or, for a
+//! dataset directory, a scratch directory).
 
 use std::cell::RefCell;
 use std::io::Write;
@@ -70,6 +71,12 @@ pub const TARGETS: &[Target] = &[
         about: "dforce-video-data source: a TECO episode .npz (length, frames, actions)",
         run: video_episode,
     },
+    Target {
+        name: "gluonts_dataset",
+        about: "dforce-timeseries-data GluonTsDataset::load: metadata.json, train/ and test/ \
+                (split at GLUONTS_SEPARATOR), then the forecasting engine's spec, grouping, statistics",
+        run: gluonts_dataset,
+    },
 ];
 
 /// The target called `name`.
@@ -83,7 +90,17 @@ thread_local! {
 
 /// Writes `data` to a per-thread scratch file named `name` and runs `f` on its path.
 fn with_file(name: &str, data: &[u8], f: impl FnOnce(&Path)) {
-    let path: Option<PathBuf> = SCRATCH.with(|s| {
+    let path = scratch_root().join(name);
+    let written = std::fs::File::create(&path).and_then(|mut file| file.write_all(data));
+    match written {
+        Ok(()) => f(&path),
+        Err(_) => panic!("dforce-fuzz: cannot write the scratch file {name} (harness problem)"),
+    }
+}
+
+/// The per-thread scratch directory (created on first use).
+fn scratch_root() -> PathBuf {
+    SCRATCH.with(|s| {
         let mut s = s.borrow_mut();
         if s.is_none() {
             *s = tempfile::Builder::new()
@@ -91,15 +108,37 @@ fn with_file(name: &str, data: &[u8], f: impl FnOnce(&Path)) {
                 .tempdir()
                 .ok();
         }
-        let path = s.as_ref()?.path().join(name);
-        let mut file = std::fs::File::create(&path).ok()?;
-        file.write_all(data).ok()?;
-        Some(path)
-    });
-    match path {
-        Some(path) => f(&path),
-        None => panic!("dforce-fuzz: cannot write the scratch file {name} (harness problem)"),
+        match s.as_ref() {
+            Some(dir) => dir.path().to_path_buf(),
+            None => panic!("dforce-fuzz: cannot create the scratch directory (harness problem)"),
+        }
+    })
+}
+
+/// Writes `files` (paths relative to a fresh per-thread scratch directory named `name`, folders
+/// created as needed) and runs `f` on that directory. The directory is emptied first, so no file
+/// of a previous input remains.
+fn with_dir(name: &str, files: &[(&str, &[u8])], f: impl FnOnce(&Path)) {
+    let dir = scratch_root().join(name);
+    let written = (|| -> std::io::Result<()> {
+        match std::fs::remove_dir_all(&dir) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(e),
+            _ => {}
+        }
+        std::fs::create_dir_all(&dir)?;
+        for (rel, data) in files {
+            let path = dir.join(rel);
+            if let Some(parent) = path.parent() {
+                std::fs::create_dir_all(parent)?;
+            }
+            std::fs::write(&path, data)?;
+        }
+        Ok(())
+    })();
+    if let Err(e) = written {
+        panic!("dforce-fuzz: cannot write the scratch directory {name}: {e} (harness problem)");
     }
+    f(&dir)
 }
 
 /// `parse_override` on the input as UTF-8 text.
@@ -256,5 +295,94 @@ pub fn video_episode(data: &[u8]) {
         }
         let _ = std::hint::black_box(read_actions(VideoKind::Dmlab, path));
         let _ = std::hint::black_box(read_actions(VideoKind::Minecraft, path));
+    });
+}
+
+/// Separates the parts of a [`gluonts_dataset`] input. A JSON-lines file cannot hold it (`#` is
+/// not JSON and a raw line break ends an entry), nor can a `metadata.json` that parses.
+pub const GLUONTS_SEPARATOR: &[u8] = b"\n#~#\n";
+
+/// The parts of a [`gluonts_dataset`] input: `metadata.json`, `train/data.json`,
+/// `test/data.json`, split at the first two [`GLUONTS_SEPARATOR`]s (the test file keeps any
+/// further ones). A part that is not there is a file (and for a split, a folder) not written.
+pub fn gluonts_parts(data: &[u8]) -> Vec<&[u8]> {
+    let mut parts = Vec::with_capacity(3);
+    let mut rest = data;
+    while parts.len() < 2 {
+        let Some(at) = rest
+            .windows(GLUONTS_SEPARATOR.len())
+            .position(|w| w == GLUONTS_SEPARATOR)
+        else {
+            break;
+        };
+        parts.push(&rest[..at]);
+        rest = &rest[at + GLUONTS_SEPARATOR.len()..];
+    }
+    parts.push(rest);
+    parts
+}
+
+/// A GluonTS dataset directory opened as the forecasting engine opens it
+/// (`dforce_engine::forecasting::data::open`): the input split by [`gluonts_parts`] into
+/// `metadata.json`, `train/data.json` and `test/data.json` (plain or gzip, which the reader
+/// tells from the content), `GluonTsDataset::load`, every entry's start printed as a pandas
+/// period, the spec derived from the dataset, and the prepared data (grouping and statistics)
+/// under both NaN policies. Error messages are formatted as the engine formats them.
+pub fn gluonts_dataset(data: &[u8]) {
+    use dforce_timeseries_data::ForecastSpec;
+    use dforce_timeseries_data::PreparedData;
+    use dforce_timeseries_data::gluonts_reader::GluonTsDataset;
+    use dforce_timeseries_data::statistics::NanStatistics;
+    let parts = gluonts_parts(data);
+    let names = ["metadata.json", "train/data.json", "test/data.json"];
+    let files: Vec<(&str, &[u8])> = names.into_iter().zip(parts).collect();
+    with_dir("gluonts", &files, |dir| {
+        let _budget = Budget::for_input(data.len());
+        let ds = match GluonTsDataset::load(dir) {
+            Ok(ds) => ds,
+            Err(e) => {
+                std::hint::black_box(e.to_string());
+                return;
+            }
+        };
+        std::hint::black_box((
+            ds.freq.to_string(),
+            ds.freq.seasonality(),
+            ds.num_test_dates(),
+        ));
+        for e in ds.train.iter().chain(&ds.test) {
+            std::hint::black_box(ds.freq.period_label(e.start).to_string());
+        }
+        let spec = match ForecastSpec::from_dataset(&ds) {
+            Ok(spec) => spec,
+            Err(e) => {
+                std::hint::black_box(e.to_string());
+                return;
+            }
+        };
+        std::hint::black_box((
+            spec.branch_metadata(&ds.metadata.freq),
+            spec.covariate_dim(),
+        ));
+        for nan in [
+            NanStatistics::SkipMissing,
+            NanStatistics::ReferenceNanPropagation,
+        ] {
+            match PreparedData::new(&ds, spec.clone(), nan) {
+                Ok(prepared) => {
+                    std::hint::black_box(
+                        prepared
+                            .spec
+                            .freq
+                            .period_label(prepared.train.start)
+                            .to_string(),
+                    );
+                    std::hint::black_box(&prepared.stats);
+                }
+                Err(e) => {
+                    std::hint::black_box(e.to_string());
+                }
+            }
+        }
     });
 }
