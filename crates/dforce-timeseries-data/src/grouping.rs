@@ -268,3 +268,22 @@ pub fn group_test(
     }
     Ok(out)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn padding_far_beyond_the_observed_values_is_refused() {
+        // Six one-value series a million hours apart (found by fuzzing: 24 MB from 595 bytes).
+        let err = check_padding("train", 6, 1_000_000, 6).unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("6000000 values for 6 observed ones"),
+            "{err}"
+        );
+        // Aligned series, and small grids, are fine however sparse.
+        assert!(check_padding("train", 370, 26_304, 370 * 26_304).is_ok());
+        assert!(check_padding("test", 3, 1000, 3).is_ok());
+    }
+}

@@ -248,5 +248,9 @@ mod tests {
         assert!(e.column >= 16 && e.column <= 19, "{e}");
         let e = parse(r#"{"a": [1, 2"#).unwrap_err();
         assert!(e.hint.contains("ends inside"), "{e}");
+        // A rewrite shorter than the number it replaces (found by fuzzing: it panicked).
+        // json.loads('{"target": [1.0000000000e400, x]}') -> Expecting value: line 1 column 31
+        let e = parse(r#"{"target": [1.0000000000e400, x]}"#).unwrap_err();
+        assert_eq!((e.line, e.column), (1, 31), "{e}");
     }
 }

@@ -610,3 +610,71 @@ fn a_loaded_checkpoint_keeps_its_normalisation_statistics() {
     );
     assert!(!err.contains("the checkpoint's data_std"), "{err}");
 }
+
+/// Hydra's own flags: `-cp`/`--config-path` names the primary config directory, `-cn` the
+/// primary config, `-cd`/`--config-dir` adds a search directory after it (Hydra 1.3.2 lists it
+/// in `hydra.runtime.config_sources` with provider `command-line`), a repeated flag takes its
+/// last value, and `-m` is refused by name.
+#[test]
+fn hydra_command_line_flags_act_as_in_hydra() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = |args: &[&str]| {
+        let out = Command::new(env!("CARGO_BIN_EXE_dforce"))
+            .current_dir(dir.path())
+            .args(args)
+            .output()
+            .unwrap();
+        (
+            out.status.success(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    let configs = configs();
+    let configs = configs.to_str().unwrap();
+    let tree = dir.path().join("tree");
+    std::fs::create_dir_all(&tree).unwrap();
+    std::fs::write(
+        tree.join("other.yaml"),
+        "defaults:\n  - config\n  - _self_\nseed: 7\n",
+    )
+    .unwrap();
+    let extra = tree.to_str().unwrap();
+    // The primary config `other` comes from the added directory, and extends `config`.
+    let (ok, out, err) = run(&[
+        "-cp", configs, "-cd", extra, "-cn", "other", "--cfg", "job", "-p", "seed", "+name=x",
+    ]);
+    assert!(ok && out == "7\n", "{out}{err}");
+    let (ok, out, err) = run(&[
+        "-cp",
+        configs,
+        "-cd",
+        extra,
+        "--cfg",
+        "hydra",
+        "--cfg",
+        "hydra",
+        "-p",
+        "hydra.runtime.config_sources.2",
+        "+name=x",
+    ]);
+    let abs = std::path::absolute(&tree).unwrap();
+    assert!(ok, "{err}");
+    assert_eq!(
+        out,
+        format!(
+            "# @package hydra.runtime.config_sources.2\npath: {}\nschema: file\nprovider: command-line\n",
+            abs.display()
+        )
+    );
+    let (ok, _, err) = run(&["-cp", configs, "-m", "+name=x"]);
+    assert!(
+        !ok && err.contains("--multirun (-m) is not supported"),
+        "{err}"
+    );
+    let (ok, _, err) = run(&["-cp", configs, "-cd", "nope", "+name=x"]);
+    assert!(
+        !ok && err.contains("Additional config directory not found"),
+        "{err}"
+    );
+}
