@@ -466,6 +466,8 @@ DFORCE_PARITY_EC=hello check_run "hydra.job.env_copy is copied into env_set whil
   "+t=\${hydra:job.env_set}"
 check_run "hydra.job.env_copy entries are read against the whole config" +name=x +x=HOME hydra.run.dir=r \
   'hydra.job.env_copy=[${x}]'
+check_show "hydra.job.env_copy that is itself an interpolation" hydra --package hydra.job.env_set -- +name=x \
+  '+x=[HOME]' 'hydra.job.env_copy=${x}'
 check_error "hydra.job.env_copy of an unset variable (KeyError)" +name=x "hydra.job.env_copy=[DFORCE_PARITY_UNSET]"
 check_run_error "env_set cannot see the job config" +name=x hydra.run.dir=r "+hydra.job.env_set.A=\${name}"
 check_run "the hydra resolver reads Hydra's logging and sources" +name=x hydra.run.dir=r \

@@ -234,25 +234,29 @@ pub fn compose_with(
 /// interpolation is read against the whole config there (`env_copy=[${x}]` with `x: HOME`
 /// copies HOME), as iterating Hydra's list resolves it.
 fn copy_env(hydra_node: &mut Value, job: &Value) -> Result<(), ConfigError> {
-    let count = match hydra_node.get("job.env_copy") {
-        Ok(Value::List(items)) => items.len(),
-        _ => return Ok(()),
-    };
+    if !matches!(hydra_node.get("job.env_copy"), Ok(v) if v.is_interpolation() || matches!(v, Value::List(l) if !l.is_empty()))
+    {
+        return Ok(());
+    }
     let mut root = match job {
         Value::Map(m) => m.clone(),
         _ => Map::new(),
     };
     root.insert("hydra", hydra_node.clone());
     let root = Value::Map(root);
-    let names = (0..count)
-        .map(|i| {
-            crate::interpolation::resolve_key_with_hydra(&root, &format!("hydra.job.env_copy.{i}"))
+    // The list and its entries resolved and checked as `List[str]` (`env_copy=${x}` with
+    // `x: [A, B]` copies A and B).
+    let names: Vec<String> =
+        match crate::interpolation::resolve_key_with_hydra(&root, "hydra.job.env_copy")? {
+            Value::List(items) => items
+                .iter()
                 .map(|v| match v {
-                    Value::String(s) => s,
-                    other => crate::pyfmt::py_str(&other),
+                    Value::String(s) => s.clone(),
+                    other => crate::pyfmt::py_str(other),
                 })
-        })
-        .collect::<Result<Vec<String>, ConfigError>>()?;
+                .collect(),
+            _ => return Ok(()),
+        };
     for name in names {
         let value = std::env::var(&name).map_err(|_| ConfigError::InvalidKey {
             key: "hydra.job.env_copy".to_string(),
