@@ -140,16 +140,7 @@ pub fn read_metadata(path: &Path) -> Result<DatasetMetadata> {
         .and_then(Value::as_str)
         .ok_or_else(|| bad("no string \"freq\"".into()))?
         .to_string();
-    let prediction_length = v
-        .get("prediction_length")
-        .and_then(positive_int)
-        .filter(|&n| n <= crate::spec::MAX_LENGTH)
-        .ok_or_else(|| {
-            bad(format!(
-                "\"prediction_length\" is missing or not an integer in 1..={}",
-                crate::spec::MAX_LENGTH
-            ))
-        })?;
+    let prediction_length = prediction_length(v.get("prediction_length")).map_err(bad)?;
     let mut feat_static_cat_cardinalities = Vec::new();
     if let Some(list) = v.get("feat_static_cat").filter(|x| !x.is_null()) {
         let list = list
@@ -169,6 +160,58 @@ pub fn read_metadata(path: &Path) -> Result<DatasetMetadata> {
         freq,
         prediction_length,
         feat_static_cat_cardinalities,
+    })
+}
+
+/// `prediction_length` as [`positive_int`] reads it, in `1..=`[`crate::spec::MAX_LENGTH`]; the
+/// message says what was written, what GluonTS would make of it and what to write. GluonTS'
+/// pydantic model also reads `8.5` (truncated to 8) and `true` (as 1) silently; both are
+/// refused here, as a horizon that is not what was written is a footgun.
+fn prediction_length(v: Option<&Value>) -> std::result::Result<usize, String> {
+    let max = crate::spec::MAX_LENGTH;
+    let v = match v {
+        None | Some(Value::Null) => {
+            return Err(
+                "\"prediction_length\" is missing; write the number of steps to \
+                        forecast, e.g. \"prediction_length\": 24"
+                    .into(),
+            );
+        }
+        Some(v) => v,
+    };
+    if let Some(n) = positive_int(v).filter(|&n| n <= max) {
+        return Ok(n);
+    }
+    Err(match v {
+        Value::Bool(b) => format!(
+            "\"prediction_length\" {b} is not an integer (GluonTS would read it as {}); \
+             write the number of steps, e.g. \"prediction_length\": 1",
+            u8::from(*b)
+        ),
+        Value::Number(n)
+            if n.as_f64()
+                .is_some_and(|f| f.is_finite() && f.fract() != 0.0) =>
+        {
+            let f = n.as_f64().unwrap_or_default();
+            format!(
+                "\"prediction_length\" {n} is not an integer (GluonTS would truncate it to {} \
+                 silently); write an integer in 1..={max}, e.g. {} or {}",
+                f.trunc(),
+                f.floor().max(1.0),
+                f.ceil().max(1.0)
+            )
+        }
+        Value::Number(n) => {
+            format!("\"prediction_length\" {n} is not in 1..={max}; write an integer in that range")
+        }
+        Value::String(s) => format!(
+            "\"prediction_length\" {s:?} is not an integer in 1..={max}; write an integer, \
+             e.g. \"prediction_length\": 24"
+        ),
+        other => format!(
+            "\"prediction_length\" {other} is not an integer; write an integer in 1..={max}, \
+             e.g. \"prediction_length\": 24"
+        ),
     })
 }
 

@@ -247,6 +247,16 @@ fn start_strings_match_pandas() {
         "1 Sept 2021",
         "0001-01-01 00:00",
         "9999-12-31 23:00",
+        // second round (issue #12 kind 4)
+        "2021-03-01T00:00:00z",
+        "2021-03-01 00:00 utc",
+        "2021-03-01T0500",
+        "2021-03-01T050000",
+        "2021-03-01T05:00:00.1234567891",
+        "2021-03-01 05:00:00,5",
+        "2021-03-01 05:00:00.",
+        " 2021-03-01 05:00",
+        "2021-03-01 05:00:00 ",
     ]
     .into();
     let mut accepted = BTreeSet::new();
@@ -310,4 +320,63 @@ fn refused_start_names_field_value_and_a_working_form() {
         "{msg}"
     );
     assert!(msg.contains("write it as \"2021-03-01 00:00:00\""), "{msg}");
+}
+
+/// Every `start` string pandas reads is read, except the forms dforce refuses deliberately
+/// (dateutil's guesses: two-digit years, `12pm`, ordinals, weekday names, the year first with
+/// a month name, `1-Mar-2021`; and a year or a year-month alone, which pandas reads as a
+/// period of a year or a month).
+#[test]
+fn only_the_deliberate_refusals_differ_from_pandas() {
+    let deliberate: BTreeSet<&str> = [
+        "21-03-01",
+        "2021",
+        "2021-03",
+        "2021-03-01 12pm",
+        "1st March 2021",
+        "Monday 1 March 2021",
+        "2021 March 1",
+        "1-Mar-2021",
+    ]
+    .into();
+    let starts = json("starts.json");
+    let mut refused = BTreeSet::new();
+    for case in starts["cases"].as_array().unwrap() {
+        let text = case["text"].as_str().unwrap();
+        if let (Some(_), Err(e)) = (case.get("period"), parse_timestamp(text)) {
+            assert!(
+                deliberate.contains(text),
+                "{text:?}: pandas reads it, dforce: {e}"
+            );
+            refused.insert(text);
+        }
+    }
+    assert_eq!(refused, deliberate, "not in the oracle or not refused");
+}
+
+/// What pandas 2.0.3 refuses with `KeyError: 14` (a blank, `Z` or an offset right after the
+/// minutes or the hour, trailing blanks after them) is refused with the reason and a form
+/// that works.
+#[test]
+fn pandas_key_error_14_forms_are_refused_with_a_working_form() {
+    for text in [
+        "2021-03-01 05:00 +05:00",
+        "2021-03-01 05:00+0530",
+        "2021-03-01T05:00Z",
+        "2021-03-01 05:00 ",
+        " 2021-03-01 05:00 ",
+    ] {
+        let reason = parse_timestamp(text).unwrap_err();
+        assert!(reason.contains("KeyError: 14"), "{text:?}: {reason}");
+        assert!(reason.contains("\"2021-03-01 05:00:00+05:00\""), "{reason}");
+        let msg = EntryProblem::BadStart {
+            value: text.into(),
+            reason,
+        }
+        .to_string();
+        assert!(
+            msg.starts_with(&format!("\"start\" {text:?} is not a timestamp")),
+            "{msg}"
+        );
+    }
 }

@@ -304,6 +304,21 @@ fn metadata_errors() {
             r#"{"freq": "H", "prediction_length": "x"}"#,
             "prediction_length",
         ),
+        // GluonTS (pydantic 1) would read 8.5 as 8 and true as 1: refused, saying so.
+        (
+            r#"{"freq": "H", "prediction_length": 8.5}"#,
+            "\"prediction_length\" 8.5 is not an integer (GluonTS would truncate it to 8 \
+             silently); write an integer in 1..=1000000, e.g. 8 or 9",
+        ),
+        (
+            r#"{"freq": "H", "prediction_length": true}"#,
+            "\"prediction_length\" true is not an integer (GluonTS would read it as 1); \
+             write the number of steps, e.g. \"prediction_length\": 1",
+        ),
+        (
+            r#"{"freq": "H", "prediction_length": -2}"#,
+            "\"prediction_length\" -2 is not in 1..=1000000",
+        ),
         (
             r#"{"freq": "Q", "prediction_length": 2}"#,
             "unsupported \"freq\" \"Q\"",
