@@ -69,9 +69,9 @@ pub struct RunArgs {
     #[arg(long, value_name = "NAME")]
     pub config_name: Option<String>,
     /// A directory added to the config search path, after the primary one (Hydra's
-    /// --config-dir / -cd); may be given more than once.
+    /// --config-dir / -cd; given twice, the last counts, as in Hydra).
     #[arg(long, value_name = "DIR")]
-    pub config_dir: Vec<PathBuf>,
+    pub config_dir: Option<PathBuf>,
     /// Hydra's --multirun / -m: refused (dforce runs one job per command line).
     #[arg(long, hide = true)]
     pub multirun: bool,

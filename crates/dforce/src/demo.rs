@@ -136,7 +136,7 @@ pub fn run(args: DemoArgs) -> Result<()> {
                 summary: false,
                 config_path: None,
                 config_name: None,
-                config_dir: Vec::new(),
+                config_dir: None,
                 multirun: false,
                 overrides,
             },

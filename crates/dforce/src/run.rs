@@ -34,7 +34,7 @@ pub fn main(args: &RunArgs, parallel: &Parallel) -> Result<()> {
         .as_deref()
         .map(|n| n.strip_suffix(".yaml").unwrap_or(n))
         .unwrap_or(dforce_config::PRIMARY_CONFIG);
-    let mut composed = compose_with(&dir, name, &args.config_dir, &args.overrides)?;
+    let mut composed = compose_with(&dir, name, args.config_dir.as_slice(), &args.overrides)?;
     if let Some(part) = args.cfg {
         return print_config(&composed, part, args.resolve, args.package.as_deref());
     }

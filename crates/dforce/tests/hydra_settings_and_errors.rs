@@ -667,6 +667,21 @@ fn hydra_command_line_flags_act_as_in_hydra() {
             abs.display()
         )
     );
+    // Given twice, the last counts (Hydra's argparse): one command-line source.
+    let (ok, out, err) = run(&[
+        "-cp",
+        configs,
+        "-cd",
+        "/",
+        "-cd",
+        extra,
+        "--cfg",
+        "hydra",
+        "-p",
+        "hydra.runtime.config_sources.3.provider",
+        "+name=x",
+    ]);
+    assert!(ok && out == "schema\n", "{out}{err}");
     let (ok, _, err) = run(&["-cp", configs, "-m", "+name=x"]);
     assert!(
         !ok && err.contains("--multirun (-m) is not supported"),
