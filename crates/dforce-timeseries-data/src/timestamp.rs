@@ -388,11 +388,13 @@ fn iso_result(p: &IsoParts) -> std::result::Result<PrimitiveDateTime, String> {
             p.year
         ));
     }
-    let date = make_date(p.year as u32, u32::from(p.month), u32::from(p.day))?;
+    // p.year > 0 (checked above) and at most 9999 (four digits), so it fits a u32.
+    let date = make_date(p.year.unsigned_abs(), u32::from(p.month), u32::from(p.day))?;
     let time =
         Time::from_hms_nano(p.hour, p.minute, p.second, p.nanos).map_err(|e| e.to_string())?;
     let t = PrimitiveDateTime::new(date, time);
     if p.unit == Unit::Nano {
+        // Invariant: pandas' Timestamp.min / Timestamp.max, constant valid dates and times.
         let min = PrimitiveDateTime::new(
             Date::from_calendar_date(1677, Month::September, 21).expect("valid"),
             Time::from_hms_nano(0, 12, 43, 145_224_193).expect("valid"),
