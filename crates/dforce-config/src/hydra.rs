@@ -533,11 +533,18 @@ const GROUPS: [(&str, &[&str]); 2] = [
 /// that Hydra's own config groups set taken from the option `choices` selects for a group
 /// (`hydra/job_logging=disabled`), else from the group's default option.
 pub fn skeleton(choices: &[(String, String)]) -> Value {
-    // Invariant: SKELETON and GROUP_CONFIGS are built-in YAML, not user input, so they parse.
-    let mut root = parse_yaml_str(SKELETON, "hydra defaults")
-        .expect("the built-in Hydra skeleton is valid YAML");
-    let groups = parse_yaml_str(GROUP_CONFIGS, "hydra group configs")
-        .expect("the built-in Hydra group configs are valid YAML");
+    // Parsed once per process: every compose starts from them.
+    static PARSED: std::sync::OnceLock<(Value, Value)> = std::sync::OnceLock::new();
+    let (skeleton, groups) = PARSED.get_or_init(|| {
+        // Invariant: SKELETON and GROUP_CONFIGS are built-in YAML, not user input, so they parse.
+        (
+            parse_yaml_str(SKELETON, "hydra defaults")
+                .expect("the built-in Hydra skeleton is valid YAML"),
+            parse_yaml_str(GROUP_CONFIGS, "hydra group configs")
+                .expect("the built-in Hydra group configs are valid YAML"),
+        )
+    });
+    let mut root = skeleton.clone();
     if let Some(Value::Map(h)) = root.child_mut("hydra") {
         for (node, group) in GROUP_NODES {
             let default = HYDRA_GROUP_DEFAULTS

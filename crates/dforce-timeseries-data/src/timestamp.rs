@@ -159,7 +159,6 @@ fn pandas_iso(s: &[u8]) -> Iso {
     if s.first() == Some(&b'-') {
         p.year = -p.year;
     }
-    let leap = p.year % 4 == 0 && (p.year % 100 != 0 || p.year % 400 == 0);
     if i == n {
         return Iso::Parsed(p);
     }
@@ -174,15 +173,18 @@ fn pandas_iso(s: &[u8]) -> Iso {
             return Iso::Fail;
         }
     }
-    // The month: a second digit optional after a separator.
-    p.month = val(i);
-    i += 1;
-    if dig(i) {
-        p.month = p.month * 10 + val(i);
-        i += 1;
-    } else if sep.is_none() {
+    // Month and day: one digit, or two; two are needed without a separator.
+    let field = |i: usize| -> Option<(u8, usize)> {
+        match (dig(i), dig(i + 1)) {
+            (true, true) => Some((val(i) * 10 + val(i + 1), i + 2)),
+            (true, false) if sep.is_some() => Some((val(i), i + 1)),
+            _ => None,
+        }
+    };
+    let Some((month, next)) = field(i) else {
         return Iso::Fail;
-    }
+    };
+    (p.month, i) = (month, next);
     if !(1..=12).contains(&p.month) {
         return Iso::Fail;
     }
@@ -199,23 +201,13 @@ fn pandas_iso(s: &[u8]) -> Iso {
         }
         i += 1;
     }
-    // The day.
-    if !dig(i) {
+    let Some((day, next)) = field(i) else {
         return Iso::Fail;
-    }
-    p.day = val(i);
-    i += 1;
-    if dig(i) {
-        p.day = p.day * 10 + val(i);
-        i += 1;
-    } else if sep.is_none() {
-        return Iso::Fail;
-    }
-    const DAYS: [[u8; 12]; 2] = [
-        [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31],
-        [31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31],
-    ];
-    if p.day < 1 || p.day > DAYS[usize::from(leap)][usize::from(p.month - 1)] {
+    };
+    (p.day, i) = (day, next);
+    // p.month is in 1..=12 (checked above), so the conversion cannot fail.
+    let month = time::Month::try_from(p.month).unwrap_or(time::Month::January);
+    if p.day < 1 || p.day > time::util::days_in_month(month, p.year) {
         return Iso::Fail;
     }
     p.unit = Unit::Day;

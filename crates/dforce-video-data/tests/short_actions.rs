@@ -7,7 +7,7 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use dforce_video_data::{
     BadFilePolicy, ClipOrder, EpisodeCache, Split, VideoDataset, VideoDatasetConfig, VideoKind,
@@ -17,24 +17,11 @@ fn fixture() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/short_actions")
 }
 
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), target).unwrap();
-        }
-    }
-}
-
 /// A scratch copy of the DMLab fixture (with its `metadata.json`).
 fn dmlab_copy() -> (tempfile::TempDir, PathBuf) {
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path().join("dmlab");
-    copy_dir(&fixture().join("dmlab"), &root);
+    dforce_fixtures::copy_tree(&fixture().join("dmlab"), &root).unwrap();
     (dir, root)
 }
 

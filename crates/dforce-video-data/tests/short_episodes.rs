@@ -5,7 +5,7 @@
 //! `scripts/make_short_episode_fixtures.py`, which runs the reference's `__getitem__` code in
 //! numpy.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use dforce_video_data::{
     ClipOrder, EpisodeCache, Split, VideoDataset, VideoDatasetConfig, VideoKind,
@@ -14,19 +14,6 @@ use serde_json::Value as Json;
 
 fn fixture() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/short_episodes")
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), target).unwrap();
-        }
-    }
 }
 
 fn floats(v: &Json) -> Vec<f32> {
@@ -40,7 +27,7 @@ fn floats(v: &Json) -> Vec<f32> {
 #[test]
 fn clips_past_a_shorter_file_are_padded_as_the_reference_pads_them() {
     let dir = tempfile::tempdir().unwrap();
-    copy_dir(&fixture(), dir.path());
+    dforce_fixtures::copy_tree(&fixture(), dir.path()).unwrap();
     let expected: Json =
         serde_json::from_str(&std::fs::read_to_string(fixture().join("expected.json")).unwrap())
             .unwrap();

@@ -2,31 +2,23 @@
 //! values from `scripts/hydra_oracle.py --run`, which runs Hydra 1.3.2), and a checkpoint that
 //! does not fit the network is reported once, with what to do about it.
 
-use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+mod common;
+
+use std::path::Path;
+use std::process::Output;
 
 use burn::tensor::Device;
+use common::{configs, planner, refused, run_in, save_planner};
 use dforce_config::compose;
-use dforce_core::Diffusion;
-use dforce_engine::DiffusionSettings;
-use dforce_engine::checkpoint::{self, RunPosition};
-use dforce_engine::data_loader::DataPosition;
-use dforce_engine::planning::{PlanningLayout, PlanningModel};
+use dforce_engine::planning::PlanningLayout;
 use dforce_engine::trainer::TrainableModel;
 
-fn configs() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../configs")
-}
-
+/// Runs the binary in `cwd` on the repository's config tree.
 fn dforce(cwd: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_dforce"))
-        .current_dir(cwd)
-        .arg("--config-path")
-        .arg(configs())
-        .args(args)
-        .output()
-        .unwrap()
+    let configs = configs();
+    let mut all = vec!["--config-path", configs.to_str().unwrap()];
+    all.extend_from_slice(args);
+    run_in(cwd, &all)
 }
 
 /// `dforce … +name=abc 'hydra.run.dir=runs/${name}_${seed}'`: Hydra 1.3.2 makes `runs/abc_0`
@@ -139,28 +131,6 @@ const TINY: &[&str] = &[
     "device=cpu",
     "+name=v",
 ];
-
-/// A planner of `cfg`'s network in `layout`, on the CPU.
-fn planner(cfg: &dforce_config::Value, layout: PlanningLayout) -> PlanningModel {
-    let network = dforce_engine::networks::planning_transformer(cfg, &layout).unwrap();
-    PlanningModel::new(
-        layout,
-        Diffusion::new(DiffusionSettings::from_config(cfg).unwrap().diffusion).unwrap(),
-        &network,
-        &Device::flex(),
-    )
-    .unwrap()
-}
-
-/// Saves `model` as a training checkpoint of `run_dir` at `step`; returns the file.
-fn save_planner(model: &mut PlanningModel, run_dir: &Path, step: u64) -> PathBuf {
-    let pos = RunPosition {
-        global_step: step,
-        data: DataPosition::default(),
-    };
-    checkpoint::save(run_dir, &pos, &model.state_tensors(), BTreeMap::new()).unwrap();
-    checkpoint::latest(run_dir).unwrap()
-}
 
 /// A checkpoint of a network of another size: the "wrong shape" block once (it was printed
 /// twice), and the overrides that fit the weights.
@@ -343,16 +313,7 @@ fn missing_datasets_are_refused_before_the_run() {
 #[test]
 fn data_and_env_commands_refuse_what_they_cannot_do() {
     let dir = tempfile::tempdir().unwrap();
-    let run = |args: &[&str]| {
-        let out = Command::new(env!("CARGO_BIN_EXE_dforce"))
-            .current_dir(dir.path())
-            .args(args)
-            .output()
-            .unwrap();
-        assert!(!out.status.success(), "{args:?} succeeded");
-        assert_ne!(out.status.code(), Some(101), "{args:?} panicked");
-        String::from_utf8_lossy(&out.stderr).into_owned()
-    };
+    let run = |args: &[&str]| refused(dir.path(), args);
     let maze = [
         "data",
         "maze2d",
@@ -425,9 +386,9 @@ fn data_and_env_commands_refuse_what_they_cannot_do() {
 fn env_rollout_reads_bool_actions_as_numpy_casts_them() {
     let dir = tempfile::tempdir().unwrap();
     let rollout = |actions: &str, out: &str| {
-        let res = Command::new(env!("CARGO_BIN_EXE_dforce"))
-            .current_dir(dir.path())
-            .args([
+        let res = run_in(
+            dir.path(),
+            &[
                 "env",
                 "rollout",
                 "--env",
@@ -440,9 +401,8 @@ fn env_rollout_reads_bool_actions_as_numpy_casts_them() {
                 actions,
                 "--out",
                 out,
-            ])
-            .output()
-            .unwrap();
+            ],
+        );
         assert!(
             res.status.success(),
             "{}",
@@ -503,16 +463,7 @@ fn cfg_package_and_all_print_as_hydra_does() {
 #[test]
 fn demo_flags_and_convert_outputs_are_checked_by_name() {
     let dir = tempfile::tempdir().unwrap();
-    let fail = |args: &[&str]| {
-        let out = Command::new(env!("CARGO_BIN_EXE_dforce"))
-            .current_dir(dir.path())
-            .args(args)
-            .output()
-            .unwrap();
-        assert!(!out.status.success(), "{args:?} succeeded");
-        assert_ne!(out.status.code(), Some(101), "{args:?} panicked");
-        String::from_utf8_lossy(&out.stderr).into_owned()
-    };
+    let fail = |args: &[&str]| refused(dir.path(), args);
     for (flag, skip) in [
         ("--episodes", "--skip-planner"),
         ("--clips", "--skip-video"),
@@ -619,11 +570,7 @@ fn a_loaded_checkpoint_keeps_its_normalisation_statistics() {
 fn hydra_command_line_flags_act_as_in_hydra() {
     let dir = tempfile::tempdir().unwrap();
     let run = |args: &[&str]| {
-        let out = Command::new(env!("CARGO_BIN_EXE_dforce"))
-            .current_dir(dir.path())
-            .args(args)
-            .output()
-            .unwrap();
+        let out = run_in(dir.path(), args);
         (
             out.status.success(),
             String::from_utf8_lossy(&out.stdout).into_owned(),

@@ -1,18 +1,13 @@
 //! `experiment.tasks=[validation]` for df_planning through the binary: weights are required,
 //! and a tiny checkpoint evaluates end to end into the run directory.
 
-use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+mod common;
+
 use std::process::{Command, Output};
 
-use burn::tensor::Device;
+use common::{configs, planner, save_planner};
 use dforce_config::compose;
-use dforce_core::Diffusion;
-use dforce_engine::DiffusionSettings;
-use dforce_engine::checkpoint::{self, RunPosition};
-use dforce_engine::data_loader::DataPosition;
-use dforce_engine::planning::{PlanningLayout, PlanningModel};
-use dforce_engine::trainer::TrainableModel;
+use dforce_engine::planning::PlanningLayout;
 
 const TINY: &[&str] = &[
     "experiment=exp_planning",
@@ -29,10 +24,6 @@ const TINY: &[&str] = &[
     "device=cpu",
     "+name=v",
 ];
-
-fn configs() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../configs")
-}
 
 fn dforce(extra: &[String]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_dforce"))
@@ -63,22 +54,9 @@ fn validation_of_a_checkpoint_logs_metrics_and_pictures() {
         .job
         .resolved()
         .unwrap();
-    let device = Device::flex();
     let layout = PlanningLayout::from_config(&cfg).unwrap();
-    let network = dforce_engine::networks::planning_transformer(&cfg, &layout).unwrap();
-    let mut model = PlanningModel::new(
-        layout,
-        Diffusion::new(DiffusionSettings::from_config(&cfg).unwrap().diffusion).unwrap(),
-        &network,
-        &device,
-    )
-    .unwrap();
     let train_dir = dir.path().join("train");
-    let pos = RunPosition {
-        global_step: 7,
-        data: DataPosition::default(),
-    };
-    checkpoint::save(&train_dir, &pos, &model.state_tensors(), BTreeMap::new()).unwrap();
+    save_planner(&mut planner(&cfg, layout), &train_dir, 7);
 
     let run = dir.path().join("v");
     let out = dforce(&[
